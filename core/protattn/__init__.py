@@ -1,0 +1,40 @@
+"""protattn: protein language model attention on the structure you have open.
+
+The core is host-neutral: it reads structures into :class:`~protattn.structure.Chain`
+objects (or receives them from PyMOL / ChimeraX), runs a protein language model,
+and turns attention into residue pairs, residue scores and a drawable
+:class:`~protattn.scene.Scene`. torch is imported only when a model is loaded.
+"""
+
+from .api import PairsResult, ScoresResult, chain_attention, compute_pairs, compute_scores
+from .attention import HeadSpec, Pair, parse_layer_head, residue_scores, select_pairs, symmetrize
+from .errors import (
+    ChainError,
+    LayerHeadError,
+    ModelError,
+    ProtattnError,
+    SequenceTooLongError,
+    StructureError,
+)
+from .models import LanguageModel, available_models, load_model
+from .scene import PseudoBond, ResidueColor, Scene, pair_scene, residue_scene
+from .structure import (
+    Chain,
+    Ligand,
+    ObservedResidue,
+    ResidueId,
+    Structure,
+    chain_from_residues,
+    read_structure,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Chain", "ChainError", "HeadSpec", "LanguageModel", "LayerHeadError", "Ligand", "ModelError",
+    "ObservedResidue", "Pair", "PairsResult", "ProtattnError", "PseudoBond", "ResidueColor",
+    "ResidueId", "Scene", "ScoresResult", "SequenceTooLongError", "Structure", "StructureError",
+    "available_models", "chain_attention", "chain_from_residues", "compute_pairs", "compute_scores",
+    "load_model", "pair_scene", "parse_layer_head", "read_structure", "residue_scene",
+    "residue_scores", "select_pairs", "symmetrize",
+]

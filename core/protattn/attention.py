@@ -1,0 +1,262 @@
+"""Attention maps to residue pairs and residue scores.
+
+All functions are pure numpy: attention ``shape=(layers, heads, L, L)`` in,
+arrays or :class:`Pair` records out, with sequence positions (0-based) that map
+back to residues through :attr:`protattn.structure.Chain.residue_ids`.
+Layers and heads are written 1-based, as in the paper (``"7-1"``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import LayerHeadError
+from .structure import Chain, ResidueId
+
+__all__ = [
+    "CONTACT_CUTOFF",
+    "HeadSpec",
+    "Pair",
+    "parse_layer_head",
+    "symmetrize",
+    "select_pairs",
+    "residue_scores",
+    "chain_pairs",
+]
+
+#: Cβ–Cβ distance (Å) below which two residues are in contact.
+CONTACT_CUTOFF = 8.0
+
+_AGGREGATES = ("mean", "max")
+_SYMMETRIZE = ("max", "mean")
+_LAYER_HEAD = re.compile(r"^\s*(\d+)\s*[-:.]\s*(\d+|mean|max)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """One attention head, or an aggregate over the heads of a layer (1-based).
+
+    Examples
+    --------
+    >>> str(HeadSpec(7, 1)), str(HeadSpec(7, aggregate="mean"))
+    ('7-1', '7-mean')
+    """
+
+    layer: int
+    head: int | None = None
+    aggregate: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.layer}-{self.head if self.head is not None else self.aggregate}"
+
+    def select(self, attention: np.ndarray) -> np.ndarray:
+        """The ``(L, L)`` map of this head from ``attention`` of ``shape=(layers, heads, L, L)``."""
+        layer = attention[self.layer - 1]
+        if self.head is not None:
+            return layer[self.head - 1]
+        return layer.mean(axis=0) if self.aggregate == "mean" else layer.max(axis=0)
+
+
+def parse_layer_head(text: str | HeadSpec, n_layers: int, n_heads: int) -> HeadSpec:
+    """Parse ``"7-1"``, ``"7-mean"`` or ``"7-max"`` and check it against the model.
+
+    Parameters
+    ----------
+    text : str or HeadSpec
+    n_layers, n_heads : int
+        Size of the model.
+
+    Returns
+    -------
+    HeadSpec
+
+    Raises
+    ------
+    LayerHeadError
+        With the valid range, if ``text`` is malformed or outside the model.
+
+    Examples
+    --------
+    >>> parse_layer_head("8-3", 8, 8)
+    HeadSpec(layer=8, head=3, aggregate=None)
+    """
+    if isinstance(text, HeadSpec):
+        spec = text
+    else:
+        m = _LAYER_HEAD.match(str(text))
+        if not m:
+            raise LayerHeadError(
+                f"layer-head {text!r} is not understood; write LAYER-HEAD with 1-based numbers, "
+                f"e.g. 7-1, or LAYER-mean / LAYER-max (layers 1-{n_layers}, heads 1-{n_heads})"
+            )
+        which = m.group(2).lower()
+        spec = (HeadSpec(int(m.group(1)), aggregate=which) if which in _AGGREGATES
+                else HeadSpec(int(m.group(1)), int(which)))
+    if not 1 <= spec.layer <= n_layers:
+        raise LayerHeadError(
+            f"layer {spec.layer} in {str(spec)!r} is outside the model, which has layers "
+            f"1-{n_layers}; layers and heads are 1-based"
+        )
+    if spec.head is not None and not 1 <= spec.head <= n_heads:
+        raise LayerHeadError(
+            f"head {spec.head} in {str(spec)!r} is outside the model, which has heads "
+            f"1-{n_heads} in each layer; layers and heads are 1-based"
+        )
+    return spec
+
+
+def symmetrize(attention_map: np.ndarray, how: str = "max") -> np.ndarray:
+    """Symmetric weight of each pair: ``max(a_ij, a_ji)`` (default) or their mean.
+
+    Parameters
+    ----------
+    attention_map : numpy.ndarray
+        ``shape=(L, L)``.
+    how : {"max", "mean"}
+    """
+    if how == "max":
+        return np.maximum(attention_map, attention_map.T)
+    if how == "mean":
+        return 0.5 * (attention_map + attention_map.T)
+    raise ValueError(f"symmetrize must be one of {', '.join(_SYMMETRIZE)}, not {how!r}")
+
+
+def select_pairs(
+    weights: np.ndarray,
+    threshold: float = 0.1,
+    top_k: int | None = None,
+    min_separation: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residue pairs ``i < j`` of a symmetric weight map, strongest first.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Symmetric ``shape=(L, L)`` map (see :func:`symmetrize`).
+    threshold : float
+        Keep pairs with weight strictly above it (ignored when ``top_k`` is given).
+    top_k : int or None
+        Keep the ``top_k`` strongest pairs instead.
+    min_separation : int
+        Keep pairs with ``j - i >= min_separation`` (1 drops self-pairs only).
+
+    Returns
+    -------
+    i, j : numpy.ndarray
+        ``shape=(n,), dtype=int`` sequence positions, ``i < j``.
+    weight : numpy.ndarray
+        ``shape=(n,), dtype=float``, in decreasing order (ties by ``i``, then ``j``).
+    """
+    if min_separation < 1:
+        raise ValueError("min_separation must be at least 1 (no self-pairs)")
+    i, j = np.triu_indices(weights.shape[0], k=min_separation)
+    w = weights[i, j].astype(float)
+    if top_k is not None:
+        if top_k < 0:
+            raise ValueError(f"top_k must be positive, not {top_k}")
+        order = np.lexsort((j, i, -w))[:top_k]
+    else:
+        keep = np.flatnonzero(w > threshold)
+        order = keep[np.lexsort((j[keep], i[keep], -w[keep]))]
+    return i[order], j[order], w[order]
+
+
+def residue_scores(attention_map: np.ndarray) -> np.ndarray:
+    """Attention each residue receives: column sum over queries divided by L.
+
+    Parameters
+    ----------
+    attention_map : numpy.ndarray
+        ``shape=(L, L)``, rows are queries.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``shape=(L,), dtype=float``; averages to at most ``1/L`` per query row sum.
+    """
+    return attention_map.sum(axis=0) / attention_map.shape[0]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A residue pair with its attention weight and whether it is a 3D contact.
+
+    ``i`` and ``j`` are 0-based sequence positions; ``residue_i``/``residue_j`` are
+    ``None`` and ``contact``/``distance`` unknown (``None``) where a residue is
+    not observed.
+    """
+
+    chain: str
+    i: int
+    j: int
+    residue_i: ResidueId | None
+    residue_j: ResidueId | None
+    aa_i: str
+    aa_j: str
+    weight: float
+    distance: float | None
+    contact: bool | None
+
+    def as_row(self) -> dict[str, object]:
+        """A flat, JSON-ready record (1-based positions, residue ids as text)."""
+        return {
+            "chain": self.chain,
+            "pos_i": self.i + 1,
+            "pos_j": self.j + 1,
+            "residue_i": "" if self.residue_i is None else str(self.residue_i),
+            "residue_j": "" if self.residue_j is None else str(self.residue_j),
+            "aa_i": self.aa_i,
+            "aa_j": self.aa_j,
+            "weight": round(self.weight, 6),
+            "cb_distance": None if self.distance is None else round(self.distance, 3),
+            "contact": self.contact,
+        }
+
+
+def chain_pairs(
+    chain: Chain,
+    attention_map: np.ndarray,
+    threshold: float = 0.1,
+    top_k: int | None = None,
+    min_separation: int = 1,
+    symmetrize_by: str = "max",
+    contact_cutoff: float = CONTACT_CUTOFF,
+) -> list[Pair]:
+    """High-attention residue pairs of one chain, each marked contact or not.
+
+    Parameters
+    ----------
+    chain : Chain
+    attention_map : numpy.ndarray
+        One head's (or aggregate's) map, ``shape=(L, L)``, ``L = len(chain)``.
+    threshold, top_k, min_separation
+        See :func:`select_pairs`.
+    symmetrize_by : {"max", "mean"}
+    contact_cutoff : float
+        Cβ–Cβ distance in Å below which a pair is a contact.
+
+    Returns
+    -------
+    list of Pair
+        Strongest first.
+    """
+    if attention_map.shape != (len(chain), len(chain)):
+        raise ValueError(
+            f"attention map {attention_map.shape} does not match chain {chain.id} of {len(chain)}"
+        )
+    i, j, w = select_pairs(symmetrize(attention_map, symmetrize_by), threshold, top_k,
+                           min_separation)
+    cb = chain.cb
+    dist = np.linalg.norm(cb[i] - cb[j], axis=-1)
+    pairs = []
+    for a, b, weight, d in zip(i.tolist(), j.tolist(), w.tolist(), dist.tolist()):
+        known = not np.isnan(d)
+        pairs.append(Pair(
+            chain.id, a, b, chain.residue_ids[a], chain.residue_ids[b],
+            chain.sequence[a], chain.sequence[b], weight,
+            float(d) if known else None, bool(d < contact_cutoff) if known else None,
+        ))
+    return pairs
