@@ -8,7 +8,7 @@ before a host draws anything: an error leaves the user's session untouched.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ from .attention import CONTACT_CUTOFF, HeadSpec, Pair, chain_pairs, parse_layer_
 from .errors import StructureError
 from .models import LanguageModel, load_model
 from .scene import Scene, pair_scene, residue_scene, value_range
-from .structure import Chain
+from .structure import Chain, ResidueId
 
 __all__ = ["PairsResult", "ScoresResult", "chain_attention", "compute_pairs", "compute_scores"]
 
@@ -107,6 +107,7 @@ def compute_pairs(
     symmetrize: str = "max",
     palette: str = "attention",
     device: str | None = None,
+    within: Collection[ResidueId] | None = None,
 ) -> PairsResult:
     """High-attention residue pairs of one head (or layer aggregate) for each chain.
 
@@ -128,6 +129,8 @@ def compute_pairs(
     palette : str
         Colour palette of the pseudo-bonds (see :data:`protattn.scene.PALETTES`).
     device : str, optional
+    within : collection of ResidueId, optional
+        Keep only pairs with both residues in it (the model still sees whole chains).
 
     Returns
     -------
@@ -139,7 +142,10 @@ def compute_pairs(
     pairs: list[Pair] = []
     for chain in chains:
         head_map = spec.select(chain_attention(lm, chain))
-        pairs.extend(chain_pairs(chain, head_map, threshold, top_k, min_separation, symmetrize))
+        found = chain_pairs(chain, head_map, threshold, top_k, min_separation, symmetrize)
+        if within is not None:
+            found = [p for p in found if p.residue_i in within and p.residue_j in within]
+        pairs.extend(found)
     pairs.sort(key=lambda p: -p.weight)
     return PairsResult(lm.name, spec, tuple(pairs), pair_scene(pairs, palette))
 
@@ -150,6 +156,7 @@ def compute_scores(
     model: str = "antiberty",
     palette: str = "white_red",
     device: str | None = None,
+    within: Collection[ResidueId] | None = None,
 ) -> ScoresResult:
     """Attention each residue receives from one head (column sum over queries / L).
 
@@ -160,19 +167,26 @@ def compute_scores(
     model : str
     palette : str
     device : str, optional
+    within : collection of ResidueId, optional
+        Colour only these residues (the model still sees whole chains).
 
     Returns
     -------
     ScoresResult
-        Colours span the range over all given chains.
+        Scores of every position of every chain; colours span the range of the
+        coloured residues.
     """
     lm, spec = _prepare(chains, layer_head, model, device)
     scores = {c.id: residue_scores(spec.select(chain_attention(lm, c))) for c in chains}
-    shown = np.concatenate([s[c.observed] for c, s in zip(chains, scores.values())])
+    shown = np.array([
+        s for c in chains for rid, s in zip(c.residue_ids, scores[c.id])
+        if rid is not None and (within is None or rid in within)
+    ])
     lo, hi = value_range(shown)
-    residues = []
-    for chain in chains:
-        residues.extend(residue_scene(chain, scores[chain.id], palette, lo, hi).residues)
-    skipped = sum(int((~c.observed).sum()) for c in chains)
+    residues = [
+        r for c in chains for r in residue_scene(c, scores[c.id], palette, lo, hi).residues
+        if within is None or r.residue in within
+    ]
+    skipped = sum(len(c) for c in chains) - len(residues)
     scene = Scene(residues=tuple(residues), skipped=skipped, vmin=lo, vmax=hi, palette=palette)
     return ScoresResult(lm.name, spec, scores, scene)

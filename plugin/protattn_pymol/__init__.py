@@ -1,0 +1,35 @@
+"""protattn for PyMOL: protein language model attention drawn on the loaded structure.
+
+Loaded by PyMOL's plugin system (``__init_plugin__``) or by hand::
+
+    import protattn_pymol
+    protattn_pymol.register()
+
+torch is imported only when a command first runs a model, never at start-up.
+"""
+
+from __future__ import annotations
+
+from pymol import cmd
+
+from .commands import attention_clear, attention_color, attention_pairs
+
+__all__ = ["attention_pairs", "attention_color", "attention_clear", "register"]
+
+COMMANDS = {
+    "attention_pairs": attention_pairs,
+    "attention_color": attention_color,
+    "attention_clear": attention_clear,
+}
+
+
+def register(_self=cmd) -> None:
+    """Add protattn's commands to PyMOL, with tab completion of the selection."""
+    for name, function in COMMANDS.items():
+        _self.extend(name, function)
+        cmd.auto_arg[0][name] = cmd.auto_arg[0]["zoom"]
+
+
+def __init_plugin__(app=None) -> None:
+    """PyMOL plugin entry point."""
+    register()

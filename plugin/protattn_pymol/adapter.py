@@ -1,0 +1,78 @@
+"""PyMOL objects to protattn chains: sequences and residue ids come from the object itself."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from pymol import CmdException, cmd
+
+from protattn import Chain, ObservedResidue, ResidueId, chain_from_residues
+
+__all__ = ["chains_by_object", "ca_coordinates"]
+
+_PROTEIN = "polymer.protein and not hydro and (alt '' or alt 'A')"
+
+
+def _icode(resi: str, resv: int) -> str:
+    """Insertion code from PyMOL's ``resi`` text (``"82A"`` with ``resv`` 82 gives ``"A"``)."""
+    digits = str(resv)
+    return resi[len(digits):] if resi.startswith(digits) else ""
+
+
+def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
+    """Protein chains touched by ``selection``, whole, grouped by object.
+
+    Each chain is built from all protein residues of that chain in its object
+    (the model needs the whole sequence), in the object's order; PyMOL keeps no
+    SEQRES, so the sequence is the observed residues.
+
+    Raises
+    ------
+    pymol.CmdException
+        If the selection is invalid or holds no protein.
+    """
+    try:
+        _self.count_atoms(f"({selection})")
+    except CmdException as e:
+        raise CmdException(
+            f"invalid selection {selection!r}; use a PyMOL selection such as '1hpv and chain A'"
+        ) from e
+    touched: set[tuple[str, str, str]] = set()
+    _self.iterate(f"({selection}) and {_PROTEIN} and name CA",
+                  "touched.add((model, segi, chain))", space={"touched": touched})
+    if not touched:
+        raise CmdException(
+            f"selection {selection!r} contains no protein residues; select a protein "
+            "object or chain, e.g. 'polymer.protein' or '1hpv and chain A'"
+        )
+    atoms: dict[tuple[str, str, str], dict[tuple[int, str], tuple[str, dict]]] = defaultdict(dict)
+
+    def collect(model, segi, chain, resi, resv, resn, name, x, y, z):
+        if (model, segi, chain) not in touched:
+            return
+        key = (resv, _icode(resi, resv))
+        residue = atoms[(model, segi, chain)].setdefault(key, (resn, {}))
+        residue[1].setdefault(name, np.array((x, y, z), dtype=float))
+
+    objects = " ".join(sorted({m for m, _, _ in touched}))
+    _self.iterate_state(1, f"({objects}) and {_PROTEIN}",
+                        "collect(model, segi, chain, resi, resv, resn, name, x, y, z)",
+                        space={"collect": collect})
+    result: dict[str, list[Chain]] = defaultdict(list)
+    for (model, segi, chain), residues in atoms.items():
+        observed = [ObservedResidue(ResidueId(chain, resv, icode), resn, coords)
+                    for (resv, icode), (resn, coords) in residues.items()]
+        result[model].append(chain_from_residues(chain, observed))
+    return dict(result)
+
+
+
+def ca_coordinates(chains: list[Chain]) -> dict[ResidueId, np.ndarray]:
+    """CA position of every observed residue of ``chains``."""
+    return {
+        rid: chain.backbone[k, 1]
+        for chain in chains
+        for k, rid in enumerate(chain.residue_ids)
+        if rid is not None and not np.isnan(chain.backbone[k, 1]).any()
+    }
