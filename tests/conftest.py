@@ -48,11 +48,11 @@ def pytest_generate_tests(metafunc):
     if "structure_path" in metafunc.fixturenames:
         files = structure_files() or [_MISSING]
         ids = [f if f == _MISSING else f"{f.parent.name}/{f.name}" for f in files]
-        metafunc.parametrize("structure_path", files, ids=ids)
+        metafunc.parametrize("structure_path", files, ids=ids, indirect=True)
 
 
 @pytest.fixture
-def structure_path(request, shared_dir) -> Path:  # overridden by the parametrization
+def structure_path(request, shared_dir) -> Path:  # parametrized indirectly
     return request.param
 
 

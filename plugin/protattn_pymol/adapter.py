@@ -60,7 +60,7 @@ def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
                         "collect(model, segi, chain, resi, resv, resn, name, x, y, z)",
                         space={"collect": collect})
     result: dict[str, list[Chain]] = defaultdict(list)
-    for (model, segi, chain), residues in atoms.items():
+    for (model, _segi, chain), residues in atoms.items():
         observed = [ObservedResidue(ResidueId(chain, resv, icode), resn, coords)
                     for (resv, icode), (resn, coords) in residues.items()]
         result[model].append(chain_from_residues(chain, observed))
