@@ -1,0 +1,143 @@
+"""The ``protattn`` command line: attention pairs of a structure file as a table or a picture.
+
+    protattn pairs 1hpv.pdb --chain A --layer-head 6-3 --format csv
+    protattn render 1hpv.pdb --layer-head 6-3 --top-k 40 --png pairs.png
+
+Errors print one line saying what was wrong and how to fix it, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .api import PairsResult, compute_pairs
+from .errors import ProtattnError
+from .scene import PALETTES
+from .structure import Chain, read_structure
+
+__all__ = ["main"]
+
+_COLUMNS = ["chain", "pos_i", "pos_j", "residue_i", "residue_j", "aa_i", "aa_j", "weight",
+            "cb_distance", "contact"]
+
+
+def _add_pair_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="PDB or mmCIF file")
+    p.add_argument("--chain", action="append", metavar="ID",
+                   help="protein chain to analyse (repeat or comma-separate; default: all)")
+    p.add_argument("--layer-head", required=True, metavar="L-H",
+                   help="1-based layer-head, e.g. 7-1, or 7-mean / 7-max over a layer's heads")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--threshold", type=float, default=0.1,
+                       help="keep pairs with symmetrised attention above it (default 0.1)")
+    group.add_argument("--top-k", type=int, metavar="K",
+                       help="keep the K strongest pairs per chain instead")
+    p.add_argument("--min-separation", type=int, default=1, metavar="N",
+                   help="minimum sequence separation |i-j| (default 1: no self-pairs)")
+    p.add_argument("--symmetrize", choices=("max", "mean"), default="max",
+                   help="combine a_ij and a_ji by max (default) or mean")
+    p.add_argument("--model", default="antiberty", help="language model (default antiberty)")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="protattn",
+        description="Protein language model attention on a protein structure.",
+    )
+    parser.add_argument("--version", action="version", version=f"protattn {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    pairs = sub.add_parser("pairs", help="table of high-attention residue pairs",
+                           description="Print the residue pairs one attention head links "
+                                       "most strongly, with their 3D contact status.")
+    _add_pair_options(pairs)
+    pairs.add_argument("--format", choices=("csv", "json"), default="csv")
+    pairs.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+
+    render = sub.add_parser("render", help="ray-traced PNG of the pairs on a cartoon (PyMOL)",
+                            description="Draw the high-attention pairs on the structure in "
+                                        "headless PyMOL and ray-trace a PNG.")
+    _add_pair_options(render)
+    render.add_argument("--png", required=True, metavar="PATH", help="output image")
+    render.add_argument("--palette", choices=sorted(PALETTES), default="attention")
+    render.add_argument("--width", type=int, default=1200)
+    render.add_argument("--height", type=int, default=900)
+    return parser
+
+
+def _chains(args: argparse.Namespace) -> tuple[str, list[Chain]]:
+    structure = read_structure(args.file)
+    if not args.chain:
+        return structure.name, list(structure.chains)
+    ids = [c.strip() for item in args.chain for c in item.split(",") if c.strip()]
+    return structure.name, [structure.chain(c) for c in ids]
+
+
+def _compute(args: argparse.Namespace, chains: list[Chain], **extra) -> PairsResult:
+    return compute_pairs(
+        chains, args.layer_head, model=args.model, threshold=args.threshold, top_k=args.top_k,
+        min_separation=args.min_separation, symmetrize=args.symmetrize, device=args.device,
+        **extra,
+    )
+
+
+def _write_pairs(result: PairsResult, fmt: str, out) -> None:
+    rows = [p.as_row() for p in result.pairs]
+    if fmt == "json":
+        json.dump({"model": result.model, "layer_head": str(result.head), "pairs": rows}, out,
+                  indent=1)
+        out.write("\n")
+    else:
+        writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+def _run(args: argparse.Namespace) -> int:
+    name, chains = _chains(args)
+    if args.command == "pairs":
+        result = _compute(args, chains)
+        if args.output:
+            with open(args.output, "w", newline="") as out:
+                _write_pairs(result, args.format, out)
+        else:
+            _write_pairs(result, args.format, sys.stdout)
+        print(f"{name}: {result.summary()}", file=sys.stderr)
+        return 0
+    # render
+    from protattn_pymol.adapter import ca_coordinates
+    from protattn_pymol.render import render_png
+
+    folder = os.path.dirname(os.path.abspath(args.png))
+    if not os.path.isdir(folder):
+        raise ProtattnError(f"folder {folder!r} does not exist; create it or choose another --png")
+    result = _compute(args, chains, palette=args.palette)
+    n = render_png(args.file, result.scene, ca_coordinates(chains), args.png, args.width,
+                   args.height)
+    print(f"{name}: {result.summary()}; drew {n} pairs into {args.png}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``protattn`` console command."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ProtattnError as e:
+        print(f"protattn: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

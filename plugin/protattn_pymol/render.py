@@ -1,0 +1,64 @@
+"""Headless PyMOL rendering of a protattn scene on a cartoon, for the command line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+from protattn import ProtattnError, ResidueId, Scene
+
+from . import draw
+
+__all__ = ["render_png"]
+
+
+def render_png(
+    path: str | os.PathLike,
+    scene: Scene,
+    ca: Mapping[ResidueId, np.ndarray],
+    png: str | os.PathLike,
+    width: int = 1200,
+    height: int = 900,
+) -> int:
+    """Draw ``scene``'s pairs on a cartoon of ``path`` in a private PyMOL and ray-trace a PNG.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The structure file the scene was computed from.
+    scene : Scene
+    ca : Mapping[ResidueId, numpy.ndarray]
+        CA coordinates of the scene's residues (from the same file).
+    png : str or path-like
+        Output PNG path.
+    width, height : int
+        Image size in pixels.
+
+    Returns
+    -------
+    int
+        The number of pairs drawn.
+    """
+    import pymol2
+
+    png = os.fspath(png)
+    with pymol2.PyMOL() as p:
+        cmd = p.cmd
+        obj = "structure"
+        cmd.load(os.fspath(path), obj)
+        cmd.hide("everything")
+        cmd.bg_color("white")
+        cmd.set("ray_opaque_background", 1)
+        cmd.show("cartoon", f"{obj} and polymer.protein")
+        cmd.color("grey80", f"{obj} and polymer.protein")
+        cmd.set("cartoon_transparency", 0.35)
+        cmd.show("sticks", f"{obj} and organic and not hydro")
+        cmd.color("teal", f"{obj} and organic and elem C")
+        n = draw.draw_pairs(obj, scene, ca, _self=cmd)
+        cmd.orient(f"{obj} and polymer.protein")
+        cmd.png(png, width=width, height=height, ray=1)
+    if not os.path.isfile(png):
+        raise ProtattnError(f"PyMOL did not write {png!r}; check that its folder exists")
+    return n
