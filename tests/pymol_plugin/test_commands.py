@@ -1,0 +1,144 @@
+"""The PyMOL commands on a real structure with real AntiBERTy weights, read back from PyMOL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pymol import CmdException, stored
+from readback import cgo_cylinders
+
+import protattn
+from protattn_pymol import attention_clear, attention_color, attention_pairs, draw
+
+HEAD = "6-3"
+
+
+@pytest.fixture(scope="module")
+def file_chains(hpv_path):
+    """1hpv read independently of PyMOL, by the core's file reader."""
+    structure = protattn.read_structure(hpv_path)
+    assert all(c.observed.all() for c in structure.chains)  # so PyMOL's sequence is the same
+    return structure.chains
+
+
+def _b_factors(pm, selection):
+    stored.values = []
+    pm.iterate(f"({selection}) and name CA", "stored.values.append((chain, resv, b, color))")
+    return stored.values
+
+
+def test_pairs_match_the_core_and_are_read_back_from_pymol(pm, file_chains):
+    expected = protattn.compute_pairs(file_chains, HEAD, min_separation=6)
+    assert len(expected.pairs) > 5
+
+    pairs = attention_pairs("1hpv", HEAD, min_separation="6", _self=pm)
+
+    assert [(p.residue_i, p.residue_j) for p in pairs] == [
+        (p.residue_i, p.residue_j) for p in expected.pairs]
+    cylinders = cgo_cylinders(pm, draw.pairs_name("1hpv"))
+    assert len(cylinders) == len(expected.scene.bonds)
+    ca = {(c.id, r.number): c.backbone[k, 1] for c in file_chains
+          for k, r in enumerate(c.residue_ids)}
+    for cyl, bond in zip(cylinders, expected.scene.bonds, strict=True):
+        np.testing.assert_allclose(cyl[0:3], ca[(bond.a.chain, bond.a.number)], atol=1e-3)
+        np.testing.assert_allclose(cyl[3:6], ca[(bond.b.chain, bond.b.number)], atol=1e-3)
+        assert cyl[6] == pytest.approx(bond.radius, abs=1e-5)
+        np.testing.assert_allclose(cyl[7:10], bond.rgba[:3], atol=1e-5)
+    # radius grows with weight: the strongest pair is drawn thickest
+    assert cylinders[0][6] == max(c[6] for c in cylinders) > min(c[6] for c in cylinders)
+    assert pm.get_type(draw.pairs_name("1hpv")) == "object:cgo"
+    assert pm.get_type(draw.group_name("1hpv")) == "object:group"
+
+
+def test_rerun_replaces_and_top_k_is_per_chain(pm):
+    attention_pairs("1hpv", HEAD, _self=pm)
+    attention_pairs("1hpv", HEAD, top_k=4, _self=pm)
+    names = [n for n in pm.get_names("all") if n.startswith("attention_")]
+    assert sorted(names) == sorted([draw.group_name("1hpv"), draw.pairs_name("1hpv")])
+    assert len(cgo_cylinders(pm, draw.pairs_name("1hpv"))) == 8  # 4 in each of chains A and B
+
+
+def test_pairs_stay_within_the_selection(pm):
+    pairs = attention_pairs("1hpv and chain A and resi 1-50", HEAD, threshold=0.05, _self=pm)
+    assert pairs
+    for p in pairs:
+        for r in (p.residue_i, p.residue_j):
+            assert r.chain == "A" and 1 <= r.number <= 50
+
+
+def test_color_writes_scores_into_b_and_colours_by_them(pm, file_chains):
+    before = _b_factors(pm, "1hpv")
+    expected = protattn.compute_scores(file_chains[:1], "8-mean")
+
+    attention_color("1hpv and chain A", "8-mean", _self=pm)
+
+    after = {(c, r): (b, col) for c, r, b, col in _b_factors(pm, "1hpv")}
+    scores = expected.scores["A"]
+    for k, rid in enumerate(file_chains[0].residue_ids):
+        assert after[("A", rid.number)][0] == pytest.approx(scores[k], abs=1e-6)
+    # chain B was not selected: b-factors and colours untouched
+    assert all(after[(c, r)] == (b, col) for c, r, b, col in before if c == "B")
+    low, high = int(np.argmin(scores)) + 1, int(np.argmax(scores)) + 1
+    rgb_low = np.array(pm.get_color_tuple(after[("A", low)][1]))
+    rgb_high = np.array(pm.get_color_tuple(after[("A", high)][1]))
+    palette = protattn.scene.PALETTES["white_red"]
+    np.testing.assert_allclose(rgb_low, palette[0], atol=0.05)
+    np.testing.assert_allclose(rgb_high, palette[-1], atol=0.05)
+
+
+def test_clear_removes_drawings_and_restores_b_factors(pm):
+    before = _b_factors(pm, "1hpv")
+    attention_pairs("1hpv", HEAD, _self=pm)
+    attention_color("1hpv", HEAD, _self=pm)
+    assert _b_factors(pm, "1hpv") != before
+
+    attention_clear("1hpv", _self=pm)
+
+    assert not [n for n in pm.get_names("all") if n.startswith("attention_")]
+    assert [b for *_, b, _ in _b_factors(pm, "1hpv")] == [b for *_, b, _ in before]
+
+
+@pytest.mark.parametrize(
+    ("selection", "layer_head", "message"),
+    [
+        ("1hpv", "13-1", "layers 1-8"),
+        ("1hpv", "1-9", "heads 1-8"),
+        ("1hpv", "x-y", "not understood"),
+        ("1hpv", "", "give a layer-head"),
+        ("1hpv and organic", "1-1", "no protein"),
+        ("no_such_object", "1-1", "invalid selection"),
+    ],
+)
+def test_bad_input_raises_cmd_exception_and_draws_nothing(pm, selection, layer_head, message):
+    before = _b_factors(pm, "1hpv")
+    for command in (attention_pairs, attention_color):
+        with pytest.raises(CmdException, match=message):
+            command(selection, layer_head, _self=pm)
+    assert not [n for n in pm.get_names("all") if n.startswith("attention_")]
+    assert _b_factors(pm, "1hpv") == before
+
+
+def test_bad_number_is_a_cmd_exception(pm):
+    with pytest.raises(CmdException, match="threshold must be a number"):
+        attention_pairs("1hpv", HEAD, threshold="lots", _self=pm)
+
+
+def test_commands_typed_at_the_prompt(pm):
+    pm.do(f"attention_pairs 1hpv and chain B, {HEAD}, top_k=3")
+    assert len(cgo_cylinders(pm, draw.pairs_name("1hpv"))) == 3
+    assert "USAGE" in attention_pairs.__doc__ and "EXAMPLE" in attention_pairs.__doc__
+    assert pm.keyword["attention_pairs"][0] is attention_pairs
+
+
+def test_commands_work_on_a_separate_pymol_instance(hpv_path):
+    import pymol2
+    from pymol import cmd as global_cmd
+
+    global_cmd.reinitialize()
+    with pymol2.PyMOL() as p:
+        p.cmd.load(hpv_path, "prot")
+        attention_pairs("prot and chain A", HEAD, top_k=5, _self=p.cmd)
+        assert len(cgo_cylinders(p.cmd, draw.pairs_name("prot"))) == 5
+        attention_clear("prot", _self=p.cmd)
+        assert p.cmd.get_names("all") == ["prot"]
+    assert global_cmd.get_names("all") == []
