@@ -1,0 +1,108 @@
+"""The `protattn` command line, round trip on a real structure with real weights."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import protattn
+from protattn.cli import main
+
+pytest.importorskip("pymol", reason="PyMOL is installed by `make venv`")
+from pymol import cmd  # noqa: E402
+
+HPV = cmd.exp_path("$PYMOL_DATA/tut/1hpv.pdb")
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_pairs_csv_round_trip(capsys):
+    code, out, err = _run(capsys, "pairs", HPV, "--chain", "A", "--layer-head", "6-3",
+                          "--min-separation", "6")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    chain = protattn.read_structure(HPV).chain("A")
+    expected = protattn.compute_pairs([chain], "6-3", min_separation=6)
+    assert len(rows) == len(expected.pairs) > 0
+    for row, pair in zip(rows, expected.pairs, strict=True):
+        assert row["residue_i"] == str(pair.residue_i) and row["residue_j"] == str(pair.residue_j)
+        assert float(row["weight"]) == pytest.approx(pair.weight, abs=1e-6)
+        assert int(row["pos_j"]) - int(row["pos_i"]) >= 6
+        assert float(row["weight"]) > 0.1
+        # contact column agrees with an independent CB-CB distance
+        d = np.linalg.norm(chain.cb[pair.i] - chain.cb[pair.j])
+        assert row["contact"] == str(bool(d < 8.0))
+    assert f"{len(rows)} pairs" in err
+
+
+def test_pairs_json_top_k_over_two_chains(capsys, tmp_path):
+    target = tmp_path / "pairs.json"
+    code, _, _ = _run(capsys, "pairs", HPV, "--chain", "A,B", "--layer-head", "8-max",
+                      "--top-k", "7", "--format", "json", "-o", str(target))
+    assert code == 0
+    data = json.loads(target.read_text())
+    assert data["layer_head"] == "8-max" and data["model"] == "antiberty"
+    chains = [p["chain"] for p in data["pairs"]]
+    assert chains.count("A") == 7 and chains.count("B") == 7
+    weights = [p["weight"] for p in data["pairs"]]
+    assert weights == sorted(weights, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["pairs", "/no/such/file.pdb", "--layer-head", "1-1"], "no such file"),
+        (["pairs", HPV, "--chain", "Q", "--layer-head", "1-1"], "choose one of: A, B"),
+        (["pairs", HPV, "--layer-head", "13-1"], "layers 1-8"),
+        (["pairs", HPV, "--layer-head", "x-y"], "not understood"),
+        (["pairs", HPV, "--layer-head", "1-1", "--model", "esm99"], "unknown model"),
+        (["render", HPV, "--layer-head", "1-1", "--png", "/no/such/dir/x.png"], "does not exist"),
+    ],
+)
+def test_errors_exit_2_with_a_message(capsys, argv, message):
+    code, out, err = _run(capsys, *argv)
+    assert code == 2
+    assert message in err and err.startswith("protattn: error:")
+    assert out == ""
+
+
+def test_non_structure_file_is_refused(capsys, tmp_path):
+    junk = tmp_path / "notes.pdb"
+    junk.write_text("this is a shopping list, not a protein\n")
+    code, _, err = _run(capsys, "pairs", str(junk), "--layer-head", "1-1")
+    assert code == 2 and "holds no atoms" in err and "structure file" in err
+
+
+def test_render_writes_a_non_trivial_png(capsys, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "pairs.png"
+    code, _, err = _run(capsys, "render", HPV, "--layer-head", "6-3", "--min-separation", "6",
+                        "--png", str(png), "--width", "480", "--height", "360")
+    assert code == 0, err
+    image = np.asarray(Image.open(png).convert("RGB"))
+    assert image.shape == (360, 480, 3)
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 500  # shaded cartoon, not a blank
+    # the strongest pairs are drawn in the palette's dark end (reds), absent from a grey cartoon
+    red = (image[..., 0] > 140) & (image[..., 1] < 80) & (image[..., 2] < 90)
+    assert red.sum() > 50
+
+
+def test_console_script_is_installed():
+    exe = Path(sys.executable).parent / "protattn"
+    if not exe.exists() and os.environ.get("CI") != "true":
+        pytest.skip("the protattn console script is installed by `make venv` (pip install .)")
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True).stdout
+    assert "pairs" in out and "render" in out
