@@ -4,9 +4,10 @@ The structure files are read from ``<repo>/../shared/data`` (never copied into t
 project). Outside CI a missing shared folder skips the tests that need it; in CI
 (``CI=true``) it fails them loudly.
 
-``read_atoms`` and ``read_cif_loop`` are deliberately plain hand-written parsers of
-the PDB fixed columns and mmCIF loops, so that expectations about the structure
-reader are derived without Biopython.
+The ``read_atoms`` and ``cif_loop`` fixtures are deliberately plain hand-written
+parsers of the PDB fixed columns and mmCIF loops, so that expectations about the
+structure reader are derived without Biopython. ``load_structure`` reads each file
+with protattn once per session.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def shared_dir() -> Path:
 
 
 def structure_files() -> list[Path]:
-    return sorted(STRUCTURES.glob("*/*.pdb")) + sorted(STRUCTURES.glob("*/*.cif"))
+    """Every structure file of the shared data (PDB and mmCIF)."""
+    return sorted(p for p in STRUCTURES.glob("*/*") if p.is_file())
 
 
 def pytest_generate_tests(metafunc):
@@ -156,7 +158,8 @@ def _read_cif_atoms(path: Path) -> list[AtomRecord]:
 
 def _read_atoms(path: Path) -> list[AtomRecord]:
     path = Path(path)
-    return _read_cif_atoms(path) if path.suffix == ".cif" else _read_pdb_atoms(path)
+    is_cif = path.suffix.lower() in (".cif", ".mmcif")
+    return _read_cif_atoms(path) if is_cif else _read_pdb_atoms(path)
 
 
 @pytest.fixture(scope="session")
@@ -177,3 +180,23 @@ def read_atoms():
 def cif_loop():
     """``cif_loop(path, category)``: rows of an mmCIF loop, parsed by hand."""
     return read_cif_loop
+
+
+@pytest.fixture(scope="session")
+def load_structure():
+    """``load_structure(path)``: :func:`protattn.read_structure`, read once per file.
+
+    Structures are immutable, so tests may share them; reading every mmCIF file
+    once instead of once per test keeps the suite fast.
+    """
+    from protattn import read_structure
+
+    cache: dict[Path, object] = {}
+
+    def load(path):
+        path = Path(path)
+        if path not in cache:
+            cache[path] = read_structure(path)
+        return cache[path]
+
+    return load

@@ -88,7 +88,9 @@ def palette_colors(values: np.ndarray, palette: str = "attention",
 def palette_spec(palette: str, vmin: float, vmax: float) -> str:
     """The palette as a ChimeraX palette string (``"v0,#rrggbb:v1,#rrggbb:..."``)."""
     stops = _stops(palette)
-    values = np.linspace(vmin, vmax if vmax > vmin else vmin + 1e-6, len(stops))
+    # an empty range still needs increasing values once printed with 6 digits
+    hi = vmax if vmax > vmin else vmin + max(abs(vmin), 1.0) * 1e-3
+    values = np.linspace(vmin, hi, len(stops))
     return ":".join(
         f"{v:.6g},#{''.join(f'{round(c * 255):02x}' for c in rgb)}" for v, rgb in zip(values, stops)
     )

@@ -13,6 +13,7 @@ never re-read behind the user's back.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -293,6 +294,17 @@ def _align_observed(sequence: str, observed: Sequence[ObservedResidue]) -> list[
     mismatches = sum(sequence[p] != obs[q] for q, p in enumerate(positions))
     if mismatches > max(2, len(obs) // 20):
         return None
+    # equally good alignments differ where a gap can sit in several places (SEQRES
+    # "SGLVTELGI" with only the first G observed): residue numbers that count along
+    # the sequence decide, as long as they fit it as well as the alignment does
+    numbers = [r.id.number for r in observed]
+    if all(not r.id.icode for r in observed) and all(
+            a < b for a, b in zip(numbers, numbers[1:])):
+        offset = Counter(n - p for n, p in zip(numbers, positions)).most_common(1)[0][0]
+        by_number = [n - offset for n in numbers]
+        if 0 <= by_number[0] and by_number[-1] < len(sequence) and sum(
+                sequence[p] != obs[q] for q, p in enumerate(by_number)) <= mismatches:
+            positions = by_number
     return positions
 
 
@@ -383,12 +395,29 @@ def _poly_seq_scheme(cif: Mapping[str, list[str]]) -> dict[str, list[tuple[str, 
     return out
 
 
-def _is_polymer_residue(residue) -> bool:
+#: Longest C-N distance (Å) taken for a peptide bond (ideal 1.33).
+_PEPTIDE_BOND = 2.0
+
+
+def _peptide_bonded(c_residue, n_residue) -> bool:
+    if c_residue is None or n_residue is None or "C" not in c_residue or "N" not in n_residue:
+        return False
+    return float(np.linalg.norm(c_residue["C"].coord - n_residue["N"].coord)) < _PEPTIDE_BOND
+
+
+def _is_polymer_residue(residue, previous=None, following=None) -> bool:
+    """ATOM residues, and HETATM amino acids (MSE) peptide-bonded to a neighbour.
+
+    A HETATM group whose name has a parent amino acid but that is not bonded into
+    the chain (SAH, a free amino acid) is a ligand.
+    """
     hetflag = residue.id[0]
     if hetflag == " ":
         return True
     name = residue.get_resname().strip()
-    return hetflag.startswith("H_") and name in _protein_letters() and "CA" in residue
+    if not (hetflag.startswith("H_") and name in _protein_letters() and "CA" in residue):
+        return False
+    return _peptide_bonded(previous, residue) or _peptide_bonded(residue, following)
 
 
 def _heavy_atoms(residue) -> dict[str, np.ndarray]:
@@ -471,13 +500,16 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
     for bchain in model:
         observed: list[ObservedResidue] = []
         n_nucleic = 0
-        for residue in bchain:
+        residues = list(bchain)
+        for k, residue in enumerate(residues):
             resname = residue.get_resname().strip()
             hetflag, number, icode = residue.id
             rid = ResidueId(bchain.id, int(number), icode.strip())
             if hetflag == "W" or resname in _WATER:
                 continue
-            if _is_polymer_residue(residue) and resname not in nucleic:
+            neighbours = (residues[k - 1] if k else None,
+                          residues[k + 1] if k + 1 < len(residues) else None)
+            if _is_polymer_residue(residue, *neighbours) and resname not in nucleic:
                 observed.append(ObservedResidue(rid, resname, _heavy_atoms(residue)))
             elif resname in nucleic and hetflag == " ":
                 n_nucleic += 1

@@ -1,0 +1,141 @@
+"""What to draw: pseudo-bonds and residue colours from pairs and scores."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from protattn import Pair, ResidueId, pair_scene, residue_scene
+from protattn.scene import PALETTES, palette_colors, palette_spec
+
+
+def _interpolate(t: float, stops) -> np.ndarray:
+    """Piecewise-linear palette lookup written out by hand (t in 0-1, stops equally spaced)."""
+    stops = np.asarray(stops, dtype=float)
+    segment = min(int(t * (len(stops) - 1)), len(stops) - 2)
+    local = t * (len(stops) - 1) - segment
+    return (1 - local) * stops[segment] + local * stops[segment + 1]
+
+
+def _pair(i, j, weight, observed_j=True, contact=None):
+    rid_j = ResidueId("A", j + 1) if observed_j else None
+    return Pair("A", i, j, ResidueId("A", i + 1), rid_j, "G", "A", weight,
+                None if contact is None else 5.0, contact)
+
+
+PAIRS = [
+    _pair(0, 5, 0.9, contact=True),
+    _pair(1, 7, 0.5, contact=False),
+    _pair(2, 9, 0.3),
+    _pair(3, 11, 0.2, observed_j=False),
+    _pair(4, 12, 0.1, contact=True),
+]
+
+
+def test_pair_scene_skips_unobserved_and_keeps_the_rest():
+    scene = pair_scene(PAIRS)
+    assert scene.skipped == 1
+    assert [b.weight for b in scene.bonds] == [0.9, 0.5, 0.3, 0.1]
+    assert [(b.a, b.b) for b in scene.bonds] == [
+        (ResidueId("A", 1), ResidueId("A", 6)), (ResidueId("A", 2), ResidueId("A", 8)),
+        (ResidueId("A", 3), ResidueId("A", 10)), (ResidueId("A", 5), ResidueId("A", 13))]
+    assert [b.contact for b in scene.bonds] == [True, False, None, True]
+    # the range spans the drawn pairs
+    assert (scene.vmin, scene.vmax) == (0.1, 0.9)
+    assert scene.palette == "attention"
+
+
+def test_pair_scene_radius_and_colour_grow_with_weight():
+    radius = (0.05, 0.3)
+    scene = pair_scene(PAIRS, palette="attention", radius=radius)
+    by_weight = sorted(scene.bonds, key=lambda b: b.weight)
+    radii = [b.radius for b in by_weight]
+    assert radii == sorted(radii) and len(set(radii)) == len(radii)
+    assert radii[0] == pytest.approx(radius[0]) and radii[-1] == pytest.approx(radius[1])
+    for b in scene.bonds:
+        t = (b.weight - 0.1) / 0.8
+        assert b.radius == pytest.approx(radius[0] + t * (radius[1] - radius[0]))
+        np.testing.assert_allclose(b.rgba[:3], _interpolate(t, PALETTES["attention"]), atol=1e-9)
+        assert b.rgba[3] == 1.0
+        assert all(isinstance(c, float) for c in b.rgba)
+    # the "attention" palette darkens in every channel: each one falls as weight rises
+    rgb = np.array([b.rgba[:3] for b in by_weight])
+    assert (np.diff(rgb, axis=0) <= 1e-12).all()
+    assert (np.diff(rgb[:, 1]) < 0).all()
+
+
+def test_pair_scene_equal_weights_and_empty():
+    scene = pair_scene([_pair(0, 3, 0.4), _pair(1, 6, 0.4)])
+    assert scene.bonds[0].rgba == scene.bonds[1].rgba
+    assert scene.bonds[0].radius == scene.bonds[1].radius
+    empty = pair_scene([])
+    assert empty.bonds == () and empty.skipped == 0
+    only_unobserved = pair_scene([_pair(0, 3, 0.4, observed_j=False)])
+    assert only_unobserved.bonds == () and only_unobserved.skipped == 1
+
+
+def test_residue_scene_drops_unobserved_positions(shared_dir, load_structure):
+    chain = load_structure(shared_dir / "data" / "structures" / "ligand" / "1XDN.pdb").chain("A")
+    n = len(chain)
+    observed = [k for k, r in enumerate(chain.residue_ids) if r is not None]
+    assert len(observed) < n
+    scores = np.linspace(1.0, 2.0, n)
+    scene = residue_scene(chain, scores, palette="white_red")
+    assert scene.skipped == n - len(observed)
+    assert [r.residue for r in scene.residues] == [chain.residue_ids[k] for k in observed]
+    np.testing.assert_allclose([r.value for r in scene.residues], scores[observed])
+    assert scene.vmin == pytest.approx(scores[observed[0]])
+    assert scene.vmax == pytest.approx(scores[observed[-1]])
+    stops = PALETTES["white_red"]
+    np.testing.assert_allclose(scene.residues[0].rgba, (*stops[0], 1.0))
+    np.testing.assert_allclose(scene.residues[-1].rgba, (*stops[-1], 1.0))
+    # a fixed range clips values outside it
+    clipped = residue_scene(chain, scores, vmin=1.2, vmax=1.4)
+    assert (clipped.vmin, clipped.vmax) == (1.2, 1.4)
+    np.testing.assert_allclose(clipped.residues[-1].rgba, (*stops[-1], 1.0))
+    np.testing.assert_allclose(clipped.residues[0].rgba, (*stops[0], 1.0))
+
+
+@pytest.mark.parametrize("name", sorted(PALETTES))
+def test_palette_colors_endpoints_are_the_palette_stops(name):
+    stops = np.asarray(PALETTES[name])
+    assert len(stops) == 3
+    colors = palette_colors(np.array([0.0, 0.5, 1.0]), name)
+    assert colors.shape == (3, 4)
+    np.testing.assert_allclose(colors[:, :3], stops)
+    np.testing.assert_array_equal(colors[:, 3], 1.0)
+    # values outside vmin..vmax take the end colours; a quarter lies halfway to the middle
+    outside = palette_colors(np.array([-5.0, 0.25, 7.0]), name, vmin=0.0, vmax=1.0)
+    np.testing.assert_allclose(outside[0, :3], stops[0])
+    np.testing.assert_allclose(outside[1, :3], (stops[0] + stops[1]) / 2)
+    np.testing.assert_allclose(outside[2, :3], stops[-1])
+
+
+def test_unknown_palette():
+    with pytest.raises(ValueError) as err:
+        palette_colors(np.array([0.0, 1.0]), "rainbow")
+    assert "rainbow" in str(err.value) and "viridis" in str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(PALETTES))
+def test_palette_spec_is_a_parseable_chimerax_palette(name):
+    spec = palette_spec(name, 0.02, 0.3)
+    entries = spec.split(":")
+    stops = PALETTES[name]
+    assert len(entries) == len(stops)
+    values = []
+    for entry, stop in zip(entries, stops):
+        m = re.fullmatch(r"([-+0-9.eE]+),#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", entry)
+        assert m, entry
+        values.append(float(m.group(1)))
+        rgb = [int(m.group(k), 16) for k in (2, 3, 4)]
+        assert rgb == [round(c * 255) for c in stop]
+    np.testing.assert_allclose(values, np.linspace(0.02, 0.3, len(stops)), rtol=1e-5)
+    # a degenerate range (all scores equal) must still give increasing values, or the
+    # palette is not a palette
+    for value in (0.0, 0.5, 0.004, 1234.5, -3.0):
+        flat = [float(e.split(",")[0]) for e in palette_spec(name, value, value).split(":")]
+        assert flat[0] == pytest.approx(value)
+        assert all(a < b for a, b in zip(flat, flat[1:])), (value, flat)
