@@ -130,7 +130,8 @@ def compute_pairs(
         Colour palette of the pseudo-bonds (see :data:`protattn.scene.PALETTES`).
     device : str, optional
     within : collection of ResidueId, optional
-        Keep only pairs with both residues in it (the model still sees whole chains).
+        Keep only pairs with both residues in it, ``top_k`` counting these only
+        (the model still sees whole chains).
 
     Returns
     -------
@@ -142,10 +143,8 @@ def compute_pairs(
     pairs: list[Pair] = []
     for chain in chains:
         head_map = spec.select(chain_attention(lm, chain))
-        found = chain_pairs(chain, head_map, threshold, top_k, min_separation, symmetrize)
-        if within is not None:
-            found = [p for p in found if p.residue_i in within and p.residue_j in within]
-        pairs.extend(found)
+        pairs.extend(chain_pairs(chain, head_map, threshold, top_k, min_separation, symmetrize,
+                                 within=within))
     pairs.sort(key=lambda p: -p.weight)
     return PairsResult(lm.name, spec, tuple(pairs), pair_scene(pairs, palette))
 

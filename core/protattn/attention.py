@@ -9,6 +9,7 @@ Layers and heads are written 1-based, as in the paper (``"7-1"``).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,6 +130,7 @@ def select_pairs(
     threshold: float = 0.1,
     top_k: int | None = None,
     min_separation: int = 1,
+    eligible: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Residue pairs ``i < j`` of a symmetric weight map, strongest first.
 
@@ -142,6 +144,9 @@ def select_pairs(
         Keep the ``top_k`` strongest pairs instead.
     min_separation : int
         Keep pairs with ``j - i >= min_separation`` (1 drops self-pairs only).
+    eligible : numpy.ndarray, optional
+        ``shape=(L,), dtype=bool``: only pairs of eligible positions are considered
+        (before ``top_k`` is applied).
 
     Returns
     -------
@@ -153,6 +158,9 @@ def select_pairs(
     if min_separation < 1:
         raise ValueError("min_separation must be at least 1 (no self-pairs)")
     i, j = np.triu_indices(weights.shape[0], k=min_separation)
+    if eligible is not None:
+        both = eligible[i] & eligible[j]
+        i, j = i[both], j[both]
     w = weights[i, j].astype(float)
     if top_k is not None:
         if top_k < 0:
@@ -224,6 +232,7 @@ def chain_pairs(
     min_separation: int = 1,
     symmetrize_by: str = "max",
     contact_cutoff: float = CONTACT_CUTOFF,
+    within: Collection[ResidueId] | None = None,
 ) -> list[Pair]:
     """High-attention residue pairs of one chain, each marked contact or not.
 
@@ -237,6 +246,8 @@ def chain_pairs(
     symmetrize_by : {"max", "mean"}
     contact_cutoff : float
         Cβ–Cβ distance in Å below which a pair is a contact.
+    within : collection of ResidueId, optional
+        Consider only pairs with both residues in it (``top_k`` counts these only).
 
     Returns
     -------
@@ -247,8 +258,9 @@ def chain_pairs(
         raise ValueError(
             f"attention map {attention_map.shape} does not match chain {chain.id} of {len(chain)}"
         )
+    eligible = None if within is None else np.array([r in within for r in chain.residue_ids])
     i, j, w = select_pairs(symmetrize(attention_map, symmetrize_by), threshold, top_k,
-                           min_separation)
+                           min_separation, eligible)
     cb = chain.cb
     dist = np.linalg.norm(cb[i] - cb[j], axis=-1)
     pairs = []

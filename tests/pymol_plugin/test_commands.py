@@ -59,8 +59,8 @@ def test_rerun_replaces_and_top_k_is_per_chain(pm):
 
 
 def test_pairs_stay_within_the_selection(pm):
-    pairs = attention_pairs("1hpv and chain A and resi 1-50", HEAD, threshold=0.05, _self=pm)
-    assert pairs
+    pairs = attention_pairs("1hpv and chain A and resi 1-50", HEAD, top_k=6, _self=pm)
+    assert len(pairs) == len(cgo_cylinders(pm, draw.pairs_name("1hpv"))) == 6
     for p in pairs:
         for r in (p.residue_i, p.residue_j):
             assert r.chain == "A" and 1 <= r.number <= 50
