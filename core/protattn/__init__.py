@@ -24,6 +24,7 @@ from .structure import (
     ObservedResidue,
     ResidueId,
     Structure,
+    ca_coordinates,
     chain_from_residues,
     read_structure,
 )
@@ -34,7 +35,8 @@ __all__ = [
     "Chain", "ChainError", "HeadSpec", "LanguageModel", "LayerHeadError", "Ligand", "ModelError",
     "ObservedResidue", "Pair", "PairsResult", "ProtattnError", "PseudoBond", "ResidueColor",
     "ResidueId", "Scene", "ScoresResult", "SequenceTooLongError", "Structure", "StructureError",
-    "available_models", "chain_attention", "chain_from_residues", "compute_pairs", "compute_scores",
+    "available_models", "ca_coordinates", "chain_attention", "chain_from_residues",
+    "compute_pairs", "compute_scores",
     "load_model", "pair_scene", "parse_layer_head", "read_structure", "residue_scene",
     "residue_scores", "select_pairs", "symmetrize",
 ]

@@ -19,7 +19,7 @@ from . import __version__
 from .api import PairsResult, compute_pairs
 from .errors import ProtattnError
 from .scene import PALETTES
-from .structure import Chain, read_structure
+from .structure import Chain, ca_coordinates, read_structure
 
 __all__ = ["main"]
 
@@ -113,7 +113,6 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{name}: {result.summary()}", file=sys.stderr)
         return 0
     # render
-    from protattn_pymol.adapter import ca_coordinates
     from protattn_pymol.render import render_png
 
     folder = os.path.dirname(os.path.abspath(args.png))

@@ -31,6 +31,7 @@ __all__ = [
     "one_letter",
     "virtual_cb",
     "chain_from_residues",
+    "ca_coordinates",
     "read_structure",
 ]
 
@@ -353,6 +354,22 @@ def chain_from_residues(
         atoms[pos] = res.atoms
         backbone[pos] = _backbone_row(res.atoms)
     return Chain(chain_id, sequence, tuple(ids), backbone, tuple(atoms), source)
+
+
+def ca_coordinates(chains: Sequence[Chain]) -> dict[ResidueId, np.ndarray]:
+    """CA position of every observed residue of ``chains`` (where pseudo-bonds end).
+
+    Returns
+    -------
+    dict
+        :class:`ResidueId` to coordinates ``shape=(3,)``.
+    """
+    return {
+        rid: chain.backbone[k, 1]
+        for chain in chains
+        for k, rid in enumerate(chain.residue_ids)
+        if rid is not None and not np.isnan(chain.backbone[k, 1]).any()
+    }
 
 
 # --------------------------------------------------------------------------- files

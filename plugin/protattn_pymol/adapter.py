@@ -9,12 +9,12 @@ from pymol import CmdException, cmd
 
 from protattn import Chain, ObservedResidue, ResidueId, chain_from_residues
 
-__all__ = ["chains_by_object", "ca_coordinates"]
+__all__ = ["chains_by_object", "icode"]
 
 _PROTEIN = "polymer.protein and not hydro and (alt '' or alt 'A')"
 
 
-def _icode(resi: str, resv: int) -> str:
+def icode(resi: str, resv: int) -> str:
     """Insertion code from PyMOL's ``resi`` text (``"82A"`` with ``resv`` 82 gives ``"A"``)."""
     digits = str(resv)
     return resi[len(digits):] if resi.startswith(digits) else ""
@@ -51,7 +51,7 @@ def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
     def collect(model, segi, chain, resi, resv, resn, name, x, y, z):
         if (model, segi, chain) not in touched:
             return
-        key = (resv, _icode(resi, resv))
+        key = (resv, icode(resi, resv))
         residue = atoms[(model, segi, chain)].setdefault(key, (resn, {}))
         residue[1].setdefault(name, np.array((x, y, z), dtype=float))
 
@@ -61,18 +61,9 @@ def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
                         space={"collect": collect})
     result: dict[str, list[Chain]] = defaultdict(list)
     for (model, _segi, chain), residues in atoms.items():
-        observed = [ObservedResidue(ResidueId(chain, resv, icode), resn, coords)
-                    for (resv, icode), (resn, coords) in residues.items()]
+        observed = [ObservedResidue(ResidueId(chain, resv, ins), resn, coords)
+                    for (resv, ins), (resn, coords) in residues.items()]
         result[model].append(chain_from_residues(chain, observed))
     return dict(result)
 
 
-
-def ca_coordinates(chains: list[Chain]) -> dict[ResidueId, np.ndarray]:
-    """CA position of every observed residue of ``chains``."""
-    return {
-        rid: chain.backbone[k, 1]
-        for chain in chains
-        for k, rid in enumerate(chain.residue_ids)
-        if rid is not None and not np.isnan(chain.backbone[k, 1]).any()
-    }

@@ -12,7 +12,7 @@ import protattn
 from protattn import PairsResult, ProtattnError, ResidueId, ScoresResult
 
 from . import draw
-from .adapter import ca_coordinates, chains_by_object
+from .adapter import chains_by_object, icode
 
 __all__ = ["attention_pairs", "attention_color", "attention_clear"]
 
@@ -21,8 +21,8 @@ def _selected_residues(selection: str, obj: str, _self) -> set[ResidueId]:
     found: set[ResidueId] = set()
     _self.iterate(
         f"({selection}) and {obj} and polymer.protein and name CA",
-        "found.add(ResidueId(chain, resv, resi[len(str(resv)):]))",
-        space={"found": found, "ResidueId": ResidueId},
+        "found.add(ResidueId(chain, resv, icode(resi, resv)))",
+        space={"found": found, "ResidueId": ResidueId, "icode": icode},
     )
     return found
 
@@ -114,7 +114,7 @@ SEE ALSO
         raise CmdException(str(e)) from e
     pairs: list[protattn.Pair] = []
     for obj, result in results.items():
-        n = draw.draw_pairs(obj, result.scene, ca_coordinates(by_object[obj]), _self=_self)
+        n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
         pairs.extend(result.pairs)
         if not int(quiet) or n == 0:
             print(f" attention_pairs: {obj}: {result.summary()}")

@@ -16,6 +16,8 @@ from pymol import cgo, cmd
 from protattn import ResidueId, Scene
 from protattn.scene import PALETTES
 
+from .adapter import icode
+
 __all__ = ["group_name", "pairs_name", "draw_pairs", "color_residues", "clear"]
 
 # b-factors replaced by attention_color, per PyMOL instance and object, to restore on clear
@@ -72,7 +74,7 @@ def color_residues(obj: str, scene: Scene, selection: str = "all", *, _self=cmd)
     touched: set[tuple[str, int, str]] = set()
 
     def assign(chain, resi, resv, name, alt, b):
-        key = (chain, resv, resi[len(str(resv)):])
+        key = (chain, resv, icode(resi, resv))
         if key not in values:
             return b
         saved.setdefault((chain, resi, resv, name, alt), b)
