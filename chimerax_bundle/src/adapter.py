@@ -1,0 +1,126 @@
+"""ChimeraX structures to protattn chains, and the way back to ChimeraX residues.
+
+Each protein chain of a structure becomes one :class:`protattn.Chain` whose
+sequence is the chain's full sequence (SEQRES / entity sequence,
+``chain.characters``), with ``None`` where ChimeraX has no residue
+(``chain.residues``), so the model sees the same sequence as it does for the
+file. Heavy-atom coordinates are the untransformed ``atom.coord``: distances
+within a structure do not depend on its placement in the scene.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from chimerax.atomic import AtomicStructure, Residue, Residues
+from chimerax.atomic import Chain as ChimeraXChain
+
+import protattn
+from protattn import Chain, ObservedResidue, ResidueId
+
+__all__ = ["StructureChains", "residue_id", "core_chain", "protein_chains"]
+
+_HYDROGENS = ("H", "D")
+
+
+@dataclass(frozen=True)
+class StructureChains:
+    """The protein chains that a spec touches in one structure.
+
+    Attributes
+    ----------
+    structure : AtomicStructure
+    chains : tuple of protattn.Chain
+        Whole chains (the model always sees a whole chain), in structure order.
+    residues : dict
+        :class:`protattn.ResidueId` to ChimeraX residue, for every observed residue
+        of those chains.
+    selected : frozenset of protattn.ResidueId
+        The residues of those chains that are in the spec: what is drawn.
+    """
+
+    structure: AtomicStructure
+    chains: tuple[Chain, ...]
+    residues: dict[ResidueId, Residue]
+    selected: frozenset[ResidueId]
+
+    @property
+    def partial(self) -> bool:
+        """Whether only part of the chains is in the spec."""
+        return len(self.selected) < len(self.residues)
+
+
+def residue_id(residue: Residue) -> ResidueId:
+    """The core's identity of a ChimeraX residue (author chain id, number, insertion code)."""
+    return ResidueId(residue.chain_id, int(residue.number), residue.insertion_code)
+
+
+def _observed(residue: Residue) -> ObservedResidue:
+    atoms = residue.atoms
+    heavy = ~np.isin(atoms.element_names, _HYDROGENS)
+    coords = atoms.coords[heavy]
+    names = atoms.names[heavy]
+    return ObservedResidue(
+        residue_id(residue), residue.name,
+        {str(name): np.array(xyz, dtype=float) for name, xyz in zip(names, coords)},
+    )
+
+
+def core_chain(chain: ChimeraXChain) -> tuple[Chain, dict[ResidueId, Residue]]:
+    """A ChimeraX protein chain as a core chain, and its residues by core residue id.
+
+    Parameters
+    ----------
+    chain : chimerax.atomic.Chain
+        A protein chain: ``chain.characters`` is its full sequence, ``chain.residues``
+        has ``None`` where a residue has no coordinates.
+
+    Returns
+    -------
+    (protattn.Chain, dict)
+        The chain over its full sequence, and :class:`protattn.ResidueId` to residue
+        for each observed residue.
+    """
+    observed: list[ObservedResidue] = []
+    positions: list[int] = []
+    residues: dict[ResidueId, Residue] = {}
+    for position, residue in enumerate(chain.residues):
+        if residue is None:  # in the sequence, without coordinates
+            continue
+        res = _observed(residue)
+        observed.append(res)
+        positions.append(position)
+        residues[res.id] = residue
+    core = protattn.chain_from_residues(
+        chain.chain_id, observed, sequence=chain.characters, positions=positions
+    )
+    return core, residues
+
+
+def protein_chains(residues: Residues) -> list[StructureChains]:
+    """Group the protein chains that ``residues`` touch by structure.
+
+    Residues outside any chain (ligands, water) and chains that are not protein
+    (nucleic acids) are left out; structures without a protein chain in
+    ``residues`` are left out.
+    """
+    found: list[StructureChains] = []
+    for structure, s_residues in residues.by_structure:
+        touched = set(s_residues.unique_chains)
+        chains = [c for c in structure.chains
+                  if c in touched and c.polymer_type == Residue.PT_AMINO]
+        if not chains:
+            continue
+        core_chains: list[Chain] = []
+        by_id: dict[ResidueId, Residue] = {}
+        for chain in chains:
+            core, chain_residues = core_chain(chain)
+            core_chains.append(core)
+            by_id.update(chain_residues)
+        selected = frozenset(
+            rid for rid, r in zip(map(residue_id, s_residues), s_residues)
+            if by_id.get(rid) is r
+        )
+        found.append(StructureChains(structure, tuple(core_chains), by_id, selected))
+    return found

@@ -1,0 +1,93 @@
+"""Fixtures for the ChimeraX bundle's tests: one real headless ChimeraX session per process.
+
+Run with the ChimeraX venv, from the repository root::
+
+    chimerax_bundle/setup-test-env.sh /tmp/cxvenv
+    /tmp/cxvenv/bin/python -m pytest tests/chimerax
+
+The headless ChimeraX (``cxheadless.py``) and the test structures live in
+``../shared`` beside the checkout. Without it, or without ChimeraX, the tests
+are skipped with the reason; under ``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
+STRUCTURES = SHARED / "data" / "structures"
+BUNDLE_SRC = ROOT / "chimerax_bundle" / "src"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SETUP_HINT = "set up the test venv with chimerax_bundle/setup-test-env.sh VENV"
+
+# The tests exercise this checkout's core, whatever protattn the venv may hold.
+sys.path.insert(0, str(ROOT / "core"))
+if (SHARED / "chimerax").is_dir():
+    sys.path.insert(0, str(SHARED / "chimerax"))
+
+
+def _unavailable() -> str | None:
+    """Why these tests cannot run here, or None."""
+    if not (SHARED / "chimerax" / "cxheadless.py").is_file() or not STRUCTURES.is_dir():
+        return f"no headless ChimeraX and test data in {SHARED} (../shared beside the checkout)"
+    try:
+        found = importlib.util.find_spec("chimerax.core") is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        return f"ChimeraX is not installed in {sys.executable}'s environment; {SETUP_HINT}"
+    return None
+
+
+def _stale_bundle_files() -> list[str]:
+    """Source files of the bundle that the installed ChimeraX-ProtAttn does not match."""
+    spec = importlib.util.find_spec("chimerax.protattn")
+    if spec is None or not spec.submodule_search_locations:
+        return ["(not installed)"]
+    installed = Path(list(spec.submodule_search_locations)[0])
+    return [
+        src.name for src in sorted(BUNDLE_SRC.glob("*.py"))
+        if not (installed / src.name).is_file()
+        or not filecmp.cmp(src, installed / src.name, shallow=False)
+    ]
+
+
+@pytest.fixture(scope="session")
+def session():
+    """The process's one headless ChimeraX session, with the installed bundle."""
+    reason = _unavailable()
+    if reason:
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    stale = _stale_bundle_files()
+    if stale:
+        pytest.fail(f"the installed ChimeraX-ProtAttn bundle is missing or older than "
+                    f"chimerax_bundle/src ({', '.join(stale)}); {SETUP_HINT}")
+    from cxheadless import make_session
+
+    return make_session(offscreen=True)
+
+
+@pytest.fixture(scope="session")
+def language_model(session):
+    """AntiBERTy, loaded once (about 6 s) and reused by the core for every command."""
+    import protattn
+
+    return protattn.load_model("antiberty")
+
+
+@pytest.fixture
+def cx(session, language_model):
+    """The session, emptied before each test (``close session``)."""
+    from chimerax.core.commands import run
+
+    run(session, "close session", log=False)
+    return session
