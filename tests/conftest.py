@@ -58,6 +58,18 @@ def structure_path(request, shared_dir) -> Path:  # parametrized indirectly
     return request.param
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_attention_cache(tmp_path_factory):
+    """Every test session gets an empty disk cache of its own (never the user's)."""
+    previous = os.environ.get("PROTATTN_CACHE")
+    os.environ["PROTATTN_CACHE"] = str(tmp_path_factory.mktemp("protattn_cache"))
+    yield
+    if previous is None:
+        os.environ.pop("PROTATTN_CACHE", None)
+    else:
+        os.environ["PROTATTN_CACHE"] = previous
+
+
 @pytest.fixture(scope="session")
 def antiberty():
     """The real AntiBERTy model, loaded once for the whole session."""

@@ -54,7 +54,8 @@ def test_pairs_json_top_k_over_two_chains(capsys, tmp_path):
     assert code == 0
     data = json.loads(target.read_text())
     assert data["layer_head"] == "8-max" and data["model"] == "antiberty"
-    chains = [p["chain"] for p in data["pairs"]]
+    chains = [p["chain_i"] for p in data["pairs"]]
+    assert chains == [p["chain_j"] for p in data["pairs"]]
     assert chains.count("A") == 7 and chains.count("B") == 7
     weights = [p["weight"] for p in data["pairs"]]
     assert weights == sorted(weights, reverse=True)

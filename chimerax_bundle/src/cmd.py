@@ -21,9 +21,9 @@ from chimerax.atomic import (
     ResiduesArg,
     all_atomic_structures,
     all_residues,
-    concatenate,
     concise_residue_spec,
 )
+from chimerax.atomic import concatenate as join_collections
 from chimerax.core.commands import (
     BoolArg,
     CmdDesc,
@@ -130,12 +130,16 @@ def attention_pairs(
     palette: str = "attention",
     name: str = PAIRS_GROUP,
     replace: bool = True,
+    window: int | None = None,
+    stride: int | None = None,
+    concatenate: bool = False,
 ) -> Pseudobonds:
     """Draw high-attention residue pairs of one head as pseudobonds between CA atoms.
 
     Usage: attention pairs atom-spec layerHead L-H [threshold t] [topK n]
     [minSeparation n] [symmetrize max|mean] [model name] [palette name]
-    [name group-name] [replace true|false]
+    [name group-name] [replace true|false] [window n] [stride n]
+    [concatenate true|false]
 
     The model runs on each whole protein chain that the spec touches (its full
     SEQRES / entity sequence), so attention does not depend on the selection;
@@ -166,6 +170,14 @@ def attention_pairs(
         Pseudobond group name (default "attention pairs").
     replace : bool
         Delete the group's previous pseudobonds first (default true).
+    window : int, optional
+        Run chains longer than this as overlapping windows (default: only chains
+        longer than the model's limit, at that limit).
+    stride : int, optional
+        Residues between window starts (default half the window).
+    concatenate : bool
+        Run the structure's chosen chains as one input, so that pairs between
+        chains appear (default false).
 
     Returns
     -------
@@ -177,6 +189,7 @@ def attention_pairs(
             protattn.compute_pairs, target.chains, layer_head, model=model,
             threshold=threshold, top_k=top_k, min_separation=min_separation,
             symmetrize=symmetrize, palette=palette, within=target.selected,
+            window=window, stride=stride, concatenate=concatenate,
         ))
         for target in _targets(residues)
     ]
@@ -199,7 +212,7 @@ def attention_pairs(
                 session.models.close([group])
         _group_names(session).add(name)
         session.logger.info(plan.log_line())
-    return concatenate(drawn, Pseudobonds)
+    return join_collections(drawn, Pseudobonds)
 
 
 def attention_color(
@@ -209,10 +222,14 @@ def attention_color(
     *,
     model: str = "antiberty",
     palette: str = "white_red",
+    window: int | None = None,
+    stride: int | None = None,
+    concatenate: bool = False,
 ) -> Residues:
     """Colour residues by the attention they receive from one head.
 
     Usage: attention color atom-spec layerHead L-H [model name] [palette name]
+    [window n] [stride n] [concatenate true|false]
 
     Sets the float residue attribute ``attention`` (attention received: column
     sum over queries / L) and colours by it with ChimeraX's
@@ -233,6 +250,8 @@ def attention_color(
         Language model (default antiberty).
     palette : str
         One of protattn's palettes (default white_red: white for the least attention).
+    window, stride, concatenate
+        As for ``attention pairs``.
 
     Returns
     -------
@@ -242,7 +261,8 @@ def attention_color(
     plans = []
     for target in _targets(residues):
         result = _core(protattn.compute_scores, target.chains, layer_head, model=model,
-                       palette=palette, within=target.selected)
+                       palette=palette, within=target.selected, window=window, stride=stride,
+                       concatenate=concatenate)
         values = {c.residue: c.value for c in result.scene.residues}
         plans.append((target, result, values))
     Residue.register_attr(session, ATTRIBUTE, "protattn", attr_type=float)
@@ -259,7 +279,7 @@ def attention_color(
                      "logInfo false", log=False)
         session.logger.info(f"{target.structure}: {result.summary()}")
         coloured.append(res)
-    return concatenate(coloured, Residues)
+    return join_collections(coloured, Residues)
 
 
 def attention_clear(session: Session, residues: Residues | None = None, *,
@@ -308,6 +328,7 @@ def attention_clear(session: Session, residues: Residues | None = None, *,
 
 _LAYER_HEAD = ("layer_head", StringArg)
 _MODEL = ("model", StringArg)
+_RUN = [("window", PositiveIntArg), ("stride", PositiveIntArg), ("concatenate", BoolArg)]
 
 
 def _pairs_desc() -> CmdDesc:
@@ -316,7 +337,7 @@ def _pairs_desc() -> CmdDesc:
         keyword=[_LAYER_HEAD, ("threshold", FloatArg), ("top_k", PositiveIntArg),
                  ("min_separation", PositiveIntArg), ("symmetrize", EnumOf(("max", "mean"))),
                  _MODEL, ("palette", EnumOf(tuple(PALETTES))), ("name", StringArg),
-                 ("replace", BoolArg)],
+                 ("replace", BoolArg), *_RUN],
         required_arguments=["layer_head"],
         synopsis="draw high-attention residue pairs of a language model head",
     )
@@ -325,7 +346,7 @@ def _pairs_desc() -> CmdDesc:
 def _color_desc() -> CmdDesc:
     return CmdDesc(
         required=[("residues", ResiduesArg)],
-        keyword=[_LAYER_HEAD, _MODEL, ("palette", EnumOf(tuple(PALETTES)))],
+        keyword=[_LAYER_HEAD, _MODEL, ("palette", EnumOf(tuple(PALETTES))), *_RUN],
         required_arguments=["layer_head"],
         synopsis="color residues by the attention they receive from a language model head",
     )

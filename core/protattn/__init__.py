@@ -6,8 +6,9 @@ and turns attention into residue pairs, residue scores and a drawable
 :class:`~protattn.scene.Scene`. torch is imported only when a model is loaded.
 """
 
-from .api import PairsResult, ScoresResult, chain_attention, compute_pairs, compute_scores
+from .api import PairsResult, ScoresResult, compute_pairs, compute_scores
 from .attention import HeadSpec, Pair, parse_layer_head, residue_scores, select_pairs, symmetrize
+from .cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
 from .errors import (
     ChainError,
     LayerHeadError,
@@ -16,7 +17,8 @@ from .errors import (
     SequenceTooLongError,
     StructureError,
 )
-from .models import LanguageModel, available_models, load_model
+from .inference import ChainAttention, chain_attention
+from .models import MODELS, LanguageModel, available_models, load_model
 from .scene import PseudoBond, ResidueColor, Scene, pair_scene, residue_scene
 from .structure import (
     Chain,
@@ -26,17 +28,19 @@ from .structure import (
     Structure,
     ca_coordinates,
     chain_from_residues,
+    join_chains,
     read_structure,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Chain", "ChainError", "HeadSpec", "LanguageModel", "LayerHeadError", "Ligand", "ModelError",
-    "ObservedResidue", "Pair", "PairsResult", "ProtattnError", "PseudoBond", "ResidueColor",
-    "ResidueId", "Scene", "ScoresResult", "SequenceTooLongError", "Structure", "StructureError",
-    "available_models", "ca_coordinates", "chain_attention", "chain_from_residues",
-    "compute_pairs", "compute_scores",
-    "load_model", "pair_scene", "parse_layer_head", "read_structure", "residue_scene",
-    "residue_scores", "select_pairs", "symmetrize",
+    "AttentionCache", "CacheWarning", "Chain", "ChainAttention", "ChainError", "HeadSpec",
+    "LanguageModel", "LayerHeadError", "Ligand", "MODELS", "ModelError", "ObservedResidue",
+    "Pair", "PairsResult", "ProtattnError", "PseudoBond", "ResidueColor", "ResidueId", "Scene",
+    "ScoresResult", "SequenceTooLongError", "Structure", "StructureError", "available_models",
+    "ca_coordinates", "cache_key", "chain_attention", "chain_from_residues", "compute_pairs",
+    "compute_scores", "default_cache_dir", "join_chains", "load_model", "pair_scene",
+    "parse_layer_head", "read_structure", "residue_scene", "residue_scores", "select_pairs",
+    "symmetrize",
 ]

@@ -7,62 +7,77 @@ before a host draws anything: an error leaves the user's session untouched.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .attention import CONTACT_CUTOFF, HeadSpec, Pair, chain_pairs, parse_layer_head, residue_scores
-from .errors import StructureError
+from .errors import ModelError, StructureError
+from .inference import ChainAttention, chain_attention
 from .models import LanguageModel, load_model
 from .scene import Scene, pair_scene, residue_scene, value_range
-from .structure import Chain, ResidueId
+from .structure import Chain, ResidueId, join_chains
 
-__all__ = ["PairsResult", "ScoresResult", "chain_attention", "compute_pairs", "compute_scores"]
-
-_ATTENTION_CACHE: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
-_ATTENTION_CACHE_SIZE = 16
-
-
-def chain_attention(lm: LanguageModel, chain: Chain) -> np.ndarray:
-    """Attention ``shape=(layers, heads, L, L)`` for a chain, reused within the process.
-
-    Changing the head, threshold or palette therefore never re-runs the model
-    for a chain seen recently.
-    """
-    key = (lm.name, lm.device, chain.sequence)
-    if key in _ATTENTION_CACHE:
-        _ATTENTION_CACHE.move_to_end(key)
-        return _ATTENTION_CACHE[key]
-    attention = lm.attention(chain.sequence)
-    _ATTENTION_CACHE[key] = attention
-    while len(_ATTENTION_CACHE) > _ATTENTION_CACHE_SIZE:
-        _ATTENTION_CACHE.popitem(last=False)
-    return attention
+__all__ = ["PairsResult", "ScoresResult", "compute_pairs", "compute_scores"]
 
 
 def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
-             device: str | None) -> tuple[LanguageModel, HeadSpec]:
+             device: str | None, window: int | None, stride: int | None,
+             concatenate: bool) -> tuple[LanguageModel, HeadSpec]:
+    """Load the model and check every argument before anything runs."""
     if not chains:
         raise StructureError(
             "no protein chain was selected; select residues of a protein (e.g. 'polymer.protein')"
         )
     lm = load_model(model, device=device)
     spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
-    for chain in chains:  # refuse before running anything
-        lm._check_length(chain.sequence)
+    if window is not None and window < 1 or stride is not None and stride < 1:
+        raise ModelError("window and stride must be positive numbers of residues")
+    if window is not None and stride is not None and stride > window:
+        raise ModelError(f"stride {stride} is larger than the window {window}: residues would "
+                         f"be left out; use a stride of at most {window}")
+    if lm.max_residues is not None and window is not None and window > lm.max_residues:
+        raise ModelError(f"a window of {window} residues is larger than {lm.name}'s limit of "
+                         f"{lm.max_residues}; use window={lm.max_residues} or less")
+    if concatenate and len(chains) > 1:
+        if window is not None:
+            raise ModelError("windows and concatenated chains cannot be combined; run long "
+                             "chains one by one")
+        lm.check_length(len(lm.tokenize([c.sequence for c in chains])[0]) - lm._n_added)
     return lm, spec
+
+
+def _runs(lm: LanguageModel, chains: Sequence[Chain], window: int | None,
+          stride: int | None, concatenate: bool) -> list[tuple[Chain, list[Chain], ChainAttention]]:
+    """(chain as run, the chains it holds, attention) for each model input."""
+    groups = [list(chains)] if concatenate and len(chains) > 1 else [[c] for c in chains]
+    return [(join_chains(group), group,
+             chain_attention(lm, [c.sequence for c in group], window, stride))
+            for group in groups]
 
 
 @dataclass(frozen=True)
 class PairsResult:
-    """High-attention pairs of one head over one or more chains, and what to draw."""
+    """High-attention pairs of one head over one or more chains, and what to draw.
+
+    Attributes
+    ----------
+    model : str
+    head : HeadSpec
+    pairs : tuple of Pair
+        Strongest first.
+    scene : Scene
+    notes : tuple of str
+        How the attention was obtained, where a user should know (windows,
+        concatenated chains).
+    """
 
     model: str
     head: HeadSpec
     pairs: tuple[Pair, ...]
     scene: Scene
+    notes: tuple[str, ...] = ()
 
     @property
     def n_contacts(self) -> int:
@@ -71,30 +86,49 @@ class PairsResult:
     def summary(self) -> str:
         """One line for a log."""
         known = sum(1 for p in self.pairs if p.contact is not None)
-        chains = sorted({p.chain for p in self.pairs})
+        chains = sorted({p.chain for p in self.pairs} | {p.chain_j for p in self.pairs
+                                                           if p.chain_j})
+        between = sum(1 for p in self.pairs if p.inter_chain)
         line = (f"{self.model} {self.head}: {len(self.pairs)} pairs"
-                f"{' on chain ' + ','.join(chains) if chains else ''}, "
+                f"{' on chain ' + ','.join(chains) if chains else ''}"
+                f"{f' ({between} between chains)' if between else ''}, "
                 f"{self.n_contacts} of {known} in contact (CB-CB < {CONTACT_CUTOFF:g} A)")
         if self.scene.skipped:
             line += f"; {self.scene.skipped} involve unobserved residues and are not drawn"
-        return line
+        return "; ".join([line, *self.notes])
 
 
 @dataclass(frozen=True)
 class ScoresResult:
-    """Attention received per residue for one head, and the residue colours."""
+    """Attention received per residue for one head, and the residue colours.
+
+    Attributes
+    ----------
+    model : str
+    head : HeadSpec
+    scores : dict of str to numpy.ndarray
+        Chain id to scores of every sequence position, ``shape=(L,)``.
+    scene : Scene
+    notes : tuple of str
+    """
 
     model: str
     head: HeadSpec
     scores: dict[str, np.ndarray]
     scene: Scene
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line for a log."""
         n = sum(len(s) for s in self.scores.values())
         lo, hi = self.scene.vmin, self.scene.vmax
-        return (f"{self.model} {self.head}: attention received coloured on "
-                f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g})")
+        return "; ".join([f"{self.model} {self.head}: attention received coloured on "
+                          f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g})",
+                          *self.notes])
+
+
+def _notes(runs: Sequence[tuple[Chain, list[Chain], ChainAttention]]) -> tuple[str, ...]:
+    return tuple(f"chain {joined.id}: {att.note()}" for joined, _, att in runs if att.note())
 
 
 def compute_pairs(
@@ -108,22 +142,28 @@ def compute_pairs(
     palette: str = "attention",
     device: str | None = None,
     within: Collection[ResidueId] | None = None,
+    window: int | None = None,
+    stride: int | None = None,
+    concatenate: bool = False,
 ) -> PairsResult:
     """High-attention residue pairs of one head (or layer aggregate) for each chain.
 
     Parameters
     ----------
     chains : sequence of Chain
-        Each chain is run through the model on its own.
+        Each chain is run through the model on its own, unless ``concatenate``.
     layer_head : str or HeadSpec
         ``"7-1"`` (1-based layer and head), ``"7-mean"`` or ``"7-max"``.
     model : str
+        Short name, Hugging Face id or directory (see :func:`protattn.load_model`).
     threshold : float
         Keep pairs whose symmetrised weight is above it (default 0.1).
     top_k : int, optional
-        Keep the ``top_k`` strongest pairs of each chain instead of thresholding.
+        Keep the ``top_k`` strongest pairs of each model input (a chain, or the
+        concatenated chains) instead of thresholding.
     min_separation : int
-        Minimum ``|i - j|`` in sequence (1: no self-pairs).
+        Minimum ``|i - j|`` in sequence within a chain (1: no self-pairs); pairs
+        between chains are always kept.
     symmetrize : {"max", "mean"}
         How ``a_ij`` and ``a_ji`` are combined.
     palette : str
@@ -132,6 +172,14 @@ def compute_pairs(
     within : collection of ResidueId, optional
         Keep only pairs with both residues in it, ``top_k`` counting these only
         (the model still sees whole chains).
+    window : int, optional
+        Run chains longer than this as overlapping windows of this many residues
+        (default: windows only for chains longer than the model's limit, at that limit).
+    stride : int, optional
+        Residues between window starts (default half the window).
+    concatenate : bool
+        Run all ``chains`` as one input (joined by the family's separator token or a
+        poly-G linker, see :mod:`protattn.models`) to expose attention between chains.
 
     Returns
     -------
@@ -139,14 +187,14 @@ def compute_pairs(
     """
     if symmetrize not in ("max", "mean"):
         raise ValueError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
-    lm, spec = _prepare(chains, layer_head, model, device)
+    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate)
+    runs = _runs(lm, chains, window, stride, concatenate)
     pairs: list[Pair] = []
-    for chain in chains:
-        head_map = spec.select(chain_attention(lm, chain))
-        pairs.extend(chain_pairs(chain, head_map, threshold, top_k, min_separation, symmetrize,
-                                 within=within))
+    for joined, parts, att in runs:
+        pairs.extend(chain_pairs(joined, spec.select(att.attention), threshold, top_k,
+                                 min_separation, symmetrize, within=within, parts=parts))
     pairs.sort(key=lambda p: -p.weight)
-    return PairsResult(lm.name, spec, tuple(pairs), pair_scene(pairs, palette))
+    return PairsResult(lm.name, spec, tuple(pairs), pair_scene(pairs, palette), _notes(runs))
 
 
 def compute_scores(
@@ -156,6 +204,9 @@ def compute_scores(
     palette: str = "white_red",
     device: str | None = None,
     within: Collection[ResidueId] | None = None,
+    window: int | None = None,
+    stride: int | None = None,
+    concatenate: bool = False,
 ) -> ScoresResult:
     """Attention each residue receives from one head (column sum over queries / L).
 
@@ -168,15 +219,29 @@ def compute_scores(
     device : str, optional
     within : collection of ResidueId, optional
         Colour only these residues (the model still sees whole chains).
+    window : int, optional
+        Run chains longer than this as overlapping windows of this many residues
+        (default: windows only for chains longer than the model's limit, at that limit).
+    stride : int, optional
+        Residues between window starts (default half the window).
+    concatenate : bool
+        Run all ``chains`` as one input (joined by the family's separator token or a
+        poly-G linker, see :mod:`protattn.models`) to expose attention between chains.
 
     Returns
     -------
     ScoresResult
         Scores of every position of every chain; colours span the range of the
-        coloured residues.
+        coloured residues. With ``concatenate``, ``L`` is the total length and
+        queries come from every chain.
     """
-    lm, spec = _prepare(chains, layer_head, model, device)
-    scores = {c.id: residue_scores(spec.select(chain_attention(lm, c))) for c in chains}
+    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate)
+    runs = _runs(lm, chains, window, stride, concatenate)
+    scores: dict[str, np.ndarray] = {}
+    for _, parts, att in runs:
+        joint = residue_scores(spec.select(att.attention))
+        for part, piece in zip(parts, np.split(joint, np.cumsum([len(c) for c in parts])[:-1])):
+            scores[part.id] = piece
     shown = np.array([
         s for c in chains for rid, s in zip(c.residue_ids, scores[c.id])
         if rid is not None and (within is None or rid in within)
@@ -188,4 +253,4 @@ def compute_scores(
     ]
     skipped = sum(len(c) for c in chains) - len(residues)
     scene = Scene(residues=tuple(residues), skipped=skipped, vmin=lo, vmax=hi, palette=palette)
-    return ScoresResult(lm.name, spec, scores, scene)
+    return ScoresResult(lm.name, spec, scores, scene, _notes(runs))

@@ -9,7 +9,7 @@ Layers and heads are written 1-based, as in the paper (``"7-1"``).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,6 +131,7 @@ def select_pairs(
     top_k: int | None = None,
     min_separation: int = 1,
     eligible: np.ndarray | None = None,
+    segments: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Residue pairs ``i < j`` of a symmetric weight map, strongest first.
 
@@ -147,6 +148,12 @@ def select_pairs(
     eligible : numpy.ndarray, optional
         ``shape=(L,), dtype=bool``: only pairs of eligible positions are considered
         (before ``top_k`` is applied).
+    segments : numpy.ndarray, optional
+        ``shape=(L,), dtype=int``: the chain of each position when chains were run
+        concatenated; ``min_separation`` then applies within a chain only, and
+        pairs between chains are always eligible.
+
+    Pairs whose weight is NaN (not covered by any window) are never selected.
 
     Returns
     -------
@@ -157,11 +164,18 @@ def select_pairs(
     """
     if min_separation < 1:
         raise ValueError("min_separation must be at least 1 (no self-pairs)")
-    i, j = np.triu_indices(weights.shape[0], k=min_separation)
+    if segments is None:
+        i, j = np.triu_indices(weights.shape[0], k=min_separation)
+    else:
+        i, j = np.triu_indices(weights.shape[0], k=1)
+        keep = (segments[i] != segments[j]) | (j - i >= min_separation)
+        i, j = i[keep], j[keep]
     if eligible is not None:
         both = eligible[i] & eligible[j]
         i, j = i[both], j[both]
     w = weights[i, j].astype(float)
+    known = ~np.isnan(w)
+    i, j, w = i[known], j[known], w[known]
     if top_k is not None:
         if top_k < 0:
             raise ValueError(f"top_k must be positive, not {top_k}")
@@ -183,18 +197,19 @@ def residue_scores(attention_map: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``shape=(L,), dtype=float``; averages to at most ``1/L`` per query row sum.
+        ``shape=(L,), dtype=float``. Pairs not covered by a window (NaN) count as 0.
     """
-    return attention_map.sum(axis=0) / attention_map.shape[0]
+    return np.nansum(attention_map, axis=0) / attention_map.shape[0]
 
 
 @dataclass(frozen=True)
 class Pair:
     """A residue pair with its attention weight and whether it is a 3D contact.
 
-    ``i`` and ``j`` are 0-based sequence positions; ``residue_i``/``residue_j`` are
-    ``None`` and ``contact``/``distance`` unknown (``None``) where a residue is
-    not observed.
+    ``i`` and ``j`` are 0-based sequence positions in their own chains (``chain``
+    and ``chain_j``, which differ only for chains run concatenated);
+    ``residue_i``/``residue_j`` are ``None`` and ``contact``/``distance`` unknown
+    (``None``) where a residue is not observed.
     """
 
     chain: str
@@ -207,12 +222,18 @@ class Pair:
     weight: float
     distance: float | None
     contact: bool | None
+    chain_j: str | None = None
+
+    @property
+    def inter_chain(self) -> bool:
+        return self.chain_j is not None and self.chain_j != self.chain
 
     def as_row(self) -> dict[str, object]:
         """A flat, JSON-ready record (1-based positions, residue ids as text)."""
         return {
-            "chain": self.chain,
+            "chain_i": self.chain,
             "pos_i": self.i + 1,
+            "chain_j": self.chain_j or self.chain,
             "pos_j": self.j + 1,
             "residue_i": "" if self.residue_i is None else str(self.residue_i),
             "residue_j": "" if self.residue_j is None else str(self.residue_j),
@@ -233,6 +254,7 @@ def chain_pairs(
     symmetrize_by: str = "max",
     contact_cutoff: float = CONTACT_CUTOFF,
     within: Collection[ResidueId] | None = None,
+    parts: Sequence[Chain] | None = None,
 ) -> list[Pair]:
     """High-attention residue pairs of one chain, each marked contact or not.
 
@@ -248,6 +270,10 @@ def chain_pairs(
         Cβ–Cβ distance in Å below which a pair is a contact.
     within : collection of ResidueId, optional
         Consider only pairs with both residues in it (``top_k`` counts these only).
+    parts : sequence of Chain, optional
+        When ``chain`` is chains run concatenated (:func:`protattn.structure.join_chains`),
+        the chains it joins: pairs are reported in each chain's own positions,
+        ``min_separation`` applies within a chain, and pairs between chains count.
 
     Returns
     -------
@@ -259,16 +285,21 @@ def chain_pairs(
             f"attention map {attention_map.shape} does not match chain {chain.id} of {len(chain)}"
         )
     eligible = None if within is None else np.array([r in within for r in chain.residue_ids])
+    parts = list(parts) if parts else [chain]
+    segments = np.repeat(np.arange(len(parts)), [len(c) for c in parts])
+    offsets = np.concatenate([[0], np.cumsum([len(c) for c in parts])])
     i, j, w = select_pairs(symmetrize(attention_map, symmetrize_by), threshold, top_k,
-                           min_separation, eligible)
+                           min_separation, eligible, segments if len(parts) > 1 else None)
     cb = chain.cb
     dist = np.linalg.norm(cb[i] - cb[j], axis=-1)
     pairs = []
     for a, b, weight, d in zip(i.tolist(), j.tolist(), w.tolist(), dist.tolist()):
         known = not np.isnan(d)
+        pa, pb = parts[segments[a]], parts[segments[b]]
         pairs.append(Pair(
-            chain.id, a, b, chain.residue_ids[a], chain.residue_ids[b],
-            chain.sequence[a], chain.sequence[b], weight,
-            float(d) if known else None, bool(d < contact_cutoff) if known else None,
+            pa.id, a - int(offsets[segments[a]]), b - int(offsets[segments[b]]),
+            chain.residue_ids[a], chain.residue_ids[b], chain.sequence[a], chain.sequence[b],
+            weight, float(d) if known else None, bool(d < contact_cutoff) if known else None,
+            pb.id if pb is not pa else None,
         ))
     return pairs

@@ -2,6 +2,9 @@
 
     protattn pairs 1hpv.pdb --chain A --layer-head 6-3 --format csv
     protattn render 1hpv.pdb --layer-head 6-3 --top-k 40 --png pairs.png
+    protattn pairs 1vfb.cif --chain A,B --concatenate --layer-head 8-max --top-k 30
+    protattn models
+    protattn cache [--clear]
 
 Errors print one line saying what was wrong and how to fix it, and exit with status 2.
 """
@@ -23,8 +26,8 @@ from .structure import Chain, ca_coordinates, read_structure
 
 __all__ = ["main"]
 
-_COLUMNS = ["chain", "pos_i", "pos_j", "residue_i", "residue_j", "aa_i", "aa_j", "weight",
-            "cb_distance", "contact"]
+_COLUMNS = ["chain_i", "pos_i", "chain_j", "pos_j", "residue_i", "residue_j", "aa_i", "aa_j",
+            "weight", "cb_distance", "contact"]
 
 
 def _add_pair_options(p: argparse.ArgumentParser) -> None:
@@ -42,8 +45,17 @@ def _add_pair_options(p: argparse.ArgumentParser) -> None:
                    help="minimum sequence separation |i-j| (default 1: no self-pairs)")
     p.add_argument("--symmetrize", choices=("max", "mean"), default="max",
                    help="combine a_ij and a_ji by max (default) or mean")
-    p.add_argument("--model", default="antiberty", help="language model (default antiberty)")
+    p.add_argument("--model", default="antiberty",
+                   help="short name (see `protattn models`), Hugging Face id or model directory "
+                        "(default antiberty)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--window", type=int, metavar="N",
+                   help="run chains longer than N residues as overlapping windows (default: "
+                        "only chains longer than the model's limit, at that limit)")
+    p.add_argument("--stride", type=int, metavar="N",
+                   help="residues between window starts (default half the window)")
+    p.add_argument("--concatenate", action="store_true",
+                   help="run the chosen chains as one input, to see attention between chains")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,7 +81,45 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--palette", choices=sorted(PALETTES), default="attention")
     render.add_argument("--width", type=int, default=1200)
     render.add_argument("--height", type=int, default=900)
+
+    sub.add_parser("models", help="the models protattn knows, and which are here offline",
+                   description="List the short names of known models, their size, and whether "
+                               "they can be loaded here without a network.")
+
+    cache = sub.add_parser("cache", help="show or clear the attention cache",
+                           description="Attention is cached on disk per model, sequence and "
+                                       "windowing options (PROTATTN_CACHE overrides where).")
+    cache.add_argument("--clear", action="store_true", help="remove every cached entry")
     return parser
+
+
+def _models(out) -> int:
+    from .models import MODELS, model_status
+
+    out.write(f"{'name':<16}{'parameters':<16}{'family':<11}{'offline':<9}source\n")
+    for name, spec in MODELS.items():
+        status = model_status(name)
+        here = {"package": "yes", "cache": "yes", "missing": "no"}[status]
+        out.write(f"{name:<16}{spec.parameters:<16}{spec.family:<11}{here:<9}{spec.source}"
+                  f"{'  (' + spec.note + ')' if spec.note else ''}\n")
+    out.write("Any other Hugging Face id or model directory also works (--model).\n")
+    return 0
+
+
+def _cache(args: argparse.Namespace, out) -> int:
+    from .cache import AttentionCache
+
+    store = AttentionCache()
+    if args.clear:
+        n = store.clear()
+        out.write(f"removed {n} cached attention entries from {store.directory}\n")
+        return 0
+    entries = store.entries()
+    out.write(f"{store.directory}: {len(entries)} entries, {store.size_bytes() / 1e6:.1f} MB\n")
+    for e in sorted(entries, key=lambda e: e.created):
+        out.write(f"  {e.model_id:<32} {e.length:>6} residues {e.n_bytes / 1e6:8.2f} MB  "
+                  f"{e.key[:12]}\n")
+    return 0
 
 
 def _chains(args: argparse.Namespace) -> tuple[str, list[Chain]]:
@@ -84,7 +134,7 @@ def _compute(args: argparse.Namespace, chains: list[Chain], **extra) -> PairsRes
     return compute_pairs(
         chains, args.layer_head, model=args.model, threshold=args.threshold, top_k=args.top_k,
         min_separation=args.min_separation, symmetrize=args.symmetrize, device=args.device,
-        **extra,
+        window=args.window, stride=args.stride, concatenate=args.concatenate, **extra,
     )
 
 
@@ -102,6 +152,10 @@ def _write_pairs(result: PairsResult, fmt: str, out) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "models":
+        return _models(sys.stdout)
+    if args.command == "cache":
+        return _cache(args, sys.stdout)
     name, chains = _chains(args)
     if args.command == "pairs":
         result = _compute(args, chains)

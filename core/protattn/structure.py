@@ -32,6 +32,7 @@ __all__ = [
     "virtual_cb",
     "chain_from_residues",
     "ca_coordinates",
+    "join_chains",
     "read_structure",
 ]
 
@@ -354,6 +355,24 @@ def chain_from_residues(
         atoms[pos] = res.atoms
         backbone[pos] = _backbone_row(res.atoms)
     return Chain(chain_id, sequence, tuple(ids), backbone, tuple(atoms), source)
+
+
+def join_chains(chains: Sequence[Chain]) -> Chain:
+    """Chains end to end as one :class:`Chain` (id ``"A+B"``), for chains run concatenated.
+
+    Residue ids keep their own chain, so pairs and contacts between the chains
+    map back to the structure.
+    """
+    if len(chains) == 1:
+        return chains[0]
+    return Chain(
+        "+".join(c.id for c in chains),
+        "".join(c.sequence for c in chains),
+        tuple(r for c in chains for r in c.residue_ids),
+        np.concatenate([c.backbone for c in chains]),
+        tuple(a for c in chains for a in c.atoms),
+        "+".join(sorted({c.source for c in chains})),
+    )
 
 
 def ca_coordinates(chains: Sequence[Chain]) -> dict[ResidueId, np.ndarray]:

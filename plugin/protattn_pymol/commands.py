@@ -34,6 +34,12 @@ def _number(value, name: str, kind=float):
         raise CmdException(f"{name} must be a number, not {value!r}") from None
 
 
+def _run_options(window, stride, concatenate) -> dict:
+    window, stride = _number(window, "window", int), _number(stride, "stride", int)
+    return dict(window=window if window > 0 else None, stride=stride if stride > 0 else None,
+                concatenate=bool(_number(concatenate, "concatenate", int)))
+
+
 def attention_pairs(
     selection: str = "polymer.protein",
     layer_head: str = "",
@@ -43,6 +49,9 @@ def attention_pairs(
     symmetrize: str = "max",
     model: str = "antiberty",
     palette: str = "attention",
+    window: int = 0,
+    stride: int = 0,
+    concatenate: int = 0,
     quiet: int = 1,
     *,
     _self=cmd,
@@ -61,7 +70,8 @@ DESCRIPTION
 USAGE
 
     attention_pairs selection, layer_head [, threshold [, top_k
-        [, min_separation [, symmetrize [, model [, palette [, quiet ]]]]]]]
+        [, min_separation [, symmetrize [, model [, palette [, window
+        [, stride [, concatenate [, quiet ]]]]]]]]]]
 
 ARGUMENTS
 
@@ -80,14 +90,24 @@ ARGUMENTS
 
     symmetrize = max or mean: how a_ij and a_ji are combined {default: max}
 
-    model = str: protein language model {default: antiberty}
+    model = str: short name (attention_models lists them), Hugging Face id
+    or model directory {default: antiberty}
 
     palette = attention, white_red, blue_white_red or viridis {default: attention}
+
+    window = int: run chains longer than this as overlapping windows (0:
+    only chains longer than the model's limit, at that limit) {default: 0}
+
+    stride = int: residues between window starts (0: half the window)
+
+    concatenate = 0/1: run the selected chains of an object as one input,
+    to see attention between chains {default: 0}
 
 EXAMPLE
 
     attention_pairs 1hpv, 6-3
     attention_pairs 1hpv and chain A, 8-max, top_k=20, min_separation=6
+    attention_pairs 1vfb and chain A+B, 8-max, top_k=30, concatenate=1
 
 SEE ALSO
 
@@ -103,6 +123,7 @@ SEE ALSO
         min_separation=_number(min_separation, "min_separation", int),
         symmetrize=str(symmetrize),
         palette=str(palette),
+        **_run_options(window, stride, concatenate),
     )
     by_object = chains_by_object(selection, _self=_self)
     results: dict[str, PairsResult] = {}
@@ -116,7 +137,7 @@ SEE ALSO
     for obj, result in results.items():
         n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
         pairs.extend(result.pairs)
-        if not int(quiet) or n == 0:
+        if not int(quiet) or n == 0 or result.notes:
             print(f" attention_pairs: {obj}: {result.summary()}")
         if n:
             print(f" attention_pairs: {obj}: drew {n} pairs into group "
@@ -130,6 +151,9 @@ def attention_color(
     layer_head: str = "",
     model: str = "antiberty",
     palette: str = "white_red",
+    window: int = 0,
+    stride: int = 0,
+    concatenate: int = 0,
     quiet: int = 1,
     *,
     _self=cmd,
@@ -144,7 +168,8 @@ DESCRIPTION
 
 USAGE
 
-    attention_color selection, layer_head [, model [, palette [, quiet ]]]
+    attention_color selection, layer_head [, model [, palette [, window
+        [, stride [, concatenate [, quiet ]]]]]]
 
 ARGUMENTS
 
@@ -155,6 +180,8 @@ ARGUMENTS
     model = str: protein language model {default: antiberty}
 
     palette = white_red, attention, blue_white_red or viridis {default: white_red}
+
+    window, stride, concatenate: as for attention_pairs
 
 EXAMPLE
 
@@ -172,13 +199,14 @@ SEE ALSO
     try:
         for obj, chains in by_object.items():
             within = _selected_residues(selection, obj, _self)
-            results[obj] = protattn.compute_scores(chains, layer_head, model=model,
-                                                   palette=str(palette), within=within)
+            results[obj] = protattn.compute_scores(
+                chains, layer_head, model=model, palette=str(palette), within=within,
+                **_run_options(window, stride, concatenate))
     except (ProtattnError, ValueError) as e:
         raise CmdException(str(e)) from e
     for obj, result in results.items():
         n = draw.color_residues(obj, result.scene, selection, _self=_self)
-        if not int(quiet):
+        if not int(quiet) or result.notes:
             print(f" attention_color: {obj}: {result.summary()}")
         print(f" attention_color: {obj}: {n} residues, b-factor = attention received, "
               f"{result.scene.vmin:.3g} (light) to {result.scene.vmax:.3g} (dark)")

@@ -10,6 +10,7 @@ import protattn.api
 from protattn import (
     Chain,
     LayerHeadError,
+    ModelError,
     SequenceTooLongError,
     StructureError,
     compute_pairs,
@@ -28,8 +29,12 @@ def hiv_protease(shared_dir, load_structure):
 
 @pytest.fixture(scope="module")
 def head_maps(antiberty, hiv_protease):
-    """Each chain's map of HEAD, straight from the model (layer 4, mean over heads)."""
-    return {c.id: antiberty.attention(c.sequence)[3].mean(axis=0) for c in hiv_protease}
+    """Each chain's map of HEAD, straight from the model (layer 4, mean over heads).
+
+    Kept at float16 precision, as protattn keeps all attention (what its cache stores).
+    """
+    return {c.id: antiberty.attention(c.sequence).astype(np.float16).astype(np.float32)[3]
+            .mean(axis=0) for c in hiv_protease}
 
 
 def _upper(sym, min_separation=1):
@@ -100,13 +105,22 @@ def test_bad_layer_head_is_refused_before_running(hiv_protease, model_must_not_r
         compute_scores(hiv_protease, head)
 
 
-def test_too_long_chain_is_refused_before_any_chain_runs(hiv_protease, model_must_not_run):
-    n = 600
-    long_chain = Chain("Z", "A" * n, (None,) * n, np.full((n, 4, 3), np.nan), (None,) * n)
-    with pytest.raises(SequenceTooLongError):
-        compute_pairs([*hiv_protease, long_chain], HEAD)
-    with pytest.raises(SequenceTooLongError):
-        compute_scores([*hiv_protease, long_chain], HEAD)
+def test_bad_windows_are_refused_before_any_chain_runs(hiv_protease, model_must_not_run):
+    for compute in (compute_pairs, compute_scores):
+        with pytest.raises(ModelError, match="limit of 510"):
+            compute(hiv_protease, HEAD, window=600)
+        with pytest.raises(ModelError, match="stride 80 is larger than the window 50"):
+            compute(hiv_protease, HEAD, window=50, stride=80)
+        with pytest.raises(ModelError, match="cannot be combined"):
+            compute(hiv_protease, HEAD, window=50, concatenate=True)
+
+
+def test_concatenated_chains_too_long_are_refused_before_running(model_must_not_run):
+    n = 300
+    chains = [Chain(c, "A" * n, (None,) * n, np.full((n, 4, 3), np.nan), (None,) * n)
+              for c in "XY"]
+    with pytest.raises(SequenceTooLongError, match="601 residues"):
+        compute_pairs(chains, HEAD, concatenate=True)
 
 
 def test_no_chains_is_refused_before_loading_a_model(monkeypatch):

@@ -56,7 +56,7 @@ def test_attention_shape_and_special_token_stripping(antiberty):
     assert attention.shape == (8, 8, n, n)
     assert np.isfinite(attention).all()
 
-    out = antiberty.forward(seq)
+    out = antiberty.forward(antiberty.encode(seq))
     raw = np.stack([a[0].float().cpu().numpy() for a in out.attentions])
     assert raw.shape == (8, 8, n + 2, n + 2)  # [CLS] residues [SEP]
     np.testing.assert_allclose(raw.sum(axis=-1), 1.0, atol=1e-4)  # softmax rows

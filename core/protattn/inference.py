@@ -1,0 +1,175 @@
+"""Attention for chains as analyses need it: windowed when long, concatenated for complexes, cached.
+
+:func:`chain_attention` is the one way the rest of protattn gets attention. It
+runs the model once per (model, revision, sequence, windowing options) and keeps
+the result in memory for the session and on disk (:mod:`protattn.cache`), so
+changing head, threshold or colour never re-runs the model. Attention is kept
+at float16 precision (what the disk cache stores) whether or not it came from
+the cache, so a result never depends on whether it was cached.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cache import AttentionCache, CacheWarning, cache_key
+from .errors import ModelError
+from .models import LINKER, LanguageModel
+from .windows import merge_windows, plan_windows
+
+__all__ = ["ChainAttention", "chain_attention", "clear_memory"]
+
+_MEMORY: OrderedDict[str, ChainAttention] = OrderedDict()
+_MEMORY_SIZE = 16
+
+
+@dataclass(frozen=True)
+class ChainAttention:
+    """Attention over the residues of one chain, or of chains run concatenated.
+
+    Attributes
+    ----------
+    attention : numpy.ndarray
+        ``shape=(layers, heads, L, L), dtype=float32``; ``NaN`` where no window
+        holds both residues (see :mod:`protattn.windows`).
+    lengths : tuple of int
+        Residues of each chain (one entry unless chains were concatenated).
+    windows : tuple of (int, int)
+        Residue ranges run as one pass; ``((0, L),)`` when the chain fits.
+    from_cache : bool
+    """
+
+    attention: np.ndarray
+    lengths: tuple[int, ...]
+    windows: tuple[tuple[int, int], ...]
+    from_cache: bool = False
+
+    @property
+    def windowed(self) -> bool:
+        return len(self.windows) > 1
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Pairs seen together by the model, ``shape=(L, L), dtype=bool``."""
+        return ~np.isnan(self.attention[0, 0])
+
+    def note(self) -> str:
+        """What a user should know about how this attention was obtained ('' if nothing)."""
+        notes = []
+        if len(self.lengths) > 1:
+            notes.append(f"{len(self.lengths)} chains run concatenated "
+                         f"({'+'.join(map(str, self.lengths))} residues)")
+        if self.windowed:
+            size = max(e - s for s, e in self.windows)
+            notes.append(
+                f"{len(self.windows)} overlapping windows of {size} residues (attention averaged "
+                f"where they overlap; {int((~self.covered).sum()) // 2} pairs further apart "
+                "than a window are not covered)"
+            )
+        return "; ".join(notes)
+
+
+def clear_memory() -> None:
+    """Forget the attention kept in memory (the disk cache is untouched)."""
+    _MEMORY.clear()
+
+
+def _run(lm: LanguageModel, sequences: Sequence[str], window: int | None,
+         stride: int | None) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
+    if len(sequences) > 1:
+        if window is not None:
+            raise ModelError("windows and concatenated chains cannot be combined; run long "
+                             "chains one by one")
+        return lm.segment_attention(sequences), ((0, sum(map(len, sequences))),)
+    (sequence,) = sequences
+    if window is None or len(sequence) <= window:
+        return lm.attention(sequence), ((0, len(sequence)),)
+    plan = plan_windows(len(sequence), window, stride or max(1, window // 2))
+    attention, _ = merge_windows(
+        len(sequence), ((start, lm.attention(sequence[start:end])) for start, end in plan))
+    return attention, tuple(plan)
+
+
+def chain_attention(
+    lm: LanguageModel,
+    sequences: str | Sequence[str],
+    window: int | None = None,
+    stride: int | None = None,
+    cache: AttentionCache | bool = True,
+) -> ChainAttention:
+    """Attention for one chain, or for several chains run as one input.
+
+    Parameters
+    ----------
+    lm : LanguageModel
+    sequences : str or sequence of str
+        One chain's sequence; several are concatenated with the family's
+        separator token or :data:`protattn.models.LINKER`, and the attention is
+        over their residues only, in order.
+    window : int, optional
+        Run a longer chain as overlapping windows of this many residues. By
+        default a chain longer than the model's limit is windowed at that limit
+        and one that fits runs in one pass.
+    stride : int, optional
+        Residues between window starts (default half the window).
+    cache : AttentionCache or bool
+        The disk cache to use; ``True`` for the default one (``PROTATTN_CACHE`` or
+        the user cache directory), ``False`` for none.
+
+    Returns
+    -------
+    ChainAttention
+
+    Raises
+    ------
+    ModelError
+        If a window is larger than the model's limit, or concatenated chains do not fit.
+    """
+    sequences = [sequences] if isinstance(sequences, str) else list(sequences)
+    total = sum(len(s) for s in sequences)
+    limit = lm.max_residues
+    if window is not None and limit is not None and window > limit:
+        raise ModelError(f"a window of {window} residues is larger than {lm.name}'s limit of "
+                         f"{limit}; use window={limit} or less")
+    if window is None and limit is not None and len(sequences) == 1 and total > limit:
+        window = limit
+    windowed = len(sequences) == 1 and window is not None and total > window
+    options = {
+        "window": window if windowed else None,
+        "stride": (stride or max(1, window // 2)) if windowed else None,
+        "joined_by": (lm.family.separator or LINKER) if len(sequences) > 1 else None,
+        "device": lm.device,
+    }
+    joined = "/".join(sequences)
+    key = cache_key(lm.model_id, lm.revision, joined, options)
+    if key in _MEMORY:
+        _MEMORY.move_to_end(key)
+        return _MEMORY[key]
+    store = AttentionCache() if cache is True else (cache or None)
+    lengths = tuple(len(s) for s in sequences)
+    found = store.get(key) if store is not None else None
+    if found is not None and found["attention"].shape[-1] == total:
+        windows = tuple(map(tuple, found["windows"].tolist()))
+        result = ChainAttention(found["attention"], lengths, windows, from_cache=True)
+    else:
+        attention, windows = _run(lm, sequences, options["window"], options["stride"])
+        attention = attention.astype(np.float16).astype(np.float32)  # what the cache keeps
+        if store is not None:
+            try:
+                store.put(key, {"attention": attention,
+                                "windows": np.asarray(windows, dtype=int)},
+                          {"model_id": lm.model_id, "revision": lm.revision, "length": total,
+                           "options": options})
+            except OSError as e:  # a full or read-only disk must not fail the analysis
+                warnings.warn(f"attention not cached in {store.directory}: {e}", CacheWarning,
+                              stacklevel=2)
+        result = ChainAttention(attention, lengths, windows)
+    _MEMORY[key] = result
+    while len(_MEMORY) > _MEMORY_SIZE:
+        _MEMORY.popitem(last=False)
+    return result
