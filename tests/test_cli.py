@@ -69,6 +69,7 @@ def test_pairs_json_top_k_over_two_chains(capsys, tmp_path):
         (["pairs", HPV, "--layer-head", "13-1"], "layers 1-8"),
         (["pairs", HPV, "--layer-head", "x-y"], "not understood"),
         (["pairs", HPV, "--layer-head", "1-1", "--model", "esm99"], "unknown model"),
+        (["pairs", HPV, "--layer-head", "1-1", "--window", "600"], "limit of 510"),
         (["render", HPV, "--layer-head", "1-1", "--png", "/no/such/dir/x.png"], "does not exist"),
     ],
 )
@@ -107,3 +108,46 @@ def test_console_script_is_installed():
         pytest.skip("the protattn console script is installed by `make venv` (pip install .)")
     out = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True).stdout
     assert "pairs" in out and "render" in out
+
+
+def test_concatenated_chains_give_pairs_between_chains(capsys):
+    code, out, err = _run(capsys, "pairs", HPV, "--chain", "A,B", "--layer-head", "6-3",
+                          "--top-k", "40", "--concatenate")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 40
+    between = [r for r in rows if r["chain_i"] != r["chain_j"]]
+    assert between and all(r["residue_i"].startswith(r["chain_i"] + ":") and
+                           r["residue_j"].startswith(r["chain_j"] + ":") for r in rows)
+    assert "run concatenated (99+99 residues)" in err
+
+
+def test_models_lists_short_names_and_what_is_here(capsys):
+    code, out, _ = _run(capsys, "models")
+    assert code == 0
+    lines = {line.split()[0]: line.split() for line in out.splitlines()[1:-1]}
+    assert set(lines) == set(protattn.MODELS)
+    assert lines["antiberty"][3] == "yes"  # weights ship in the pip package
+    assert lines["esm2_t33_650M"][1] == "650M"
+
+
+def test_cache_shows_and_clears_entries(capsys, tmp_path, monkeypatch):
+    from protattn.inference import clear_memory
+
+    monkeypatch.setenv("PROTATTN_CACHE", str(tmp_path / "c"))
+    clear_memory()
+    assert _run(capsys, "pairs", HPV, "--chain", "A", "--layer-head", "1-1")[0] == 0
+    code, out, _ = _run(capsys, "cache")
+    assert code == 0 and "1 entries" in out and str(tmp_path / "c") in out
+    assert "antiberty" in out and " 99 residues" in out
+    code, out, _ = _run(capsys, "cache", "--clear")
+    assert code == 0 and "removed 1" in out
+    assert "0 entries" in _run(capsys, "cache")[1]
+    clear_memory()
+
+
+def test_offline_model_error_from_the_command_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    code, _, err = _run(capsys, "pairs", HPV, "--layer-head", "1-1", "--model", "esm2_t6_8M")
+    assert code == 2 and "facebook/esm2_t6_8M_UR50D" in err and "HF_HUB_OFFLINE" in err

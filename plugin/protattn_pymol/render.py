@@ -42,9 +42,13 @@ def render_png(
         The number of pairs drawn.
     """
     import pymol2
+    from pymol import cmd as global_cmd
 
+    # Start PyMOL's global instance before a private one: a process whose first PyMOL
+    # was a pymol2 instance can no longer start the global one ("Missing PyMOL instance").
+    global_cmd.get_names()
     png = os.fspath(png)
-    with pymol2.PyMOL() as p:
+    with pymol2.PyMOL() as p:  # private: the user's session (if any) is never touched
         cmd = p.cmd
         obj = "structure"
         cmd.load(os.fspath(path), obj)

@@ -59,6 +59,12 @@ def _stale_bundle_files() -> list[str]:
     ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_attention_cache(tmp_path_factory):
+    """An empty attention disk cache for this test session (never the user's)."""
+    os.environ["PROTATTN_CACHE"] = str(tmp_path_factory.mktemp("protattn_cache"))
+
+
 @pytest.fixture(scope="session")
 def session():
     """The process's one headless ChimeraX session, with the installed bundle."""

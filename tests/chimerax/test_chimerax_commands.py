@@ -124,6 +124,28 @@ def test_pairs_on_an_antibody_with_its_antigen(cx):
     assert set(pair_keys(group(s).pseudobonds)) == set(expected)
 
 
+def test_concatenated_chains_draw_pairs_between_chains(cx):
+    s = open_structure(cx, VFB)
+    expected = core_bonds(VFB, chains="AB", top_k=40, concatenate=True)
+    between = {k for k in expected if k[0].chain != k[1].chain}
+    assert between and {k[0].chain for k in expected} <= {"A", "B"}
+
+    cxrun(cx, f"attention pairs #1/A,B layerHead {HEAD} topK 40 concatenate true")
+
+    drawn = set(pair_keys(group(s).pseudobonds))
+    assert drawn == set(expected)
+    assert between <= drawn
+
+
+def test_window_options_reach_the_core(cx):
+    s = open_structure(cx, HPX)
+    expected = core_bonds(HPX, top_k=50, window=40, stride=20)
+    cxrun(cx, f"attention pairs #1 layerHead {HEAD} topK 50 window 40 stride 20")
+    drawn = set(pair_keys(group(s).pseudobonds))
+    assert drawn == set(expected) and len(drawn) == 100
+    assert all(abs(a.number - b.number) < 40 for a, b in drawn)
+
+
 def test_partial_selection_runs_the_whole_chain_and_draws_inside_it(cx):
     s = open_structure(cx, VFB)
     whole_chain = core_bonds(VFB, chains="B")

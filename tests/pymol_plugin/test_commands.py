@@ -142,3 +142,25 @@ def test_commands_work_on_a_separate_pymol_instance(hpv_path):
         attention_clear("prot", _self=p.cmd)
         assert p.cmd.get_names("all") == ["prot"]
     assert global_cmd.get_names("all") == []
+
+
+def test_concatenated_chains_draw_pairs_between_chains(pm, file_chains):
+    expected = protattn.compute_pairs(file_chains, HEAD, top_k=40, concatenate=True)
+    between = [p for p in expected.pairs if p.inter_chain]
+    assert between
+
+    pairs = attention_pairs("1hpv", HEAD, top_k=40, concatenate=1, _self=pm)
+
+    assert [(p.residue_i, p.residue_j) for p in pairs] == [
+        (p.residue_i, p.residue_j) for p in expected.pairs]
+    assert len(cgo_cylinders(pm, draw.pairs_name("1hpv"))) == 40
+    assert {(p.residue_i.chain, p.residue_j.chain) for p in pairs if p.inter_chain} <= {
+        ("A", "B"), ("B", "A")}
+
+
+def test_window_options_reach_the_core(pm, file_chains):
+    pairs = attention_pairs("1hpv and chain A", HEAD, top_k=30, window=40, stride="20",
+                            _self=pm)
+    expected = protattn.compute_pairs(file_chains[:1], HEAD, top_k=30, window=40, stride=20)
+    assert [(p.i, p.j) for p in pairs] == [(p.i, p.j) for p in expected.pairs]
+    assert all(p.j - p.i < 40 for p in pairs)
