@@ -18,6 +18,8 @@ setup(
         "torch",
         "transformers>=4.40",
         "antiberty==0.1.3",
+        "matplotlib",
+        "tqdm",
     ],
     extras_require={"pymol": ["pymol-open-source"]},
     entry_points={"console_scripts": ["protattn = protattn.cli:main"]},

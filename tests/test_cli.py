@@ -151,3 +151,74 @@ def test_offline_model_error_from_the_command_line(capsys, tmp_path, monkeypatch
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
     code, _, err = _run(capsys, "pairs", HPV, "--layer-head", "1-1", "--model", "esm2_t6_8M")
     assert code == 2 and "facebook/esm2_t6_8M_UR50D" in err and "HF_HUB_OFFLINE" in err
+
+
+HPX_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "structures" / \
+    "ligand" / "1HPX.pdb"
+
+
+@pytest.fixture
+def hpx_file():
+    if not HPX_FILE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{HPX_FILE} is missing: CI must have ../shared")
+        pytest.skip("needs ../shared/data")
+    return str(HPX_FILE)
+
+
+def test_features_json(capsys, hpx_file):
+    code, out, _ = _run(capsys, "features", hpx_file)
+    assert code == 0
+    data = json.loads(out)
+    chains = data["chains"] if isinstance(data, dict) and "chains" in data else data
+    text = json.dumps(chains)
+    assert "KNI" in text and "A:25" in text  # the inhibitor's site includes the catalytic Asp25
+
+
+def test_heads_table_json_and_the_top_head_picture(capsys, hpx_file, tmp_path):
+    code, out, _ = _run(capsys, "heads", hpx_file, "--property", "binding_site", "--min-arcs",
+                        "20", "--format", "json", "-q")
+    assert code == 0
+    data = json.loads(out)
+    shares = [h["share"] for h in data["heads"]]
+    assert data["property"] == "binding_site" and shares == sorted(shares, reverse=True)
+    assert all(h["n_arcs"] >= 20 for h in data["heads"])
+    png, plot = tmp_path / "top.png", tmp_path / "top.svg"
+    code, out, err = _run(capsys, "heads", hpx_file, "--property", "binding_site",
+                          "--min-arcs", "20", "-q", "--png", str(png), "--plot", str(plot))
+    assert code == 0 and png.stat().st_size > 10_000 and "<svg" in plot.read_text()
+    top = data["heads"][0]["layer_head"]
+    assert top in out and f"top head antiberty {top}" in err
+
+
+def test_stats_over_a_list_file_csv_and_heatmap(capsys, hpx_file, tmp_path):
+    listing = tmp_path / "set.txt"
+    listing.write_text(f"# two structures\n{hpx_file}\n{HPX_FILE.parent / '1AKU.pdb'}\n")
+    heat = tmp_path / "heat.png"
+    code, out, _ = _run(capsys, "stats", f"@{listing}", "--property", "contact", "helix",
+                        "--format", "csv", "--heatmap", str(heat), "-q")
+    assert code == 0 and heat.stat().st_size > 5_000
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["property"] for r in rows} == {"contact", "helix"}
+    assert len(rows) == 2 * 64
+
+
+def test_contacts_json(capsys, hpx_file):
+    code, out, err = _run(capsys, "contacts", hpx_file, "--chain", "A", "--heads", "3-2,5-4")
+    assert code == 0
+    data = json.loads(out)
+    assert data["heads"] == ["3-2", "5-4"] and len(data["predictions"]) == 99
+    assert set(data["precision"]) >= {"short", "medium", "long", "all"}
+    assert "precision at L" in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["heads", "/no/such.pdb"], "no such file"),
+    (["stats", "@/no/list.txt"], "no such list file"),
+    (["heads", "PLACEHOLDER", "--property", "bogus"], "unknown property"),
+    (["contacts", "PLACEHOLDER", "--chain", "A,B"], "one chain at a time"),
+    (["contacts", "PLACEHOLDER", "--method", "esm"], "only ESM models"),
+])
+def test_analysis_errors(capsys, hpx_file, argv, message):
+    code, _, err = _run(capsys, *[hpx_file if a == "PLACEHOLDER" else a for a in argv])
+    assert code == 2 and message in err

@@ -22,6 +22,7 @@ from protattn import Chain, ObservedResidue, ResidueId
 __all__ = ["StructureChains", "residue_id", "core_chain", "protein_chains"]
 
 _HYDROGENS = ("H", "D")
+_WATER = frozenset({"HOH", "WAT", "DOD", "H2O"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,19 @@ class StructureChains:
     chains: tuple[Chain, ...]
     residues: dict[ResidueId, Residue]
     selected: frozenset[ResidueId]
+
+    def core_structure(self) -> protattn.Structure:
+        """These chains with the structure's ligands (non-polymer, non-water residues)."""
+        ligands = []
+        for residue in self.structure.residues:
+            if residue.polymer_type != Residue.PT_NONE or residue.name in _WATER:
+                continue
+            atoms = residue.atoms
+            heavy = ~np.isin(atoms.element_names, _HYDROGENS)
+            if heavy.any():
+                ligands.append(protattn.Ligand(residue.name, residue_id(residue),
+                                               np.array(atoms.coords[heavy], dtype=float)))
+        return protattn.Structure(self.structure.name, self.chains, tuple(ligands))
 
     @property
     def partial(self) -> bool:

@@ -49,6 +49,8 @@ __all__ = [
     "attention_pairs",
     "attention_color",
     "attention_clear",
+    "attention_heads",
+    "attention_contacts",
     "register_command",
 ]
 
@@ -326,6 +328,122 @@ def attention_clear(session: Session, residues: Residues | None = None, *,
                         + (f" and the attention values of {cleared} residues" if attribute else ""))
 
 
+def _draw_plans(session: Session, plans: list[_PairsPlan], name: str) -> Pseudobonds:
+    """Replace each structure's group ``name`` by the plan's pseudobonds."""
+    drawn = []
+    for plan in plans:
+        structure = plan.target.structure
+        group = structure.pseudobond_group(name, create_type="normal" if plan.ends else None)
+        if group is None:
+            continue
+        group.pseudobonds.delete()
+        if plan.ends:
+            group.dashes = 0
+            pbonds = Pseudobonds([group.new_pseudobond(a, b) for a, b in plan.ends])
+            pbonds.halfbonds = False
+            pbonds.colors = np.array(
+                [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8)
+            pbonds.radii = np.array([b.radius for b in plan.bonds], dtype=np.float32)
+            drawn.append(pbonds)
+        else:
+            session.models.close([group])
+        _group_names(session).add(name)
+    return join_collections(drawn, Pseudobonds)
+
+
+def _cell(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.3f}"
+
+
+def attention_heads(
+    session: Session,
+    residues: Residues,
+    prop: str = "contact",
+    *,
+    top: int = 10,
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    site_kinds: str = "ligand",
+    draw: bool = True,
+) -> list[dict]:
+    """Rank heads by the share of their high-confidence attention on a property; draw the top.
+
+    Usage: attention heads atom-spec [property name] [top n] [threshold t]
+    [minArcs n] [model name] [siteKinds kinds] [draw true|false]
+
+    property is contact, binding_site, binding_site:CODE, helix, strand,
+    turn_bend, other or aa:X. A head's share is the fraction of its arcs with
+    attention above threshold (the paper's 0.3) that are contacts (|i-j| >= 6,
+    CB-CB < 8 A) or whose attended residue has the property; each share comes
+    with a Bonferroni-corrected 95% interval, against the property's background
+    rate in the structures. The ranked table is logged and returned; the top
+    head's pairs are drawn (contacts green / red) into "attention pairs".
+    """
+    from protattn.analysis import head_statistics, rank_heads
+
+    targets = _targets(residues)
+    stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
+                  threshold=threshold, min_arcs=min_arcs,
+                  site_kinds=[k.strip() for k in site_kinds.split(",") if k.strip()])
+    rows = rank_heads(stats, prop, top)
+    plans = []
+    if rows and draw:
+        options = ({"min_separation": 6, "color_by": "contact"} if prop == "contact"
+                   else {"min_separation": 1})
+        plans = [_PairsPlan.make(t, _core(
+            protattn.compute_pairs, t.chains, rows[0]["layer_head"], model=model,
+            threshold=threshold, within=t.selected, **options)) for t in targets]
+    lines = [f"{prop}: background {stats.stats[prop].background:.3f}; share of attention > "
+             f"{threshold:g} (95% CI, Bonferroni)"]
+    lines += [f"  {r['layer_head']:>6}  {_cell(r['share'])}  [{_cell(r['ci_low'])}, "
+              f"{_cell(r['ci_high'])}]"
+              f"  {r['n_arcs']} arcs" for r in rows]
+    if not rows:
+        lines.append(f"no head has {min_arcs} arcs above {threshold}; lower minArcs or threshold")
+    session.logger.info("\n".join(lines))
+    if plans:
+        _draw_plans(session, plans, PAIRS_GROUP)
+        for plan in plans:
+            session.logger.info(f"top head {plan.log_line()}")
+    return rows
+
+
+def attention_contacts(
+    session: Session,
+    residues: Residues,
+    *,
+    method: str = "apc",
+    heads: str = "all",
+    model: str = "antiberty",
+    name: str = "attention contacts",
+) -> Pseudobonds:
+    """Predict contacts from attention; draw the top L per chain, green true / red false.
+
+    Usage: attention contacts atom-spec [method apc|esm] [heads all|L-H,L-H]
+    [model name] [name group-name]
+
+    apc averages APC-corrected symmetrised attention over the heads (any
+    model); esm uses the ESM model's contact head. Precision at L, L/2 and L/5
+    by range (short 6-11, medium 12-23, long >= 24) is logged per chain.
+    """
+    from protattn.analysis import predict_contacts
+
+    chosen = None if heads.strip() in ("", "all") else [
+        h for h in heads.replace("+", ",").split(",") if h.strip()]
+    plans, lines = [], []
+    for target in _targets(residues):
+        results = [_core(predict_contacts, c, model, method, chosen) for c in target.chains]
+        bonds = tuple(b for r in results for b in r.scene.bonds)
+        merged = protattn.PairsResult(model, protattn.HeadSpec(1, 1), (), protattn.Scene(bonds))
+        plans.append(_PairsPlan.make(target, merged))
+        lines += [f"{target.structure} /{c.id}: {r.summary()}"
+                  for c, r in zip(target.chains, results)]
+    drawn = _draw_plans(session, plans, name)
+    session.logger.info("\n".join(lines) + "\n(green: true contact, red: false)")
+    return drawn
+
+
 _LAYER_HEAD = ("layer_head", StringArg)
 _MODEL = ("model", StringArg)
 _RUN = [("window", PositiveIntArg), ("stride", PositiveIntArg), ("concatenate", BoolArg)]
@@ -360,10 +478,31 @@ def _clear_desc() -> CmdDesc:
     )
 
 
+def _heads_desc() -> CmdDesc:
+    return CmdDesc(
+        required=[("residues", ResiduesArg)],
+        optional=[("prop", StringArg)],
+        keyword=[("top", PositiveIntArg), ("threshold", FloatArg), ("min_arcs", PositiveIntArg),
+                 _MODEL, ("site_kinds", StringArg), ("draw", BoolArg)],
+        synopsis="rank attention heads by a structural property and draw the top head",
+    )
+
+
+def _contacts_desc() -> CmdDesc:
+    return CmdDesc(
+        required=[("residues", ResiduesArg)],
+        keyword=[("method", EnumOf(("apc", "esm"))), ("heads", StringArg), _MODEL,
+                 ("name", StringArg)],
+        synopsis="predict contacts from attention and draw them, true / false",
+    )
+
+
 _COMMANDS: dict[str, tuple[Callable[[], CmdDesc], Callable[..., object]]] = {
     "attention pairs": (_pairs_desc, attention_pairs),
     "attention color": (_color_desc, attention_color),
     "attention clear": (_clear_desc, attention_clear),
+    "attention heads": (_heads_desc, attention_heads),
+    "attention contacts": (_contacts_desc, attention_contacts),
 }
 
 

@@ -9,6 +9,13 @@ and turns attention into residue pairs, residue scores and a drawable
 from .api import PairsResult, ScoresResult, compute_pairs, compute_scores
 from .attention import HeadSpec, Pair, parse_layer_head, residue_scores, select_pairs, symmetrize
 from .cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
+from .contacts import (
+    ContactPrecision,
+    contact_precision,
+    esm_contact_probabilities,
+    predicted_pairs,
+    unsupervised_contacts,
+)
 from .errors import (
     ChainError,
     LayerHeadError,
@@ -17,9 +24,21 @@ from .errors import (
     SequenceTooLongError,
     StructureError,
 )
+from .features import (
+    AMINO_ACIDS,
+    LIGAND_KINDS,
+    RANGE_BANDS,
+    BindingSite,
+    binding_sites,
+    contact_map,
+    secondary_structure,
+    site_mask,
+    structure_features,
+)
 from .inference import ChainAttention, chain_attention
 from .models import MODELS, LanguageModel, available_models, load_model
 from .scene import PseudoBond, ResidueColor, Scene, pair_scene, residue_scene
+from .statistics import HeadStatistics, HeadStatsAccumulator, PropertyMask
 from .structure import (
     Chain,
     Ligand,
@@ -35,12 +54,15 @@ from .structure import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "AttentionCache", "CacheWarning", "Chain", "ChainAttention", "ChainError", "HeadSpec",
-    "LanguageModel", "LayerHeadError", "Ligand", "MODELS", "ModelError", "ObservedResidue",
-    "Pair", "PairsResult", "ProtattnError", "PseudoBond", "ResidueColor", "ResidueId", "Scene",
-    "ScoresResult", "SequenceTooLongError", "Structure", "StructureError", "available_models",
-    "ca_coordinates", "cache_key", "chain_attention", "chain_from_residues", "compute_pairs",
-    "compute_scores", "default_cache_dir", "join_chains", "load_model", "pair_scene",
-    "parse_layer_head", "read_structure", "residue_scene", "residue_scores", "select_pairs",
-    "symmetrize",
+    "AMINO_ACIDS", "AttentionCache", "BindingSite", "CacheWarning", "Chain", "ChainAttention",
+    "ChainError", "ContactPrecision", "HeadSpec", "HeadStatistics", "HeadStatsAccumulator",
+    "LIGAND_KINDS", "LanguageModel", "LayerHeadError", "Ligand", "MODELS", "ModelError",
+    "ObservedResidue", "Pair", "PairsResult", "PropertyMask", "ProtattnError", "PseudoBond",
+    "RANGE_BANDS", "ResidueColor", "ResidueId", "Scene", "ScoresResult", "SequenceTooLongError",
+    "Structure", "StructureError", "available_models", "binding_sites", "ca_coordinates",
+    "cache_key", "chain_attention", "chain_from_residues", "compute_pairs", "compute_scores",
+    "contact_map", "contact_precision", "default_cache_dir", "esm_contact_probabilities",
+    "join_chains", "load_model", "pair_scene", "parse_layer_head", "predicted_pairs",
+    "read_structure", "residue_scene", "residue_scores", "secondary_structure", "select_pairs",
+    "site_mask", "structure_features", "symmetrize", "unsupervised_contacts",
 ]

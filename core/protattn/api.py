@@ -145,6 +145,7 @@ def compute_pairs(
     window: int | None = None,
     stride: int | None = None,
     concatenate: bool = False,
+    color_by: str = "weight",
 ) -> PairsResult:
     """High-attention residue pairs of one head (or layer aggregate) for each chain.
 
@@ -180,6 +181,8 @@ def compute_pairs(
     concatenate : bool
         Run all ``chains`` as one input (joined by the family's separator token or a
         poly-G linker, see :mod:`protattn.models`) to expose attention between chains.
+    color_by : {"weight", "contact"}
+        Colour pairs by weight (``palette``) or green / red for true / false contacts.
 
     Returns
     -------
@@ -194,7 +197,8 @@ def compute_pairs(
         pairs.extend(chain_pairs(joined, spec.select(att.attention), threshold, top_k,
                                  min_separation, symmetrize, within=within, parts=parts))
     pairs.sort(key=lambda p: -p.weight)
-    return PairsResult(lm.name, spec, tuple(pairs), pair_scene(pairs, palette), _notes(runs))
+    scene = pair_scene(pairs, palette, color_by=color_by)
+    return PairsResult(lm.name, spec, tuple(pairs), scene, _notes(runs))
 
 
 def compute_scores(

@@ -5,6 +5,7 @@
     protattn pairs 1vfb.cif --chain A,B --concatenate --layer-head 8-max --top-k 30
     protattn models
     protattn cache [--clear]
+    protattn features | stats | heads | contacts ...   (see protattn.cli_analysis)
 
 Errors print one line saying what was wrong and how to fix it, and exit with status 2.
 """
@@ -18,7 +19,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, cli_analysis
 from .api import PairsResult, compute_pairs
 from .errors import ProtattnError
 from .scene import PALETTES
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                            description="Attention is cached on disk per model, sequence and "
                                        "windowing options (PROTATTN_CACHE overrides where).")
     cache.add_argument("--clear", action="store_true", help="remove every cached entry")
+    cli_analysis.add_parsers(sub)
     return parser
 
 
@@ -156,6 +158,8 @@ def _run(args: argparse.Namespace) -> int:
         return _models(sys.stdout)
     if args.command == "cache":
         return _cache(args, sys.stdout)
+    if args.command in ("features", "stats", "heads", "contacts"):
+        return cli_analysis.run(args)
     name, chains = _chains(args)
     if args.command == "pairs":
         result = _compute(args, chains)

@@ -23,6 +23,7 @@ __all__ = [
     "Scene",
     "value_range",
     "palette_colors",
+    "CONTACT_COLORS",
     "palette_spec",
     "pair_scene",
     "residue_scene",
@@ -140,26 +141,40 @@ class Scene:
     palette: str = "attention"
 
 
+#: Colours of pairs drawn by contact: a 3D contact, not a contact, unknown (unobserved).
+CONTACT_COLORS: dict[bool | None, RGBA] = {
+    True: (0.10, 0.62, 0.28, 1.0),
+    False: (0.84, 0.19, 0.15, 1.0),
+    None: (0.6, 0.6, 0.6, 1.0),
+}
+
+
 def pair_scene(pairs: Sequence[Pair], palette: str = "attention",
-               radius: tuple[float, float] = (0.05, 0.3)) -> Scene:
-    """Pseudo-bonds for pairs: colour and radius grow with weight.
+               radius: tuple[float, float] = (0.05, 0.3), color_by: str = "weight") -> Scene:
+    """Pseudo-bonds for pairs: radius grows with weight, colour with weight or by contact.
 
     Parameters
     ----------
     pairs : sequence of Pair
     palette : str
+        Used when ``color_by="weight"``.
     radius : (float, float)
         Radius (Å) of the weakest and the strongest drawn pair.
+    color_by : {"weight", "contact"}
+        ``"contact"`` colours true contacts green, others red (:data:`CONTACT_COLORS`).
 
     Returns
     -------
     Scene
         Pairs with an unobserved residue are counted in ``skipped``, not drawn.
     """
+    if color_by not in ("weight", "contact"):
+        raise ValueError(f"color_by must be 'weight' or 'contact', not {color_by!r}")
     drawn = [p for p in pairs if p.residue_i is not None and p.residue_j is not None]
     weights = np.array([p.weight for p in drawn], dtype=float)
     lo, hi = value_range(weights)
-    colors = palette_colors(weights, palette, lo, hi)
+    colors = (palette_colors(weights, palette, lo, hi) if color_by == "weight"
+              else [CONTACT_COLORS[p.contact] for p in drawn])
     t = np.zeros_like(weights) if hi <= lo else (weights - lo) / (hi - lo)
     radii = radius[0] + t * (radius[1] - radius[0]) if hi > lo else np.full_like(weights, radius[1])
     bonds = tuple(

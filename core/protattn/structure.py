@@ -228,12 +228,22 @@ class Structure:
     ligands : tuple of Ligand
     notes : tuple of str
         What was skipped and why (nucleic-acid chains, HETATM-only chains).
+    sites : tuple of (str, tuple of ResidueId)
+        The file's own site annotation, in file order: site id (``"AC1"``) and
+        the residues it lists (protein residues and other HETATM groups; waters
+        and symmetry mates left out). PDB ``SITE`` records, mmCIF ``_struct_site_gen``.
+    site_descriptions : tuple of (str, str)
+        Site id and its description where the file gives one (PDB ``REMARK 800
+        SITE_DESCRIPTION``, mmCIF ``_struct_site.details``), e.g.
+        ``("AC1", "BINDING SITE FOR RESIDUE GP6 A 910")``.
     """
 
     name: str
     chains: tuple[Chain, ...]
     ligands: tuple[Ligand, ...] = ()
     notes: tuple[str, ...] = ()
+    sites: tuple[tuple[str, tuple[ResidueId, ...]], ...] = ()
+    site_descriptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def chain_ids(self) -> list[str]:
@@ -405,6 +415,80 @@ def _seqres_from_pdb(path: str) -> dict[str, str]:
     return {c: "".join(one_letter(n) for n in names) for c, names in seqres.items()}
 
 
+def _sites_from_pdb(
+    path: str,
+) -> tuple[list[tuple[str, tuple[ResidueId, ...]]], list[tuple[str, str]]]:
+    """SITE records (waters left out) and REMARK 800 site descriptions of a PDB file."""
+    residues: dict[str, list[ResidueId]] = {}
+    descriptions: dict[str, str] = {}
+    site_id = None
+    with open(path, errors="replace") as fh:
+        for line in fh:
+            if line.startswith("SITE  "):
+                sid = line[11:14].strip()
+                entries = residues.setdefault(sid, [])
+                for base in range(18, 52, 11):  # four residues per line
+                    resname = line[base:base + 3].strip()
+                    number = line[base + 5:base + 9].strip()
+                    if not resname or resname in _WATER or not number.lstrip("-").isdigit():
+                        continue
+                    rid = ResidueId(line[base + 4], int(number), line[base + 9:base + 10].strip())
+                    if rid not in entries:
+                        entries.append(rid)
+            elif line.startswith("REMARK 800"):
+                text = line[10:].strip()
+                if text.startswith("SITE_IDENTIFIER:"):
+                    site_id = text.split(":", 1)[1].strip()
+                elif text.startswith("SITE_DESCRIPTION:") and site_id:
+                    descriptions[site_id] = text.split(":", 1)[1].strip()
+            elif line.startswith(("ATOM", "HETATM")):
+                break
+    return ([(sid, tuple(res)) for sid, res in residues.items()],
+            [(sid, d) for sid, d in descriptions.items() if sid in residues])
+
+
+def _cif_column(cif: Mapping[str, list[str]], key: str, n: int) -> list[str]:
+    values = cif.get(key)
+    if isinstance(values, str):
+        values = [values]
+    return list(values) if values is not None and len(values) == n else ["?"] * n
+
+
+def _sites_from_cif(
+    cif: Mapping[str, list[str]],
+) -> tuple[list[tuple[str, tuple[ResidueId, ...]]], list[tuple[str, str]]]:
+    """``_struct_site_gen`` residues (waters and symmetry mates left out) and site details."""
+    key = "_struct_site_gen."
+    site_ids = cif.get(key + "site_id")
+    residues: dict[str, list[ResidueId]] = {}
+    if site_ids:
+        if isinstance(site_ids, str):
+            site_ids = [site_ids]
+        n = len(site_ids)
+        comp = _cif_column(cif, key + "auth_comp_id", n)
+        label_comp = _cif_column(cif, key + "label_comp_id", n)
+        chain = _cif_column(cif, key + "auth_asym_id", n)
+        number = _cif_column(cif, key + "auth_seq_id", n)
+        icode = _cif_column(cif, key + "pdbx_auth_ins_code", n)
+        symmetry = _cif_column(cif, key + "symmetry", n)
+        for k, sid in enumerate(site_ids):
+            entries = residues.setdefault(sid, [])
+            name = comp[k] if comp[k] not in ("?", ".") else label_comp[k]
+            if (name in _WATER or symmetry[k] not in ("?", ".", "1_555")
+                    or not number[k].lstrip("-").isdigit()):
+                continue
+            ins = "" if icode[k] in ("?", ".") else icode[k]
+            rid = ResidueId(chain[k], int(number[k]), ins)
+            if rid not in entries:
+                entries.append(rid)
+    ids = cif.get("_struct_site.id") or []
+    ids = [ids] if isinstance(ids, str) else ids
+    details = _cif_column(cif, "_struct_site.details", len(ids))
+    descriptions = [(sid, d) for sid, d in zip(ids, details)
+                    if d not in ("?", ".") and sid in residues]
+    return [(sid, tuple(res)) for sid, res in residues.items()], descriptions
+
+
 def _poly_seq_scheme(cif: Mapping[str, list[str]]) -> dict[str, list[tuple[str, ResidueId | None]]]:
     """Per author chain: (residue name, residue id or None if unobserved) by sequence position."""
     key = "_pdbx_poly_seq_scheme."
@@ -491,7 +575,9 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
     ``_pdbx_poly_seq_scheme``) when the file has one, with unobserved residues
     as ``None``; otherwise the observed residues. Non-standard residues map to
     their parent (MSE → M) or X. Hydrogens are ignored, one altloc is kept.
-    Nucleic-acid and HETATM-only chains are skipped with a note.
+    Nucleic-acid and HETATM-only chains are skipped with a note. The file's
+    site annotation (PDB ``SITE``, mmCIF ``_struct_site_gen``) is kept in
+    :attr:`Structure.sites`.
     """
     import warnings
 
@@ -513,10 +599,12 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
                 model_set = MMCIFParser(QUIET=True).get_structure(name, path)
                 scheme = _poly_seq_scheme(cif)
                 seqres: dict[str, str] = {}
+                sites, site_descriptions = _sites_from_cif(cif)
             else:
                 model_set = PDBParser(QUIET=True).get_structure(name, path)
                 scheme = {}
                 seqres = _seqres_from_pdb(path)
+                sites, site_descriptions = _sites_from_pdb(path)
     except Exception as e:  # Biopython raises many types on garbage input
         raise StructureError(
             f"{path!r} could not be read as a {'mmCIF' if is_cif else 'PDB'} file ({e}); "
@@ -576,4 +664,5 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
             + (f" ({'; '.join(notes)})" if notes else "")
             + "; protattn needs a protein structure"
         )
-    return Structure(name, tuple(chains), tuple(ligands), tuple(notes))
+    return Structure(name, tuple(chains), tuple(ligands), tuple(notes),
+                     tuple(sites), tuple(site_descriptions))

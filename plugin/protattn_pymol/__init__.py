@@ -12,14 +12,25 @@ from __future__ import annotations
 
 from pymol import cmd
 
-from .commands import attention_clear, attention_color, attention_pairs
+from .commands import (
+    attention_clear,
+    attention_color,
+    attention_contacts,
+    attention_heads,
+    attention_pairs,
+)
 
-__all__ = ["attention_pairs", "attention_color", "attention_clear", "register"]
+__all__ = [
+    "attention_pairs", "attention_color", "attention_clear", "attention_heads",
+    "attention_contacts", "register",
+]
 
 COMMANDS = {
     "attention_pairs": attention_pairs,
     "attention_color": attention_color,
     "attention_clear": attention_clear,
+    "attention_heads": attention_heads,
+    "attention_contacts": attention_contacts,
 }
 
 

@@ -7,9 +7,9 @@ from collections import defaultdict
 import numpy as np
 from pymol import CmdException, cmd
 
-from protattn import Chain, ObservedResidue, ResidueId, chain_from_residues
+from protattn import Chain, Ligand, ObservedResidue, ResidueId, Structure, chain_from_residues
 
-__all__ = ["chains_by_object", "icode"]
+__all__ = ["chains_by_object", "structures_by_object", "icode"]
 
 _PROTEIN = "polymer.protein and not hydro and (alt '' or alt 'A')"
 
@@ -67,3 +67,26 @@ def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
     return dict(result)
 
 
+
+
+def structures_by_object(selection: str, *, _self=cmd) -> dict[str, Structure]:
+    """Like :func:`chains_by_object`, with each object's ligands (for binding sites).
+
+    Ligands are the object's non-polymer, non-solvent groups (heavy atoms, first
+    altloc), whether or not the selection touches them.
+    """
+    by_object = chains_by_object(selection, _self=_self)
+    groups: dict[tuple[str, str, int, str, str], list[np.ndarray]] = defaultdict(list)
+
+    def collect(model, chain, resi, resv, resn, x, y, z):
+        groups[(model, chain, resv, icode(resi, resv), resn)].append(np.array((x, y, z)))
+
+    objects = " ".join(sorted(by_object))
+    _self.iterate_state(
+        1, f"({objects}) and not polymer and not solvent and not hydro and (alt '' or alt 'A')",
+        "collect(model, chain, resi, resv, resn, x, y, z)", space={"collect": collect})
+    ligands: dict[str, list[Ligand]] = defaultdict(list)
+    for (model, chain, resv, ins, resn), coords in groups.items():
+        ligands[model].append(Ligand(resn, ResidueId(chain, resv, ins), np.array(coords)))
+    return {obj: Structure(obj, tuple(chains), tuple(ligands.get(obj, ())))
+            for obj, chains in by_object.items()}

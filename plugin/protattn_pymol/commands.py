@@ -1,4 +1,4 @@
-"""PyMOL commands: attention_pairs, attention_color, attention_clear.
+"""PyMOL commands: attention_pairs, _color, _clear, _heads, _contacts.
 
 Each command adapts the selection to protattn chains, asks the core, and only
 then draws: a bad argument raises ``CmdException`` with nothing drawn.
@@ -12,9 +12,12 @@ import protattn
 from protattn import PairsResult, ProtattnError, ResidueId, ScoresResult
 
 from . import draw
-from .adapter import chains_by_object, icode
+from .adapter import chains_by_object, icode, structures_by_object
 
-__all__ = ["attention_pairs", "attention_color", "attention_clear"]
+__all__ = [
+    "attention_pairs", "attention_color", "attention_clear", "attention_heads",
+    "attention_contacts",
+]
 
 
 def _selected_residues(selection: str, obj: str, _self) -> set[ResidueId]:
@@ -231,3 +234,174 @@ EXAMPLE
     objects = _self.get_object_list(f"({selection})") or []
     for obj in objects:
         draw.clear(obj, _self=_self)
+
+
+def _cell(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.3f}"
+
+
+def _pair_options_for(prop: str) -> dict:
+    """How the top head of a property is drawn: contacts by contact, others by weight."""
+    if prop == "contact":
+        return {"min_separation": 6, "color_by": "contact"}
+    return {"min_separation": 1, "color_by": "weight"}
+
+
+def attention_heads(
+    selection: str = "polymer.protein",
+    prop: str = "contact",
+    top: int = 10,
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    site_kinds: str = "ligand",
+    draw_top: int = 1,
+    quiet: int = 1,
+    *,
+    _self=cmd,
+) -> list[dict]:
+    """
+DESCRIPTION
+
+    Rank the heads of a protein language model by how much of their
+    high-confidence attention (weight above threshold) lands on a property
+    of the selected structures, and draw the top head's pairs.
+
+    For "contact", a head's share is the fraction of its arcs (i, j) with
+    a_ij > threshold, |i - j| >= 6, that are 3D contacts (CB-CB < 8 A); for
+    the other properties, the fraction whose attended residue j has it
+    (binding_site: within 4 A of a ligand). Each share comes with a
+    Bonferroni-corrected 95% interval and the property's background rate.
+
+USAGE
+
+    attention_heads selection [, prop [, top [, threshold [, min_arcs
+        [, model [, site_kinds [, draw_top [, quiet ]]]]]]]]
+
+ARGUMENTS
+
+    selection = str: protein chains to analyse (all their chains are counted)
+
+    prop = contact, binding_site, binding_site:CODE, helix, strand,
+    turn_bend, other or aa:X {default: contact}
+
+    top = int: rows to print {default: 10}
+
+    threshold = float: high-confidence attention (the paper's 0.3)
+
+    min_arcs = int: heads with fewer arcs are not ranked {default: 100}
+
+    model = str: protein language model {default: antiberty}
+
+    site_kinds = str: HETATM kinds making binding sites, comma-separated:
+    ligand, ion, glycan, additive {default: ligand}
+
+    draw_top = 0/1: draw the top head's pairs (contacts green/red) {default: 1}
+
+EXAMPLE
+
+    attention_heads 1hpv, binding_site
+    attention_heads 1hpv, contact, top=5
+
+SEE ALSO
+
+    attention_pairs, attention_contacts
+    """
+    from protattn.analysis import head_statistics, rank_heads
+
+    structures = structures_by_object(selection, _self=_self)
+    try:
+        stats = head_statistics(
+            structures.values(), model, [str(prop)], threshold=_number(threshold, "threshold"),
+            min_arcs=_number(min_arcs, "min_arcs", int),
+            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()])
+        rows = rank_heads(stats, str(prop), _number(top, "top", int))
+        drawn = {}
+        if rows and int(draw_top):
+            for obj, structure in structures.items():
+                within = _selected_residues(selection, obj, _self)
+                drawn[obj] = protattn.compute_pairs(
+                    structure.chains, rows[0]["layer_head"], model=model,
+                    threshold=float(threshold), within=within, **_pair_options_for(str(prop)))
+    except (ProtattnError, ValueError) as e:
+        raise CmdException(str(e)) from e
+    background = stats.stats[str(prop)].background
+    print(f" attention_heads: {prop}: background {background:.3f}; share of attention > "
+          f"{float(threshold):g} (95% CI, Bonferroni)")
+    for r in rows:
+        print(f"   {r['layer_head']:>6}  {_cell(r['share'])}  [{_cell(r['ci_low'])}, "
+              f"{_cell(r['ci_high'])}]  {r['n_arcs']} arcs")
+    if not rows:
+        print(f" attention_heads: no head has {min_arcs} arcs above {threshold}; lower "
+              "min_arcs or threshold")
+    for obj, result in drawn.items():
+        n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(structures[obj].chains),
+                            _self=_self)
+        print(f" attention_heads: {obj}: drew head {rows[0]['layer_head']}: {n} pairs"
+              + (" (green: contact, red: not)" if str(prop) == "contact" else ""))
+    return rows
+
+
+def attention_contacts(
+    selection: str = "polymer.protein",
+    method: str = "apc",
+    heads: str = "all",
+    model: str = "antiberty",
+    quiet: int = 1,
+    *,
+    _self=cmd,
+) -> dict:
+    """
+DESCRIPTION
+
+    Predict contacts from attention and draw the top L predictions of each
+    selected chain (|i - j| >= 6), green where they are true contacts
+    (CB-CB < 8 A) and red where not; print precision at L, L/2 and L/5 by
+    range (short 6-11, medium 12-23, long >= 24).
+
+    method apc: the average over heads of APC-corrected symmetrised
+    attention (any model); method esm: the ESM model's own contact head.
+
+USAGE
+
+    attention_contacts selection [, method [, heads [, model [, quiet ]]]]
+
+ARGUMENTS
+
+    selection = str: protein chains {default: polymer.protein}
+
+    method = apc or esm {default: apc}
+
+    heads = all, or layer-heads averaged by apc, e.g. 6-3+7-1 {default: all}
+
+    model = str: protein language model {default: antiberty}
+
+EXAMPLE
+
+    attention_contacts 1hpv and chain A
+    attention_contacts 1hpv and chain A, heads=6-3+5-1
+
+SEE ALSO
+
+    attention_heads, attention_pairs
+    """
+    from protattn.analysis import predict_contacts
+
+    by_object = chains_by_object(selection, _self=_self)
+    chosen = None if str(heads).strip() in ("", "all") else [
+        h for h in str(heads).replace("+", ",").split(",") if h.strip()]
+    results = {}
+    try:
+        for obj, chains in by_object.items():
+            for chain in chains:
+                results[(obj, chain.id)] = predict_contacts(chain, model, str(method), chosen)
+    except (ProtattnError, ValueError) as e:
+        raise CmdException(str(e)) from e
+    for obj, chains in by_object.items():
+        bonds = [b for c in chains for b in results[(obj, c.id)].scene.bonds]
+        scene = protattn.Scene(bonds=tuple(bonds))
+        draw.draw_pairs(obj, scene, protattn.ca_coordinates(chains), _self=_self)
+        for chain in chains:
+            print(f" attention_contacts: {obj}/{chain.id}: {results[(obj, chain.id)].summary()}"
+                  " (green: true contact, red: false)")
+    return results

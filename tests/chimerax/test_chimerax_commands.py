@@ -55,6 +55,12 @@ def core_bonds(path: Path, chains: str | None = None, **options) -> dict:
     return {(b.a, b.b): b for b in result.scene.bonds}
 
 
+def core_bonds_for(path: Path, layer_head: str, **options) -> dict:
+    """Like core_bonds, for any head."""
+    result = protattn.compute_pairs(protattn.read_structure(path).chains, layer_head, **options)
+    return {(b.a, b.b): b for b in result.scene.bonds}
+
+
 def assert_same_sequences(structure, path: Path) -> None:
     """ChimeraX's chain sequences are the file's SEQRES / entity sequences."""
     read = protattn.read_structure(path)
@@ -277,3 +283,37 @@ def test_saved_image_shows_the_pairs(cx, tmp_path):
     assert len(image.getcolors(maxcolors=480 * 360)) > 500  # shaded, not one flat colour
     changed = ImageChops.difference(image, Image.open(without).convert("RGB")).convert("L")
     assert sum(1 for v in changed.getdata() if v > 30) > 500  # the pseudobonds are drawn
+
+
+def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
+    from protattn.analysis import head_statistics, rank_heads
+
+    s = open_structure(cx, HPX)
+    expected = rank_heads(head_statistics([protattn.read_structure(HPX)], "antiberty",
+                                          ["binding_site"], min_arcs=20), "binding_site", 5)
+    assert expected
+
+    rows = cxrun(cx, "attention heads #1 binding_site top 5 minArcs 20")
+
+    assert [r["layer_head"] for r in rows] == [r["layer_head"] for r in expected]
+    assert [r["n_arcs"] for r in rows] == [r["n_arcs"] for r in expected]
+    top = core_bonds_for(HPX, rows[0]["layer_head"], threshold=0.3)
+    assert set(pair_keys(group(s).pseudobonds)) == set(top)
+
+
+def test_contacts_draws_predictions_green_and_red(cx):
+    from protattn.analysis import predict_contacts
+
+    s = open_structure(cx, HPX)
+    chain = protattn.read_structure(HPX).chain("A")
+    expected = predict_contacts(chain, "antiberty", heads=["3-2", "5-4"])
+    cxrun(cx, "attention contacts #1/A heads 3-2,5-4")
+    pbonds = group(s, "attention contacts").pseudobonds
+    keys = pair_keys(pbonds)
+    assert set(keys) == {(p.residue_i, p.residue_j) for p in expected.pairs}
+    green = np.round(np.asarray(protattn.scene.CONTACT_COLORS[True]) * 255)
+    truth = {(p.residue_i, p.residue_j): p.contact for p in expected.pairs}
+    for key, color in zip(keys, pbonds.colors):
+        assert (color == green).all() == bool(truth[key])
+    cxrun(cx, "attention clear")
+    assert group(s, "attention contacts") is None

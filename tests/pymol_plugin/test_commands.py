@@ -8,7 +8,14 @@ from pymol import CmdException, stored
 from readback import cgo_cylinders
 
 import protattn
-from protattn_pymol import attention_clear, attention_color, attention_pairs, draw
+from protattn_pymol import (
+    attention_clear,
+    attention_color,
+    attention_contacts,
+    attention_heads,
+    attention_pairs,
+    draw,
+)
 
 HEAD = "6-3"
 
@@ -164,3 +171,39 @@ def test_window_options_reach_the_core(pm, file_chains):
     expected = protattn.compute_pairs(file_chains[:1], HEAD, top_k=30, window=40, stride=20)
     assert [(p.i, p.j) for p in pairs] == [(p.i, p.j) for p in expected.pairs]
     assert all(p.j - p.i < 40 for p in pairs)
+
+
+def test_heads_ranks_by_binding_site_with_pymols_ligand_and_draws_the_top(pm, hpv_path):
+    from protattn.analysis import head_statistics, rank_heads
+
+    structure = protattn.read_structure(hpv_path)
+    expected = rank_heads(head_statistics([structure], "antiberty", ["binding_site"],
+                                          min_arcs=20), "binding_site", 5)
+    assert expected
+
+    rows = attention_heads("1hpv", "binding_site", top=5, min_arcs="20", _self=pm)
+
+    assert [r["layer_head"] for r in rows] == [r["layer_head"] for r in expected]
+    assert [r["n_arcs"] for r in rows] == [r["n_arcs"] for r in expected]
+    top = protattn.compute_pairs(structure.chains, rows[0]["layer_head"], threshold=0.3)
+    assert len(cgo_cylinders(pm, draw.pairs_name("1hpv"))) == len(top.scene.bonds) > 0
+
+
+def test_contacts_draws_true_and_false_predictions(pm, file_chains):
+    from protattn.analysis import predict_contacts
+
+    expected = predict_contacts(file_chains[0], "antiberty", heads=["3-2", "5-4"])
+    results = attention_contacts("1hpv and chain A", heads="3-2+5-4", _self=pm)
+    assert [(p.i, p.j) for p in results[("1hpv", "A")].pairs] == [
+        (p.i, p.j) for p in expected.pairs]
+    cylinders = cgo_cylinders(pm, draw.pairs_name("1hpv"))
+    assert len(cylinders) == len(file_chains[0])
+    green = protattn.scene.CONTACT_COLORS[True][:3]
+    n_green = sum(np.allclose(c[7:10], green) for c in cylinders)
+    assert n_green == sum(1 for p in expected.pairs if p.contact)
+
+
+def test_heads_bad_property_is_a_cmd_exception(pm):
+    with pytest.raises(CmdException, match="unknown property"):
+        attention_heads("1hpv", "pocket", _self=pm)
+    assert not [n for n in pm.get_names("all") if n.startswith("attention_")]

@@ -1,0 +1,300 @@
+"""The paper's analysis for the structures at hand: per-head statistics, head ranking, contacts.
+
+Every front end (PyMOL, ChimeraX, the command line) asks these functions, so
+"which heads of this model look at contacts / at this ligand's binding site,
+here" has one answer everywhere. Attention comes from
+:func:`protattn.inference.chain_attention` (windowed, cached) and is consumed
+one chain at a time; the statistics keep counts only.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .attention import HeadSpec, Pair, chain_pairs
+from .contacts import contact_precision, esm_contact_probabilities, unsupervised_contacts
+from .errors import ProtattnError, StructureError
+from .features import (
+    AMINO_ACIDS,
+    LIGAND_KINDS,
+    binding_sites,
+    contact_map,
+    observed_pairs,
+    secondary_structure,
+    site_mask,
+)
+from .inference import chain_attention
+from .models import LanguageModel, load_model
+from .scene import Scene, pair_scene
+from .statistics import HeadStatistics, HeadStatsAccumulator, PropertyMask
+from .structure import Chain, Structure
+
+__all__ = [
+    "SS_CLASSES",
+    "DEFAULT_PROPERTIES",
+    "property_names",
+    "chain_properties",
+    "head_statistics",
+    "rank_heads",
+    "ContactsResult",
+    "predict_contacts",
+]
+
+#: The paper's four secondary-structure classes, by the one-letter code of
+#: :func:`protattn.features.secondary_structure`.
+SS_CLASSES = {"helix": "H", "strand": "E", "turn_bend": "T", "other": "C"}
+
+#: Properties analysed when none are named.
+DEFAULT_PROPERTIES = ("contact", "binding_site", *SS_CLASSES,
+                      *(f"aa:{aa}" for aa in AMINO_ACIDS))
+
+
+def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Validate property names: ``contact``, ``binding_site`` (or ``binding_site:CODE`` for
+    one ligand), ``helix``, ``strand``, ``turn_bend``, ``other``, ``aa:X``, or ``all``."""
+    if names is None or names == "all" or list(names) == ["all"]:
+        return DEFAULT_PROPERTIES
+    if isinstance(names, str):
+        names = [n for n in names.replace(",", " ").split() if n]
+    out = []
+    for name in names:
+        ok = (name in ("contact", "binding_site") or name in SS_CLASSES
+              or (name.startswith("aa:") and name[3:] in AMINO_ACIDS and len(name) == 4)
+              or (name.startswith("binding_site:") and len(name) > 13))
+        if not ok:
+            raise ProtattnError(
+                f"unknown property {name!r}; choose from contact, binding_site, "
+                "binding_site:<ligand code>, helix, strand, turn_bend, other, aa:<one letter>, "
+                "or all"
+            )
+        out.append(name)
+    return tuple(out)
+
+
+def chain_properties(structure: Structure, chain: Chain, properties: Sequence[str],
+                     min_separation: int = 6, contact_cutoff: float = 8.0,
+                     site_cutoff: float = 4.0,
+                     site_kinds: Sequence[str] = ("ligand",)) -> dict[str, PropertyMask]:
+    """The property masks of one chain, each with the pairs it is judged on.
+
+    - ``contact`` (a pair property): Cβ–Cβ < ``contact_cutoff``; judged on pairs of
+      observed residues with ``|i - j| >= min_separation``.
+    - ``binding_site`` (of the attended residue): within ``site_cutoff`` Å of a
+      ligand of ``site_kinds`` (``binding_site:CODE``: of ligands named CODE);
+      judged on pairs whose attended residue is observed.
+    - secondary-structure classes (of the attended residue): judged likewise.
+    - ``aa:X`` (of the attended residue): judged on every pair.
+    """
+    n = len(chain)
+    observed = chain.observed
+    both = observed_pairs(chain)
+    sep = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) >= min_separation
+    attended_known = np.broadcast_to(observed[None, :], (n, n))
+    masks: dict[str, PropertyMask] = {}
+    sites = None
+    ss = None
+    for name in properties:
+        if name == "contact":
+            masks[name] = PropertyMask.pair(contact_map(chain, contact_cutoff, min_separation),
+                                            valid=both & sep)
+        elif name.startswith("binding_site"):
+            if sites is None:
+                sites = binding_sites(structure, site_cutoff, kinds=tuple(site_kinds))
+            code = name.partition(":")[2]
+            chosen = [s for s in sites if not code or s.ligand.name == code]
+            masks[name] = PropertyMask.residue(site_mask(chain, chosen), valid=attended_known)
+        elif name in SS_CLASSES:
+            if ss is None:
+                ss = np.array(list(secondary_structure(chain, structure)))
+            masks[name] = PropertyMask.residue(ss == SS_CLASSES[name], valid=attended_known)
+        else:
+            masks[name] = PropertyMask.residue(np.array([aa == name[3:] for aa in chain.sequence],
+                                                        dtype=bool))
+    return masks
+
+
+def _progress(total: int, quiet: bool):
+    if quiet:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with transformers
+        return None
+    return tqdm(total=total, unit="chain", file=sys.stderr, desc="attention")
+
+
+def head_statistics(
+    structures: Iterable[Structure],
+    model: str | LanguageModel = "antiberty",
+    properties: str | Sequence[str] | None = None,
+    chains: Sequence[str] | None = None,
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    min_separation: int = 6,
+    site_kinds: Sequence[str] = ("ligand",),
+    window: int | None = None,
+    stride: int | None = None,
+    device: str | None = None,
+    quiet: bool = True,
+    on_chain: Callable[[Structure, Chain], None] | None = None,
+) -> HeadStatistics:
+    """Per-head agreement of attention with structural properties over a set of structures.
+
+    Counts are summed over every chain of every structure (as the paper did
+    over its datasets) before shares, intervals and tests are computed.
+
+    Parameters
+    ----------
+    structures : iterable of Structure
+    model : str or LanguageModel
+    properties : str or sequence of str, optional
+        See :func:`property_names`; default all.
+    chains : sequence of str, optional
+        Chain ids to use in every structure (default: all protein chains).
+    threshold : float
+        High-confidence attention θ (the paper's 0.3): arcs with ``a_ij > θ`` count.
+    min_arcs : int
+        Heads with fewer high-confidence arcs over the set are flagged.
+    min_separation : int
+        Minimum ``|i - j|`` for contact pairs (6, as in contact prediction).
+    site_kinds : sequence of str
+        Which HETATM groups make binding sites (``ligand``, ``ion``, ``glycan``, ``additive``).
+    window, stride : int, optional
+        Windows for long chains (see :func:`protattn.inference.chain_attention`).
+    device : str, optional
+    quiet : bool
+        No progress bar on standard error.
+    on_chain : callable, optional
+        Called with each (structure, chain) before it is analysed.
+
+    Returns
+    -------
+    HeadStatistics
+    """
+    names = property_names(properties)
+    unknown = sorted(set(site_kinds) - set(LIGAND_KINDS))
+    if unknown:
+        raise ProtattnError(f"unknown site kind {', '.join(unknown)}; choose from "
+                            f"{', '.join(LIGAND_KINDS)}")
+    lm = model if isinstance(model, LanguageModel) else load_model(model, device=device)
+    structures = list(structures)
+    todo = [(s, c) for s in structures for c in s.chains if chains is None or c.id in chains]
+    if not todo:
+        raise StructureError("none of the structures has a protein chain to analyse"
+                             + (f" among chains {', '.join(chains)}" if chains else ""))
+    accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold)
+    bar = _progress(len(todo), quiet)
+    for structure, chain in todo:
+        if on_chain is not None:
+            on_chain(structure, chain)
+        attention = chain_attention(lm, chain.sequence, window, stride).attention
+        accumulator.add(attention, chain_properties(structure, chain, names, min_separation,
+                                                    site_kinds=site_kinds))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return accumulator.result(min_arcs=min_arcs)
+
+
+def rank_heads(statistics: HeadStatistics, prop: str, top: int | None = 10,
+               min_arcs_only: bool = True) -> list[dict]:
+    """Heads ranked by the share of their high-confidence attention on ``prop``, best first."""
+    rows = statistics.ranking(prop, min_arcs_only=min_arcs_only)
+    return rows[:top] if top else rows
+
+
+@dataclass(frozen=True)
+class ContactsResult:
+    """Contacts predicted from attention for one chain, scored against the structure.
+
+    Attributes
+    ----------
+    method : str
+        ``"apc"`` (unsupervised: APC-corrected symmetrised attention averaged over
+        heads) or ``"esm"`` (the ESM model's logistic-regression contact head).
+    heads : tuple of HeadSpec
+        Heads averaged (``"apc"``); empty for ``"esm"``.
+    scores : numpy.ndarray
+        ``shape=(L, L)``.
+    precision : dict
+        Band (``short``, ``medium``, ``long``, ``all``) to ``{"L": p, "L/2": p, "L/5": p}``.
+    pairs : tuple of Pair
+        The top ``L`` predictions (``|i - j| >= 6``), with their true contact status.
+    scene : Scene
+        The predictions coloured true (green) / false (red) contact.
+    """
+
+    method: str
+    heads: tuple[HeadSpec, ...]
+    scores: np.ndarray
+    precision: dict
+    pairs: tuple[Pair, ...]
+    scene: Scene
+
+    def summary(self) -> str:
+        p = self.precision
+        return (f"contacts ({self.method}): precision at L, L/2, L/5 — long "
+                f"{p['long']['L']:.2f}/{p['long']['L/2']:.2f}/{p['long']['L/5']:.2f}, all "
+                f"{p['all']['L']:.2f}/{p['all']['L/2']:.2f}/{p['all']['L/5']:.2f}")
+
+
+def predict_contacts(
+    chain: Chain,
+    model: str | LanguageModel = "antiberty",
+    method: str = "apc",
+    heads: Sequence[HeadSpec | str] | None = None,
+    top: int | None = None,
+    min_separation: int = 6,
+    window: int | None = None,
+    stride: int | None = None,
+    device: str | None = None,
+) -> ContactsResult:
+    """Predict contacts of one chain from attention and score them against its structure.
+
+    Parameters
+    ----------
+    chain : Chain
+    model : str or LanguageModel
+    method : {"apc", "esm"}
+        ``"apc"``: average over ``heads`` of APC(a + aᵀ) (any model); ``"esm"``: the
+        model's own contact head (ESM models only).
+    heads : sequence of HeadSpec or "L-H" strings, optional
+        Heads averaged by ``"apc"`` (default all).
+    top : int, optional
+        Predictions drawn (default ``L``).
+    min_separation : int
+    window, stride : int, optional
+    device : str, optional
+
+    Returns
+    -------
+    ContactsResult
+    """
+    from .attention import parse_layer_head
+
+    lm = model if isinstance(model, LanguageModel) else load_model(model, device=device)
+    if method not in ("apc", "esm"):
+        raise ProtattnError(f"method must be 'apc' or 'esm', not {method!r}")
+    specs = tuple(parse_layer_head(h, lm.n_layers, lm.n_heads) for h in heads or ())
+    if any(s.head is None for s in specs):
+        raise ProtattnError("contact prediction averages single heads: give L-H, not L-mean")
+    if method == "esm":
+        scores = esm_contact_probabilities(lm, chain.sequence)
+    else:
+        attention = chain_attention(lm, chain.sequence, window, stride).attention
+        chosen = [(s.layer, s.head) for s in specs] or None
+        scores = unsupervised_contacts(attention, chosen)
+    truth = contact_map(chain, 8.0, min_separation)
+    valid = observed_pairs(chain)
+    precision = contact_precision(scores, truth, valid, min_separation=min_separation)
+    n = len(chain)
+    k = top or n
+    pairs = chain_pairs(chain, np.where(valid, scores, np.nan), threshold=-np.inf, top_k=k,
+                        min_separation=min_separation, symmetrize_by="max")
+    return ContactsResult(method, specs, scores, precision, tuple(pairs),
+                          pair_scene(pairs, color_by="contact"))
