@@ -29,7 +29,8 @@ PIP=("$VENV/bin/pip" install --quiet)
 # 2. the core's dependencies; numpy stays at ChimeraX's pin. torch 2.13.0 resolves to the
 #    CPU build on this machine's disk (+cpu, no CUDA packages).
 "${PIP[@]}" "numpy==1.26.4" "torch==2.13.0" "transformers==5.24.0" "tokenizers==0.23.3" \
-  "huggingface_hub==2.4.0" "safetensors==0.8.0" "biopython==1.88" "pytest==9.2.0"
+  "huggingface_hub==2.4.0" "safetensors==0.8.0" "biopython==1.88" "pytest==9.2.0" \
+  "matplotlib==3.8.2"  # ChimeraX 1.7.1's own pin, for `attention stats` figures
 # 0.1.3 ships AntiBERTy's weights; its declared dependencies would change torch
 "${PIP[@]}" --no-deps "antiberty==0.1.3"
 

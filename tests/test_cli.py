@@ -183,10 +183,12 @@ def test_heads_table_json_and_the_top_head_picture(capsys, hpx_file, tmp_path):
     shares = [h["share"] for h in data["heads"]]
     assert data["property"] == "binding_site" and shares == sorted(shares, reverse=True)
     assert all(h["n_arcs"] >= 20 for h in data["heads"])
-    png, plot = tmp_path / "top.png", tmp_path / "top.svg"
+    png, plot, head_map = tmp_path / "top.png", tmp_path / "top.svg", tmp_path / "map.svg"
     code, out, err = _run(capsys, "heads", hpx_file, "--property", "binding_site",
-                          "--min-arcs", "20", "-q", "--png", str(png), "--plot", str(plot))
+                          "--min-arcs", "20", "-q", "--png", str(png), "--plot", str(plot),
+                          "--map", str(head_map))
     assert code == 0 and png.stat().st_size > 10_000 and "<svg" in plot.read_text()
+    assert f"head {data['heads'][0]['layer_head']}" in head_map.read_text()
     top = data["heads"][0]["layer_head"]
     assert top in out and f"top head antiberty {top}" in err
 

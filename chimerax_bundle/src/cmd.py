@@ -51,6 +51,7 @@ __all__ = [
     "attention_clear",
     "attention_heads",
     "attention_contacts",
+    "attention_stats",
     "register_command",
 ]
 
@@ -444,6 +445,58 @@ def attention_contacts(
     return drawn
 
 
+def attention_stats(
+    session: Session,
+    residues: Residues,
+    prop: str = "contact",
+    *,
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    site_kinds: str = "ligand",
+    top: int = 10,
+):
+    """Per-head statistics of a property over the structures; table and heatmap to the log.
+
+    Usage: attention stats atom-spec [property name] [threshold t] [minArcs n]
+    [model name] [siteKinds kinds] [top n]
+
+    Logs the property's background rate, the centre of gravity of its layer
+    profile, the top heads with Bonferroni-corrected 95% intervals, and the
+    layer x head figure (the paper's heatmap). Returns the statistics.
+    """
+    import base64
+    import html
+    import io
+
+    from protattn.analysis import head_statistics
+    from protattn.plots import heatmap
+
+    targets = _targets(residues)
+    stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
+                  threshold=threshold, min_arcs=min_arcs,
+                  site_kinds=[k.strip() for k in site_kinds.split(",") if k.strip()])
+    result = stats[prop]
+    figure = heatmap(result.share, title=f"{model}: {prop}",
+                     label=f"share of attention > {threshold:g}", mask=~result.enough_arcs,
+                     background=result.background)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    rows = "".join(
+        f"<tr><td>{r['layer_head']}</td><td>{_cell(r['share'])}</td>"
+        f"<td>[{_cell(r['ci_low'])}, {_cell(r['ci_high'])}]</td><td>{r['n_arcs']}</td></tr>"
+        for r in stats.ranking(prop)[:top])
+    summary = (f"{prop}: background {result.background:.3f}, "
+               f"{int(result.enough_arcs.sum())} heads with at least {min_arcs} arcs, centre of "
+               f"gravity layer {stats.center_of_gravity(prop):.2f}")
+    session.logger.info(
+        f"<p>{html.escape(summary)}</p><table><tr><th>head</th><th>share</th>"
+        f"<th>95% CI</th><th>arcs</th></tr>{rows}</table>"
+        f'<img src="data:image/png;base64,{image}">', is_html=True)
+    return stats
+
+
 _LAYER_HEAD = ("layer_head", StringArg)
 _MODEL = ("model", StringArg)
 _RUN = [("window", PositiveIntArg), ("stride", PositiveIntArg), ("concatenate", BoolArg)]
@@ -497,12 +550,23 @@ def _contacts_desc() -> CmdDesc:
     )
 
 
+def _stats_desc() -> CmdDesc:
+    return CmdDesc(
+        required=[("residues", ResiduesArg)],
+        optional=[("prop", StringArg)],
+        keyword=[("threshold", FloatArg), ("min_arcs", PositiveIntArg), _MODEL,
+                 ("site_kinds", StringArg), ("top", PositiveIntArg)],
+        synopsis="per-head statistics of a structural property, with the layer x head figure",
+    )
+
+
 _COMMANDS: dict[str, tuple[Callable[[], CmdDesc], Callable[..., object]]] = {
     "attention pairs": (_pairs_desc, attention_pairs),
     "attention color": (_color_desc, attention_color),
     "attention clear": (_clear_desc, attention_clear),
     "attention heads": (_heads_desc, attention_heads),
     "attention contacts": (_contacts_desc, attention_contacts),
+    "attention stats": (_stats_desc, attention_stats),
 }
 
 

@@ -123,6 +123,9 @@ def add_parsers(sub) -> None:
     heads.add_argument("--plot", metavar="PATH", help="top heads with intervals (.png/.svg)")
     heads.add_argument("--png", metavar="PATH",
                        help="ray-trace the top head's pairs on the first structure (PyMOL)")
+    heads.add_argument("--map", metavar="PATH",
+                       help="the top head's attention map beside the contact map of the first "
+                            "chain (.png/.svg)")
 
     contacts = sub.add_parser("contacts", help="contact prediction from attention, scored "
                               "against the structure")
@@ -273,7 +276,27 @@ def _heads(args) -> int:
         top_heads(rows, title=f"{args.model}: {prop}", path=args.plot)
     if args.png:
         _draw_top_head(args, paths[0], rows[0]["layer_head"])
+    if args.map:
+        _head_map(args, paths[0], rows[0]["layer_head"])
     return 0
+
+
+def _head_map(args, path: str, layer_head: str) -> None:
+    from .attention import parse_layer_head
+    from .features import contact_map
+    from .inference import chain_attention
+    from .models import load_model
+    from .plots import head_vs_contacts
+
+    structure = read_structure(path)
+    ids = _chain_ids(args)
+    chain = next(c for c in structure.chains if not ids or c.id in ids)
+    lm = load_model(args.model, device=args.device)
+    spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
+    attention = chain_attention(lm, chain.sequence, args.window, args.stride).attention
+    head_vs_contacts(spec.select(attention), contact_map(chain, 8.0, args.min_separation),
+                     title=f"{structure.name} {chain.id}: {args.model} head {spec}",
+                     path=args.map)
 
 
 def _draw_top_head(args, path: str, layer_head: str) -> None:

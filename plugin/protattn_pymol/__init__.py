@@ -18,11 +18,12 @@ from .commands import (
     attention_contacts,
     attention_heads,
     attention_pairs,
+    attention_stats,
 )
 
 __all__ = [
     "attention_pairs", "attention_color", "attention_clear", "attention_heads",
-    "attention_contacts", "register",
+    "attention_contacts", "attention_stats", "register",
 ]
 
 COMMANDS = {
@@ -31,6 +32,7 @@ COMMANDS = {
     "attention_clear": attention_clear,
     "attention_heads": attention_heads,
     "attention_contacts": attention_contacts,
+    "attention_stats": attention_stats,
 }
 
 

@@ -6,6 +6,8 @@ then draws: a bad argument raises ``CmdException`` with nothing drawn.
 
 from __future__ import annotations
 
+import os
+
 from pymol import CmdException, cmd
 
 import protattn
@@ -16,7 +18,7 @@ from .adapter import chains_by_object, icode, structures_by_object
 
 __all__ = [
     "attention_pairs", "attention_color", "attention_clear", "attention_heads",
-    "attention_contacts",
+    "attention_contacts", "attention_stats",
 ]
 
 
@@ -405,3 +407,72 @@ SEE ALSO
             print(f" attention_contacts: {obj}/{chain.id}: {results[(obj, chain.id)].summary()}"
                   " (green: true contact, red: false)")
     return results
+
+
+def attention_stats(
+    selection: str = "polymer.protein",
+    prop: str = "contact",
+    png: str = "",
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    site_kinds: str = "ligand",
+    *,
+    _self=cmd,
+) -> protattn.HeadStatistics:
+    """
+DESCRIPTION
+
+    Per-head statistics of one property over the selected structures: for
+    every layer and head, the share of high-confidence attention (above
+    threshold) on the property, against its background rate, with the layer
+    profile's centre of gravity. Writes the layer x head figure (the paper's
+    heatmap) to a PNG and prints where.
+
+USAGE
+
+    attention_stats selection [, prop [, png [, threshold [, min_arcs
+        [, model [, site_kinds ]]]]]]
+
+ARGUMENTS
+
+    prop = contact, binding_site, helix, strand, turn_bend, other, aa:X
+    {default: contact}
+
+    png = str: where to write the heatmap {default: attention_<prop>.png in
+    the current directory}
+
+EXAMPLE
+
+    attention_stats 1hpv, binding_site, png=/tmp/sites.png
+
+SEE ALSO
+
+    attention_heads
+    """
+    from protattn.analysis import head_statistics
+    from protattn.plots import heatmap
+
+    structures = structures_by_object(selection, _self=_self)
+    prop = str(prop)
+    png = str(png) or f"attention_{prop.replace(':', '_')}.png"
+    folder = os.path.dirname(os.path.abspath(png))
+    if not os.path.isdir(folder):
+        raise CmdException(f"folder {folder!r} does not exist; choose another png")
+    try:
+        stats = head_statistics(
+            structures.values(), model, [prop], threshold=_number(threshold, "threshold"),
+            min_arcs=_number(min_arcs, "min_arcs", int),
+            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()])
+    except (ProtattnError, ValueError) as e:
+        raise CmdException(str(e)) from e
+    result = stats[prop]
+    heatmap(result.share, title=f"{model}: {prop}", label=f"share of attention > {threshold}",
+            mask=~result.enough_arcs, background=result.background, path=png)
+    best = stats.ranking(prop)[:1]
+    print(f" attention_stats: {prop}: background {result.background:.3f}, "
+          f"{int(result.enough_arcs.sum())} heads with >= {min_arcs} arcs"
+          + (f", best {best[0]['layer_head']} {_cell(best[0]['share'])}" if best else "")
+          + f", centre of gravity layer {stats.center_of_gravity(prop):.2f}")
+    print(f" attention_stats: heatmap written to {os.path.abspath(png)}")
+    return stats

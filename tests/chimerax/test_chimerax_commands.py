@@ -317,3 +317,22 @@ def test_contacts_draws_predictions_green_and_red(cx):
         assert (color == green).all() == bool(truth[key])
     cxrun(cx, "attention clear")
     assert group(s, "attention contacts") is None
+
+
+def test_stats_logs_the_table_and_heatmap_and_returns_the_statistics(cx):
+    from protattn.analysis import head_statistics
+
+    open_structure(cx, HPX)
+    logged = []
+    cx.logger.info = lambda msg, *a, **k: logged.append((msg, k.get("is_html", False)))
+    try:
+        stats = cxrun(cx, "attention stats #1 binding_site minArcs 20")
+    finally:
+        del cx.logger.info
+    expected = head_statistics([protattn.read_structure(HPX)], "antiberty", ["binding_site"],
+                               min_arcs=20)
+    np.testing.assert_array_equal(stats["binding_site"].n_arcs,
+                                  expected["binding_site"].n_arcs)
+    html_messages = [m for m, is_html in logged if is_html]
+    assert html_messages and "data:image/png;base64," in html_messages[-1]
+    assert expected.ranking("binding_site")[0]["layer_head"] in html_messages[-1]

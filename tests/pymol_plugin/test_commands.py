@@ -14,6 +14,7 @@ from protattn_pymol import (
     attention_contacts,
     attention_heads,
     attention_pairs,
+    attention_stats,
     draw,
 )
 
@@ -207,3 +208,19 @@ def test_heads_bad_property_is_a_cmd_exception(pm):
     with pytest.raises(CmdException, match="unknown property"):
         attention_heads("1hpv", "pocket", _self=pm)
     assert not [n for n in pm.get_names("all") if n.startswith("attention_")]
+
+
+def test_stats_writes_the_heatmap_and_returns_the_statistics(pm, hpv_path, tmp_path):
+    from PIL import Image
+
+    from protattn.analysis import head_statistics
+
+    png = tmp_path / "sites.png"
+    stats = attention_stats("1hpv", "binding_site", png=str(png), min_arcs=20, _self=pm)
+    expected = head_statistics([protattn.read_structure(hpv_path)], "antiberty",
+                               ["binding_site"], min_arcs=20)
+    np.testing.assert_array_equal(stats["binding_site"].hits, expected["binding_site"].hits)
+    image = np.asarray(Image.open(png).convert("RGB"))
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50
+    with pytest.raises(CmdException, match="does not exist"):
+        attention_stats("1hpv", "binding_site", png="/no/such/dir/x.png", _self=pm)
