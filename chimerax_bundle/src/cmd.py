@@ -196,26 +196,10 @@ def attention_pairs(
         ))
         for target in _targets(residues)
     ]
-    drawn = []
+    drawn = _draw_plans(session, plans, name, replace)
     for plan in plans:
-        structure = plan.target.structure
-        group = structure.pseudobond_group(name, create_type="normal" if plan.ends else None)
-        if group is not None:
-            if replace:
-                group.pseudobonds.delete()
-            if plan.ends:
-                group.dashes = 0
-                pbonds = Pseudobonds([group.new_pseudobond(a, b) for a, b in plan.ends])
-                pbonds.halfbonds = False
-                pbonds.colors = np.array(
-                    [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8)
-                pbonds.radii = np.array([b.radius for b in plan.bonds], dtype=np.float32)
-                drawn.append(pbonds)
-            elif group.num_pseudobonds == 0:
-                session.models.close([group])
-        _group_names(session).add(name)
         session.logger.info(plan.log_line())
-    return join_collections(drawn, Pseudobonds)
+    return drawn
 
 
 def attention_color(
@@ -329,15 +313,20 @@ def attention_clear(session: Session, residues: Residues | None = None, *,
                         + (f" and the attention values of {cleared} residues" if attribute else ""))
 
 
-def _draw_plans(session: Session, plans: list[_PairsPlan], name: str) -> Pseudobonds:
-    """Replace each structure's group ``name`` by the plan's pseudobonds."""
+def _draw_plans(session: Session, plans: list[_PairsPlan], name: str,
+                replace: bool = True) -> Pseudobonds:
+    """Draw each plan's pseudobonds into its structure's group ``name``.
+
+    With ``replace`` the group's earlier pseudobonds go first; a group left empty is closed.
+    """
     drawn = []
     for plan in plans:
         structure = plan.target.structure
         group = structure.pseudobond_group(name, create_type="normal" if plan.ends else None)
         if group is None:
             continue
-        group.pseudobonds.delete()
+        if replace:
+            group.pseudobonds.delete()
         if plan.ends:
             group.dashes = 0
             pbonds = Pseudobonds([group.new_pseudobond(a, b) for a, b in plan.ends])
@@ -346,14 +335,10 @@ def _draw_plans(session: Session, plans: list[_PairsPlan], name: str) -> Pseudob
                 [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8)
             pbonds.radii = np.array([b.radius for b in plan.bonds], dtype=np.float32)
             drawn.append(pbonds)
-        else:
+        elif group.num_pseudobonds == 0:
             session.models.close([group])
         _group_names(session).add(name)
     return join_collections(drawn, Pseudobonds)
-
-
-def _cell(value: float | None) -> str:
-    return "  n/a" if value is None else f"{value:.3f}"
 
 
 def attention_heads(
@@ -381,7 +366,7 @@ def attention_heads(
     rate in the structures. The ranked table is logged and returned; the top
     head's pairs are drawn (contacts green / red) into "attention pairs".
     """
-    from protattn.analysis import head_statistics, rank_heads
+    from protattn.analysis import head_statistics, rank_heads, ranking_table
 
     targets = _targets(residues)
     stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
@@ -395,14 +380,7 @@ def attention_heads(
         plans = [_PairsPlan.make(t, _core(
             protattn.compute_pairs, t.chains, rows[0]["layer_head"], model=model,
             threshold=threshold, within=t.selected, **options)) for t in targets]
-    lines = [f"{prop}: background {stats.stats[prop].background:.3f}; share of attention > "
-             f"{threshold:g} (95% CI, Bonferroni)"]
-    lines += [f"  {r['layer_head']:>6}  {_cell(r['share'])}  [{_cell(r['ci_low'])}, "
-              f"{_cell(r['ci_high'])}]"
-              f"  {r['n_arcs']} arcs" for r in rows]
-    if not rows:
-        lines.append(f"no head has {min_arcs} arcs above {threshold}; lower minArcs or threshold")
-    session.logger.info("\n".join(lines))
+    session.logger.info("\n".join(ranking_table(stats, prop, rows)))
     if plans:
         _draw_plans(session, plans, PAIRS_GROUP)
         for plan in plans:
@@ -469,7 +447,7 @@ def attention_stats(
     import html
     import io
 
-    from protattn.analysis import head_statistics
+    from protattn.analysis import head_statistics, ranking_table
     from protattn.plots import heatmap
 
     targets = _targets(residues)
@@ -483,16 +461,11 @@ def attention_stats(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
     image = base64.b64encode(buffer.getvalue()).decode("ascii")
-    rows = "".join(
-        f"<tr><td>{r['layer_head']}</td><td>{_cell(r['share'])}</td>"
-        f"<td>[{_cell(r['ci_low'])}, {_cell(r['ci_high'])}]</td><td>{r['n_arcs']}</td></tr>"
-        for r in stats.ranking(prop)[:top])
-    summary = (f"{prop}: background {result.background:.3f}, "
-               f"{int(result.enough_arcs.sum())} heads with at least {min_arcs} arcs, centre of "
+    table = ranking_table(stats, prop, stats.ranking(prop)[:top])
+    summary = (f"{int(result.enough_arcs.sum())} heads with at least {min_arcs} arcs, centre of "
                f"gravity layer {stats.center_of_gravity(prop):.2f}")
     session.logger.info(
-        f"<p>{html.escape(summary)}</p><table><tr><th>head</th><th>share</th>"
-        f"<th>95% CI</th><th>arcs</th></tr>{rows}</table>"
+        f"<pre>{html.escape(chr(10).join([*table, summary]))}</pre>"
         f'<img src="data:image/png;base64,{image}">', is_html=True)
     return stats
 

@@ -40,6 +40,7 @@ __all__ = [
     "chain_properties",
     "head_statistics",
     "rank_heads",
+    "ranking_table",
     "ContactsResult",
     "predict_contacts",
 ]
@@ -206,6 +207,24 @@ def rank_heads(statistics: HeadStatistics, prop: str, top: int | None = 10,
     """Heads ranked by the share of their high-confidence attention on ``prop``, best first."""
     rows = statistics.ranking(prop, min_arcs_only=min_arcs_only)
     return rows[:top] if top else rows
+
+
+def _cell(value: float | None, width: int = 5, digits: int = 3) -> str:
+    """A table cell: the number, or n/a where it is undefined (no arcs, no variance)."""
+    return f"{'n/a':>{width}}" if value is None else f"{value:{width}.{digits}f}"
+
+
+def ranking_table(statistics: HeadStatistics, prop: str, rows: Sequence[dict]) -> list[str]:
+    """The ranked heads as text lines (a header and one line per head), for logs and terminals."""
+    lines = [f"{prop}: background {statistics.stats[prop].background:.3f}, "
+             f"θ = {statistics.threshold:g}, {statistics.n_chains} chains",
+             f"{'head':>6} {'share':>6} {'95% CI (Bonferroni)':>20} {'arcs':>7} {'z':>7}"]
+    lines += [f"{r['layer_head']:>6} {_cell(r['share'], 6)}   [{_cell(r['ci_low'])}, "
+              f"{_cell(r['ci_high'])}]   {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}" for r in rows]
+    if not rows:
+        lines.append(f"no head has {statistics.min_arcs} arcs above θ; lower the minimum number "
+                     "of arcs or θ, or add structures")
+    return lines
 
 
 @dataclass(frozen=True)

@@ -163,11 +163,6 @@ class _Stdout:
         sys.stdout.flush()
 
 
-def _num(value: float | None, width: int = 5, digits: int = 3) -> str:
-    """A table cell: the number, or n/a where it is undefined (no arcs, no variance)."""
-    return f"{'n/a':>{width}}" if value is None else f"{value:{width}.{digits}f}"
-
-
 def _check_folder(path: str | None) -> None:
     if path:
         folder = os.path.dirname(os.path.abspath(path))
@@ -232,8 +227,10 @@ def run(args: argparse.Namespace) -> int:
         for prop in stats.properties:
             best = stats.ranking(prop)[:1]
             if best:
+                share = best[0]["share"]
                 print(f"{prop}: background {stats.stats[prop].background:.3f}, best head "
-                      f"{best[0]['layer_head']} {_num(best[0]['share'])}", file=sys.stderr)
+                      f"{best[0]['layer_head']} {'n/a' if share is None else f'{share:.3f}'}",
+                      file=sys.stderr)
         return 0
     if args.command == "heads":
         return _heads(args)
@@ -241,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _heads(args) -> int:
-    from .analysis import rank_heads
+    from .analysis import rank_heads, ranking_table
 
     if len(args.property) != 1 or args.property[0] == "all":
         raise ProtattnError("heads ranks by one property: give --property NAME")
@@ -260,15 +257,8 @@ def _heads(args) -> int:
         writer.writeheader()
         writer.writerows(rows)
     else:
-        print(f"{prop}: background {stats.stats[prop].background:.3f} "
-              f"({len(paths)} structures, θ = {args.threshold})")
-        print(f"{'head':>6} {'share':>6} {'95% CI (Bonferroni)':>20} {'arcs':>7} {'z':>7}")
-        for r in rows:
-            print(f"{r['layer_head']:>6} {_num(r['share'], 6, 3)}   [{_num(r['ci_low'])}, "
-                  f"{_num(r['ci_high'])}]   {r['n_arcs']:7d} {_num(r['z'], 7, 1)}")
+        print("\n".join(ranking_table(stats, prop, rows)))
     if not rows:
-        print(f"no head has {args.min_arcs} high-confidence arcs; lower --min-arcs or "
-              "--threshold, or add structures (--all-heads lists them anyway)", file=sys.stderr)
         return 0
     if args.plot:
         from .plots import top_heads

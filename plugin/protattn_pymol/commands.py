@@ -238,10 +238,6 @@ EXAMPLE
         draw.clear(obj, _self=_self)
 
 
-def _cell(value: float | None) -> str:
-    return "  n/a" if value is None else f"{value:.3f}"
-
-
 def _pair_options_for(prop: str) -> dict:
     """How the top head of a property is drawn: contacts by contact, others by weight."""
     if prop == "contact":
@@ -309,7 +305,7 @@ SEE ALSO
 
     attention_pairs, attention_contacts
     """
-    from protattn.analysis import head_statistics, rank_heads
+    from protattn.analysis import head_statistics, rank_heads, ranking_table
 
     structures = structures_by_object(selection, _self=_self)
     try:
@@ -327,15 +323,8 @@ SEE ALSO
                     threshold=float(threshold), within=within, **_pair_options_for(str(prop)))
     except (ProtattnError, ValueError) as e:
         raise CmdException(str(e)) from e
-    background = stats.stats[str(prop)].background
-    print(f" attention_heads: {prop}: background {background:.3f}; share of attention > "
-          f"{float(threshold):g} (95% CI, Bonferroni)")
-    for r in rows:
-        print(f"   {r['layer_head']:>6}  {_cell(r['share'])}  [{_cell(r['ci_low'])}, "
-              f"{_cell(r['ci_high'])}]  {r['n_arcs']} arcs")
-    if not rows:
-        print(f" attention_heads: no head has {min_arcs} arcs above {threshold}; lower "
-              "min_arcs or threshold")
+    for line in ranking_table(stats, str(prop), rows):
+        print(f" {line}")
     for obj, result in drawn.items():
         n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(structures[obj].chains),
                             _self=_self)
@@ -450,7 +439,7 @@ SEE ALSO
 
     attention_heads
     """
-    from protattn.analysis import head_statistics
+    from protattn.analysis import head_statistics, ranking_table
     from protattn.plots import heatmap
 
     structures = structures_by_object(selection, _self=_self)
@@ -469,10 +458,9 @@ SEE ALSO
     result = stats[prop]
     heatmap(result.share, title=f"{model}: {prop}", label=f"share of attention > {threshold}",
             mask=~result.enough_arcs, background=result.background, path=png)
-    best = stats.ranking(prop)[:1]
-    print(f" attention_stats: {prop}: background {result.background:.3f}, "
-          f"{int(result.enough_arcs.sum())} heads with >= {min_arcs} arcs"
-          + (f", best {best[0]['layer_head']} {_cell(best[0]['share'])}" if best else "")
-          + f", centre of gravity layer {stats.center_of_gravity(prop):.2f}")
+    print(f" attention_stats: {prop}: {int(result.enough_arcs.sum())} heads with >= {min_arcs} "
+          f"arcs, centre of gravity layer {stats.center_of_gravity(prop):.2f}")
+    for line in ranking_table(stats, prop, stats.ranking(prop)[:5]):
+        print(f" {line}")
     print(f" attention_stats: heatmap written to {os.path.abspath(png)}")
     return stats
