@@ -10,20 +10,29 @@ torch is imported only when a command first runs a model, never at start-up.
 
 from __future__ import annotations
 
+import os
+import sys
+
 from pymol import cmd
 
-from .commands import (
+try:  # installed with pip, the core is a package of its own
+    import protattn  # noqa: F401
+except ImportError:  # installed from the plugin zip, the core travels inside the plugin
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_core"))
+
+from .commands import (  # noqa: E402
     attention_clear,
     attention_color,
     attention_contacts,
     attention_heads,
+    attention_models,
     attention_pairs,
     attention_stats,
 )
 
 __all__ = [
     "attention_pairs", "attention_color", "attention_clear", "attention_heads",
-    "attention_contacts", "attention_stats", "register",
+    "attention_contacts", "attention_stats", "attention_models", "register",
 ]
 
 COMMANDS = {
@@ -33,6 +42,7 @@ COMMANDS = {
     "attention_heads": attention_heads,
     "attention_contacts": attention_contacts,
     "attention_stats": attention_stats,
+    "attention_models": attention_models,
 }
 
 
@@ -40,7 +50,8 @@ def register(_self=cmd) -> None:
     """Add protattn's commands to PyMOL, with tab completion of the selection."""
     for name, function in COMMANDS.items():
         _self.extend(name, function)
-        cmd.auto_arg[0][name] = cmd.auto_arg[0]["zoom"]
+        if name != "attention_models":
+            cmd.auto_arg[0][name] = cmd.auto_arg[0]["zoom"]
 
 
 def __init_plugin__(app=None) -> None:

@@ -18,7 +18,7 @@ from .adapter import chains_by_object, icode, structures_by_object
 
 __all__ = [
     "attention_pairs", "attention_color", "attention_clear", "attention_heads",
-    "attention_contacts", "attention_stats",
+    "attention_contacts", "attention_stats", "attention_models",
 ]
 
 
@@ -57,6 +57,7 @@ def attention_pairs(
     window: int = 0,
     stride: int = 0,
     concatenate: int = 0,
+    color_by: str = "weight",
     quiet: int = 1,
     *,
     _self=cmd,
@@ -76,7 +77,7 @@ USAGE
 
     attention_pairs selection, layer_head [, threshold [, top_k
         [, min_separation [, symmetrize [, model [, palette [, window
-        [, stride [, concatenate [, quiet ]]]]]]]]]]
+        [, stride [, concatenate [, color_by [, quiet ]]]]]]]]]]]
 
 ARGUMENTS
 
@@ -108,6 +109,9 @@ ARGUMENTS
     concatenate = 0/1: run the selected chains of an object as one input,
     to see attention between chains {default: 0}
 
+    color_by = weight or contact: colour by attention weight (palette), or
+    green / red for pairs that are / are not 3D contacts {default: weight}
+
 EXAMPLE
 
     attention_pairs 1hpv, 6-3
@@ -128,6 +132,7 @@ SEE ALSO
         min_separation=_number(min_separation, "min_separation", int),
         symmetrize=str(symmetrize),
         palette=str(palette),
+        color_by=str(color_by),
         **_run_options(window, stride, concatenate),
     )
     by_object = chains_by_object(selection, _self=_self)
@@ -145,9 +150,11 @@ SEE ALSO
         if not int(quiet) or n == 0 or result.notes:
             print(f" attention_pairs: {obj}: {result.summary()}")
         if n:
+            legend = ("green: 3D contact, red: not" if str(color_by) == "contact"
+                      else "light to dark")
             print(f" attention_pairs: {obj}: drew {n} pairs into group "
-                  f"{draw.group_name(obj)}, weight {result.scene.vmin:.3f} (thin, light) to "
-                  f"{result.scene.vmax:.3f} (thick, dark)")
+                  f"{draw.group_name(obj)}, weight {result.scene.vmin:.3f} (thin) to "
+                  f"{result.scene.vmax:.3f} (thick), {legend}")
     return pairs
 
 
@@ -464,3 +471,30 @@ SEE ALSO
         print(f" {line}")
     print(f" attention_stats: heatmap written to {os.path.abspath(png)}")
     return stats
+
+
+def attention_models(quiet: int = 1, *, _self=cmd) -> dict[str, str]:
+    """
+DESCRIPTION
+
+    List the protein language models protattn knows by short name, their
+    size, and whether each can be loaded here without a network (its
+    weights in a pip package or the Hugging Face cache). Any Hugging Face id
+    or model directory also works as model= in the other commands.
+
+USAGE
+
+    attention_models
+
+EXAMPLE
+
+    attention_models
+    attention_pairs 1hpv, 6-3, model=esm2_t33_650M
+    """
+    from protattn.models import MODELS, model_status
+
+    status = {name: model_status(name) for name in MODELS}
+    for name, spec in MODELS.items():
+        here = "offline" if status[name] != "missing" else "not here"
+        print(f" {name:<16} {spec.parameters:<16} {spec.family:<10} {here:<9} {spec.source}")
+    return status
