@@ -44,7 +44,7 @@ def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
         if window is not None:
             raise ModelError("windows and concatenated chains cannot be combined; run long "
                              "chains one by one")
-        lm.check_length(len(lm.tokenize([c.sequence for c in chains])[0]) - lm._n_added)
+        lm.check_segments([c.sequence for c in chains])
     return lm, spec
 
 

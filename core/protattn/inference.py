@@ -25,7 +25,8 @@ from .windows import merge_windows, plan_windows
 __all__ = ["ChainAttention", "chain_attention", "clear_memory"]
 
 _MEMORY: OrderedDict[str, ChainAttention] = OrderedDict()
-_MEMORY_SIZE = 16
+#: Attention kept in memory for the session, in bytes (the most recent entry is always kept).
+MEMORY_BUDGET = 2 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,6 @@ def chain_attention(
                               stacklevel=2)
         result = ChainAttention(attention, lengths, windows)
     _MEMORY[key] = result
-    while len(_MEMORY) > _MEMORY_SIZE:
+    while len(_MEMORY) > 1 and sum(a.attention.nbytes for a in _MEMORY.values()) > MEMORY_BUDGET:
         _MEMORY.popitem(last=False)
     return result

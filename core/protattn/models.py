@@ -299,6 +299,15 @@ class LanguageModel:
                 "shorter chain"
             )
 
+    def check_segments(self, segments: Sequence[str]) -> list[int]:
+        """Token ids of chains run as one input, refused if longer than one pass takes.
+
+        The limit counts residues plus the separators or linker between chains.
+        """
+        ids, _ = self.tokenize(segments)
+        self.check_length(len(ids) - self._n_added)
+        return ids
+
     def forward(self, ids: Sequence[int], output_attentions: bool = True) -> Any:
         """Run the model on token ids; the transformers output object."""
         import torch
