@@ -10,7 +10,7 @@ BIN      = $(VENV)/bin
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
-.PHONY: venv chimerax-venv demo test test-core test-chimerax lint bench clean
+.PHONY: venv chimerax-venv demo test test-core test-chimerax lint bench plugin-zip clean
 
 venv: $(VENV)/.installed
 
@@ -52,6 +52,11 @@ lint: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_attention_cache.py
+	$(BIN)/python benchmarks/bench_pymol_drawing.py
+
+# the PyMOL plugin with the core inside, for PyMOL's Plugin Manager (Install New Plugin)
+plugin-zip: venv
+	$(BIN)/python plugin/build_zip.py --output dist/protattn_pymol.zip
 
 clean:
 	rm -rf $(VENV) $(CXVENV) $(OUT) build dist *.egg-info chimerax_bundle/*.egg-info

@@ -20,8 +20,10 @@ from .adapter import icode
 
 __all__ = ["group_name", "pairs_name", "draw_pairs", "color_residues", "clear"]
 
-# b-factors replaced by attention_color, per PyMOL instance and object, to restore on clear
-_SAVED_B: dict[tuple[int, str], dict[tuple[str, str, int, str, str], float]] = {}
+# b-factors replaced by attention_color, per PyMOL instance and object, to restore on clear:
+# atom -> (original b, the value written). An atom whose b is no longer the value written
+# (the object was reloaded or edited since) keeps its b.
+_SAVED_B: dict[tuple[int, str], dict[tuple[str, str, int, str, str], tuple[float, float]]] = {}
 
 
 def group_name(obj: str) -> str:
@@ -77,7 +79,8 @@ def color_residues(obj: str, scene: Scene, selection: str = "all", *, _self=cmd)
         key = (chain, resv, icode(resi, resv))
         if key not in values:
             return b
-        saved.setdefault((chain, resi, resv, name, alt), b)
+        atom = (chain, resi, resv, name, alt)
+        saved[atom] = (saved[atom][0] if atom in saved else b, values[key])
         touched.add(key)
         return values[key]
 
@@ -95,5 +98,9 @@ def clear(obj: str, *, _self=cmd) -> None:
     _self.delete(pairs_name(obj))
     saved = _SAVED_B.pop((id(_self), obj), None)
     if saved and obj in _self.get_names("objects"):
-        _self.alter(f"{obj} and polymer.protein",
-                    "b = saved.get((chain, resi, resv, name, alt), b)", space={"saved": saved})
+        def restore(chain, resi, resv, name, alt, b):
+            original, written = saved.get((chain, resi, resv, name, alt), (b, b))
+            return original if abs(b - written) <= 1e-4 * max(1.0, abs(written)) else b
+
+        _self.alter(f"{obj} and polymer.protein", "b = restore(chain, resi, resv, name, alt, b)",
+                    space={"restore": restore})

@@ -224,3 +224,12 @@ def test_stats_writes_the_heatmap_and_returns_the_statistics(pm, hpv_path, tmp_p
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50
     with pytest.raises(CmdException, match="does not exist"):
         attention_stats("1hpv", "binding_site", png="/no/such/dir/x.png", _self=pm)
+
+
+def test_clear_keeps_b_factors_edited_since_colouring(pm, hpv_path):
+    attention_color("1hpv", HEAD, _self=pm)
+    pm.reinitialize()
+    pm.load(hpv_path, "1hpv")
+    pm.alter("1hpv", "b = 50.0")
+    attention_clear("1hpv", _self=pm)  # the earlier colouring's originals must not come back
+    assert {b for *_, b, _ in _b_factors(pm, "1hpv")} == {50.0}
