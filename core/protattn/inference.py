@@ -10,6 +10,7 @@ the cache, so a result never depends on whether it was cached.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ __all__ = ["ChainAttention", "chain_attention", "clear_memory"]
 _MEMORY: OrderedDict[str, ChainAttention] = OrderedDict()
 #: Attention kept in memory for the session, in bytes (the most recent entry is always kept).
 MEMORY_BUDGET = 2 * 1024**3
+_MEMORY_LOCK = threading.Lock()  # a GUI's worker thread and the command line may both ask
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class ChainAttention:
 
 def clear_memory() -> None:
     """Forget the attention kept in memory (the disk cache is untouched)."""
-    _MEMORY.clear()
+    with _MEMORY_LOCK:
+        _MEMORY.clear()
 
 
 def _run(lm: LanguageModel, sequences: Sequence[str], window: int | None,
@@ -148,9 +151,10 @@ def chain_attention(
     }
     joined = "/".join(sequences)
     key = cache_key(lm.model_id, lm.revision, joined, options)
-    if key in _MEMORY:
-        _MEMORY.move_to_end(key)
-        return _MEMORY[key]
+    with _MEMORY_LOCK:
+        if key in _MEMORY:
+            _MEMORY.move_to_end(key)
+            return _MEMORY[key]
     store = AttentionCache() if cache is True else (cache or None)
     lengths = tuple(len(s) for s in sequences)
     found = store.get(key) if store is not None else None
@@ -170,7 +174,9 @@ def chain_attention(
                 warnings.warn(f"attention not cached in {store.directory}: {e}", CacheWarning,
                               stacklevel=2)
         result = ChainAttention(attention, lengths, windows)
-    _MEMORY[key] = result
-    while len(_MEMORY) > 1 and sum(a.attention.nbytes for a in _MEMORY.values()) > MEMORY_BUDGET:
-        _MEMORY.popitem(last=False)
+    with _MEMORY_LOCK:
+        _MEMORY[key] = result
+        while len(_MEMORY) > 1 and sum(a.attention.nbytes for a in _MEMORY.values()) > \
+                MEMORY_BUDGET:
+            _MEMORY.popitem(last=False)
     return result

@@ -394,14 +394,17 @@ def available_models() -> list[str]:
 
 
 def _antiberty_dir() -> str:
-    try:
-        import antiberty
-    except ImportError as e:
+    """Where antiberty==0.1.3 keeps its weights; found without importing the package
+    (which imports torch)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("antiberty")
+    if spec is None or not spec.submodule_search_locations:
         raise ModelError(
             "AntiBERTy is not installed; install its weights with "
             "`pip install antiberty==0.1.3` (later versions download them at run time)"
-        ) from e
-    root = os.path.join(os.path.dirname(antiberty.__file__), "trained_models")
+        )
+    root = os.path.join(list(spec.submodule_search_locations)[0], "trained_models")
     if not os.path.isfile(os.path.join(root, "AntiBERTy_md_smooth", "pytorch_model.bin")):
         raise ModelError(
             f"AntiBERTy's weights are not in {root}; antiberty>=1.0 no longer ships "

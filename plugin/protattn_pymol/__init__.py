@@ -1,3 +1,4 @@
+# Version: 0.1.0
 """protattn for PyMOL: protein language model attention drawn on the loaded structure.
 
 Loaded by PyMOL's plugin system (``__init_plugin__``) or by hand::
@@ -55,5 +56,21 @@ def register(_self=cmd) -> None:
 
 
 def __init_plugin__(app=None) -> None:
-    """PyMOL plugin entry point."""
+    """PyMOL plugin entry point: the commands, and the Plugin menu's "protattn" dialog.
+
+    Only the menu item is added here; Qt widgets are made (and the dialog's
+    module imported) when the item is first chosen.
+    """
+    from pymol.plugins import QtNotAvailableError, addmenuitemqt
+
     register()
+
+    def open_dialog():
+        from .dialog import show_dialog
+
+        show_dialog()
+
+    try:
+        addmenuitemqt("protattn", open_dialog)
+    except QtNotAvailableError:  # PyMOL without its Qt GUI: the commands alone
+        pass

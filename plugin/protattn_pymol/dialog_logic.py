@@ -1,0 +1,450 @@
+"""The protattn dialog without Qt: command strings, grid colours, model choices, background jobs.
+
+Every action of the dialog is a PyMOL command string built here and run with
+``cmd.do``, so that it is echoed, logged and replayable, and testable headless::
+
+    >>> state = DialogState(obj="1hpv", chain="A", layer=6, head=3)
+    >>> command("pairs", state)
+    'attention_pairs 1hpv and chain A, 6-3, threshold=0.1'
+    >>> command("color", DialogState(obj="1hpv", layer=8, aggregate="mean"))
+    'attention_color 1hpv, 8-mean'
+
+The grid (rows: layers, columns: heads) is coloured by each head's share of
+high-confidence attention (> :data:`STATS_THRESHOLD`, the paper's θ) on a
+property, from :func:`protattn.analysis.head_statistics`; :func:`grid_cells`
+maps those statistics to colours. :func:`prepare` and :func:`grid_statistics`
+are the long jobs the dialog runs in a background thread: plain core calls on
+chains the dialog read from PyMOL beforehand, never a PyMOL call. Nothing here
+imports Qt or torch; torch comes with the first model a job loads.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+import protattn
+from protattn.models import MODELS, model_status
+from protattn.scene import palette_colors
+
+__all__ = [
+    "ACTIONS", "AGGREGATES", "PROPERTIES", "DEFAULT_MODEL", "STATS_THRESHOLD",
+    "FLAGGED_RGB", "GRID_PALETTE", "DialogState", "GridCell", "GridStats", "command",
+    "grid_cells", "text_is_dark", "model_statuses", "model_label", "model_name",
+    "model_shape", "grid_statistics", "prepare", "loaded_shape",
+]
+
+#: The dialog's buttons, in order, and the command each runs.
+ACTIONS = {
+    "pairs": "attention_pairs",
+    "color": "attention_color",
+    "contacts": "attention_contacts",
+    "clear": "attention_clear",
+}
+
+#: Layer aggregates: one head (``none``), or a layer's heads averaged or maxed.
+AGGREGATES = ("none", "mean", "max")
+
+#: The grid's property chooser: label -> property of :func:`protattn.analysis.head_statistics`.
+PROPERTIES: dict[str, str | None] = {
+    "none": None,
+    "contacts": "contact",
+    "binding site": "binding_site",
+}
+
+#: The commands' default model (left out of the command strings).
+DEFAULT_MODEL = "antiberty"
+
+#: High-confidence attention for the grid (the paper's θ, as attention_heads / attention_stats).
+STATS_THRESHOLD = 0.3
+
+#: Colour of grid cells with no value or too few high-confidence arcs.
+FLAGGED_RGB = (0.78, 0.78, 0.78)
+
+#: Palette of the grid: white (no share) to dark red (the largest share in the grid).
+GRID_PALETTE = "white_red"
+
+_DEFAULTS = {"threshold": 0.1, "top_k": 0, "min_separation": 1}
+
+
+def _number(x: float) -> str:
+    """Shortest text PyMOL reads back as the same number (``0.1``, not ``0.10000000000000001``)."""
+    return f"{x:g}" if float(x) == float(f"{x:g}") else repr(float(x))
+
+
+@dataclass(frozen=True)
+class DialogState:
+    """What the dialog's widgets say, as plain values.
+
+    Attributes
+    ----------
+    obj : str
+        PyMOL object; ``""`` when none is loaded.
+    chain : str
+        Chain id, or ``None`` for all chains of the object (``""`` is a blank chain id).
+    model : str
+        Short name, Hugging Face id or model directory.
+    layer, head : int
+        1-based, as in the paper.
+    aggregate : {"none", "mean", "max"}
+        ``none`` draws one head; ``mean`` / ``max`` combine the layer's heads.
+    threshold : float
+        Pairs with attention above it are drawn (unless ``top_k``).
+    top_k : int
+        Draw the ``top_k`` strongest pairs per chain instead (0: use the threshold).
+    min_separation : int
+        Minimum ``|i - j|`` in sequence of a drawn pair.
+    prop : str
+        A key of :data:`PROPERTIES`: what the grid is coloured by.
+    min_arcs : int
+        Grid cells of heads with fewer high-confidence arcs are grey.
+    """
+
+    obj: str = ""
+    chain: str | None = None
+    model: str = DEFAULT_MODEL
+    layer: int = 1
+    head: int = 1
+    aggregate: str = "none"
+    threshold: float = 0.1
+    top_k: int = 0
+    min_separation: int = 1
+    prop: str = "none"
+    min_arcs: int = 20
+
+    @property
+    def selection(self) -> str:
+        """The PyMOL selection of the chosen object and chain (``1hpv and chain A``)."""
+        if not self.obj.strip():
+            raise ValueError("no object chosen; load a protein structure into PyMOL first")
+        if self.chain is None:
+            return self.obj
+        chain = self.chain or '""'  # a blank chain id
+        return f"{self.obj} and chain {chain}"
+
+    @property
+    def layer_head(self) -> str:
+        """``"6-3"``, or ``"6-mean"`` / ``"6-max"`` with an aggregate."""
+        if self.aggregate not in AGGREGATES:
+            raise ValueError(f"aggregate must be one of {', '.join(AGGREGATES)}, "
+                             f"not {self.aggregate!r}")
+        second = self.head if self.aggregate == "none" else self.aggregate
+        return f"{int(self.layer)}-{second}"
+
+    @property
+    def property_name(self) -> str | None:
+        """The grid's property as :func:`~protattn.analysis.head_statistics` names it."""
+        try:
+            return PROPERTIES[self.prop]
+        except KeyError:
+            raise ValueError(f"property must be one of {', '.join(PROPERTIES)}, "
+                             f"not {self.prop!r}") from None
+
+    def model_option(self) -> list[str]:
+        """``["model=..."]`` unless it is the commands' default."""
+        model = self.model.strip()
+        if not model:
+            raise ValueError("no model given; choose one, or type a Hugging Face id or folder")
+        if any(c in model for c in ",;\n"):
+            raise ValueError(f"model {model!r} contains ',' or ';', which PyMOL's command line "
+                             "splits on; rename or link the folder")
+        return [] if model == DEFAULT_MODEL else [f"model={model}"]
+
+
+def command(action: str, state: DialogState) -> str:
+    """The PyMOL command a dialog button runs.
+
+    Parameters
+    ----------
+    action : {"pairs", "color", "contacts", "clear"}
+    state : DialogState
+
+    Returns
+    -------
+    str
+        One line for ``cmd.do``; options equal to the command's defaults are left
+        out (the threshold of ``pairs`` is always written, unless ``top_k`` replaces it).
+
+    Raises
+    ------
+    ValueError
+        With a message for the dialog's status line, if the state cannot make a command.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    name = ACTIONS[action]
+    if action == "clear":
+        return f"{name} {state.obj}" if state.obj.strip() else name
+    args = [state.selection]
+    if action == "pairs":
+        args.append(state.layer_head)
+        if int(state.top_k) > 0:
+            args.append(f"top_k={int(state.top_k)}")
+        else:
+            args.append(f"threshold={_number(state.threshold)}")
+        if int(state.min_separation) != _DEFAULTS["min_separation"]:
+            args.append(f"min_separation={int(state.min_separation)}")
+    elif action == "color":
+        args.append(state.layer_head)
+    args += state.model_option()
+    return f"{name} {', '.join(args)}"
+
+
+# ---------------------------------------------------------------------------------- the grid
+
+@dataclass(frozen=True)
+class GridCell:
+    """One head's cell in the layer x head grid.
+
+    ``value`` is None for a grey cell (no share, or fewer than ``min_arcs`` arcs).
+    """
+
+    layer: int
+    head: int
+    value: float | None
+    rgb: tuple[float, float, float]
+    text: str
+    tooltip: str
+
+    @property
+    def flagged(self) -> bool:
+        return self.value is None
+
+
+def text_is_dark(rgb: Sequence[float]) -> bool:
+    """Whether black text reads on this background (relative luminance above 0.4)."""
+    r, g, b = rgb[:3]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4
+
+
+def grid_cells(share: np.ndarray, enough_arcs: np.ndarray | None = None,
+               n_arcs: np.ndarray | None = None, background: float | None = None,
+               label: str = "the property") -> list[list[GridCell]]:
+    """Colours, texts and tooltips of the layer x head grid.
+
+    Parameters
+    ----------
+    share : numpy.ndarray
+        ``shape=(layers, heads), dtype=float``: each head's share of
+        high-confidence attention on the property (NaN when it has none).
+    enough_arcs : numpy.ndarray, optional
+        ``shape=(layers, heads), dtype=bool``: False greys the cell out.
+    n_arcs : numpy.ndarray, optional
+        ``shape=(layers, heads), dtype=int``, for the tooltips.
+    background : float, optional
+        The property's background rate, for the tooltips.
+    label : str
+        What the property is called in the tooltips.
+
+    Returns
+    -------
+    list of list of GridCell
+        ``cells[layer - 1][head - 1]``. Valid cells go from white (share 0) to
+        dark red (the largest share in the grid), monotonically darker with the
+        share; NaN or flagged cells are :data:`FLAGGED_RGB` with no text.
+    """
+    share = np.asarray(share, dtype=float)
+    if share.ndim != 2:
+        raise ValueError(f"share must be a (layers, heads) array, not shape {share.shape}")
+    valid = np.isfinite(share)
+    if enough_arcs is not None:
+        valid &= np.asarray(enough_arcs, dtype=bool)
+    top = float(share[valid].max()) if valid.any() else 1.0
+    colors = palette_colors(np.where(valid, share, 0.0).ravel(), GRID_PALETTE,
+                            vmin=0.0, vmax=top if top > 0 else 1.0)[:, :3].reshape(
+                                *share.shape, 3)
+    rows = []
+    for li in range(share.shape[0]):
+        row = []
+        for hi in range(share.shape[1]):
+            name = f"{li + 1}-{hi + 1}"
+            arcs = "" if n_arcs is None else f" of {int(n_arcs[li, hi])} arcs"
+            if valid[li, hi]:
+                value = float(share[li, hi])
+                tip = f"{name}: {100 * value:.1f}%{arcs} on {label}"
+                if background is not None and np.isfinite(background):
+                    tip += f" (background {100 * background:.1f}%)"
+                row.append(GridCell(li + 1, hi + 1, value,
+                                    tuple(float(c) for c in colors[li, hi]),
+                                    f"{100 * value:.0f}", tip + "; click to draw its pairs"))
+            else:
+                why = ("no high-confidence attention" if not np.isfinite(share[li, hi])
+                       else f"too few high-confidence arcs{arcs.replace(' of', ':')}")
+                row.append(GridCell(li + 1, hi + 1, None, FLAGGED_RGB, "",
+                                    f"{name}: {why}; click to draw its pairs"))
+        rows.append(row)
+    return rows
+
+
+# -------------------------------------------------------------------------------- the models
+
+def _antiberty_weights() -> str | None:
+    """AntiBERTy's model folder, found without importing the package (which imports torch)."""
+    spec = importlib.util.find_spec("antiberty")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        folder = os.path.join(root, "trained_models", "AntiBERTy_md_smooth")
+        if os.path.isfile(os.path.join(folder, "pytorch_model.bin")):
+            return folder
+    return None
+
+
+def model_statuses() -> dict[str, str]:
+    """:func:`protattn.models.model_status` of every known model, without importing torch.
+
+    ``model_status("antiberty")`` imports the ``antiberty`` package, and with it
+    torch (seconds); until torch is loaded anyway, AntiBERTy's weights are
+    looked for where that package keeps them, without importing it.
+    """
+    out = {}
+    for name, spec in MODELS.items():
+        if spec.family == "antiberty" and "torch" not in sys.modules:
+            out[name] = "package" if _antiberty_weights() else "missing"
+        else:
+            out[name] = model_status(name)
+    return out
+
+
+def model_label(name: str, status: str | None = None) -> str:
+    """The model chooser's text: ``antiberty  (26M, offline)``."""
+    spec = MODELS[name]
+    where = {None: "", "missing": ", not here"}.get(status, ", offline")
+    return f"{name}  ({spec.parameters}{where})"
+
+
+def model_name(text: str) -> str:
+    """The model an edited chooser text names: a label's short name, or the text (id or path)."""
+    text = text.strip()
+    first = text.split("  (")[0].strip()
+    return first if first in MODELS else text
+
+
+def _config_shape(path: str | None) -> tuple[int, int] | None:
+    if not path or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as fh:
+        config = json.load(fh)
+    layers = config.get("num_hidden_layers") or config.get("num_layers")
+    heads = config.get("num_attention_heads") or config.get("num_heads")
+    return (int(layers), int(heads)) if layers and heads else None
+
+
+def model_shape(model: str) -> tuple[int, int] | None:
+    """``(layers, heads)`` of a model from its config.json, without loading it; None if unknown.
+
+    Loaded models are asked directly; otherwise the config is read from the
+    model folder, AntiBERTy's package or the Hugging Face cache.
+    """
+    model = model_name(model)
+    spec = MODELS.get(model)
+    try:
+        if spec is not None and spec.family == "antiberty":
+            folder = _antiberty_weights()
+            return _config_shape(os.path.join(folder, "config.json")) if folder else None
+        folder = os.path.expanduser(model)
+        if os.path.isdir(folder):
+            return _config_shape(os.path.join(folder, "config.json"))
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(spec.source if spec else model, "config.json")
+        return _config_shape(found if isinstance(found, str) else None)
+    except (OSError, ValueError, TypeError):  # an unreadable or foreign config: unknown
+        return None
+
+
+# ------------------------------------------------------------------ jobs for the worker thread
+
+@dataclass(frozen=True)
+class GridStats:
+    """What the grid shows: :class:`protattn.statistics.PropertyStats` arrays of one property."""
+
+    prop: str
+    share: np.ndarray
+    enough_arcs: np.ndarray
+    n_arcs: np.ndarray
+    background: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.share.shape)
+
+
+def grid_statistics(structures: Sequence[protattn.Structure], state: DialogState,
+                    progress: Callable[[str], None] = lambda message: None) -> GridStats:
+    """Per-head statistics of the state's property over ``structures`` (core only, no PyMOL).
+
+    Runs the model over every chain (slow the first time: it loads the model).
+    """
+    from protattn.analysis import head_statistics
+
+    prop = state.property_name
+    if prop is None:
+        raise ValueError("choose a property to colour the grid by")
+    progress(f"loading {state.model}")
+    lm = protattn.load_model(state.model)
+
+    def on_chain(structure, chain):
+        progress(f"{prop} statistics: {structure.name} chain {chain.id}")
+
+    stats = head_statistics(structures, lm, [prop], threshold=STATS_THRESHOLD,
+                            min_arcs=int(state.min_arcs), on_chain=on_chain)
+    result = stats[prop]
+    return GridStats(prop, result.share, result.enough_arcs, result.n_arcs,
+                     float(result.background))
+
+
+def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[protattn.Chain]],
+            progress: Callable[[str], None] = lambda message: None) -> str:
+    """Compute what ``command(action, state)`` will draw, so that it then runs in an instant.
+
+    The model is loaded and its attention kept in memory (and the disk cache) by
+    the core, so the command, run afterwards on PyMOL's GUI thread, finds it
+    there. ``chains`` are :func:`protattn_pymol.adapter.chains_by_object` of the
+    state's selection, read from PyMOL by the caller.
+
+    Returns
+    -------
+    str
+        A one-line summary for the dialog's status line.
+
+    Raises
+    ------
+    protattn.ProtattnError, ValueError
+        What the command would say (an unknown model, a head out of range …).
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    if action == "clear":
+        return ""
+    progress(f"loading {state.model}")
+    protattn.load_model(state.model)
+    progress(f"running {state.model}")
+    lines = []
+    for obj, object_chains in chains.items():
+        if action == "pairs":
+            result = protattn.compute_pairs(
+                object_chains, state.layer_head, model=state.model, threshold=state.threshold,
+                top_k=state.top_k if state.top_k > 0 else None,
+                min_separation=state.min_separation)
+            lines.append(f"{obj}: {result.summary()}")
+        elif action == "color":
+            result = protattn.compute_scores(object_chains, state.layer_head, model=state.model)
+            lines.append(f"{obj}: {result.summary()}")
+        else:
+            from protattn.analysis import predict_contacts
+
+            for chain in object_chains:
+                lines.append(f"{obj}/{chain.id}: "
+                             f"{predict_contacts(chain, state.model, 'apc').summary()}")
+    return "; ".join(lines)
+
+
+def loaded_shape(model: str) -> tuple[int, int]:
+    """``(layers, heads)`` of a model a job has loaded (from the core's model cache)."""
+    lm = protattn.load_model(model)
+    return lm.n_layers, lm.n_heads
