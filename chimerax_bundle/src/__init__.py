@@ -6,10 +6,15 @@ Commands (registered lazily, on first use)::
     attention color atom-spec layerHead L-H [model name] [palette name]
     attention clear [atom-spec] [attribute true|false]
 
-Nothing heavy is imported when ChimeraX starts: the command module, the protattn
-core and (when a command first runs a model) torch are imported on first use.
+and the Attention panel (Tools -> Structure Analysis -> Attention), whose every
+action runs one of those commands.
+
+Nothing heavy is imported when ChimeraX starts: the command module, the panel (Qt),
+the protattn core and (when a command first runs a model) torch are imported on
+first use.
 """
 
+from chimerax.core.errors import UserError
 from chimerax.core.toolshed import BundleAPI
 
 
@@ -19,6 +24,17 @@ class _ProtAttnAPI(BundleAPI):
         from . import cmd
 
         cmd.register_command(command_name, logger)
+
+    @staticmethod
+    def start_tool(session, tool_name):
+        """Show the Attention panel (made on first use); it needs ChimeraX's window."""
+        if not session.ui.is_gui:
+            raise UserError(f"the {tool_name} panel needs ChimeraX's window; without it use "
+                            "the commands it runs: attention pairs, color, contacts, stats, "
+                            "clear")
+        from .tool import AttentionTool
+
+        return AttentionTool.get_singleton(session, tool_name)
 
 
 bundle_api = _ProtAttnAPI()

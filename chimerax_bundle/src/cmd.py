@@ -7,6 +7,9 @@ was. :class:`protattn.ProtattnError` becomes ChimeraX's ``UserError``.
 
 from __future__ import annotations
 
+import html
+import keyword
+import os
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +18,10 @@ from typing import TypeVar
 import numpy as np
 from chimerax.atomic import (
     Atom,
+    AtomicStructure,
+    AtomicStructuresArg,
+    Pseudobond,
+    PseudobondGroup,
     Pseudobonds,
     Residue,
     Residues,
@@ -24,12 +31,15 @@ from chimerax.atomic import (
     concise_residue_spec,
 )
 from chimerax.atomic import concatenate as join_collections
+from chimerax.core.attributes import MANAGER_NAME, RegistrationConflict, type_attrs
 from chimerax.core.commands import (
     BoolArg,
     CmdDesc,
     EnumOf,
     FloatArg,
+    NonNegativeIntArg,
     PositiveIntArg,
+    SaveFileNameArg,
     StringArg,
     register,
     run,
@@ -46,19 +56,27 @@ from .adapter import StructureChains, protein_chains
 __all__ = [
     "ATTRIBUTE",
     "PAIRS_GROUP",
+    "WEIGHT",
     "attention_pairs",
     "attention_color",
     "attention_clear",
     "attention_heads",
     "attention_contacts",
     "attention_stats",
+    "attention_models",
+    "attention_save",
     "register_command",
 ]
 
 #: Default name of the pseudobond group that ``attention pairs`` draws into.
 PAIRS_GROUP = "attention pairs"
-#: Residue attribute (float) that ``attention color`` sets.
+#: Residue attribute (float) that ``attention color`` sets (another with ``attribute``).
 ATTRIBUTE = "attention"
+#: Pseudobond attribute (float): the attention weight of each pair drawn. Registered, so
+#: that sessions keep it and ``attention save ... format contacts`` works after a restore.
+WEIGHT = "attention_weight"
+#: Who registers the attributes (ChimeraX keeps it with the registration, in sessions too).
+_REGISTRANT = "protattn"
 
 _NO_PROTEIN = (
     "no protein chain in the specified atoms; specify residues of a protein, "
@@ -68,10 +86,61 @@ _NO_PROTEIN = (
 # Names of the pseudobond groups drawn by protattn in each session, so that
 # `attention clear` finds groups given another name with `name`.
 _GROUP_NAMES: weakref.WeakKeyDictionary[Session, set[str]] = weakref.WeakKeyDictionary()
+# Residue attributes `attention color ... attribute NAME` set in each session, for
+# `attention clear` (also those another registrant, e.g. `open x.defattr`, registered first).
+_ATTRIBUTE_NAMES: weakref.WeakKeyDictionary[Session, set[str]] = weakref.WeakKeyDictionary()
 
 
 def _group_names(session: Session) -> set[str]:
     return _GROUP_NAMES.setdefault(session, {PAIRS_GROUP})
+
+
+def _attention_groups(session: Session, structure: AtomicStructure,
+                      name: str | None = None) -> list[PseudobondGroup]:
+    """The structure's pseudobond groups drawn by protattn (only ``name`` if given).
+
+    A group is protattn's if this session drew it, or if its pseudobonds carry the
+    registered ``attention_weight`` attribute (a group restored from a session file).
+    """
+    names = _group_names(session)
+    return [
+        group for group_name, group in sorted(structure.pbg_map.items())
+        if (name is None or group_name == name)
+        and (group_name in names
+             or (group.num_pseudobonds and hasattr(group.pseudobonds[0], WEIGHT)))
+    ]
+
+
+def _protattn_attributes(session: Session) -> list[str]:
+    """Residue attributes of protattn: ``attention``, those set with ``attribute NAME`` in
+    this session and those registered by protattn (also when restored from a session)."""
+    registered = getattr(Residue, "_attr_registration", None)
+    info = registered.reg_attr_info if registered is not None else {}
+    names = {n for n, (who, _) in info.items() if who == _REGISTRANT}
+    names |= _ATTRIBUTE_NAMES.get(session, set())
+    return [ATTRIBUTE] + sorted(names - {ATTRIBUTE})
+
+
+def _check_attribute_name(session: Session, name: str) -> None:
+    """Refuse residue attribute names that ChimeraX could not keep as a float attribute."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise UserError(f"{name!r} is not an attribute name: use letters, digits and _, "
+                        "starting with a letter, e.g. attribute attention_8_mean")
+    if hasattr(Residue, name):
+        raise UserError(f"{name!r} is a built-in residue attribute; give another name, "
+                        f"e.g. attribute attention_{name}")
+    floats = session.get_state_manager(MANAGER_NAME).attributes_returning(Residue, [float])
+    if name in type_attrs(Residue) and name not in floats:
+        raise UserError(f"residue attribute {name!r} is already registered with another type; "
+                        f"give another name, e.g. attribute attention_{name}")
+
+
+def _register_float(session: Session, cls: type, name: str) -> None:
+    """Register ``cls.name`` as a float attribute (kept in sessions); a no-op when it is."""
+    try:
+        cls.register_attr(session, name, _REGISTRANT, attr_type=float)
+    except RegistrationConflict as e:
+        raise UserError(f"{e}; give another name (attribute NAME)") from e
 
 
 def _targets(residues: Residues) -> list[StructureChains]:
@@ -136,20 +205,23 @@ def attention_pairs(
     window: int | None = None,
     stride: int | None = None,
     concatenate: bool = False,
+    dashes: int = 0,
+    color_by: str = "weight",
 ) -> Pseudobonds:
     """Draw high-attention residue pairs of one head as pseudobonds between CA atoms.
 
     Usage: attention pairs atom-spec layerHead L-H [threshold t] [topK n]
     [minSeparation n] [symmetrize max|mean] [model name] [palette name]
     [name group-name] [replace true|false] [window n] [stride n]
-    [concatenate true|false]
+    [concatenate true|false] [dashes n] [colorBy weight|contact]
 
     The model runs on each whole protein chain that the spec touches (its full
     SEQRES / entity sequence), so attention does not depend on the selection;
     only pairs with both residues in the spec are drawn. Pairs are drawn into one
     pseudobond group per structure, coloured and sized by weight over the drawn
     pairs (strongest: thickest, darkest), and one summary line per structure is
-    logged.
+    logged. Each pseudobond keeps its weight in the float attribute
+    ``attention_weight`` (saved in sessions, written by ``attention save``).
 
     Parameters
     ----------
@@ -181,6 +253,11 @@ def attention_pairs(
     concatenate : bool
         Run the structure's chosen chains as one input, so that pairs between
         chains appear (default false).
+    dashes : int
+        Dashes per pseudobond (default 0: solid), as the group's ``dashes``.
+    color_by : "weight" or "contact"
+        Colour by weight with ``palette`` (default), or green for pairs that are
+        contacts (CB-CB < 8 A) and red for the others.
 
     Returns
     -------
@@ -192,11 +269,11 @@ def attention_pairs(
             protattn.compute_pairs, target.chains, layer_head, model=model,
             threshold=threshold, top_k=top_k, min_separation=min_separation,
             symmetrize=symmetrize, palette=palette, within=target.selected,
-            window=window, stride=stride, concatenate=concatenate,
+            window=window, stride=stride, concatenate=concatenate, color_by=color_by,
         ))
         for target in _targets(residues)
     ]
-    drawn = _draw_plans(session, plans, name, replace)
+    drawn = _draw_plans(session, plans, name, replace, dashes)
     for plan in plans:
         session.logger.info(plan.log_line())
     return drawn
@@ -212,16 +289,19 @@ def attention_color(
     window: int | None = None,
     stride: int | None = None,
     concatenate: bool = False,
+    attribute: str = ATTRIBUTE,
 ) -> Residues:
     """Colour residues by the attention they receive from one head.
 
     Usage: attention color atom-spec layerHead L-H [model name] [palette name]
-    [window n] [stride n] [concatenate true|false]
+    [window n] [stride n] [concatenate true|false] [attribute name]
 
     Sets the float residue attribute ``attention`` (attention received: column
-    sum over queries / L) and colours by it with ChimeraX's
-    ``color byattribute r:attention``, so the values can be reused (``select
-    ::attention>0.02``, ``color byattribute``). The model runs on each whole
+    sum over queries / L), or the one named by ``attribute``, and colours by it
+    with ChimeraX's ``color byattribute r:attention``, so the values can be
+    reused (``select ::attention>0.02``, ``color byattribute``, ``attention
+    save``) and are kept in sessions. Give each head its own name
+    (``attribute attention_8_mean``) to keep several. The model runs on each whole
     protein chain that the spec touches (its full SEQRES / entity sequence), so
     the values do not depend on the selection; only residues in the spec get a
     value and a colour, and the colours span their range (per structure). Other
@@ -239,12 +319,16 @@ def attention_color(
         One of protattn's palettes (default white_red: white for the least attention).
     window, stride, concatenate
         As for ``attention pairs``.
+    attribute : str
+        Residue attribute to set (default ``attention``); registered as a float
+        attribute, so ChimeraX saves it in sessions.
 
     Returns
     -------
     Residues
         The residues that were given a value.
     """
+    _check_attribute_name(session, attribute)
     plans = []
     for target in _targets(residues):
         result = _core(protattn.compute_scores, target.chains, layer_head, model=model,
@@ -252,19 +336,21 @@ def attention_color(
                        concatenate=concatenate)
         values = {c.residue: c.value for c in result.scene.residues}
         plans.append((target, result, values))
-    Residue.register_attr(session, ATTRIBUTE, "protattn", attr_type=float)
+    _register_float(session, Residue, attribute)
+    _ATTRIBUTE_NAMES.setdefault(session, set()).add(attribute)
     coloured = []
     for target, result, values in plans:
         if not values:
             continue
         res = Residues([target.residues[rid] for rid in values])
         for residue, value in zip(res, values.values()):
-            setattr(residue, ATTRIBUTE, value)
+            setattr(residue, attribute, float(value))
         scene = result.scene
-        run(session, f"color byattribute r:{ATTRIBUTE} {concise_residue_spec(session, res)} "
+        run(session, f"color byattribute r:{attribute} {concise_residue_spec(session, res)} "
                      f"palette {palette_spec(scene.palette, scene.vmin, scene.vmax)} "
                      "logInfo false", log=False)
-        session.logger.info(f"{target.structure}: {result.summary()}")
+        session.logger.info(f"{target.structure}: {result.summary()}"
+                            + ("" if attribute == ATTRIBUTE else f" (attribute {attribute})"))
         coloured.append(res)
     return join_collections(coloured, Residues)
 
@@ -276,23 +362,21 @@ def attention_clear(session: Session, residues: Residues | None = None, *,
     Usage: attention clear [atom-spec] [attribute true|false]
 
     Deletes the attention pseudobonds with an end in the spec (all of them
-    without a spec) from every group ``attention pairs`` made, closing groups left
-    empty, and with ``attribute true`` (default) removes the ``attention``
-    residue attribute values of the residues in the spec. Colours are left as
-    they are (recolour with e.g. ``color bychain``).
+    without a spec) from every group the attention commands made (also groups
+    restored from a session), closing groups left empty, and with ``attribute
+    true`` (default) removes the values of ``attention`` and of every other
+    residue attribute ``attention color ... attribute NAME`` set, from the
+    residues in the spec. Colours are left as they are (recolour with e.g.
+    ``color bychain``).
     """
     if residues is None:
         structures, atoms = all_atomic_structures(session), None
         residues = all_residues(session)
     else:
         structures, atoms = residues.unique_structures, residues.atoms
-    names = _group_names(session)
     removed, closed = 0, []
     for structure in structures:
-        for name in sorted(names):
-            group = structure.pseudobond_group(name, create_type=None)
-            if group is None:
-                continue
+        for group in _attention_groups(session, structure):
             pbonds = group.pseudobonds
             if atoms is not None:
                 ends = pbonds.atoms
@@ -305,20 +389,26 @@ def attention_clear(session: Session, residues: Residues | None = None, *,
         session.models.close(closed)
     cleared = 0
     if attribute:
+        names = _protattn_attributes(session)
         for residue in residues:
-            if hasattr(residue, ATTRIBUTE):
-                delattr(residue, ATTRIBUTE)
-                cleared += 1
+            had = False
+            for name in names:
+                if hasattr(residue, name):
+                    delattr(residue, name)
+                    had = True
+            cleared += had
     session.logger.info(f"removed {removed} attention pseudobonds"
                         + (f" and the attention values of {cleared} residues" if attribute else ""))
 
 
 def _draw_plans(session: Session, plans: list[_PairsPlan], name: str,
-                replace: bool = True) -> Pseudobonds:
+                replace: bool = True, dashes: int = 0) -> Pseudobonds:
     """Draw each plan's pseudobonds into its structure's group ``name``.
 
-    With ``replace`` the group's earlier pseudobonds go first; a group left empty is closed.
+    With ``replace`` the group's earlier pseudobonds go first; a group left empty is
+    closed. Each pseudobond gets its pair's weight as the attribute ``attention_weight``.
     """
+    _register_float(session, Pseudobond, WEIGHT)
     drawn = []
     for plan in plans:
         structure = plan.target.structure
@@ -328,8 +418,10 @@ def _draw_plans(session: Session, plans: list[_PairsPlan], name: str,
         if replace:
             group.pseudobonds.delete()
         if plan.ends:
-            group.dashes = 0
+            group.dashes = dashes
             pbonds = Pseudobonds([group.new_pseudobond(a, b) for a, b in plan.ends])
+            for pbond, bond in zip(pbonds, plan.bonds):
+                setattr(pbond, WEIGHT, float(bond.weight))
             pbonds.halfbonds = False
             pbonds.colors = np.array(
                 [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8)
@@ -444,7 +536,6 @@ def attention_stats(
     layer x head figure (the paper's heatmap). Returns the statistics.
     """
     import base64
-    import html
     import io
 
     from protattn.analysis import head_statistics, ranking_table
@@ -470,6 +561,145 @@ def attention_stats(
     return stats
 
 
+def attention_models(session: Session) -> dict[str, str]:
+    """List the language models protattn knows by short name, and which load offline here.
+
+    Usage: attention models
+
+    Logs a table of each model's short name, parameters, family, whether it is
+    available offline (its weights in a pip package or the Hugging Face cache)
+    and its source. Any other Hugging Face id or model directory also works as
+    ``model`` in the other commands.
+
+    Returns
+    -------
+    dict
+        Short name to ``"package"``, ``"cache"`` or ``"missing"``
+        (:func:`protattn.models.model_status`).
+    """
+    from protattn.models import MODELS, model_status
+
+    status = {name: model_status(name) for name in MODELS}
+    cell = "<td style='padding: 0 0.8em 0 0'>{}</td>".format
+    rows = ["<tr>" + "".join(f"<th style='text-align: left'>{h}</th>" for h in (
+        "model", "parameters", "family", "offline", "source")) + "</tr>"]
+    for name, spec in MODELS.items():
+        here = {"package": "yes (package)", "cache": "yes (cache)", "missing": "no"}[status[name]]
+        source = spec.source + (f" ({spec.note})" if spec.note else "")
+        rows.append("<tr>" + "".join(cell(html.escape(v)) for v in (
+            name, spec.parameters, spec.family, here, source)) + "</tr>")
+    offline = sum(v != "missing" for v in status.values())
+    session.logger.info(
+        f"<table>{''.join(rows)}</table>{len(status)} known models, {offline} available "
+        "offline; any other Hugging Face id or model directory also works (model NAME)",
+        is_html=True)
+    return status
+
+
+def attention_save(
+    session: Session,
+    path: str,
+    *,
+    format: str = "defattr",
+    models: list[AtomicStructure] | None = None,
+    attribute: str = ATTRIBUTE,
+    name: str | None = None,
+) -> Residues | Pseudobonds:
+    """Save attention values or pairs to a file that ChimeraX (or a script) reads back.
+
+    Usage: attention save path [format defattr|contacts] [models spec]
+    [attribute name] [name group-name]
+
+    ``defattr`` (default) writes the residues' ``attention`` values (or those of
+    ``attribute``) in ChimeraX's attribute-assignment format: ``open x.defattr``
+    sets them again (``open x.defattr models #2`` on another structure). Residue
+    specifiers name the model only when the file covers several structures, as
+    ChimeraX's own ``save x.defattr``. ``contacts`` writes the pseudobonds of the
+    attention groups of one structure (or the group ``name``) in the form of
+    ``alphafold contacts ... outputFile``: one ``/A:25 /B:30 0.42`` line per pair
+    (residue, residue, weight to 2 decimals; an insertion code follows the
+    number). The file is written only when everything was found, and nothing
+    else changes.
+
+    Returns
+    -------
+    Residues or Pseudobonds
+        What was written.
+    """
+    structures = all_atomic_structures(session) if models is None else models
+    if format == "defattr":
+        _check_attribute_name(session, attribute)
+        written, text, what = _defattr_text(structures, attribute)
+    else:
+        written, text, what = _contacts_text(session, structures, name)
+    _write(path, text)
+    session.logger.info(f"saved {what} to {path}")
+    return written
+
+
+def _defattr_text(structures, attribute: str) -> tuple[Residues, str, str]:
+    """The residues with ``attribute`` and the .defattr text of their values."""
+    per_structure = [(s, [r for r in s.residues if hasattr(r, attribute)])
+                     for s in structures]
+    per_structure = [(s, res) for s, res in per_structure if res]
+    if not per_structure:
+        raise UserError(f"no residue has attribute {attribute!r}; set it first with "
+                        "attention color SPEC layerHead L-H"
+                        + ("" if attribute == ATTRIBUTE else f" attribute {attribute}"))
+    omit_model = len(per_structure) == 1
+    lines = [f"attribute: {attribute}", "recipient: residues", "match mode: 1-to-1"]
+    for _, res in per_structure:
+        lines += [f"\t{r.string(style='command', omit_structure=omit_model)}"
+                  f"\t{float(getattr(r, attribute))!r}" for r in res]
+    residues = Residues([r for _, res in per_structure for r in res])
+    where = ", ".join(str(s) for s, _ in per_structure)
+    return residues, "\n".join(lines) + "\n", (
+        f"attribute {attribute} of {len(residues)} residues of {where} (defattr)")
+
+
+def _contacts_text(session: Session, structures,
+                   name: str | None) -> tuple[Pseudobonds, str, str]:
+    """One structure's attention pseudobonds and the ``alphafold contacts`` file text."""
+    found = [(s, g) for s in structures for g in _attention_groups(session, s, name)
+             if g.num_pseudobonds]
+    what = "attention pairs" if name is None else f"attention pairs in group {name!r}"
+    if not found:
+        raise UserError(f"no {what} to save; draw them first with attention pairs SPEC "
+                        "layerHead L-H" + ("" if name is None else f" name {name!r}"))
+    with_pairs = list(dict.fromkeys(s for s, _ in found))
+    if len(with_pairs) > 1:
+        raise UserError(
+            f"{len(with_pairs)} structures have {what} ("
+            + ", ".join(s.atomspec for s in with_pairs)
+            + "); a contacts file names no model: give one, e.g. models "
+            + with_pairs[0].atomspec)
+    pbonds = join_collections([g.pseudobonds for _, g in found], Pseudobonds)
+    pbonds = pbonds.filter(np.array([hasattr(p, WEIGHT) for p in pbonds], dtype=bool))
+    if not pbonds:
+        raise UserError(f"the {what} of {with_pairs[0]} have no weights; draw them again "
+                        "with attention pairs")
+    a, b = pbonds.atoms
+    lines = [f"{x.residue.string(style='command', omit_structure=True)} "
+             f"{y.residue.string(style='command', omit_structure=True)} "
+             f"{getattr(p, WEIGHT):.2f}" for p, x, y in zip(pbonds, a, b)]
+    return pbonds, "\n".join(lines), (
+        f"{len(pbonds)} attention pairs of {with_pairs[0]} (alphafold contacts format)")
+
+
+def _write(path: str, text: str) -> None:
+    """Write ``text`` to ``path``, or raise UserError having written nothing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"folder {folder} does not exist; create it or save elsewhere")
+    if os.path.isdir(path):
+        raise UserError(f"{path} is a folder; give a file name, e.g. {path}/attention.defattr")
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise UserError(f"cannot write {path}: {e.strerror}; save elsewhere") from e
+
+
 _LAYER_HEAD = ("layer_head", StringArg)
 _MODEL = ("model", StringArg)
 _RUN = [("window", PositiveIntArg), ("stride", PositiveIntArg), ("concatenate", BoolArg)]
@@ -481,7 +711,8 @@ def _pairs_desc() -> CmdDesc:
         keyword=[_LAYER_HEAD, ("threshold", FloatArg), ("top_k", PositiveIntArg),
                  ("min_separation", PositiveIntArg), ("symmetrize", EnumOf(("max", "mean"))),
                  _MODEL, ("palette", EnumOf(tuple(PALETTES))), ("name", StringArg),
-                 ("replace", BoolArg), *_RUN],
+                 ("replace", BoolArg), *_RUN, ("dashes", NonNegativeIntArg),
+                 ("color_by", EnumOf(("weight", "contact")))],
         required_arguments=["layer_head"],
         synopsis="draw high-attention residue pairs of a language model head",
     )
@@ -490,7 +721,8 @@ def _pairs_desc() -> CmdDesc:
 def _color_desc() -> CmdDesc:
     return CmdDesc(
         required=[("residues", ResiduesArg)],
-        keyword=[_LAYER_HEAD, _MODEL, ("palette", EnumOf(tuple(PALETTES))), *_RUN],
+        keyword=[_LAYER_HEAD, _MODEL, ("palette", EnumOf(tuple(PALETTES))), *_RUN,
+                 ("attribute", StringArg)],
         required_arguments=["layer_head"],
         synopsis="color residues by the attention they receive from a language model head",
     )
@@ -533,6 +765,19 @@ def _stats_desc() -> CmdDesc:
     )
 
 
+def _models_desc() -> CmdDesc:
+    return CmdDesc(synopsis="list the language models protattn knows and which load offline")
+
+
+def _save_desc() -> CmdDesc:
+    return CmdDesc(
+        required=[("path", SaveFileNameArg)],
+        keyword=[("format", EnumOf(("defattr", "contacts"))), ("models", AtomicStructuresArg),
+                 ("attribute", StringArg), ("name", StringArg)],
+        synopsis="save attention values (defattr) or pairs (alphafold contacts form) to a file",
+    )
+
+
 _COMMANDS: dict[str, tuple[Callable[[], CmdDesc], Callable[..., object]]] = {
     "attention pairs": (_pairs_desc, attention_pairs),
     "attention color": (_color_desc, attention_color),
@@ -540,6 +785,8 @@ _COMMANDS: dict[str, tuple[Callable[[], CmdDesc], Callable[..., object]]] = {
     "attention heads": (_heads_desc, attention_heads),
     "attention contacts": (_contacts_desc, attention_contacts),
     "attention stats": (_stats_desc, attention_stats),
+    "attention models": (_models_desc, attention_models),
+    "attention save": (_save_desc, attention_save),
 }
 
 

@@ -1,0 +1,600 @@
+"""The Attention panel's logic (``tool_logic``) in a real headless ChimeraX.
+
+This ChimeraX has no Qt, so the panel's widgets (``tool.py``) cannot be shown
+here; everything they do goes through ``tool_logic``, tested here: each command
+line the panel builds is run through ChimeraX and what it drew is read back
+(pseudobonds, residue attributes) and compared with the core; the grid's
+statistics are compared with ``attention stats``; the structure and chain
+choosers are read from a real session; the background jobs run in real threads
+and post back through a stand-in for ``session.ui.thread_safe``.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import protattn
+from protattn import ResidueId
+from protattn.analysis import predict_contacts
+from protattn.inference import clear_memory
+from protattn.models import MODELS, LanguageModel, model_status
+
+ROOT = Path(__file__).resolve().parents[2]
+STRUCTURES = ROOT.parent / "shared" / "data" / "structures"
+HPX = STRUCTURES / "ligand" / "1HPX.pdb"  # HIV-1 protease dimer (A, B) with inhibitor KNI-272
+VFB = STRUCTURES / "antibody" / "1VFB.cif"  # Fv D1.3 (A light, B heavy) with lysozyme (C)
+TOOL_PY = ROOT / "chimerax_bundle" / "src" / "tool.py"
+
+
+@pytest.fixture(scope="module")
+def logic(session):
+    """The installed bundle's tool_logic (conftest checks it is this checkout's)."""
+    from chimerax.protattn import tool_logic
+
+    return tool_logic
+
+
+def cxrun(session, command: str):
+    from chimerax.core.commands import run
+
+    return run(session, command, log=False)
+
+
+def open_structure(session, path: Path):
+    (structure,) = cxrun(session, f"open {path}")
+    return structure
+
+
+def rid(residue) -> ResidueId:
+    return ResidueId(residue.chain_id, residue.number, residue.insertion_code)
+
+
+def pair_keys(pbonds) -> set[tuple[ResidueId, ResidueId]]:
+    a, b = pbonds.atoms
+    return {(rid(x.residue), rid(y.residue)) for x, y in zip(a, b)}
+
+
+def group_bonds(structure, name: str = "attention pairs"):
+    group = structure.pseudobond_group(name, create_type=None)
+    return None if group is None else group.pseudobonds
+
+
+def core_chains(path: Path, chains: str | None = None) -> list[protattn.Chain]:
+    return [c for c in protattn.read_structure(path).chains if chains is None or c.id in chains]
+
+
+def core_pair_keys(path: Path, layer_head: str, chains: str | None = None, **options) -> set:
+    result = protattn.compute_pairs(core_chains(path, chains), layer_head, **options)
+    return {(b.a, b.b) for b in result.scene.bonds}
+
+
+def write_pdb(path: Path, source: Path, keep, rename=None) -> Path:
+    """A PDB file of some ATOM/HETATM lines of ``source``, chain ids renamed."""
+    lines = []
+    for line in source.read_text().splitlines():
+        if line.startswith(("ATOM", "HETATM")) and keep(line):
+            chain = line[21]
+            lines.append(line[:21] + (rename or {}).get(chain, chain) + line[22:])
+    path.write_text("\n".join([*lines, "END", ""]))
+    return path
+
+
+class FakeView:
+    """A PanelView that records what the controller shows."""
+
+    def __init__(self, state) -> None:
+        self.current = state
+        self.messages: list[str] = []
+        self.errors: list[str] = []
+        self.busy: list[bool] = []
+        self.shapes: list = []
+        self.grids: list = []
+
+    def state(self):
+        return self.current
+
+    def say(self, text: str) -> None:
+        self.messages.append(text)
+
+    def error(self, text: str) -> None:
+        self.errors.append(text)
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.append(busy)
+
+    def set_shape(self, shape) -> None:
+        self.shapes.append(shape)
+
+    def show_grid(self, cells, legend: str) -> None:
+        self.grids.append((cells, legend))
+
+
+class GuiQueue:
+    """Stands in for ``session.ui.thread_safe``: posted calls run when the test pumps them."""
+
+    def __init__(self) -> None:
+        self.calls: queue.Queue = queue.Queue()
+        self.thread = threading.get_ident()
+        self.ran_on: set[int] = set()
+
+    def __call__(self, function, *args, **kw) -> None:
+        self.calls.put((function, args, kw))
+
+    def pump(self, worker, timeout: float = 300.0) -> None:
+        """Run posted calls on this thread until the worker's job has finished."""
+        end = time.monotonic() + timeout
+        while worker.busy or not self.calls.empty():
+            function, args, kw = self.calls.get(timeout=max(0.1, end - time.monotonic()))
+            self.ran_on.add(threading.get_ident())
+            function(*args, **kw)
+
+
+@contextmanager
+def logged(session):
+    """The messages logged with ``logger.info`` inside the block (the test session is silent)."""
+    messages: list[str] = []
+    session.logger.info = lambda msg, *a, **k: messages.append(msg)
+    try:
+        yield messages
+    finally:
+        del session.logger.info
+
+
+# ------------------------------------------------------------------------- command lines
+
+def test_docstring_examples(logic):
+    failures, tried = doctest.testmod(logic, verbose=False)
+    assert tried >= 3 and failures == 0
+
+
+def test_command_lines(logic):
+    S = logic.PanelState
+    assert logic.command("pairs", S("#1", "A", layer=6, head=3)) == \
+        "attention pairs #1/A layerHead 6-3 threshold 0.1"
+    assert logic.command("pairs", S("#1", None, layer=6, aggregate="mean", top_k=7,
+                                    min_separation=6, model="esm2_t6_8M")) == \
+        "attention pairs #1 layerHead 6-mean topK 7 minSeparation 6 model esm2_t6_8M"
+    assert logic.command("color", S("#2.1", "H", layer=8, aggregate="max")) == \
+        "attention color #2.1/H layerHead 8-max"
+    assert logic.command("contacts", S("#1", "B")) == "attention contacts #1/B"
+    assert logic.command("clear", S("#1", "B")) == "attention clear #1"
+    assert logic.command("clear", S()) == "attention clear"
+    assert logic.command("stats", S("#1", None, prop="binding site", min_arcs=5)) == \
+        "attention stats #1 binding_site threshold 0.3 minArcs 5"
+    assert logic.command("pairs", S("#1", " ", model="/data/my model")) == \
+        "attention pairs #1::chain_id==\" \" layerHead 1-1 threshold 0.1 model \"/data/my model\""
+
+
+@pytest.mark.parametrize("state, message", [
+    (dict(structure=""), "no structure chosen"),
+    (dict(structure="#1", aggregate="sum"), "aggregate must be one of"),
+    (dict(structure="#1", layer=0), "count from 1"),
+    (dict(structure="#1", model=" "), "no model given"),
+    (dict(structure="#1", model="a\nb"), "spans lines"),
+    (dict(structure="#1", threshold=-0.1), "threshold must be 0 or more"),
+    (dict(structure="#1", min_separation=0), "minimum separation"),
+])
+def test_states_that_make_no_command_say_why(logic, state, message):
+    with pytest.raises(ValueError, match=message):
+        logic.command("pairs", logic.PanelState(**state))
+
+
+def test_stats_needs_a_property_and_unknown_actions_are_refused(logic):
+    with pytest.raises(ValueError, match="choose a property"):
+        logic.command("stats", logic.PanelState("#1"))
+    with pytest.raises(ValueError, match="unknown action"):
+        logic.command("draw", logic.PanelState("#1"))
+    with pytest.raises(ValueError, match="property must be one of"):
+        logic.command("stats", logic.PanelState("#1", prop="helix"))
+
+
+def test_thresholds_are_written_as_floatarg_reads_them_back(logic, session):
+    from chimerax.core.commands import FloatArg
+
+    for x in (0.1, 0.05, 0.123, 1e-5, 1 / 3, 0.0):
+        words = logic.command("pairs", logic.PanelState("#1", threshold=x)).split()
+        text = words[words.index("threshold") + 1]
+        value, _, rest = FloatArg.parse(text, session)
+        assert value == x and rest == "", (x, text)
+
+
+# ------------------------------------------------------ the commands run in ChimeraX
+
+def test_pairs_of_one_chain_draw_what_the_core_computes(cx, logic):
+    s = open_structure(cx, HPX)
+    line = logic.command("pairs", logic.PanelState("#1", "A", layer=6, head=3))
+    with logged(cx) as log:
+        pbonds = cxrun(cx, line)
+    expected = core_pair_keys(HPX, "6-3", "A")
+    assert len(expected) > 10
+    assert pair_keys(group_bonds(s)) == expected == pair_keys(pbonds)
+    assert {a.residue.chain_id for a in group_bonds(s).atoms[0] | group_bonds(s).atoms[1]} == \
+        {"A"}
+    assert any("antiberty 6-3" in m and "pairs" in m for m in log), log
+
+
+def test_top_k_separation_and_aggregate_reach_the_command(cx, logic):
+    s = open_structure(cx, HPX)
+    state = logic.PanelState("#1", None, layer=6, aggregate="mean", top_k=7, min_separation=6)
+    cxrun(cx, logic.command("pairs", state))
+    expected = core_pair_keys(HPX, "6-mean", top_k=7, min_separation=6)
+    assert len(expected) == 14  # 7 per chain
+    assert pair_keys(group_bonds(s)) == expected
+    assert all(abs(a.number - b.number) >= 6 for a, b in expected)
+
+    cxrun(cx, logic.command("pairs", logic.PanelState("#1", "B", layer=2, aggregate="max",
+                                                      threshold=0.25)))
+    assert pair_keys(group_bonds(s)) == core_pair_keys(HPX, "2-max", "B", threshold=0.25)
+
+
+def test_color_sets_the_attribute_on_the_chosen_chain_only(cx, logic):
+    s = open_structure(cx, HPX)
+    cxrun(cx, logic.command("color", logic.PanelState("#1", "B", layer=8, aggregate="max")))
+    scores = protattn.compute_scores(core_chains(HPX, "B"), "8-max").scores["B"]
+    chain_b = [r for r in s.residues if r.chain_id == "B" and r.polymer_type == r.PT_AMINO]
+    got = np.array([r.attention for r in chain_b])
+    np.testing.assert_allclose(got, scores[:len(chain_b)], rtol=1e-5)
+    assert not any(hasattr(r, "attention") for r in s.residues if r.chain_id == "A")
+
+
+def test_contacts_and_clear(cx, logic):
+    s = open_structure(cx, HPX)
+    cxrun(cx, logic.command("contacts", logic.PanelState("#1", "A")))
+    (chain_a,) = core_chains(HPX, "A")
+    expected = {(b.a, b.b) for b in predict_contacts(chain_a, "antiberty", "apc").scene.bonds}
+    assert pair_keys(group_bonds(s, "attention contacts")) == expected
+    assert len(expected) > 50
+
+    cxrun(cx, logic.command("pairs", logic.PanelState("#1", layer=6, head=3)))
+    cxrun(cx, logic.command("color", logic.PanelState("#1", layer=6, head=3)))
+    assert group_bonds(s) is not None and any(hasattr(r, "attention") for r in s.residues)
+    cxrun(cx, logic.command("clear", logic.PanelState("#1", "A")))
+    assert group_bonds(s) is None
+    assert group_bonds(s, "attention contacts") is None
+    assert not any(hasattr(r, "attention") for r in s.residues)
+
+
+def test_a_blank_chain_id_is_specified_by_attribute(cx, logic, tmp_path):
+    path = write_pdb(tmp_path / "blank.pdb", HPX, lambda line: line[21] == "A", {"A": " "})
+    s = open_structure(cx, path)
+    (choice,) = logic.structure_choices(cx)
+    (chain,) = choice.chains
+    assert chain.chain_id == " " and chain.label.startswith("(blank)")
+    pbonds = cxrun(cx, logic.command("pairs", logic.PanelState(choice.spec, " ", layer=6,
+                                                               head=3)))
+    assert len(pbonds) == len(group_bonds(s)) == len(core_pair_keys(HPX, "6-3", "A")) > 10
+
+
+def test_model_names_with_spaces_reach_the_command_whole(cx, logic, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    open_structure(cx, HPX)
+    folder = tmp_path / "my model"
+    folder.mkdir()
+    line = logic.command("color", logic.PanelState("#1", "A", model=str(folder)))
+    from chimerax.core.errors import UserError
+
+    with pytest.raises(UserError) as caught:  # parsed to the end; the core says why it failed
+        cxrun(cx, line)
+    assert str(folder) in str(caught.value)
+
+
+# ---------------------------------------------------------- the grid and `attention stats`
+
+@pytest.mark.parametrize("label, spec_chain", [("contacts", None), ("binding site", "A")])
+def test_grid_statistics_are_those_of_attention_stats(cx, logic, label, spec_chain):
+    open_structure(cx, HPX)
+    state = logic.PanelState("#1", spec_chain, prop=label, min_arcs=5)
+    structures = logic.read_structures(cx, state.spec)
+    assert [c.id for s in structures for c in s.chains] == ([spec_chain] if spec_chain
+                                                            else ["A", "B"])
+    grid = logic.grid_statistics(structures, state)
+    stats = cxrun(cx, logic.command("stats", state))
+    prop = stats[grid.prop]
+    assert grid.shape == (8, 8) and grid.min_arcs == 5
+    np.testing.assert_array_equal(grid.share, prop.share)
+    np.testing.assert_array_equal(grid.enough_arcs, prop.enough_arcs)
+    np.testing.assert_array_equal(grid.n_arcs, prop.n_arcs)
+    assert grid.background == pytest.approx(prop.background)
+    assert grid.enough_arcs.any() and np.isfinite(grid.share[grid.enough_arcs]).all()
+
+
+def test_grid_colours(logic):
+    share = np.array([[0.0, 0.1, 0.2], [0.3, np.nan, 0.4], [0.5, 0.25, 0.05]])
+    enough = np.ones_like(share, dtype=bool)
+    enough[2, 1] = False
+    n_arcs = np.full(share.shape, 40)
+    n_arcs[2, 1] = 3
+    cells = logic.grid_cells(share, enough, n_arcs, background=0.12, label="contacts")
+    flat = [c for row in cells for c in row]
+    assert [(c.layer, c.head) for c in flat] == [(i + 1, j + 1) for i in range(3)
+                                                  for j in range(3)]
+    grey = [c for c in flat if c.flagged]
+    assert {(c.layer, c.head) for c in grey} == {(2, 2), (3, 2)}
+    assert all(c.rgb == logic.FLAGGED_RGB and c.text == "" for c in grey)
+    assert "no high-confidence attention" in cells[1][1].tooltip
+    assert "too few high-confidence arcs: 3 arcs" in cells[2][1].tooltip
+    valid = sorted((c for c in flat if not c.flagged), key=lambda c: c.value)
+    rgb = np.array([c.rgb for c in valid])
+    assert np.allclose(rgb[0], 1.0)  # share 0: white
+    assert np.all(np.diff(rgb, axis=0) <= 1e-12)  # every channel darkens with the share
+    assert np.all(np.diff(rgb.sum(axis=1)) < 0)  # strictly, for distinct shares
+    assert valid[-1].value == 0.5 and valid[-1].rgb == pytest.approx((0.65, 0.0, 0.05))
+    assert cells[0][1].text == "10" and "10.0% of 40 arcs on contacts" in cells[0][1].tooltip
+    assert "(background 12.0%)" in cells[0][1].tooltip
+    assert logic.text_is_dark(valid[0].rgb) and not logic.text_is_dark(valid[-1].rgb)
+
+    nothing = logic.grid_cells(np.full((2, 2), np.nan))
+    assert all(c.flagged for row in nothing for c in row)
+    with pytest.raises(ValueError, match="layers, heads"):
+        logic.grid_cells(np.zeros(4))
+
+
+def test_grid_legend(logic):
+    assert "Choose a property" in logic.grid_legend()
+    assert "Colours by contacts come once" in logic.grid_legend(label="contacts")
+    stats = logic.GridStats("contact", np.array([[0.2, np.nan]]), np.array([[True, False]]),
+                            np.array([[30, 0]]), 0.05, 20)
+    legend = logic.grid_legend(stats, "contacts")
+    assert "dark red 20%" in legend and "background 5%" in legend and "fewer than 20" in legend
+
+
+# ---------------------------------------------------------- structures, chains, models
+
+def test_structure_and_chain_choices_from_the_session(cx, logic, tmp_path):
+    from chimerax.atomic import ResiduesArg
+
+    open_structure(cx, HPX)
+    open_structure(cx, VFB)
+    ligand_only = write_pdb(tmp_path / "ligand.pdb", HPX, lambda line: line.startswith("HETATM")
+                            and line[17:20] != "HOH")
+    open_structure(cx, ligand_only)
+    mixed = write_pdb(tmp_path / "mixed.pdb", HPX, lambda line: True, {"B": "a"})
+    open_structure(cx, mixed)
+
+    choices = logic.structure_choices(cx)
+    assert [c.spec for c in choices] == ["#1", "#2", "#4"]  # #3 has no protein
+    assert choices[0].label == "#1 1HPX.pdb"
+    assert [c.chain_id for c in choices[0].chains] == ["A", "B"]
+    assert [c.chain_id for c in choices[1].chains] == ["A", "B", "C"]
+    assert [c.chain_id for c in choices[2].chains] == ["A", "a"]
+    assert choices[0].chains[0].label == "A  (99 residues)"
+    for structure in choices:
+        for chain in structure.chains:
+            residues, _, rest = ResiduesArg.parse(chain.spec, cx)
+            assert rest == "" and set(residues.chain_ids) == {chain.chain_id}, chain.spec
+            (model,) = residues.unique_structures
+            assert len(residues) == int(np.sum(model.residues.chain_ids == chain.chain_id))
+            (read,) = logic.read_structures(cx, chain.spec)
+            assert [c.id for c in read.chains] == [chain.chain_id]
+    (read,) = logic.read_structures(cx, "#2")
+    assert [c.id for c in read.chains] == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="no protein chain"):
+        logic.read_structures(cx, "#3")
+
+
+def test_model_choices_mark_the_offline_ones(logic, language_model):
+    choices = logic.model_choices()
+    assert [c.name for c in choices] == list(MODELS)
+    for choice in choices:
+        assert choice.status == model_status(choice.name)
+        assert choice.offline == (choice.status != "missing")
+        assert (", offline)" in choice.label) == choice.offline
+        assert (", not downloaded)" in choice.label) == (not choice.offline)
+        assert logic.model_name(choice.label) == choice.name
+        assert MODELS[choice.name].source in choice.tooltip
+    assert next(c for c in choices if c.name == "antiberty").offline
+    assert logic.model_name(" facebook/esm2_t6_8M_UR50D ") == "facebook/esm2_t6_8M_UR50D"
+
+
+def test_model_shapes_without_loading(logic, language_model, tmp_path):
+    assert logic.model_shape("antiberty") == logic.loaded_shape("antiberty") == \
+        (language_model.n_layers, language_model.n_heads)
+    (tmp_path / "config.json").write_text('{"num_hidden_layers": 6, "num_attention_heads": 20}')
+    assert logic.model_shape(str(tmp_path)) == (6, 20)
+    assert logic.model_shape(str(tmp_path / "nowhere")) is None
+
+
+def test_listing_models_and_importing_the_logic_do_not_import_torch():
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+            "from chimerax.protattn import tool_logic; tool_logic.model_choices(); "
+            "tool_logic.model_shape('antiberty'); "
+            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "core")], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ------------------------------------------------------------------ background jobs
+
+def test_worker_runs_off_the_gui_thread_and_posts_back(logic):
+    gui = GuiQueue()
+    worker = logic.Worker(gui)
+    seen = {}
+    release = threading.Event()
+
+    def work(progress):
+        seen["work"] = threading.get_ident()
+        progress("half way")
+        release.wait(30)
+        return 42
+
+    assert worker.start(work, lambda v: seen.setdefault("done", (v, threading.get_ident())),
+                        lambda e: seen.setdefault("failed", e),
+                        lambda m: seen.setdefault("progress", (m, threading.get_ident())))
+    assert worker.busy
+    assert not worker.start(work, print, print)  # one job at a time
+    release.set()
+    gui.pump(worker)
+    assert seen["work"] != gui.thread
+    assert seen["done"] == (42, gui.thread) and seen["progress"] == ("half way", gui.thread)
+    assert "failed" not in seen and not worker.busy
+
+    def broken(progress):
+        raise protattn.ModelError("no such model")
+
+    worker.start(broken, lambda v: seen.setdefault("done2", v),
+                 lambda e: seen.setdefault("failed", e))
+    gui.pump(worker)
+    assert isinstance(seen["failed"], protattn.ModelError) and "done2" not in seen
+    assert not worker.busy
+
+
+def test_prepare_leaves_the_command_nothing_to_run(cx, logic, tmp_path, monkeypatch):
+    """After prepare (the panel's background job) the command runs without the model."""
+    from chimerax.core.errors import UserError
+
+    monkeypatch.setenv("PROTATTN_CACHE", str(tmp_path / "cache"))
+    clear_memory()
+    open_structure(cx, HPX)
+    state = logic.PanelState("#1", "A", layer=3, head=5)
+    line = logic.command("color", state)
+
+    def no_model(self, sequence):
+        raise protattn.ModelError("the model was run")
+
+    with monkeypatch.context() as m:
+        m.setattr(LanguageModel, "attention", no_model)
+        with pytest.raises(UserError, match="the model was run"):
+            cxrun(cx, line)
+    summary = logic.prepare("color", state, logic.read_structures(cx, state.spec))
+    assert "attention received" in summary
+    monkeypatch.setattr(LanguageModel, "attention", no_model)
+    cxrun(cx, line)
+    assert any(hasattr(r, "attention") for r in cx.models[0].residues)
+
+
+# ----------------------------------------------------------------- the controller
+
+def test_a_button_runs_the_model_in_a_thread_then_the_logged_command(cx, logic, monkeypatch):
+    s = open_structure(cx, HPX)
+    state = logic.PanelState("#1", "A", layer=6, head=3)
+    view, gui = FakeView(state), GuiQueue()
+    controller = logic.PanelController(cx, view, post=gui)
+    threads = []
+    prepare = logic.prepare
+
+    def recording_prepare(*args, **kw):
+        threads.append(threading.get_ident())
+        return prepare(*args, **kw)
+
+    monkeypatch.setattr(logic, "prepare", recording_prepare)
+    assert controller.run_action("pairs", state)
+    assert view.busy == [True] and controller.worker.busy
+    assert not controller.run_action("color", state)  # busy: refused, told
+    assert view.messages[-1].startswith("busy:")
+    assert group_bonds(s) is None  # nothing drawn until the job is back on the GUI thread
+    with logged(cx) as log:
+        gui.pump(controller.worker)
+    line = "attention pairs #1/A layerHead 6-3 threshold 0.1"
+    assert threads and threads[0] != gui.thread and gui.ran_on == {gui.thread}
+    assert controller.history == [line]
+    assert f"Executing: {line}" in log  # logged as if typed
+    assert view.busy == [True, False] and view.errors == []
+    assert view.messages[-1].startswith(f"ran: {line}\n1HPX.pdb: antiberty")
+    assert pair_keys(group_bonds(s)) == core_pair_keys(HPX, "6-3", "A")
+    assert view.shapes[-1] == (8, 8)
+
+    assert controller.run_action("clear", state)  # no model: runs at once
+    assert controller.history[-1] == "attention clear #1" and group_bonds(s) is None
+
+
+def test_errors_reach_the_status_line_and_leave_the_session_alone(cx, logic):
+    s = open_structure(cx, HPX)
+    view, gui = FakeView(logic.PanelState()), GuiQueue()
+    controller = logic.PanelController(cx, view, post=gui)
+
+    assert not controller.run_action("pairs", logic.PanelState())
+    assert "no structure chosen" in view.errors[-1]
+    assert not controller.run_action("pairs", logic.PanelState("#7"))
+    assert view.errors[-1]
+
+    state = logic.PanelState("#1", layer=99, head=1)
+    assert controller.run_action("pairs", state)
+    gui.pump(controller.worker)
+    assert "99" in view.errors[-1] and view.busy == [True, False]
+    assert controller.history == [] and group_bonds(s) is None
+
+    assert not controller.run_command("attention pairs #1 layerHead 1-99")
+    assert "99" in view.errors[-1]
+
+
+def test_grid_clicks_and_a_grid_request_while_busy(cx, logic):
+    open_structure(cx, HPX)
+    state = logic.PanelState("#1", None, layer=4, aggregate="mean", prop="contacts", min_arcs=5)
+    view, gui = FakeView(state), GuiQueue()
+    controller = logic.PanelController(cx, view, post=gui)
+
+    assert controller.update_grid(state)
+    assert view.grids[-1][0] is None  # blank until the statistics are in
+    assert "Colours by contacts come once" in view.grids[-1][1]
+    gui.pump(controller.worker)
+    cells, legend = view.grids[-1]
+    stats = cxrun(cx, logic.command("stats", state))["contact"]
+    expected = logic.grid_cells(stats.share, stats.enough_arcs, stats.n_arcs, stats.background,
+                                "contacts")
+    assert cells == expected and "on contacts" in legend
+    assert "attention stats #1 contact threshold 0.3 minArcs 5" in view.messages[-1]
+    assert not controller.update_grid(state)  # known: shown at once, no job
+    assert view.grids[-1][0] == expected
+
+    assert controller.click_cell(state, 2, 5)
+    site = logic.PanelState("#1", "A", prop="binding site", min_arcs=5)
+    view.current = site
+    assert not controller.update_grid(site)  # busy: deferred
+    gui.pump(controller.worker)  # the pairs, then the deferred grid job
+    gui.pump(controller.worker)
+    assert controller.history == ["attention pairs #1 layerHead 2-5 threshold 0.1"]
+    assert controller.grid_stats(site) is not None and controller.grid_stats(site).prop == \
+        "binding_site"
+    assert view.grids[-1][0] is not None and "on binding site" in view.grids[-1][1]
+
+    controller.close()
+    assert not controller.run_action("pairs", state)
+
+
+# ------------------------------------------------------------------------ the tool
+
+def test_start_tool_without_a_window_says_what_to_use_and_imports_no_qt(cx):
+    from chimerax.core.errors import UserError
+    from chimerax.protattn import bundle_api
+
+    with pytest.raises(UserError, match="needs ChimeraX's window.*attention pairs"):
+        bundle_api.start_tool(cx, "Attention")
+    assert "chimerax.protattn.tool" not in sys.modules
+
+
+def test_the_panel_is_declared_for_the_tools_menu(cx):
+    bundle = cx.toolshed.find_bundle("ChimeraX-ProtAttn", cx.logger)
+    if not bundle.tools:
+        pytest.skip('the installed bundle declares no tool: add [chimerax.tool."Attention"] '
+                    "to chimerax_bundle/pyproject.toml")
+    (tool,) = bundle.tools
+    assert tool.name == "Attention" and tool.categories == ["Structure Analysis"]
+
+
+def test_tool_py_uses_only_what_tool_logic_has_and_is_a_full_view(logic):
+    """tool.py cannot be imported here (no Qt): check its use of tool_logic statically."""
+    tree = ast.parse(TOOL_PY.read_text())
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "logic"}
+    assert used and not [name for name in used if not hasattr(logic, name)]
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and node.module == "tool_logic" for alias in node.names}
+    assert imported and not [name for name in imported if not hasattr(logic, name)]
+    (tool,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AttentionTool"]
+    methods = {n.name for n in tool.body if isinstance(n, ast.FunctionDef)}
+    view = {n for n in vars(logic.PanelView) if not n.startswith("_")}
+    assert view and view <= methods
