@@ -24,11 +24,9 @@ Nothing here imports Qt or torch.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -42,7 +40,7 @@ from chimerax.core.session import Session
 
 import protattn
 from protattn.analysis import head_statistics, predict_contacts
-from protattn.models import MODELS, model_status
+from protattn.models import MODELS, antiberty_checkpoint, model_status
 from protattn.scene import palette_colors
 
 from .adapter import protein_chains
@@ -441,23 +439,6 @@ def grid_legend(stats: GridStats | None = None, label: str = "") -> str:
 
 # -------------------------------------------------------------------------- the models
 
-def _antiberty_folder() -> str | None:
-    """AntiBERTy's model folder, found without importing the package (which imports torch)."""
-    spec = importlib.util.find_spec("antiberty")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        folder = os.path.join(root, "trained_models", "AntiBERTy_md_smooth")
-        if os.path.isfile(os.path.join(folder, "pytorch_model.bin")):
-            return folder
-    return None
-
-
-def _status(name: str) -> str:
-    """:func:`protattn.models.model_status`, without importing torch for AntiBERTy."""
-    if MODELS[name].family == "antiberty" and "torch" not in sys.modules:
-        return "package" if _antiberty_folder() else "missing"
-    return model_status(name)
-
-
 @dataclass(frozen=True)
 class ModelChoice:
     """One known model in the model chooser; ``offline``: usable without a network."""
@@ -483,7 +464,7 @@ def model_choices() -> list[ModelChoice]:
     """Every model protattn knows, marked offline when its weights are here (no torch import)."""
     out = []
     for name, spec in MODELS.items():
-        status = _status(name)
+        status = model_status(name)
         where = ("weights here: works offline" if status != "missing"
                  else "not downloaded: needs the network on first use")
         out.append(ModelChoice(name, status, model_label(name, status),
@@ -515,7 +496,7 @@ def model_shape(model: str) -> tuple[int, int] | None:
     spec = MODELS.get(model)
     try:
         if spec is not None and spec.family == "antiberty":
-            folder = _antiberty_folder()
+            folder = antiberty_checkpoint()
             return _config_shape(os.path.join(folder, "config.json")) if folder else None
         folder = os.path.expanduser(model)
         if os.path.isdir(folder):

@@ -43,6 +43,7 @@ __all__ = [
     "load_model",
     "available_models",
     "model_status",
+    "antiberty_checkpoint",
 ]
 
 #: The 20 standard amino acids, each of which must map to its own residue token.
@@ -411,6 +412,17 @@ def _antiberty_dir() -> str:
             "them: `pip install antiberty==0.1.3`"
         )
     return root
+
+
+def antiberty_checkpoint() -> str | None:
+    """AntiBERTy's checkpoint folder (config.json and weights), or None if it is not installed.
+
+    Found without importing the ``antiberty`` package (which imports torch).
+    """
+    try:
+        return os.path.join(_antiberty_dir(), "AntiBERTy_md_smooth")
+    except ModelError:
+        return None
 
 
 def _offline() -> bool:

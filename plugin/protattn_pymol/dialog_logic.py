@@ -20,17 +20,15 @@ imports Qt or torch; torch comes with the first model a job loads.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 import protattn
-from protattn.models import MODELS, model_status
+from protattn.models import MODELS, antiberty_checkpoint, model_status
 from protattn.scene import palette_colors
 
 __all__ = [
@@ -284,30 +282,9 @@ def grid_cells(share: np.ndarray, enough_arcs: np.ndarray | None = None,
 
 # -------------------------------------------------------------------------------- the models
 
-def _antiberty_weights() -> str | None:
-    """AntiBERTy's model folder, found without importing the package (which imports torch)."""
-    spec = importlib.util.find_spec("antiberty")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        folder = os.path.join(root, "trained_models", "AntiBERTy_md_smooth")
-        if os.path.isfile(os.path.join(folder, "pytorch_model.bin")):
-            return folder
-    return None
-
-
 def model_statuses() -> dict[str, str]:
-    """:func:`protattn.models.model_status` of every known model, without importing torch.
-
-    ``model_status("antiberty")`` imports the ``antiberty`` package, and with it
-    torch (seconds); until torch is loaded anyway, AntiBERTy's weights are
-    looked for where that package keeps them, without importing it.
-    """
-    out = {}
-    for name, spec in MODELS.items():
-        if spec.family == "antiberty" and "torch" not in sys.modules:
-            out[name] = "package" if _antiberty_weights() else "missing"
-        else:
-            out[name] = model_status(name)
-    return out
+    """:func:`protattn.models.model_status` of every known model (imports no torch)."""
+    return {name: model_status(name) for name in MODELS}
 
 
 def model_label(name: str, status: str | None = None) -> str:
@@ -344,7 +321,7 @@ def model_shape(model: str) -> tuple[int, int] | None:
     spec = MODELS.get(model)
     try:
         if spec is not None and spec.family == "antiberty":
-            folder = _antiberty_weights()
+            folder = antiberty_checkpoint()
             return _config_shape(os.path.join(folder, "config.json")) if folder else None
         folder = os.path.expanduser(model)
         if os.path.isdir(folder):
