@@ -4,13 +4,17 @@
 PYTHON  ?= python3
 VENV    ?= .venv
 CXVENV  ?= .venv-chimerax
+# hosts' Pythons without torch, whose models run in a worker in $(VENV) (tests/*_worker)
+PYLITE  ?= .venv-pymol-lite
+CXLITE  ?= .venv-chimerax-lite
 SHARED  ?= ../shared
 OUT     ?= demo-output
 BIN      = $(VENV)/bin
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
-.PHONY: venv chimerax-venv demo test test-core test-chimerax lint bench plugin-zip clean
+.PHONY: venv chimerax-venv pymol-lite-venv chimerax-lite-venv demo test test-core test-chimerax \
+	test-worker lint bench plugin-zip clean
 
 venv: $(VENV)/.installed
 
@@ -28,6 +32,16 @@ $(CXVENV)/.installed: requirements.txt setup.py chimerax_bundle/setup-test-env.s
 	SHARED=$(SHARED) bash chimerax_bundle/setup-test-env.sh $(CXVENV)
 	touch $@
 
+# PyMOL with numpy, Biopython and matplotlib but no torch; the checkout's core and plugin
+# are on its path (a .pth file), as the plugin zip would put them.
+pymol-lite-venv: $(PYLITE)/.installed
+
+$(PYLITE)/.installed: requirements.txt
+	test -x $(PYLITE)/bin/python || $(PYTHON) -m venv $(PYLITE)
+	$(PYLITE)/bin/pip install --quiet $$(grep -E '^(pymol-open-source|numpy|biopython|matplotlib|pytest)==' requirements.txt)
+	$(PYLITE)/bin/python -c "import site; open(site.getsitepackages()[0] + '/protattn-checkout.pth', 'w').write('$(CURDIR)/core\n$(CURDIR)/plugin\n')"
+	touch $@
+
 # AntiBERTy on the HIV-1 protease PyMOL ships: a pairs table and a ray-traced picture.
 DEMO_PDB  = $$($(BIN)/python -c "from pymol import cmd; print(cmd.exp_path('\$$PYMOL_DATA/tut/1hpv.pdb'))")
 DEMO_HEAD = 6-3
@@ -39,13 +53,18 @@ demo: venv
 		--png $(OUT)/1hpv_pairs_$(DEMO_HEAD).png
 	@echo "demo: wrote $(OUT)/1hpv_pairs_$(DEMO_HEAD).csv and $(OUT)/1hpv_pairs_$(DEMO_HEAD).png"
 
-test: test-core test-chimerax
+test: test-core test-chimerax test-worker
 
 test-core: venv
-	$(BIN)/python -m pytest tests --ignore=tests/chimerax
+	$(BIN)/python -m pytest tests --ignore=tests/chimerax --ignore=tests/pymol_worker \
+		--ignore=tests/chimerax_worker
 
 test-chimerax: chimerax-venv
 	cd tests/chimerax && ../../$(CXVENV)/bin/python -m pytest .
+
+# PyMOL's and ChimeraX's Pythons without torch drive a worker in $(VENV)
+test-worker: venv pymol-lite-venv
+	PROTATTN_TEST_WORKER_PYTHON=$(CURDIR)/$(BIN)/python $(PYLITE)/bin/python -m pytest tests/pymol_worker
 
 lint: venv
 	$(BIN)/ruff check core plugin chimerax_bundle tests benchmarks
@@ -59,4 +78,4 @@ plugin-zip: venv
 	$(BIN)/python plugin/build_zip.py --output dist/protattn_pymol.zip
 
 clean:
-	rm -rf $(VENV) $(CXVENV) $(OUT) build dist *.egg-info chimerax_bundle/*.egg-info
+	rm -rf $(VENV) $(CXVENV) $(PYLITE) $(CXLITE) $(OUT) build dist *.egg-info chimerax_bundle/*.egg-info

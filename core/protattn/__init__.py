@@ -8,6 +8,7 @@ and turns attention into residue pairs, residue scores and a drawable
 
 from .api import PairsResult, ScoresResult, compute_pairs, compute_scores
 from .attention import HeadSpec, Pair, parse_layer_head, residue_scores, select_pairs, symmetrize
+from .backend import get_model
 from .cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
 from .contacts import (
     ContactPrecision,
@@ -23,6 +24,7 @@ from .errors import (
     ProtattnError,
     SequenceTooLongError,
     StructureError,
+    WorkerError,
 )
 from .features import (
     AMINO_ACIDS,
@@ -59,10 +61,11 @@ __all__ = [
     "LIGAND_KINDS", "LanguageModel", "LayerHeadError", "Ligand", "MODELS", "ModelError",
     "ObservedResidue", "Pair", "PairsResult", "PropertyMask", "ProtattnError", "PseudoBond",
     "RANGE_BANDS", "ResidueColor", "ResidueId", "Scene", "ScoresResult", "SequenceTooLongError",
-    "Structure", "StructureError", "available_models", "binding_sites", "ca_coordinates",
+    "Structure", "StructureError", "WorkerError", "available_models", "binding_sites",
+    "ca_coordinates",
     "cache_key", "chain_attention", "chain_from_residues", "compute_pairs", "compute_scores",
     "contact_map", "contact_precision", "default_cache_dir", "esm_contact_probabilities",
-    "join_chains", "load_model", "pair_scene", "parse_layer_head", "predicted_pairs",
+    "get_model", "join_chains", "load_model", "pair_scene", "parse_layer_head", "predicted_pairs",
     "read_structure", "residue_scene", "residue_scores", "secondary_structure", "select_pairs",
     "site_mask", "structure_features", "symmetrize", "unsupervised_contacts",
 ]

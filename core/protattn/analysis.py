@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .attention import HeadSpec, Pair, chain_pairs
+from .backend import get_model
 from .contacts import contact_precision, esm_contact_probabilities, unsupervised_contacts
 from .errors import ProtattnError, StructureError
 from .features import (
@@ -28,7 +29,8 @@ from .features import (
     site_mask,
 )
 from .inference import chain_attention
-from .models import LanguageModel, load_model
+from .models import LanguageModel
+from .remote import RemoteModel
 from .scene import Scene, pair_scene
 from .statistics import HeadStatistics, HeadStatsAccumulator, PropertyMask
 from .structure import Chain, Structure
@@ -130,7 +132,7 @@ def _progress(total: int, quiet: bool):
 
 def head_statistics(
     structures: Iterable[Structure],
-    model: str | LanguageModel = "antiberty",
+    model: str | LanguageModel | RemoteModel = "antiberty",
     properties: str | Sequence[str] | None = None,
     chains: Sequence[str] | None = None,
     threshold: float = 0.3,
@@ -151,7 +153,8 @@ def head_statistics(
     Parameters
     ----------
     structures : iterable of Structure
-    model : str or LanguageModel
+    model : str or LanguageModel or RemoteModel
+        A name for :func:`protattn.backend.get_model`, or a model it returned.
     properties : str or sequence of str, optional
         See :func:`property_names`; default all.
     chains : sequence of str, optional
@@ -181,7 +184,7 @@ def head_statistics(
     if unknown:
         raise ProtattnError(f"unknown site kind {', '.join(unknown)}; choose from "
                             f"{', '.join(LIGAND_KINDS)}")
-    lm = model if isinstance(model, LanguageModel) else load_model(model, device=device)
+    lm = model if isinstance(model, LanguageModel | RemoteModel) else get_model(model, device)
     structures = list(structures)
     todo = [(s, c) for s in structures for c in s.chains if chains is None or c.id in chains]
     if not todo:
@@ -264,7 +267,7 @@ class ContactsResult:
 
 def predict_contacts(
     chain: Chain,
-    model: str | LanguageModel = "antiberty",
+    model: str | LanguageModel | RemoteModel = "antiberty",
     method: str = "apc",
     heads: Sequence[HeadSpec | str] | None = None,
     top: int | None = None,
@@ -278,7 +281,8 @@ def predict_contacts(
     Parameters
     ----------
     chain : Chain
-    model : str or LanguageModel
+    model : str or LanguageModel or RemoteModel
+        A name for :func:`protattn.backend.get_model`, or a model it returned.
     method : {"apc", "esm"}
         ``"apc"``: average over ``heads`` of APC(a + aᵀ) (any model); ``"esm"``: the
         model's own contact head (ESM models only).
@@ -296,7 +300,7 @@ def predict_contacts(
     """
     from .attention import parse_layer_head
 
-    lm = model if isinstance(model, LanguageModel) else load_model(model, device=device)
+    lm = model if isinstance(model, LanguageModel | RemoteModel) else get_model(model, device)
     if method not in ("apc", "esm"):
         raise ProtattnError(f"method must be 'apc' or 'esm', not {method!r}")
     specs = tuple(parse_layer_head(h, lm.n_layers, lm.n_heads) for h in heads or ())

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .attention import CONTACT_CUTOFF, HeadSpec, Pair, chain_pairs, parse_layer_head, residue_scores
+from .backend import get_model
 from .errors import ModelError, StructureError
 from .inference import ChainAttention, chain_attention
-from .models import LanguageModel, load_model
+from .models import LanguageModel
+from .remote import RemoteModel
 from .scene import Scene, pair_scene, residue_scene, value_range
 from .structure import Chain, ResidueId, join_chains
 
@@ -24,13 +26,13 @@ __all__ = ["PairsResult", "ScoresResult", "compute_pairs", "compute_scores"]
 
 def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
              device: str | None, window: int | None, stride: int | None,
-             concatenate: bool) -> tuple[LanguageModel, HeadSpec]:
+             concatenate: bool) -> tuple[LanguageModel | RemoteModel, HeadSpec]:
     """Load the model and check every argument before anything runs."""
     if not chains:
         raise StructureError(
             "no protein chain was selected; select residues of a protein (e.g. 'polymer.protein')"
         )
-    lm = load_model(model, device=device)
+    lm = get_model(model, device)
     spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
     if window is not None and window < 1 or stride is not None and stride < 1:
         raise ModelError("window and stride must be positive numbers of residues")
@@ -48,7 +50,7 @@ def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
     return lm, spec
 
 
-def _runs(lm: LanguageModel, chains: Sequence[Chain], window: int | None,
+def _runs(lm: LanguageModel | RemoteModel, chains: Sequence[Chain], window: int | None,
           stride: int | None, concatenate: bool) -> list[tuple[Chain, list[Chain], ChainAttention]]:
     """(chain as run, the chains it holds, attention) for each model input."""
     groups = [list(chains)] if concatenate and len(chains) > 1 else [[c] for c in chains]

@@ -5,6 +5,7 @@
     protattn pairs 1vfb.cif --chain A,B --concatenate --layer-head 8-max --top-k 30
     protattn models
     protattn cache [--clear]
+    protattn worker                 (model runs for PyMOL / ChimeraX without torch)
     protattn features | stats | heads | contacts ...   (see protattn.cli_analysis)
 
 Errors print one line saying what was wrong and how to fix it, and exit with status 2.
@@ -92,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
                                        "windowing options (PROTATTN_CACHE overrides where).")
     cache.add_argument("--clear", action="store_true", help="remove every cached entry")
     cli_analysis.add_parsers(sub)
+    sub.add_parser("worker", help="serve model runs to PyMOL / ChimeraX over stdin and stdout",
+                   description="Run language models for a host whose Python has no torch: "
+                               "JSON lines on standard input and output (protocol "
+                               "described in protattn.worker). Hosts start it themselves "
+                               "when PROTATTN_PYTHON points at this Python.")
     return parser
 
 
@@ -158,6 +164,10 @@ def _run(args: argparse.Namespace) -> int:
         return _models(sys.stdout)
     if args.command == "cache":
         return _cache(args, sys.stdout)
+    if args.command == "worker":
+        from .worker import main as serve
+
+        return serve()
     if args.command in ("features", "stats", "heads", "contacts"):
         return cli_analysis.run(args)
     name, chains = _chains(args)

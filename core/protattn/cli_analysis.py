@@ -273,15 +273,15 @@ def _heads(args) -> int:
 
 def _head_map(args, path: str, layer_head: str) -> None:
     from .attention import parse_layer_head
+    from .backend import get_model
     from .features import contact_map
     from .inference import chain_attention
-    from .models import load_model
     from .plots import head_vs_contacts
 
     structure = read_structure(path)
     ids = _chain_ids(args)
     chain = next(c for c in structure.chains if not ids or c.id in ids)
-    lm = load_model(args.model, device=args.device)
+    lm = get_model(args.model, args.device)
     spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
     attention = chain_attention(lm, chain.sequence, args.window, args.stride).attention
     head_vs_contacts(spec.select(attention), contact_map(chain, 8.0, args.min_separation),

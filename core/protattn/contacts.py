@@ -30,6 +30,7 @@ import numpy as np
 from .attention import HeadSpec, parse_layer_head, select_pairs
 from .errors import LayerHeadError, ModelError
 from .models import LanguageModel, strip_special_tokens
+from .remote import RemoteModel
 
 __all__ = [
     "BANDS",
@@ -204,7 +205,7 @@ def unsupervised_contacts(attention: np.ndarray,
     return total / count
 
 
-def esm_contact_probabilities(lm: LanguageModel, sequence: str) -> np.ndarray:
+def esm_contact_probabilities(lm: LanguageModel | RemoteModel, sequence: str) -> np.ndarray:
     """Contact probabilities from ESM's own contact head (a logistic regression on attention).
 
     The head is ``sigmoid(w · apc(symmetrize_sum(a)) + b)`` over every layer and
@@ -214,8 +215,8 @@ def esm_contact_probabilities(lm: LanguageModel, sequence: str) -> np.ndarray:
 
     Parameters
     ----------
-    lm : LanguageModel
-        An ESM model (``lm.family.name == "esm"``).
+    lm : LanguageModel or RemoteModel
+        An ESM model (``lm.family.name == "esm"``), loaded here or in a worker.
     sequence : str
         One chain, at most ``lm.max_residues`` residues (the head is not applied
         to windows).
@@ -245,6 +246,8 @@ def esm_contact_probabilities(lm: LanguageModel, sequence: str) -> np.ndarray:
             f"{lm.name} is a {lm.family.name} model: only ESM models have a contact head; "
             "use the unsupervised APC prediction (method='apc')"
         )
+    if isinstance(lm, RemoteModel):  # the worker has the weights
+        return lm.contact_probabilities(sequence)
     head = getattr(lm.model, "contact_head", None)
     if head is None:
         raise ModelError(

@@ -15,6 +15,8 @@ __all__ = [
     "LayerHeadError",
     "ModelError",
     "SequenceTooLongError",
+    "WorkerError",
+    "BadRequest",
 ]
 
 
@@ -40,3 +42,11 @@ class ModelError(ProtattnError):
 
 class SequenceTooLongError(ModelError):
     """A chain is longer than the model accepts in one pass."""
+
+
+class WorkerError(ProtattnError):
+    """The compute worker (:mod:`protattn.worker`) could not be started or kept running."""
+
+
+class BadRequest(WorkerError):
+    """A request the worker cannot read: not JSON, an unknown operation, a missing parameter."""

@@ -21,9 +21,10 @@ import numpy as np
 from .cache import AttentionCache, CacheWarning, cache_key
 from .errors import ModelError
 from .models import LINKER, LanguageModel
+from .remote import RemoteModel
 from .windows import merge_windows, plan_windows
 
-__all__ = ["ChainAttention", "chain_attention", "clear_memory"]
+__all__ = ["ChainAttention", "chain_attention", "chain_attention_key", "clear_memory"]
 
 _MEMORY: OrderedDict[str, ChainAttention] = OrderedDict()
 #: Attention kept in memory for the session, in bytes (the most recent entry is always kept).
@@ -99,8 +100,35 @@ def _run(lm: LanguageModel, sequences: Sequence[str], window: int | None,
     return attention, tuple(plan)
 
 
+def _options_and_key(lm: LanguageModel | RemoteModel, sequences: Sequence[str],
+                     window: int | None, stride: int | None) -> tuple[dict, str]:
+    """The windowing options a run uses and its cache key; checks the window against the limit."""
+    total = sum(len(s) for s in sequences)
+    limit = lm.max_residues
+    if window is not None and limit is not None and window > limit:
+        raise ModelError(f"a window of {window} residues is larger than {lm.name}'s limit of "
+                         f"{limit}; use window={limit} or less")
+    if window is None and limit is not None and len(sequences) == 1 and total > limit:
+        window = limit
+    windowed = len(sequences) == 1 and window is not None and total > window
+    options = {
+        "window": window if windowed else None,
+        "stride": (stride or max(1, window // 2)) if windowed else None,
+        "joined_by": (lm.family.separator or LINKER) if len(sequences) > 1 else None,
+        "device": lm.device,
+    }
+    return options, cache_key(lm.model_id, lm.revision, "/".join(sequences), options)
+
+
+def chain_attention_key(lm: LanguageModel | RemoteModel, sequences: str | Sequence[str],
+                        window: int | None = None, stride: int | None = None) -> str:
+    """The cache key :func:`chain_attention` files this attention under."""
+    sequences = [sequences] if isinstance(sequences, str) else list(sequences)
+    return _options_and_key(lm, sequences, window, stride)[1]
+
+
 def chain_attention(
-    lm: LanguageModel,
+    lm: LanguageModel | RemoteModel,
     sequences: str | Sequence[str],
     window: int | None = None,
     stride: int | None = None,
@@ -110,7 +138,9 @@ def chain_attention(
 
     Parameters
     ----------
-    lm : LanguageModel
+    lm : LanguageModel or RemoteModel
+        A model loaded here, or one a worker runs (:func:`protattn.backend.get_model`):
+        its attention is then computed by the worker and read from the shared cache.
     sequences : str or sequence of str
         One chain's sequence; several are concatenated with the family's
         separator token or :data:`protattn.models.LINKER`, and the attention is
@@ -136,21 +166,7 @@ def chain_attention(
     """
     sequences = [sequences] if isinstance(sequences, str) else list(sequences)
     total = sum(len(s) for s in sequences)
-    limit = lm.max_residues
-    if window is not None and limit is not None and window > limit:
-        raise ModelError(f"a window of {window} residues is larger than {lm.name}'s limit of "
-                         f"{limit}; use window={limit} or less")
-    if window is None and limit is not None and len(sequences) == 1 and total > limit:
-        window = limit
-    windowed = len(sequences) == 1 and window is not None and total > window
-    options = {
-        "window": window if windowed else None,
-        "stride": (stride or max(1, window // 2)) if windowed else None,
-        "joined_by": (lm.family.separator or LINKER) if len(sequences) > 1 else None,
-        "device": lm.device,
-    }
-    joined = "/".join(sequences)
-    key = cache_key(lm.model_id, lm.revision, joined, options)
+    options, key = _options_and_key(lm, sequences, window, stride)
     with _MEMORY_LOCK:
         if key in _MEMORY:
             _MEMORY.move_to_end(key)
@@ -161,6 +177,10 @@ def chain_attention(
     if found is not None and found["attention"].shape[-1] == total:
         windows = tuple(map(tuple, found["windows"].tolist()))
         result = ChainAttention(found["attention"], lengths, windows, from_cache=True)
+    elif isinstance(lm, RemoteModel):  # the worker runs it, and writes it to the same cache
+        attention, windows, from_cache = lm.run_attention(sequences, options["window"],
+                                                          options["stride"], store, key)
+        result = ChainAttention(attention, lengths, windows, from_cache=from_cache)
     else:
         attention, windows = _run(lm, sequences, options["window"], options["stride"])
         attention = attention.astype(np.float16).astype(np.float32)  # what the cache keeps

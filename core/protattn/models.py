@@ -444,8 +444,10 @@ def model_status(name: str) -> str:
         except ModelError:
             return "missing"
         return "package"
-    from huggingface_hub import try_to_load_from_cache
-
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # a host's Python without the model stack (models run in a worker)
+        return "missing"
     found = try_to_load_from_cache(spec.source, "config.json")
     return "cache" if isinstance(found, str) else "missing"
 

@@ -6,7 +6,8 @@ Loaded by PyMOL's plugin system (``__init_plugin__``) or by hand::
     import protattn_pymol
     protattn_pymol.register()
 
-torch is imported only when a command first runs a model, never at start-up.
+torch is imported only when a command first runs a model, never at start-up; without
+torch in PyMOL's Python, models run in a worker (``attention_worker``).
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from .commands import (  # noqa: E402
     attention_models,
     attention_pairs,
     attention_stats,
+    attention_worker,
+    configure_backend,
 )
 
 __all__ = [
     "attention_pairs", "attention_color", "attention_clear", "attention_heads",
-    "attention_contacts", "attention_stats", "attention_models", "register",
+    "attention_contacts", "attention_stats", "attention_models", "attention_worker", "register",
 ]
 
 COMMANDS = {
@@ -44,14 +47,20 @@ COMMANDS = {
     "attention_contacts": attention_contacts,
     "attention_stats": attention_stats,
     "attention_models": attention_models,
+    "attention_worker": attention_worker,
 }
 
 
 def register(_self=cmd) -> None:
-    """Add protattn's commands to PyMOL, with tab completion of the selection."""
+    """Add protattn's commands to PyMOL, with tab completion of the selection.
+
+    Also reads where models run (PyMOL's Python or a worker, see
+    ``attention_worker``) from the plugin preferences; nothing starts yet.
+    """
+    configure_backend()
     for name, function in COMMANDS.items():
         _self.extend(name, function)
-        if name != "attention_models":
+        if name not in ("attention_models", "attention_worker"):
             cmd.auto_arg[0][name] = cmd.auto_arg[0]["zoom"]
 
 

@@ -18,8 +18,12 @@ from .adapter import chains_by_object, icode, structures_by_object
 
 __all__ = [
     "attention_pairs", "attention_color", "attention_clear", "attention_heads",
-    "attention_contacts", "attention_stats", "attention_models",
+    "attention_contacts", "attention_stats", "attention_models", "attention_worker",
+    "configure_backend",
 ]
+
+#: PyMOL plugin preferences (``~/.pymolpluginsrc.py``) holding the worker setting.
+PREF_PYTHON, PREF_MODE = "protattn_python", "protattn_compute"
 
 
 def _selected_residues(selection: str, obj: str, _self) -> set[ResidueId]:
@@ -478,9 +482,11 @@ def attention_models(quiet: int = 1, *, _self=cmd) -> dict[str, str]:
 DESCRIPTION
 
     List the protein language models protattn knows by short name, their
-    size, and whether each can be loaded here without a network (its
-    weights in a pip package or the Hugging Face cache). Any Hugging Face id
-    or model directory also works as model= in the other commands.
+    size, and whether each can be loaded without a network (its weights in a
+    pip package or the Hugging Face cache) where models run: in PyMOL's
+    Python, or in the worker's (see attention_worker), which is then asked.
+    Any Hugging Face id or model directory also works as model= in the other
+    commands.
 
 USAGE
 
@@ -491,10 +497,111 @@ EXAMPLE
     attention_models
     attention_pairs 1hpv, 6-3, model=esm2_t33_650M
     """
-    from protattn.models import MODELS, model_status
+    from protattn import backend
+    from protattn.models import MODELS
 
-    status = {name: model_status(name) for name in MODELS}
+    try:
+        status = backend.model_statuses()
+    except ProtattnError as e:
+        raise CmdException(str(e)) from e
     for name, spec in MODELS.items():
-        here = "offline" if status[name] != "missing" else "not here"
+        here = "offline" if status.get(name, "missing") != "missing" else "not here"
         print(f" {name:<16} {spec.parameters:<16} {spec.family:<10} {here:<9} {spec.source}")
+    print(f" models run {backend.describe()}")
     return status
+
+
+def _say(message: str) -> None:
+    print(f" {message}")
+
+
+def configure_backend() -> None:
+    """Where models run, from the plugin preferences (PROTATTN_PYTHON / _COMPUTE win)."""
+    from protattn import backend
+
+    try:
+        from pymol.plugins import pref_get
+    except ImportError:  # PyMOL without its plugin system
+        pref_get = None  # noqa: N806
+    python = pref_get(PREF_PYTHON) if pref_get else None
+    mode = pref_get(PREF_MODE) if pref_get else None
+    backend.configure(
+        python=None if os.environ.get("PROTATTN_PYTHON") else python or None,
+        mode=None if os.environ.get("PROTATTN_COMPUTE") else mode or None,
+        notify=_say)
+
+
+def attention_worker(python: str = "", mode: str = "", stop: int = 0, quiet: int = 0, *,
+                     _self=cmd) -> str:
+    """
+DESCRIPTION
+
+    Show or set where protattn runs language models. PyMOL's own Python
+    needs only numpy: when torch does not import there (mode auto), models
+    run in a worker process started in another Python that has torch,
+    transformers and the models, e.g. a virtual environment made for
+    protattn. The worker starts on the first command that needs a model and
+    stops with PyMOL. Both share one attention cache. Settings are saved in
+    PyMOL's plugin preferences; the environment variables PROTATTN_PYTHON
+    and PROTATTN_COMPUTE, when set, take precedence at start-up.
+
+USAGE
+
+    attention_worker [ python [, mode [, stop ]]]
+
+ARGUMENTS
+
+    python = str: path of the worker's Python {default: unchanged; "none" clears it}
+
+    mode = auto, process or worker: auto runs models in PyMOL's Python when
+    torch imports there, else in the worker {default: unchanged}
+
+    stop = 0/1: stop the running worker (the next model run starts one) {default: 0}
+
+EXAMPLE
+
+    attention_worker /home/me/protattn-env/bin/python
+    attention_worker mode=worker
+    attention_worker stop=1
+
+SEE ALSO
+
+    attention_models
+    """
+    from protattn import backend
+
+    saved: dict[str, str] = {}
+    try:
+        if str(python).strip():
+            path = os.path.expanduser(str(python).strip())
+            if path.lower() == "none":
+                path = ""
+            elif not (os.path.isfile(path) and os.access(path, os.X_OK)):
+                raise CmdException(f"{path!r} is not an executable file; give the path of a "
+                                   "Python with torch, e.g. ~/protattn-env/bin/python")
+            backend.configure(python=path or None)
+            saved[PREF_PYTHON] = path
+        if str(mode).strip():
+            backend.configure(mode=str(mode).strip().lower())
+            saved[PREF_MODE] = str(mode).strip().lower()
+    except ProtattnError as e:
+        raise CmdException(str(e)) from e
+    if saved:
+        _save_preferences(saved)
+    if _number(stop, "stop", int):
+        backend.stop_worker()
+    where = backend.describe()
+    if not _number(quiet, "quiet", int):
+        print(f" attention_worker: models run {where}")
+    return where
+
+
+def _save_preferences(values: dict[str, str]) -> None:
+    """Keep the worker setting in PyMOL's plugin preferences for the next sessions."""
+    try:
+        from pymol.plugins import pref_save, pref_set
+    except ImportError:  # no plugin system: the setting lasts for this session
+        return
+    for key, value in values.items():
+        pref_set(key, value)
+    pref_save(quiet=1)

@@ -275,7 +275,7 @@ def grid_statistics(structures: Sequence[protattn.Structure], state: DialogState
     if prop is None:
         raise ValueError("choose a property to colour the grid by")
     progress(f"loading {state.model}")
-    lm = protattn.load_model(state.model)
+    lm = protattn.get_model(state.model)
 
     def on_chain(structure, chain):
         progress(f"{prop} statistics: {structure.name} chain {chain.id}")
@@ -311,7 +311,7 @@ def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[prota
     if action == "clear":
         return ""
     progress(f"loading {state.model}")
-    protattn.load_model(state.model)
+    protattn.get_model(state.model)
     progress(f"running {state.model}")
     lines = []
     for obj, object_chains in chains.items():
@@ -335,5 +335,5 @@ def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[prota
 
 def loaded_shape(model: str) -> tuple[int, int]:
     """``(layers, heads)`` of a model a job has loaded (from the core's model cache)."""
-    lm = protattn.load_model(model)
+    lm = protattn.get_model(model)
     return lm.n_layers, lm.n_heads

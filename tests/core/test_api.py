@@ -127,7 +127,7 @@ def test_no_chains_is_refused_before_loading_a_model(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a model was loaded for an empty request")
 
-    monkeypatch.setattr(protattn.api, "load_model", refuse)
+    monkeypatch.setattr(protattn.api, "get_model", refuse)
     with pytest.raises(StructureError) as err:
         compute_pairs([], HEAD)
     assert "chain" in str(err.value)

@@ -1,0 +1,242 @@
+"""Where language models run: in this process when torch imports here, else in a worker.
+
+Every front end gets its models from :func:`get_model`. The choice is made once
+per setting:
+
+``mode``
+    ``"auto"`` (default): in this process when torch and transformers import,
+    else in a worker; ``"process"``: always here; ``"worker"``: always in a worker.
+    Set by :func:`configure` (the hosts' worker setting) or ``PROTATTN_COMPUTE``.
+``python``
+    The worker's Python, one with torch, transformers and the models: set by
+    :func:`configure` or ``PROTATTN_PYTHON``.
+
+A worker (:mod:`protattn.remote`) starts on the first model a command needs,
+not when a host starts, and stops with the host. Both sides use the one
+attention cache (:func:`protattn.cache.default_cache_dir`), so attention computed
+by a worker, by the command line or in PyMOL or ChimeraX is never computed twice.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import ModelError
+from .models import MODELS, LanguageModel, load_model, model_status
+from .remote import RemoteModel, WorkerClient
+
+__all__ = ["MODES", "compute_mode", "configure", "current_worker", "describe", "get_model",
+           "model_statuses", "stop_worker", "torch_here", "uses_worker", "worker_python"]
+
+MODES = ("auto", "process", "worker")
+_KEEP: Any = object()
+_LOCK = threading.RLock()
+
+
+class _Settings:
+    python: str | None = None
+    mode: str | None = None
+    notify: Callable[[str], None] | None = None
+    client: WorkerClient | None = None
+    models: dict[tuple[str, str | None], RemoteModel] = {}
+    torch: tuple[bool, str] | None = None
+    announced: str | None = None
+
+
+_S = _Settings()
+
+
+def configure(python: str | None = _KEEP, mode: str | None = _KEEP,
+              notify: Callable[[str], None] | None = _KEEP) -> None:
+    """Set where models run (arguments left out keep their setting).
+
+    Parameters
+    ----------
+    python : str or None
+        The worker's Python (path or command); None: ``PROTATTN_PYTHON``.
+    mode : {"auto", "process", "worker"} or None
+        None: ``PROTATTN_COMPUTE``, else ``"auto"``.
+    notify : callable or None
+        Told, in one line, where models run when that is first decided and when a
+        worker starts again (a host's log).
+
+    Raises
+    ------
+    ModelError
+        If ``mode`` is not one of :data:`MODES`.
+    """
+    if mode is not _KEEP and mode is not None and mode not in MODES:
+        raise ModelError(f"compute mode must be one of {', '.join(MODES)}, not {mode!r}")
+    with _LOCK:
+        if notify is not _KEEP:
+            _S.notify = notify
+            if _S.client is not None:
+                _S.client.notify = _notify
+        if python is not _KEEP:
+            python = os.path.expanduser(python) if python else None
+            if python != _S.python:
+                stop_worker()
+            _S.python = python
+        if mode is not _KEEP:
+            _S.mode = mode
+        _S.announced = None
+
+
+def _notify(message: str) -> None:
+    if _S.notify is not None:
+        _S.notify(message)
+
+
+def worker_python() -> str | None:
+    """The worker's Python as set (:func:`configure`, else ``PROTATTN_PYTHON``), or None."""
+    return _S.python or os.environ.get("PROTATTN_PYTHON", "").strip() or None
+
+
+def compute_mode() -> str:
+    """The mode in force: :func:`configure`'s, else ``PROTATTN_COMPUTE``, else ``"auto"``."""
+    mode = _S.mode or os.environ.get("PROTATTN_COMPUTE", "").strip().lower() or "auto"
+    if mode not in MODES:
+        raise ModelError(f"PROTATTN_COMPUTE must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
+
+def torch_here() -> tuple[bool, str]:
+    """Whether torch and transformers import in this Python: (yes, version or reason).
+
+    Imports them the first time (as loading a model would); the answer is kept.
+    """
+    with _LOCK:
+        if _S.torch is None:
+            missing = [m for m in ("torch", "transformers") if importlib.util.find_spec(m) is None]
+            if missing:
+                _S.torch = (False, f"{' and '.join(missing)} not installed in {sys.executable}")
+            else:
+                try:
+                    import torch
+                    import transformers  # noqa: F401
+                    _S.torch = (True, f"torch {torch.__version__}")
+                except Exception as e:  # a broken install fails in many ways
+                    _S.torch = (False, f"torch does not import in {sys.executable} "
+                                       f"({type(e).__name__}: {e})")
+        return _S.torch
+
+
+def uses_worker() -> bool:
+    """Whether :func:`get_model` runs models in a worker (may import torch to decide).
+
+    Raises
+    ------
+    ModelError
+        If models would run in a worker but no worker Python is set, or in this
+        process (mode ``process``) but torch does not import here.
+    """
+    mode = compute_mode()
+    if mode == "process" and not torch_here()[0]:
+        raise ModelError(f"compute mode is 'process', but {torch_here()[1]}: install torch "
+                         "and transformers into this Python, or let a worker run models "
+                         "(mode auto or worker, with PROTATTN_PYTHON set)")
+    worker = mode == "worker" or mode == "auto" and not torch_here()[0]
+    if worker and worker_python() is None:
+        why = "compute mode is 'worker'" if mode == "worker" else torch_here()[1]
+        raise ModelError(
+            f"no language model can run here: {why}. Either point protattn at a Python that "
+            "has torch and transformers (PROTATTN_PYTHON=/path/to/python, or the host's "
+            "setting: `attention_worker python=/path/to/python` in PyMOL, `attention worker "
+            "python /path/to/python` in ChimeraX), or install torch into this Python "
+            f"({sys.executable} -m pip install torch transformers); see README, 'Hosts "
+            "without torch'"
+        )
+    return worker
+
+
+def _client() -> WorkerClient:
+    python = worker_python()
+    if _S.client is None or _S.client.python != python:
+        stop_worker()
+        _S.client = WorkerClient(python, notify=_notify)
+    return _S.client
+
+
+def describe() -> str:
+    """Where models run now, in words (for a host's log and ``attention models``)."""
+    try:
+        if not uses_worker():
+            return f"in this process ({sys.executable}, {torch_here()[1]})"
+    except ModelError as e:
+        return f"nowhere yet: {e}"
+    with _LOCK:
+        client = _client()
+        started = "" if client.pid is not None else " (starts on first use)"
+        return client.describe() + started
+
+
+def get_model(name: str = "antiberty", device: str | None = None) -> LanguageModel | RemoteModel:
+    """A model to run: loaded here, or in the worker (see the module's description).
+
+    Parameters
+    ----------
+    name : str
+        Short name, Hugging Face id or directory (see :func:`protattn.load_model`).
+    device : str, optional
+
+    Returns
+    -------
+    LanguageModel or RemoteModel
+
+    Raises
+    ------
+    ModelError
+        If the model cannot be loaded, or no Python here or set can run it.
+    WorkerError
+        If the worker cannot be started or died twice.
+    """
+    with _LOCK:
+        if uses_worker():
+            client = _client()
+            key = (name.strip(), device)
+            if key not in _S.models:
+                info = client.request("model", {"model": key[0], "device": device})
+                _S.models[key] = RemoteModel(client, key[0], device, info)
+            model = _S.models[key]
+        else:
+            model = load_model(name, device=device)
+        where = describe()
+        if where != _S.announced:
+            _S.announced = where
+            _notify(f"protattn: language models run {where}")
+        return model
+
+
+def model_statuses() -> dict[str, str]:
+    """Where each known model loads from (``package``, ``cache``, ``missing``), where it runs.
+
+    In the worker's Python when models run there (which starts the worker), else
+    here; neither imports torch.
+    """
+    try:
+        worker = uses_worker()
+    except ModelError:
+        worker = False
+    if worker:
+        with _LOCK:
+            return dict(_client().request("models")["models"])
+    return {name: model_status(name) for name in MODELS}
+
+
+def current_worker() -> WorkerClient | None:
+    """The worker client models run in now (its process may not be started), or None."""
+    return _S.client
+
+
+def stop_worker() -> None:
+    """Stop the worker, if one runs (the next model starts a new one)."""
+    with _LOCK:
+        client, _S.client = _S.client, None
+        _S.models = {}
+        if client is not None:
+            client.stop()

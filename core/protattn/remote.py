@@ -1,0 +1,367 @@
+"""The host's side of ``protattn worker``: a client that starts it, and models it runs.
+
+A :class:`WorkerClient` starts the worker (:mod:`protattn.worker`) in another
+Python on first use, sends it one request at a time and reads the reply. The
+worker runs the very core the host imported (it is loaded from the host's
+``protattn`` folder), so the two always speak the same protocol; the other Python
+only needs torch, transformers and the models.
+
+- A request the worker answers with an error raises the matching
+  :mod:`protattn.errors` exception here; the worker keeps running.
+- If the worker dies (a crash, out of memory, killed), the request is sent again
+  to a new worker, once. If that fails too, :class:`~protattn.errors.WorkerError`
+  says what happened, with the worker's last messages. The next request starts a
+  worker afresh.
+- The worker stops with the host: its standard input closes when the host exits,
+  and :func:`stop_all` (registered with :mod:`atexit`) asks it to shut down.
+
+A :class:`RemoteModel` stands in for :class:`protattn.models.LanguageModel`
+wherever the core runs a model: :func:`protattn.inference.chain_attention` asks
+the worker for attention, which the worker writes to the host's attention cache,
+and the host reads the entry back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import json
+import os
+import queue
+import subprocess
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import errors
+from .cache import AttentionCache
+from .errors import ProtattnError, WorkerError
+from .worker import PROTOCOL, decode_array
+
+__all__ = ["RemoteFamily", "RemoteModel", "WorkerClient", "stop_all"]
+
+#: Seconds a new worker has to say it is ready (it imports numpy and the core, not torch).
+START_TIMEOUT = 120.0
+_STDERR_LINES = 40
+
+# The worker runs the core the host imported, loaded from its folder, so that no other
+# package of the host's environment (its numpy, say) shadows the worker's own.
+_BOOTSTRAP = """\
+import importlib.util, sys
+core = sys.argv[1]
+spec = importlib.util.spec_from_file_location(
+    "protattn", core + "/__init__.py", submodule_search_locations=[core])
+module = importlib.util.module_from_spec(spec)
+sys.modules["protattn"] = module
+spec.loader.exec_module(module)
+from protattn.worker import main
+sys.exit(main())
+"""
+
+
+class _Died(Exception):
+    """The worker process ended (or never started) while a request was out."""
+
+
+_CLIENTS: weakref.WeakSet[WorkerClient] = weakref.WeakSet()
+
+
+class WorkerClient:
+    """One worker process in another Python, started on the first request.
+
+    Parameters
+    ----------
+    python : str
+        The worker's Python: a path, or a command on ``PATH``.
+    notify : callable, optional
+        Told (one line) when a worker starts or restarts, for the host's log.
+    env : dict, optional
+        Extra environment variables for the worker.
+
+    Attributes
+    ----------
+    restarts : int
+        Workers started again after one died while a request was out.
+    """
+
+    def __init__(self, python: str, notify: Callable[[str], None] | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.python = python
+        self.notify = notify or (lambda message: None)
+        self.env = dict(env or {})
+        self.restarts = 0
+        self.info: dict[str, Any] = {}
+        self._process: subprocess.Popen | None = None
+        self._replies: queue.Queue = queue.Queue()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES)
+        self._lock = threading.RLock()
+        self._next_id = 0
+        _CLIENTS.add(self)
+
+    def __repr__(self) -> str:
+        return f"WorkerClient({self.python!r}, pid={self.pid})"
+
+    @property
+    def pid(self) -> int | None:
+        """The running worker's process id, or None."""
+        p = self._process
+        return p.pid if p is not None and p.poll() is None else None
+
+    def messages(self) -> list[str]:
+        """The worker's last lines on standard error (what it ran, warnings, tracebacks)."""
+        return list(self._stderr)
+
+    def describe(self) -> str:
+        """Which worker this is, for a log: Python, process id, torch."""
+        where = f"a worker in {self.python}"
+        if self.pid is not None:
+            where += f" (pid {self.pid}, torch {self.info.get('torch') or 'not found'})"
+        return where
+
+    # ------------------------------------------------------------ process
+
+    def _start(self) -> None:
+        core = os.path.dirname(os.path.abspath(__file__))
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        for name in ("PYTHONPATH", "PYTHONHOME"):  # the host's (PyMOL's, ChimeraX's) paths
+            env.pop(name, None)
+        try:
+            process = subprocess.Popen(
+                [self.python, "-c", _BOOTSTRAP, core], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                start_new_session=True)  # a Ctrl-C at the host's terminal is the host's
+        except OSError as e:
+            raise WorkerError(
+                f"could not start the protattn worker with {self.python!r}: {e}; set "
+                "PROTATTN_PYTHON (or the host's worker setting) to a Python that has torch "
+                "and transformers") from None
+        self._process = process
+        self._replies = queue.Queue()
+        self._stderr.clear()
+        threading.Thread(target=self._read_replies, args=(process, self._replies),
+                         daemon=True, name="protattn-worker-out").start()
+        threading.Thread(target=self._read_stderr, args=(process,), daemon=True,
+                         name="protattn-worker-err").start()
+        ready = self._receive(None, START_TIMEOUT)
+        if ready.get("event") != "ready":
+            raise _Died(f"the worker's first line was {json.dumps(ready)[:200]}, not 'ready'")
+        if ready.get("protocol") != PROTOCOL:
+            self.stop()
+            raise WorkerError(f"the worker in {self.python} speaks protocol "
+                              f"{ready.get('protocol')}, this host {PROTOCOL}")
+        self.info = ready
+
+    @staticmethod
+    def _read_replies(process: subprocess.Popen, replies: queue.Queue) -> None:
+        for line in process.stdout:
+            try:
+                replies.put(json.loads(line))
+            except json.JSONDecodeError:
+                replies.put({"event": "garbage", "line": line[:200].decode("utf-8", "replace")})
+        replies.put(None)  # end of output: the worker is gone
+
+    def _read_stderr(self, process: subprocess.Popen) -> None:
+        for line in process.stderr:
+            self._stderr.append(line.decode("utf-8", "replace").rstrip())
+
+    def _receive(self, request_id: int | None, timeout: float | None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                message = self._replies.get(timeout=wait)
+            except queue.Empty:
+                self._kill()
+                raise _Died(f"no answer within {timeout:g} s") from None
+            if message is None:
+                raise _Died(self._exit_status())
+            if request_id is None or message.get("id") == request_id:
+                return message
+
+    def _exit_status(self) -> str:
+        process = self._process
+        if process is None:
+            return "not started"
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "its output closed"
+        return f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
+
+    def _kill(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the worker to exit (it also exits when the host does); kill it if it hangs."""
+        with self._lock:
+            process, self._process = self._process, None
+            if process is None:
+                return
+            try:
+                if process.poll() is None:
+                    process.stdin.write(b'{"id":null,"op":"shutdown"}\n')
+                    process.stdin.flush()
+                    process.stdin.close()
+                    process.wait(timeout=timeout)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+                process.wait()
+
+    # ------------------------------------------------------------ requests
+
+    def _send(self, op: str, params: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+        if self._process is None or self._process.poll() is not None:
+            self._start()
+        self._next_id += 1
+        line = json.dumps({"protocol": PROTOCOL, "id": self._next_id, "op": op,
+                           "params": params}, separators=(",", ":"))
+        try:
+            self._process.stdin.write(line.encode("utf-8") + b"\n")
+            self._process.stdin.flush()
+        except OSError:
+            raise _Died(self._exit_status()) from None
+        return self._receive(self._next_id, timeout)
+
+    def request(self, op: str, params: dict[str, Any] | None = None,
+                timeout: float | None = None) -> dict[str, Any]:
+        """Send one request and return its ``result``.
+
+        Parameters
+        ----------
+        op : str
+            A worker operation (see :mod:`protattn.worker`).
+        params : dict, optional
+        timeout : float, optional
+            Seconds to wait for the reply (default: as long as it takes); a worker
+            that does not answer in time is killed and counts as died.
+
+        Raises
+        ------
+        ProtattnError
+            The worker's error reply, as the :mod:`protattn.errors` class it names.
+        WorkerError
+            If the worker died twice (or could not start twice) for this request.
+        """
+        params = params or {}
+        with self._lock:
+            try:
+                reply = self._send(op, params, timeout)
+            except _Died as first:
+                self._kill()
+                self.restarts += 1
+                self.notify(f"protattn: the worker stopped during '{op}' ({first}); "
+                            "starting it again")
+                try:
+                    reply = self._send(op, params, timeout)
+                except _Died as second:
+                    log = "\n".join(self._stderr) or "(nothing)"
+                    self._kill()
+                    raise WorkerError(
+                        f"the protattn worker ({self.python}) stopped twice during '{op}': "
+                        f"{first}, then {second}. Its last messages:\n{log}\nCheck that "
+                        f"`{self.python} -m protattn models` runs, that the machine has "
+                        "memory for the model, or compute in this Python (install torch "
+                        "here); the next command starts a new worker") from None
+        if not reply.get("ok"):
+            raise _error(reply.get("error") or {})
+        return reply.get("result") or {}
+
+
+def _error(error: dict[str, Any]) -> ProtattnError:
+    kind, message = str(error.get("type")), str(error.get("message"))
+    cls = getattr(errors, kind, None)
+    if isinstance(cls, type) and issubclass(cls, ProtattnError):
+        return cls(message)
+    return WorkerError(f"the worker failed: {kind}: {message}")
+
+
+def stop_all() -> None:
+    """Stop every worker this process started (run at exit)."""
+    for client in list(_CLIENTS):
+        client.stop(timeout=2.0)
+
+
+atexit.register(stop_all)
+
+
+@dataclass(frozen=True)
+class RemoteFamily:
+    """What the core needs of a worker model's :class:`~protattn.models.Family`."""
+
+    name: str
+    separator: str | None
+
+
+def _chain_message(sequence: str, chain_id: str = "") -> dict[str, Any]:
+    return {"id": chain_id, "sequence": sequence}
+
+
+class RemoteModel:
+    """A language model loaded in a worker: sizes here, every model run there.
+
+    Made by :func:`protattn.backend.get_model`; has the attributes of
+    :class:`~protattn.models.LanguageModel` the analyses read (``name``,
+    ``model_id``, ``revision``, ``family``, ``n_layers``, ``n_heads``,
+    ``max_residues``, ``device``).
+    """
+
+    def __init__(self, client: WorkerClient, requested: str, device: str | None,
+                 info: dict[str, Any]) -> None:
+        self.client = client
+        self.requested, self.requested_device = requested, device
+        self.name: str = info["name"]
+        self.model_id: str = info["model_id"]
+        self.revision: str | None = info["revision"]
+        self.family = RemoteFamily(info["family"], info["separator"])
+        self.n_layers: int = int(info["n_layers"])
+        self.n_heads: int = int(info["n_heads"])
+        self.max_residues: int | None = info["max_residues"]
+        self.device: str = info["device"]
+
+    def __repr__(self) -> str:
+        return f"RemoteModel({self.name!r}, {self.client!r})"
+
+    def _params(self, **more: Any) -> dict[str, Any]:
+        return {"model": self.requested, "device": self.requested_device, **more}
+
+    def check_segments(self, segments: Sequence[str]) -> int:
+        """Refuse chains run as one input that do not fit one pass (see LanguageModel)."""
+        chains = [_chain_message(s) for s in segments]
+        return self.client.request("check", self._params(chains=chains))["tokens"]
+
+    def run_attention(self, sequences: Sequence[str], window: int | None, stride: int | None,
+                      store: AttentionCache | None, key: str
+                      ) -> tuple[np.ndarray, tuple[tuple[int, int], ...], bool]:
+        """Attention the worker computes (and files in ``store``): array, windows, from cache.
+
+        ``key`` is the entry the host expects; a worker that files it elsewhere runs
+        another protattn, which is refused.
+        """
+        params = self._params(chains=[_chain_message(s) for s in sequences], window=window,
+                              stride=stride, cache=str(store.directory) if store else None,
+                              inline=store is None)
+        reply = self.client.request("attention", params)
+        if reply.get("key") != key:
+            raise WorkerError("the worker filed the attention under another cache key: it runs "
+                              "a different protattn; restart the host")
+        windows = tuple(tuple(int(x) for x in w) for w in reply["windows"])
+        if "attention" in reply:
+            return decode_array(reply["attention"]), windows, bool(reply["from_cache"])
+        found = store.get(key)
+        if found is None:  # removed or damaged since the worker wrote it: ask for the array
+            reply = self.client.request("attention", {**params, "inline": True})
+            return decode_array(reply["attention"]), windows, False
+        return found["attention"], windows, bool(reply["from_cache"])
+
+    def contact_probabilities(self, sequence: str) -> np.ndarray:
+        """ESM's contact head run by the worker (:func:`protattn.esm_contact_probabilities`)."""
+        reply = self.client.request("contacts", self._params(chain=_chain_message(sequence)))
+        return decode_array(reply["scores"]).astype(np.float64)

@@ -1,0 +1,360 @@
+"""``protattn worker``: runs language models for a host whose Python has no torch.
+
+PyMOL and ChimeraX ship their own Python, and torch is the package that most
+often fails to install there. A host then starts this worker in a Python that
+has torch and transformers (``PROTATTN_PYTHON``) and asks it for attention;
+everything else (reading the structure, pairs, statistics, drawing) stays in the
+host, which needs only numpy. :mod:`protattn.remote` is the host's side.
+
+Protocol (version :data:`PROTOCOL`)
+-----------------------------------
+JSON lines over the worker's standard input and output, one object per line,
+UTF-8. Standard output carries nothing else (the worker moves anything a library
+prints to standard error); standard error is free text for people.
+
+1. On start the worker writes ``{"event": "ready", "protocol": 1, "pid": …,
+   "python": …, "protattn": …}``.
+2. Each request is ``{"id": ID, "op": OP, "params": {…}, "protocol": 1}``
+   (``protocol`` optional; ``id`` any JSON value, echoed back). Requests are
+   answered one at a time, in order.
+3. Each reply is ``{"id": ID, "ok": true, "result": {…}}`` or
+   ``{"id": ID, "ok": false, "error": {"type": NAME, "message": TEXT}}``. A
+   request that cannot be read gets an error reply with ``"id": null``; the
+   worker keeps serving after every error.
+
+Operations and their ``params``:
+
+``hello``
+    → ``{"protocol", "pid", "python", "protattn", "torch"}`` (torch's version, or
+    null when it is not installed; it is not imported).
+``models``
+    → ``{"models": {short name: "package" | "cache" | "missing"}}``.
+``model`` ``{"model": name, "device": null | "cpu" | "cuda"}``
+    Loads the model (kept for later requests) → ``{"name", "model_id",
+    "revision", "family", "separator", "n_layers", "n_heads", "max_residues",
+    "device"}``.
+``check`` ``{"model", "device", "chains": [CHAIN, …]}``
+    Refuses chains run as one input that are longer than one pass takes
+    → ``{"tokens": n}``.
+``attention`` ``{"model", "device", "chains": [CHAIN, …], "window", "stride",
+"cache": directory | null, "inline": false}``
+    Attention of one chain, or of several run as one input (see
+    :func:`protattn.inference.chain_attention`). It is written to the attention
+    cache in ``cache`` (the host's, so that both share one cache; null: the
+    worker's default) → ``{"key", "path", "lengths", "windows", "from_cache",
+    "chains"}``; the host reads the entry at ``path`` with
+    :class:`protattn.cache.AttentionCache`. With ``"inline": true``, or when the
+    cache cannot be written, ``"attention"`` holds the array instead of ``path``.
+``contacts`` ``{"model", "device", "chain": CHAIN}``
+    ESM's contact head (:func:`protattn.contacts.esm_contact_probabilities`)
+    → ``{"scores": ARRAY}``.
+``shutdown``
+    → ``{}``; the worker then exits. It also exits when its standard input closes
+    (the host quit or died).
+
+A ``CHAIN`` is ``{"id": "A", "sequence": "EVQL…", "residues": [[chain, number,
+insertion code] | null, …]}``; ``residues`` is optional and, when given, must
+have one entry per residue of ``sequence`` (null for residues not observed).
+An ``ARRAY`` is ``{"dtype": "float16" | "float32", "shape": […], "base64": …}``,
+the array's bytes in C order, little-endian.
+
+Error ``type`` is the name of a :mod:`protattn.errors` class where one applies
+(``ModelError``, ``SequenceTooLongError`` …), ``BadRequest`` for a malformed
+request, ``ProtocolError`` for another protocol version, else the Python
+exception's name.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+import numpy as np
+
+from .errors import BadRequest, ProtattnError
+
+__all__ = ["PROTOCOL", "BadRequest", "Server", "decode_array", "encode_array", "main"]
+
+#: Version of the protocol; a host refuses a worker that speaks another.
+PROTOCOL = 1
+
+
+def encode_array(array: np.ndarray, dtype: str = "float32") -> dict[str, Any]:
+    """An array as the protocol's ``ARRAY`` object."""
+    data = np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<"))
+    return {"dtype": dtype, "shape": list(data.shape),
+            "base64": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def decode_array(payload: dict[str, Any]) -> np.ndarray:
+    """The float32 array of a protocol ``ARRAY`` object.
+
+    Raises
+    ------
+    BadRequest
+        If the object is not an ``ARRAY`` or its bytes do not fill its shape.
+    """
+    try:
+        dtype = np.dtype(payload["dtype"]).newbyteorder("<")
+        shape = tuple(int(n) for n in payload["shape"])
+        raw = base64.b64decode(payload["base64"], validate=True)
+        if dtype.kind != "f":
+            raise ValueError(f"dtype {payload['dtype']} is not a float type")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(np.float32)
+    except (KeyError, TypeError, ValueError) as e:
+        raise BadRequest(f"not a protocol ARRAY object ({type(e).__name__}: {e})") from None
+
+
+# ------------------------------------------------------------------ parameters
+
+_MISSING = object()
+
+
+def _param(params: dict[str, Any], name: str, kind: type | tuple[type, ...],
+           default: Any = _MISSING) -> Any:
+    """``params[name]``, checked to be of ``kind``; ``default`` (None allowed) when absent."""
+    value = params.get(name, default)
+    if value is _MISSING:
+        raise BadRequest(f"parameter {name!r} is missing")
+    if value is None and default is None:
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise BadRequest(f"parameter {name!r} must be {names}, not {json.dumps(value)[:60]}")
+    return value
+
+
+def _chain(value: Any, where: str) -> dict[str, Any]:
+    """A checked CHAIN object."""
+    if not isinstance(value, dict):
+        raise BadRequest(f"{where} must be a CHAIN object {{'id', 'sequence', 'residues'}}")
+    chain_id = _param(value, "id", str, "")
+    sequence = _param(value, "sequence", str)
+    if not sequence or not sequence.isalpha() or not sequence.isascii():
+        raise BadRequest(f"{where} (chain {chain_id!r}): the sequence must be one-letter "
+                         f"amino-acid codes, not {sequence[:30]!r}")
+    residues = _param(value, "residues", list, None)
+    if residues is not None:
+        if len(residues) != len(sequence):
+            raise BadRequest(f"{where} (chain {chain_id!r}): {len(residues)} residue ids for "
+                             f"a sequence of {len(sequence)}; give one per residue, null for "
+                             "residues not observed")
+        for r in residues:
+            if r is not None and not (isinstance(r, list) and len(r) == 3):
+                raise BadRequest(f"{where} (chain {chain_id!r}): a residue id is "
+                                 f"[chain, number, insertion code] or null, not {r!r}")
+    return {"id": chain_id, "sequence": sequence.upper()}
+
+
+def _chains(params: dict[str, Any]) -> list[dict[str, Any]]:
+    chains = _param(params, "chains", list)
+    if not chains:
+        raise BadRequest("parameter 'chains' is empty; send at least one CHAIN")
+    return [_chain(c, f"chains[{i}]") for i, c in enumerate(chains)]
+
+
+def _positive(params: dict[str, Any], name: str) -> int | None:
+    value = _param(params, name, int, None)
+    if value is not None and value < 1:
+        raise BadRequest(f"parameter {name!r} must be a positive number of residues")
+    return value
+
+
+# ------------------------------------------------------------------ operations
+
+def _model(params: dict[str, Any]):
+    from .models import load_model
+
+    return load_model(_param(params, "model", str), device=_param(params, "device", str, None))
+
+
+def _torch_version() -> str | None:
+    if importlib.util.find_spec("torch") is None:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("torch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _hello(params: dict[str, Any]) -> dict[str, Any]:
+    from . import __version__
+
+    return {"protocol": PROTOCOL, "pid": os.getpid(), "python": sys.executable,
+            "protattn": __version__, "torch": _torch_version()}
+
+
+def _models(params: dict[str, Any]) -> dict[str, Any]:
+    from .models import MODELS, model_status
+
+    return {"models": {name: model_status(name) for name in MODELS}}
+
+
+def model_info(lm: Any) -> dict[str, Any]:
+    """What a host needs to know about a loaded model (the ``model`` reply)."""
+    return {"name": lm.name, "model_id": lm.model_id, "revision": lm.revision,
+            "family": lm.family.name, "separator": lm.family.separator,
+            "n_layers": lm.n_layers, "n_heads": lm.n_heads, "max_residues": lm.max_residues,
+            "device": lm.device}
+
+
+def _model_op(params: dict[str, Any]) -> dict[str, Any]:
+    return model_info(_model(params))
+
+
+def _check(params: dict[str, Any]) -> dict[str, Any]:
+    chains = _chains(params)
+    lm = _model(params)
+    return {"tokens": len(lm.check_segments([c["sequence"] for c in chains]))}
+
+
+def _attention(params: dict[str, Any]) -> dict[str, Any]:
+    from .cache import AttentionCache
+    from .inference import chain_attention, chain_attention_key
+
+    chains = _chains(params)
+    window, stride = _positive(params, "window"), _positive(params, "stride")
+    directory = _param(params, "cache", str, None)
+    inline = _param(params, "inline", bool, False)
+    lm = _model(params)
+    sequences = [c["sequence"] for c in chains]
+    store = AttentionCache(directory)
+    result = chain_attention(lm, sequences, window, stride, cache=store)
+    key = chain_attention_key(lm, sequences, window, stride)
+    reply: dict[str, Any] = {"key": key, "lengths": list(result.lengths),
+                             "windows": [list(w) for w in result.windows],
+                             "from_cache": result.from_cache,
+                             "chains": [c["id"] for c in chains]}
+    path = store.path_for(key)
+    if not inline and not path.is_file():  # kept in memory, but the entry is gone from disk
+        try:
+            store.put(key, {"attention": result.attention,
+                            "windows": np.asarray(result.windows, dtype=int)},
+                      {"model_id": lm.model_id, "revision": lm.revision,
+                       "length": int(result.attention.shape[-1])})
+        except OSError as e:
+            print(f"protattn worker: attention not cached in {store.directory}: {e}",
+                  file=sys.stderr)
+    if inline or not path.is_file():
+        reply["attention"] = encode_array(result.attention, "float16")
+    else:
+        reply["path"] = str(path)
+    return reply
+
+
+def _contacts(params: dict[str, Any]) -> dict[str, Any]:
+    from .contacts import esm_contact_probabilities
+
+    chain = _chain(_param(params, "chain", dict), "chain")
+    return {"scores": encode_array(esm_contact_probabilities(_model(params), chain["sequence"]))}
+
+
+class _Stop(Exception):
+    """Raised by ``shutdown`` after its reply is written."""
+
+
+#: The operations a worker serves.
+OPERATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "hello": _hello, "models": _models, "model": _model_op, "check": _check,
+    "attention": _attention, "contacts": _contacts, "shutdown": lambda params: {},
+}
+
+
+class Server:
+    """Answers protocol lines; never raises for a bad request.
+
+    Parameters
+    ----------
+    log : callable
+        Where tracebacks of unexpected errors go (standard error by default).
+    """
+
+    def __init__(self, log: Callable[[str], None] | None = None) -> None:
+        self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+        self.stopping = False
+
+    def handle(self, line: str | bytes) -> dict[str, Any]:
+        """The reply to one request line."""
+        request_id = None
+        try:
+            try:
+                text = line.decode("utf-8") if isinstance(line, bytes) else line
+                request = json.loads(text)
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise BadRequest(f"a request must be one JSON object on one line ({e})") from None
+            if not isinstance(request, dict):
+                raise BadRequest("a request must be a JSON object {'id', 'op', 'params'}")
+            request_id = request.get("id")
+            version = request.get("protocol", PROTOCOL)
+            if version != PROTOCOL:
+                return _error(request_id, "ProtocolError",
+                              f"this worker speaks protocol {PROTOCOL}, not {version!r}; run "
+                              "the same protattn version in the host and the worker")
+            op = request.get("op")
+            handler = OPERATIONS.get(op) if isinstance(op, str) else None
+            if handler is None:
+                raise BadRequest(f"unknown operation {op!r}; one of {', '.join(OPERATIONS)}")
+            params = request.get("params", {})
+            if not isinstance(params, dict):
+                raise BadRequest("'params' must be a JSON object")
+            self.log(f"protattn worker: {op} {_summary(params)}".rstrip())
+            result = handler(params)
+            self.stopping = op == "shutdown"
+            return {"id": request_id, "ok": True, "result": result}
+        except ProtattnError as e:
+            return _error(request_id, type(e).__name__, str(e))
+        except Exception as e:  # a bug or a library failure: report it and keep serving
+            self.log(traceback.format_exc())
+            return _error(request_id, type(e).__name__, str(e) or repr(e))
+
+    def serve(self, lines: Iterable[bytes], reply: Callable[[dict[str, Any]], None]) -> None:
+        """Answer ``lines`` until they end or a ``shutdown`` request."""
+        for line in lines:
+            if not line.strip():
+                continue
+            reply(self.handle(line))
+            if self.stopping:
+                break
+
+
+def _summary(params: dict[str, Any]) -> str:
+    """A request's parameters in a few words, for the worker's log."""
+    words = [str(params[k]) for k in ("model", "device") if params.get(k)]
+    chains = params.get("chains")
+    if isinstance(chains, list):
+        lengths = [len(c.get("sequence", "")) for c in chains if isinstance(c, dict)]
+        words.append(f"{len(chains)} chain(s), {sum(lengths)} residues")
+    return " ".join(words)
+
+
+def _error(request_id: Any, kind: str, message: str) -> dict[str, Any]:
+    return {"id": request_id, "ok": False, "error": {"type": kind, "message": message}}
+
+
+def _writer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
+    def write(message: dict[str, Any]) -> None:
+        stream.write(json.dumps(message, separators=(",", ":")) + "\n")
+        stream.flush()
+    return write
+
+
+def main() -> int:
+    """Serve the protocol on standard input and output until input ends or ``shutdown``."""
+    # The protocol gets its own copy of stdout; fd 1 then points at stderr, so that
+    # whatever torch, transformers or C code print cannot break a reply.
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    reply = _writer(protocol_out)
+    reply({"event": "ready", **_hello({})})
+    Server().serve(sys.stdin.buffer, reply)
+    return 0
