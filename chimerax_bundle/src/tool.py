@@ -6,16 +6,23 @@ The panel shows a :class:`~.tool_logic.PanelState` and forwards clicks to a
 replayable), after the model work ran in a background thread. This module is
 imported only when the panel is first shown (Qt is there then); it holds no logic
 that :mod:`.tool_logic` does not test.
+
+:class:`AttentionPanel` is the panel's widget tree, a ``QWidget`` that goes into
+any parent; :class:`AttentionTool` is the ChimeraX tool that shows one in its
+tool window (``MainToolWindow``, which needs ChimeraX's main window). The tests
+build an :class:`AttentionPanel` offscreen in a headless session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chimerax.core import tools
 from chimerax.core.models import ADD_MODELS, REMOVE_MODELS
+from chimerax.core.session import Session
 from chimerax.core.tools import ToolInstance
-from chimerax.ui import MainToolWindow
-from Qt.QtCore import Qt
-from Qt.QtGui import QBrush, QColor, QPen
+from Qt.QtCore import QModelIndex, Qt
+from Qt.QtGui import QBrush, QColor, QPainter, QPen
 from Qt.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,15 +35,17 @@ from Qt.QtWidgets import (
     QPushButton,
     QSpinBox,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from . import tool_logic as logic
 from .tool_logic import PanelController, PanelState
 
-__all__ = ["AttentionTool"]
+__all__ = ["AttentionPanel", "AttentionTool"]
 
 _MAX_UNKNOWN = 99  # spin box limit while a model's layers and heads are unknown
 _ERROR_STYLE = "color: #b00020"
@@ -45,11 +54,12 @@ _ERROR_STYLE = "color: #b00020"
 class _CellDelegate(QStyledItemDelegate):
     """Draws grid cells in their own colour, the chosen head (or layer) framed in black."""
 
-    def __init__(self, marked, parent) -> None:
+    def __init__(self, marked: Callable[[int, int], bool], parent: QWidget) -> None:
         super().__init__(parent)
         self._marked = marked
 
-    def paint(self, painter, option, index) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex) -> None:
         super().paint(painter, option, index)
         if self._marked(index.row(), index.column()):
             painter.save()
@@ -58,41 +68,43 @@ class _CellDelegate(QStyledItemDelegate):
             painter.restore()
 
 
-class AttentionTool(ToolInstance):
-    """Structure, chain, model and head choosers, the action buttons and the layer x head grid."""
+class AttentionPanel(QWidget):
+    """Structure, chain, model and head choosers, the action buttons and the layer x head grid.
 
-    SESSION_ENDURING = False
-    SESSION_SAVE = False
+    The :class:`~.tool_logic.PanelView` of a :class:`~.tool_logic.PanelController`;
+    it follows the session's structures (model added / removed triggers) until
+    :meth:`release`.
 
-    @classmethod
-    def get_singleton(cls, session, tool_name: str = "Attention", create: bool = True):
-        """The session's panel (made if ``create``), shown."""
-        return tools.get_singleton(session, cls, tool_name, create=create, display=True)
+    Parameters
+    ----------
+    session : Session
+    parent : QWidget, optional
+        Where the panel goes (the tool window's ``ui_area`` in the application).
+    """
 
-    def __init__(self, session, tool_name: str) -> None:
-        super().__init__(session, tool_name)
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
         self._choices: list[logic.StructureChoice] | None = None
         self._shape: tuple[int, int] | None = None
-        self.tool_window = MainToolWindow(self)
         self.controller = PanelController(session, self)
-        self._build(self.tool_window.ui_area)
+        self._build()
         self._fill_models()
         self.set_shape(self.controller.shape(self._model()))
         self.refresh_structures()
         self._handlers = [session.triggers.add_handler(name, self._models_changed)
                           for name in (ADD_MODELS, REMOVE_MODELS)]
-        self.tool_window.manage(placement="side")
 
-    def delete(self) -> None:
+    def release(self) -> None:
+        """Stop following the session; outcomes of a running job are dropped."""
         self.controller.close()
         for handler in self._handlers:
             self.session.triggers.remove_handler(handler)
         self._handlers = []
-        super().delete()
 
     # ------------------------------------------------------------------------ widgets
 
-    def _build(self, parent) -> None:
+    def _build(self) -> None:
         self.structure_combo = QComboBox()
         self.structure_combo.setToolTip("atomic structure with a protein chain")
         self.chain_combo = QComboBox()
@@ -213,7 +225,7 @@ class AttentionTool(ToolInstance):
         status.addWidget(self.progress)
         status.addWidget(self.status, 1)
 
-        layout = QVBoxLayout(parent)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(choosers)
         layout.addLayout(actions)
@@ -226,6 +238,8 @@ class AttentionTool(ToolInstance):
         self.chain_combo.currentIndexChanged.connect(self._grid_changed)
         self.refresh_button.clicked.connect(lambda _=False: self.refresh_structures(force=True))
         self.model_combo.currentIndexChanged.connect(self._model_changed)
+        # chosen from the list, even the item that was current (after a name was typed)
+        self.model_combo.activated.connect(self._model_changed)
         self.model_combo.lineEdit().editingFinished.connect(self._model_changed)
         self.aggregate_combo.currentIndexChanged.connect(self._aggregate_changed)
         self.layer_spin.valueChanged.connect(self._mark_head)
@@ -269,20 +283,24 @@ class AttentionTool(ToolInstance):
         )
 
     def say(self, text: str) -> None:
+        """Show ``text`` on the status line."""
         self.status.setStyleSheet("")
         self.status.setText(text)
 
     def error(self, text: str) -> None:
+        """Show ``text`` on the status line as an error."""
         self.status.setStyleSheet(_ERROR_STYLE)
         self.status.setText(text)
 
     def set_busy(self, busy: bool) -> None:
+        """Disable the buttons and run the busy indicator while a job runs."""
         for button in self.buttons.values():
             button.setEnabled(not busy)
         self.progress.setRange(0, 0 if busy else 1)  # (0, 0): a busy indicator
         self.progress.setValue(0)
 
     def set_shape(self, shape: tuple[int, int] | None) -> None:
+        """Make the grid ``(layers, heads)`` cells (none while unknown) and bound the spin boxes."""
         if shape == self._shape and self.grid.rowCount():
             return
         self._shape = shape
@@ -302,7 +320,8 @@ class AttentionTool(ToolInstance):
                 self.grid.setItem(row, col, item)
         self.controller.show_grid(self.state())
 
-    def show_grid(self, cells, legend: str) -> None:
+    def show_grid(self, cells: list[list[logic.GridCell]] | None, legend: str) -> None:
+        """Colour the grid's cells (blank them if ``cells`` is None) and set the legend."""
         if cells is not None and (len(cells), len(cells[0]) if cells else 0) != (
                 self.grid.rowCount(), self.grid.columnCount()):
             cells = None
@@ -327,6 +346,7 @@ class AttentionTool(ToolInstance):
     # ---------------------------------------------------------------------- events
 
     def run_action(self, action: str) -> None:
+        """A button: ``action`` (pairs, color, contacts, clear, stats) on the current choices."""
         self.controller.run_action(action, self.state())
 
     def refresh_structures(self, force: bool = False) -> None:
@@ -345,7 +365,7 @@ class AttentionTool(ToolInstance):
         self.structure_combo.blockSignals(False)
         self._structure_changed()
 
-    def _models_changed(self, trigger_name, models) -> None:
+    def _models_changed(self, trigger_name: str, models: object) -> None:
         self.refresh_structures()
 
     def _structure_changed(self, *_) -> None:
@@ -392,3 +412,31 @@ class AttentionTool(ToolInstance):
 
     def _mark_head(self, *_) -> None:
         self.grid.viewport().update()
+
+
+class AttentionTool(ToolInstance):
+    """The Attention tool: an :class:`AttentionPanel` in a ChimeraX tool window (side dock)."""
+
+    SESSION_ENDURING = False
+    SESSION_SAVE = False
+
+    @classmethod
+    def get_singleton(cls, session: Session, tool_name: str = "Attention",
+                      create: bool = True) -> AttentionTool | None:
+        """The session's panel (made if ``create``), shown."""
+        return tools.get_singleton(session, cls, tool_name, create=create, display=True)
+
+    def __init__(self, session: Session, tool_name: str) -> None:
+        from chimerax.ui import MainToolWindow  # ChimeraX's window: the application has it
+
+        super().__init__(session, tool_name)
+        self.tool_window = MainToolWindow(self)
+        self.panel = AttentionPanel(session, self.tool_window.ui_area)
+        layout = QVBoxLayout(self.tool_window.ui_area)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.panel)
+        self.tool_window.manage(placement="side")
+
+    def delete(self) -> None:
+        self.panel.release()
+        super().delete()

@@ -1,7 +1,8 @@
 """The Attention panel's logic (``tool_logic``) in a real headless ChimeraX.
 
-This ChimeraX has no Qt, so the panel's widgets (``tool.py``) cannot be shown
-here; everything they do goes through ``tool_logic``, tested here: each command
+The panel's widgets (``tool.py``) need Qt, which this ChimeraX lacks: they are
+built offscreen with PyQt6 in ``test_tool_panel.py``. Everything they do goes
+through ``tool_logic``, tested here without Qt: each command
 line the panel builds is run through ChimeraX and what it drew is read back
 (pseudobonds, residue attributes) and compared with the core; the grid's
 statistics are compared with ``attention stats``; the structure and chain
@@ -567,10 +568,11 @@ def test_grid_clicks_and_a_grid_request_while_busy(cx, logic):
 
 # ------------------------------------------------------------------------ the tool
 
-def test_start_tool_without_a_window_says_what_to_use_and_imports_no_qt(cx):
+def test_start_tool_without_a_window_says_what_to_use_and_imports_no_qt(cx, monkeypatch):
     from chimerax.core.errors import UserError
     from chimerax.protattn import bundle_api
 
+    monkeypatch.delitem(sys.modules, "chimerax.protattn.tool", raising=False)  # test_tool_panel
     with pytest.raises(UserError, match="needs ChimeraX's window.*attention pairs"):
         bundle_api.start_tool(cx, "Attention")
     assert "chimerax.protattn.tool" not in sys.modules
@@ -586,7 +588,7 @@ def test_the_panel_is_declared_for_the_tools_menu(cx):
 
 
 def test_tool_py_uses_only_what_tool_logic_has_and_is_a_full_view(logic):
-    """tool.py cannot be imported here (no Qt): check its use of tool_logic statically."""
+    """tool.py, read without Qt: it uses only what tool_logic has; its panel is a PanelView."""
     tree = ast.parse(TOOL_PY.read_text())
     used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Name) and node.value.id == "logic"}
@@ -594,7 +596,7 @@ def test_tool_py_uses_only_what_tool_logic_has_and_is_a_full_view(logic):
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                 and node.module == "tool_logic" for alias in node.names}
     assert imported and not [name for name in imported if not hasattr(logic, name)]
-    (tool,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AttentionTool"]
-    methods = {n.name for n in tool.body if isinstance(n, ast.FunctionDef)}
+    (panel,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AttentionPanel"]
+    methods = {n.name for n in panel.body if isinstance(n, ast.FunctionDef)}
     view = {n for n in vars(logic.PanelView) if not n.startswith("_")}
     assert view and view <= methods
