@@ -42,6 +42,14 @@ $(PYLITE)/.installed: requirements.txt
 	$(PYLITE)/bin/python -c "import site; open(site.getsitepackages()[0] + '/protattn-checkout.pth', 'w').write('$(CURDIR)/core\n$(CURDIR)/plugin\n')"
 	touch $@
 
+# headless ChimeraX with the bundle and the core but no torch (its models run in a worker)
+chimerax-lite-venv: $(CXLITE)/.installed
+
+$(CXLITE)/.installed: requirements.txt setup.py chimerax_bundle/setup-test-env.sh \
+		$(shell find chimerax_bundle core -name '*.py' -o -name '*.toml' 2>/dev/null)
+	SHARED=$(SHARED) bash chimerax_bundle/setup-test-env.sh $(CXLITE) --no-torch
+	touch $@
+
 # AntiBERTy on the HIV-1 protease PyMOL ships: a pairs table and a ray-traced picture.
 DEMO_PDB  = $$($(BIN)/python -c "from pymol import cmd; print(cmd.exp_path('\$$PYMOL_DATA/tut/1hpv.pdb'))")
 DEMO_HEAD = 6-3
@@ -63,8 +71,10 @@ test-chimerax: chimerax-venv
 	cd tests/chimerax && ../../$(CXVENV)/bin/python -m pytest .
 
 # PyMOL's and ChimeraX's Pythons without torch drive a worker in $(VENV)
-test-worker: venv pymol-lite-venv
+test-worker: venv pymol-lite-venv chimerax-lite-venv
 	PROTATTN_TEST_WORKER_PYTHON=$(CURDIR)/$(BIN)/python $(PYLITE)/bin/python -m pytest tests/pymol_worker
+	cd tests/chimerax_worker && PROTATTN_TEST_WORKER_PYTHON=$(CURDIR)/$(BIN)/python \
+		../../$(CXLITE)/bin/python -m pytest .
 
 lint: venv
 	$(BIN)/ruff check core plugin chimerax_bundle tests benchmarks

@@ -65,6 +65,7 @@ __all__ = [
     "attention_stats",
     "attention_models",
     "attention_save",
+    "attention_worker",
     "register_command",
 ]
 
@@ -264,6 +265,7 @@ def attention_pairs(
     Pseudobonds
         The pseudobonds drawn, over all structures.
     """
+    _use_settings(session)
     plans = [
         _PairsPlan.make(target, _core(
             protattn.compute_pairs, target.chains, layer_head, model=model,
@@ -328,6 +330,7 @@ def attention_color(
     Residues
         The residues that were given a value.
     """
+    _use_settings(session)
     _check_attribute_name(session, attribute)
     plans = []
     for target in _targets(residues):
@@ -460,6 +463,7 @@ def attention_heads(
     """
     from protattn.analysis import head_statistics, rank_heads, ranking_table
 
+    _use_settings(session)
     targets = _targets(residues)
     stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
                   threshold=threshold, min_arcs=min_arcs,
@@ -500,6 +504,7 @@ def attention_contacts(
     """
     from protattn.analysis import predict_contacts
 
+    _use_settings(session)
     chosen = None if heads.strip() in ("", "all") else [
         h for h in heads.replace("+", ",").split(",") if h.strip()]
     plans, lines = [], []
@@ -541,6 +546,7 @@ def attention_stats(
     from protattn.analysis import head_statistics, ranking_table
     from protattn.plots import heatmap
 
+    _use_settings(session)
     targets = _targets(residues)
     stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
                   threshold=threshold, min_arcs=min_arcs,
@@ -568,7 +574,8 @@ def attention_models(session: Session) -> dict[str, str]:
 
     Logs a table of each model's short name, parameters, family, whether it is
     available offline (its weights in a pip package or the Hugging Face cache)
-    and its source. Any other Hugging Face id or model directory also works as
+    where models run (ChimeraX's Python, or the worker's: see ``attention
+    worker``) and its source. Any other Hugging Face id or model directory also works as
     ``model`` in the other commands.
 
     Returns
@@ -577,23 +584,105 @@ def attention_models(session: Session) -> dict[str, str]:
         Short name to ``"package"``, ``"cache"`` or ``"missing"``
         (:func:`protattn.models.model_status`).
     """
-    from protattn.models import MODELS, model_status
+    from protattn.models import MODELS
 
-    status = {name: model_status(name) for name in MODELS}
+    _use_settings(session)
+    status = _core(protattn.backend.model_statuses)
     cell = "<td style='padding: 0 0.8em 0 0'>{}</td>".format
     rows = ["<tr>" + "".join(f"<th style='text-align: left'>{h}</th>" for h in (
         "model", "parameters", "family", "offline", "source")) + "</tr>"]
     for name, spec in MODELS.items():
-        here = {"package": "yes (package)", "cache": "yes (cache)", "missing": "no"}[status[name]]
+        here = {"package": "yes (package)", "cache": "yes (cache)", "missing": "no"}[
+            status.get(name, "missing")]
         source = spec.source + (f" ({spec.note})" if spec.note else "")
         rows.append("<tr>" + "".join(cell(html.escape(v)) for v in (
             name, spec.parameters, spec.family, here, source)) + "</tr>")
     offline = sum(v != "missing" for v in status.values())
     session.logger.info(
         f"<table>{''.join(rows)}</table>{len(status)} known models, {offline} available "
-        "offline; any other Hugging Face id or model directory also works (model NAME)",
-        is_html=True)
+        "offline; any other Hugging Face id or model directory also works (model NAME). "
+        f"Models run {html.escape(protattn.backend.describe())}.", is_html=True)
     return status
+
+
+class _WorkerSettings:
+    """The ``attention worker`` setting, kept in ChimeraX's settings (made on first use)."""
+
+    instance = None
+
+    @classmethod
+    def get(cls, session: Session):
+        if cls.instance is None:
+            from chimerax.core.settings import Settings
+
+            class ProtAttnSettings(Settings):
+                AUTO_SAVE = {"worker_python": "", "compute": ""}
+
+            cls.instance = ProtAttnSettings(session, "ProtAttn")
+        return cls.instance
+
+
+_CONFIGURED: weakref.WeakSet[Session] = weakref.WeakSet()
+
+
+def _use_settings(session: Session) -> None:
+    """Where models run, from the saved setting (PROTATTN_PYTHON / _COMPUTE win), once."""
+    if session in _CONFIGURED:
+        return
+    settings = _WorkerSettings.get(session)
+
+    def log(message: str) -> None:  # the panel runs models in a thread
+        if session.ui.is_gui:
+            session.ui.thread_safe(session.logger.info, message)
+        else:
+            session.logger.info(message)
+
+    protattn.backend.configure(
+        python=None if os.environ.get("PROTATTN_PYTHON") else settings.worker_python or None,
+        mode=None if os.environ.get("PROTATTN_COMPUTE") else settings.compute or None,
+        notify=log)
+    _CONFIGURED.add(session)
+
+
+def attention_worker(session: Session, python: str | None = None, *, mode: str | None = None,
+                     stop: bool = False) -> str:
+    """Show or set where protattn runs language models: ChimeraX's Python or a worker.
+
+    Usage: attention worker [python-path] [mode auto|process|worker] [stop true|false]
+
+    ChimeraX's own Python needs only numpy: when torch does not import there
+    (mode ``auto``), models run in a worker process started in another Python
+    that has torch, transformers and the models (``python-path``, e.g. a virtual
+    environment made for protattn; ``none`` clears it). The worker starts on the
+    first command that needs a model and stops with ChimeraX; both share one
+    attention cache. The setting is saved in ChimeraX's settings; the
+    environment variables PROTATTN_PYTHON and PROTATTN_COMPUTE, when set, take
+    precedence at start-up. ``stop true`` stops a running worker.
+
+    Returns
+    -------
+    str
+        Where models run, as logged.
+    """
+    _use_settings(session)
+    settings = _WorkerSettings.get(session)
+    if python:
+        path = os.path.expanduser(python.strip())
+        if path.lower() == "none":
+            path = ""
+        elif not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise UserError(f"{path!r} is not an executable file; give the path of a Python "
+                            "with torch, e.g. ~/protattn-env/bin/python")
+        _core(protattn.backend.configure, python=path or None)
+        settings.worker_python = path
+    if mode:
+        _core(protattn.backend.configure, mode=mode)
+        settings.compute = mode
+    if stop:
+        protattn.backend.stop_worker()
+    where = _core(protattn.backend.describe)
+    session.logger.info(f"protattn: models run {where}")
+    return where
 
 
 def attention_save(
@@ -769,6 +858,14 @@ def _models_desc() -> CmdDesc:
     return CmdDesc(synopsis="list the language models protattn knows and which load offline")
 
 
+def _worker_desc() -> CmdDesc:
+    return CmdDesc(
+        optional=[("python", StringArg)],
+        keyword=[("mode", EnumOf(protattn.backend.MODES)), ("stop", BoolArg)],
+        synopsis="show or set where language models run (this Python or a worker)",
+    )
+
+
 def _save_desc() -> CmdDesc:
     return CmdDesc(
         required=[("path", SaveFileNameArg)],
@@ -787,6 +884,7 @@ _COMMANDS: dict[str, tuple[Callable[[], CmdDesc], Callable[..., object]]] = {
     "attention stats": (_stats_desc, attention_stats),
     "attention models": (_models_desc, attention_models),
     "attention save": (_save_desc, attention_save),
+    "attention worker": (_worker_desc, attention_worker),
 }
 
 

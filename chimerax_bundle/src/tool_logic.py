@@ -39,9 +39,10 @@ from chimerax.core.errors import UserError
 from chimerax.core.session import Session
 
 import protattn
+from protattn import backend
 from protattn.analysis import head_statistics, predict_contacts
 from protattn.grid import FLAGGED_RGB, GRID_PALETTE, GridCell, grid_cells, text_is_dark
-from protattn.models import MODELS, antiberty_checkpoint, model_status
+from protattn.models import MODELS, antiberty_checkpoint
 
 from .adapter import protein_chains
 
@@ -377,10 +378,14 @@ def model_label(name: str, status: str | None = None) -> str:
 
 
 def model_choices() -> list[ModelChoice]:
-    """Every model protattn knows, marked offline when its weights are here (no torch import)."""
+    """Every model protattn knows, marked offline when its weights are where models run.
+
+    Imports no torch; asks the worker when models run in one (starting it).
+    """
+    statuses = backend.model_statuses()
     out = []
     for name, spec in MODELS.items():
-        status = model_status(name)
+        status = statuses.get(name, "missing")
         where = ("weights here: works offline" if status != "missing"
                  else "not downloaded: needs the network on first use")
         out.append(ModelChoice(name, status, model_label(name, status),
@@ -442,7 +447,7 @@ def grid_statistics(structures: Sequence[protattn.Structure], state: PanelState,
     if prop is None:
         raise ValueError("choose a property (contacts, binding site) to colour the grid by")
     progress(f"loading {state.model}")
-    lm = protattn.load_model(model_name(state.model))
+    lm = protattn.get_model(model_name(state.model))
 
     def on_chain(structure, chain):
         progress(f"{state.prop} statistics: {structure.name} chain {chain.id}")
@@ -482,7 +487,7 @@ def prepare(action: str, state: PanelState, structures: Sequence[protattn.Struct
                 f"{stats.min_arcs} arcs")
     model = model_name(state.model)
     progress(f"loading {model}")
-    protattn.load_model(model)
+    protattn.get_model(model)
     lines = []
     for structure in structures:
         progress(f"running {model} on {structure.name}")
@@ -504,7 +509,7 @@ def prepare(action: str, state: PanelState, structures: Sequence[protattn.Struct
 
 def loaded_shape(model: str) -> tuple[int, int]:
     """``(layers, heads)`` of a model a job has loaded (from the core's model cache)."""
-    lm = protattn.load_model(model_name(model))
+    lm = protattn.get_model(model_name(model))
     return lm.n_layers, lm.n_heads
 
 
@@ -566,7 +571,7 @@ class Worker:
 # --------------------------------------------------------------------- the controller
 
 class PanelView(Protocol):
-    """What :class:`PanelController` asks of the panel's widgets (:class:`.tool.AttentionTool`)."""
+    """What :class:`PanelController` asks of the panel's widgets (:class:`.tool.AttentionPanel`)."""
 
     def state(self) -> PanelState: ...
 

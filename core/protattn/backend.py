@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ModelError
+from .errors import ModelError, WorkerError
 from .models import MODELS, LanguageModel, load_model, model_status
 from .remote import RemoteModel, WorkerClient
 
@@ -105,16 +105,20 @@ def compute_mode() -> str:
     return mode
 
 
-def torch_here() -> tuple[bool, str]:
+def torch_here(probe: bool = True) -> tuple[bool, str]:
     """Whether torch and transformers import in this Python: (yes, version or reason).
 
-    Imports them the first time (as loading a model would); the answer is kept.
+    Imports them the first time (as loading a model would) and keeps the answer;
+    with ``probe=False`` only looks whether they are installed, importing nothing
+    (what listings use, so that they stay fast and torch-free).
     """
     with _LOCK:
         if _S.torch is None:
             missing = [m for m in ("torch", "transformers") if importlib.util.find_spec(m) is None]
             if missing:
                 _S.torch = (False, f"{' and '.join(missing)} not installed in {sys.executable}")
+            elif not probe:
+                return True, "torch installed, not imported yet"
             else:
                 try:
                     import torch
@@ -126,8 +130,14 @@ def torch_here() -> tuple[bool, str]:
         return _S.torch
 
 
-def uses_worker() -> bool:
-    """Whether :func:`get_model` runs models in a worker (may import torch to decide).
+def uses_worker(probe: bool = True) -> bool:
+    """Whether :func:`get_model` runs models in a worker.
+
+    Parameters
+    ----------
+    probe : bool
+        Import torch to decide (see :func:`torch_here`); False: assume an
+        installed torch imports.
 
     Raises
     ------
@@ -136,13 +146,13 @@ def uses_worker() -> bool:
         process (mode ``process``) but torch does not import here.
     """
     mode = compute_mode()
-    if mode == "process" and not torch_here()[0]:
-        raise ModelError(f"compute mode is 'process', but {torch_here()[1]}: install torch "
+    if mode == "process" and not torch_here(probe)[0]:
+        raise ModelError(f"compute mode is 'process', but {torch_here(probe)[1]}: install torch "
                          "and transformers into this Python, or let a worker run models "
                          "(mode auto or worker, with PROTATTN_PYTHON set)")
-    worker = mode == "worker" or mode == "auto" and not torch_here()[0]
+    worker = mode == "worker" or mode == "auto" and not torch_here(probe)[0]
     if worker and worker_python() is None:
-        why = "compute mode is 'worker'" if mode == "worker" else torch_here()[1]
+        why = "compute mode is 'worker'" if mode == "worker" else torch_here(probe)[1]
         raise ModelError(
             f"no language model can run here: {why}. Either point protattn at a Python that "
             "has torch and transformers (PROTATTN_PYTHON=/path/to/python, or the host's "
@@ -163,10 +173,13 @@ def _client() -> WorkerClient:
 
 
 def describe() -> str:
-    """Where models run now, in words (for a host's log and ``attention models``)."""
+    """Where models run now, in words (for a host's log and ``attention models``).
+
+    Imports no torch: before the first model, an installed torch is taken to import.
+    """
     try:
-        if not uses_worker():
-            return f"in this process ({sys.executable}, {torch_here()[1]})"
+        if not uses_worker(probe=False):
+            return f"in this process ({sys.executable}, {torch_here(probe=False)[1]})"
     except ModelError as e:
         return f"nowhere yet: {e}"
     with _LOCK:
@@ -215,16 +228,16 @@ def get_model(name: str = "antiberty", device: str | None = None) -> LanguageMod
 def model_statuses() -> dict[str, str]:
     """Where each known model loads from (``package``, ``cache``, ``missing``), where it runs.
 
-    In the worker's Python when models run there (which starts the worker), else
-    here; neither imports torch.
+    In the worker's Python when models run there (which starts the worker, without
+    loading a model), else here, also when the worker cannot be started (its
+    error comes with the first model run); neither imports torch.
     """
     try:
-        worker = uses_worker()
-    except ModelError:
-        worker = False
-    if worker:
-        with _LOCK:
-            return dict(_client().request("models")["models"])
+        if uses_worker(probe=False):
+            with _LOCK:
+                return dict(_client().request("models")["models"])
+    except (ModelError, WorkerError):
+        pass
     return {name: model_status(name) for name in MODELS}
 
 

@@ -291,7 +291,9 @@ class AttentionCache:
         dict of str to numpy.ndarray or None
             The arrays given to :meth:`put`, with float ``attention`` as
             ``dtype=float32`` (it was stored as float16); ``None`` on a miss.
-            A damaged entry is removed with a :class:`CacheWarning` and is a miss.
+            A damaged entry is removed with a :class:`CacheWarning` and is a miss;
+            one that cannot be read (the cache is not a folder, or not readable) is
+            a miss with a :class:`CacheWarning`.
         """
         path = self.path_for(key)
         try:
@@ -299,6 +301,10 @@ class AttentionCache:
                 identity = os.fstat(fh.fileno())
                 arrays = self._decode(fh, key)
         except FileNotFoundError:
+            return None
+        except OSError as e:  # an unreadable cache (not a folder, no permission) is no cache
+            warnings.warn(f"attention cache entry {path} cannot be read ({e}); computing "
+                          "instead", CacheWarning, stacklevel=2)
             return None
         except _DamagedEntry as e:
             self._discard(path, identity, str(e))

@@ -133,6 +133,7 @@ def chain_attention(
     window: int | None = None,
     stride: int | None = None,
     cache: AttentionCache | bool = True,
+    memory: bool = True,
 ) -> ChainAttention:
     """Attention for one chain, or for several chains run as one input.
 
@@ -154,6 +155,9 @@ def chain_attention(
     cache : AttentionCache or bool
         The disk cache to use; ``True`` for the default one (``PROTATTN_CACHE`` or
         the user cache directory), ``False`` for none.
+    memory : bool
+        Keep the result in this process's memory for the session (a worker does
+        not: its host keeps what it reads).
 
     Returns
     -------
@@ -194,6 +198,8 @@ def chain_attention(
                 warnings.warn(f"attention not cached in {store.directory}: {e}", CacheWarning,
                               stacklevel=2)
         result = ChainAttention(attention, lengths, windows)
+    if not memory:
+        return result
     with _MEMORY_LOCK:
         _MEMORY[key] = result
         while len(_MEMORY) > 1 and sum(a.attention.nbytes for a in _MEMORY.values()) > \

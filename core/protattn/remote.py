@@ -97,6 +97,7 @@ class WorkerClient:
         self.restarts = 0
         self.info: dict[str, Any] = {}
         self._process: subprocess.Popen | None = None
+        self._stderr_reader: threading.Thread | None = None
         self._replies: queue.Queue = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES)
         self._lock = threading.RLock()
@@ -145,8 +146,9 @@ class WorkerClient:
         self._stderr.clear()
         threading.Thread(target=self._read_replies, args=(process, self._replies),
                          daemon=True, name="protattn-worker-out").start()
-        threading.Thread(target=self._read_stderr, args=(process,), daemon=True,
-                         name="protattn-worker-err").start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, args=(process,),
+                                               daemon=True, name="protattn-worker-err")
+        self._stderr_reader.start()
         ready = self._receive(None, START_TIMEOUT)
         if ready.get("event") != "ready":
             raise _Died(f"the worker's first line was {json.dumps(ready)[:200]}, not 'ready'")
@@ -191,6 +193,8 @@ class WorkerClient:
             code = process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             return "its output closed"
+        if self._stderr_reader is not None:  # its last words, for the error message
+            self._stderr_reader.join(timeout=2)
         return f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
 
     def _kill(self) -> None:

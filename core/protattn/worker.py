@@ -39,7 +39,8 @@ Operations and their ``params``:
 ``attention`` ``{"model", "device", "chains": [CHAIN, …], "window", "stride",
 "cache": directory | null, "inline": false}``
     Attention of one chain, or of several run as one input (see
-    :func:`protattn.inference.chain_attention`). It is written to the attention
+    :func:`protattn.inference.chain_attention`; the worker keeps none in memory,
+    its host does). It is written to the attention
     cache in ``cache`` (the host's, so that both share one cache; null: the
     worker's default) → ``{"key", "path", "lengths", "windows", "from_cache",
     "chains"}``; the host reads the entry at ``path`` with
@@ -227,23 +228,14 @@ def _attention(params: dict[str, Any]) -> dict[str, Any]:
     lm = _model(params)
     sequences = [c["sequence"] for c in chains]
     store = AttentionCache(directory)
-    result = chain_attention(lm, sequences, window, stride, cache=store)
+    result = chain_attention(lm, sequences, window, stride, cache=store, memory=False)
     key = chain_attention_key(lm, sequences, window, stride)
     reply: dict[str, Any] = {"key": key, "lengths": list(result.lengths),
                              "windows": [list(w) for w in result.windows],
                              "from_cache": result.from_cache,
                              "chains": [c["id"] for c in chains]}
     path = store.path_for(key)
-    if not inline and not path.is_file():  # kept in memory, but the entry is gone from disk
-        try:
-            store.put(key, {"attention": result.attention,
-                            "windows": np.asarray(result.windows, dtype=int)},
-                      {"model_id": lm.model_id, "revision": lm.revision,
-                       "length": int(result.attention.shape[-1])})
-        except OSError as e:
-            print(f"protattn worker: attention not cached in {store.directory}: {e}",
-                  file=sys.stderr)
-    if inline or not path.is_file():
+    if inline or not path.is_file():  # asked for, or the cache could not be written
         reply["attention"] = encode_array(result.attention, "float16")
     else:
         reply["path"] = str(path)

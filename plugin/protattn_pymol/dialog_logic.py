@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 import protattn
+from protattn import backend
 from protattn.grid import FLAGGED_RGB, GRID_PALETTE, GridCell, grid_cells, text_is_dark
-from protattn.models import MODELS, antiberty_checkpoint, model_status
+from protattn.models import MODELS, antiberty_checkpoint
 
 __all__ = [
     "ACTIONS", "AGGREGATES", "PROPERTIES", "DEFAULT_MODEL", "STATS_THRESHOLD",
@@ -195,8 +196,11 @@ def command(action: str, state: DialogState) -> str:
 # -------------------------------------------------------------------------------- the models
 
 def model_statuses() -> dict[str, str]:
-    """:func:`protattn.models.model_status` of every known model (imports no torch)."""
-    return {name: model_status(name) for name in MODELS}
+    """Where each known model loads from, where models run (``backend.model_statuses``).
+
+    Imports no torch; asks the worker when models run in one (starting it).
+    """
+    return backend.model_statuses()
 
 
 def model_label(name: str, status: str | None = None) -> str:

@@ -443,3 +443,12 @@ def test_concurrent_writers_never_show_a_partial_entry(tmp_path):
     writer, n = (int(v) for v in final["tag"])
     assert n == PUTS - 1  # the last put of whichever writer finished last
     np.testing.assert_array_equal(final["covered"], _content(writer, n)["covered"])
+
+
+def test_a_cache_that_is_not_a_folder_is_a_miss_with_a_warning(tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    store = AttentionCache(blocked)
+    with pytest.warns(CacheWarning, match="cannot be read"):
+        assert store.get(cache_key("m", None, "EVQL", {})) is None
+    assert blocked.read_text() == "a file where the cache folder should be"

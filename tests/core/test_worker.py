@@ -218,14 +218,14 @@ def test_windows_run_in_the_worker_match_in_process(client, cache_dir, antiberty
     np.testing.assert_array_equal(got.attention, here.attention)
 
 
-def test_entry_removed_after_the_worker_wrote_it_is_sent_inline(client, cache_dir) -> None:
+def test_entry_removed_since_the_worker_wrote_it_is_computed_again(client, cache_dir) -> None:
     remote = RemoteModel(client, "antiberty", None, client.request("model",
                                                                    {"model": "antiberty"}))
     clear_memory()
     first = chain_attention(remote, LIGHT, cache=cache_dir)
     cache_dir.clear()  # e.g. `protattn cache --clear` from another terminal
     clear_memory()
-    again = chain_attention(remote, LIGHT, cache=cache_dir)  # the worker has it in memory
+    again = chain_attention(remote, LIGHT, cache=cache_dir)
     np.testing.assert_array_equal(again.attention, first.attention)
     assert cache_dir.path_for(chain_attention_key(remote, LIGHT)).is_file()
 
@@ -335,3 +335,14 @@ def test_compute_errors_from_the_worker_reach_the_front_end(settings, monkeypatc
         protattn.compute_pairs(chains, "8-1", concatenate=True)
     result = protattn.compute_pairs(chains[:1], "8-1", top_k=5)
     assert len(result.pairs) == 5
+
+
+def test_attention_is_sent_inline_when_the_cache_cannot_be_written(tmp_path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    reply = Server(log=lambda text: None).handle(json.dumps({"id": 1, "op": "attention",
+        "params": {"model": "antiberty", "chains": [{"sequence": LIGHT}],
+                   "cache": str(blocked)}}))
+    result = reply["result"]
+    assert "path" not in result
+    assert decode_array(result["attention"]).shape == (8, 8, len(LIGHT), len(LIGHT))

@@ -163,3 +163,13 @@ def test_worker_stops_when_pymol_exits(tmp_path) -> None:
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
     pytest.fail(f"the worker {pid} outlived PyMOL by 30 s")
+
+
+def test_the_dialogs_model_chooser_asks_the_worker(worker) -> None:
+    import importlib.util
+
+    from protattn_pymol import dialog_logic
+
+    assert importlib.util.find_spec("antiberty") is None  # not in PyMOL's Python
+    assert dialog_logic.model_statuses()["antiberty"] == "package"  # but where models run
+    assert worker.current_worker().pid is not None

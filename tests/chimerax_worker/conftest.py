@@ -1,0 +1,80 @@
+"""ChimeraX whose Python has no torch: every model runs in a worker in the main venv.
+
+Run in the venv ``make chimerax-lite-venv`` makes (headless ChimeraX with the
+bundle and the core, numpy and matplotlib; no torch), as ``make test-worker``
+does::
+
+    cd tests/chimerax_worker && ../../.venv-chimerax-lite/bin/python -m pytest .
+
+The worker's Python is ``PROTATTN_TEST_WORKER_PYTHON`` (default: the project's
+``.venv``). The session and bundle checks are those of tests/chimerax.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# ChimeraX keeps settings (the worker setting among them) under ~/.config/ChimeraX, a
+# path fixed when it starts: these tests get a home of their own.
+_HOME = tempfile.mkdtemp(prefix="protattn-chimerax-home-")
+os.environ["HOME"] = _HOME
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+
+# tests/chimerax/conftest.py: the checkout's core first on sys.path, the headless ChimeraX,
+# the stale-bundle check and the `session` fixture
+_spec = importlib.util.spec_from_file_location("chimerax_conftest",
+                                               ROOT / "tests" / "chimerax" / "conftest.py")
+_base = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_base)
+session = _base.session
+_private_attention_cache = _base._private_attention_cache
+
+
+def worker_python() -> str:
+    """The main venv's Python: torch, transformers and AntiBERTy."""
+    return os.environ.get("PROTATTN_TEST_WORKER_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
+
+
+def _why_not() -> str | None:
+    if importlib.util.find_spec("torch") is not None:
+        return (f"torch is installed in {sys.executable}: these tests need a ChimeraX Python "
+                "without it (make chimerax-lite-venv; make test-worker runs them)")
+    if not Path(worker_python()).is_file():
+        return f"no worker Python at {worker_python()}; make venv"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _host_without_torch() -> None:
+    """Skip outside such a venv; in CI (``CI=true``) fail instead."""
+    reason = _why_not()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def cx(session, monkeypatch):
+    """The session, emptied, with models set to run in a worker in the main venv."""
+    from chimerax.core.commands import run
+
+    from protattn import backend
+
+    monkeypatch.setenv("PROTATTN_PYTHON", worker_python())
+    monkeypatch.delenv("PROTATTN_COMPUTE", raising=False)
+    run(session, "close session", log=False)
+    run(session, "attention worker none mode auto", log=False)  # no saved setting
+    yield session
+    backend.stop_worker()

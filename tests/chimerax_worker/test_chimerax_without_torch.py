@@ -1,0 +1,227 @@
+"""ChimeraX without torch: the attention commands run AntiBERTy in a worker.
+
+What ChimeraX draws is compared with the pairs the command line computes on
+the same file in the main venv, with torch in process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import worker_python
+
+from protattn import backend
+
+STRUCTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "structures"
+HPX = STRUCTURES / "ligand" / "1HPX.pdb"  # HIV-1 protease dimer with an inhibitor
+HEAD = "6-3"
+GROUP = "attention pairs"
+
+
+def cxrun(session, command: str):
+    from chimerax.core.commands import run
+
+    return run(session, command, log=False)
+
+
+class Log:
+    """What the session logs with ``logger.info`` inside the block."""
+
+    def __init__(self, session) -> None:
+        self.session, self.lines = session, []
+
+    def __enter__(self) -> Log:
+        self.session.logger.info = lambda msg, *a, **k: self.lines.append(msg)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        del self.session.logger.info
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def test_torch_is_not_importable_here() -> None:
+    with pytest.raises(ImportError):
+        import torch  # noqa: F401
+
+
+def _reference(min_separation: int) -> list[tuple]:
+    """Pairs of the command line in the main venv, torch in process."""
+    out = subprocess.run(
+        [worker_python(), "-m", "protattn", "pairs", str(HPX), "--layer-head", HEAD,
+         "--min-separation", str(min_separation), "--format", "json"],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PROTATTN_COMPUTE": "process"}).stdout
+    return sorted((p["residue_i"], p["residue_j"], round(p["weight"], 4))
+                  for p in json.loads(out)["pairs"] if p["residue_i"] and p["residue_j"])
+
+
+def _drawn(pbonds) -> list[tuple]:
+    """(residue, residue, weight) of pseudobonds, residues written as the core writes them."""
+    def name(atom) -> str:
+        r = atom.residue
+        return f"{r.chain_id}:{r.number}{r.insertion_code}"
+
+    a, b = pbonds.atoms
+    return sorted((name(x), name(y), round(float(p.attention_weight), 4))
+                  for x, y, p in zip(a, b, pbonds))
+
+
+def test_pairs_run_in_the_worker_and_match_torch_in_process(cx) -> None:
+    (structure,) = cxrun(cx, f"open {HPX}")
+    with Log(cx) as log:
+        pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} minSeparation 6")
+    client = backend.current_worker()
+    assert f"language models run a worker in {worker_python()} (pid {client.pid}" in log.text
+    assert len(pbonds) > 10
+    assert _drawn(pbonds) == _reference(6)
+    assert structure.pseudobond_group(GROUP, create_type=None).num_pseudobonds == len(pbonds)
+
+
+def test_color_and_the_attribute_work_through_the_worker(cx) -> None:
+    cxrun(cx, f"open {HPX}")
+    residues = cxrun(cx, f"attention color #1 layerHead {HEAD}")
+    assert len(residues) == 198
+    values = {r: r.attention for r in residues}
+    cut = float(f"{sorted(values.values())[len(values) // 2]:.6g}")
+    cxrun(cx, f"select ::attention>{cut}")
+    from chimerax.atomic import selected_residues
+
+    assert set(selected_residues(cx)) == {r for r, v in values.items() if v > cut}
+
+
+def test_attention_worker_shows_sets_and_saves_the_setting(cx, tmp_path) -> None:
+    with Log(cx) as log:
+        where = cxrun(cx, "attention worker")
+    assert where == f"a worker in {worker_python()} (starts on first use)"
+    assert f"protattn: models run {where}" in log.text
+    from chimerax.core.errors import UserError
+
+    with pytest.raises(UserError, match="is not an executable file"):
+        cxrun(cx, f"attention worker {tmp_path / 'nothing'}")
+    cxrun(cx, f"open {HPX}")
+    cxrun(cx, "attention worker mode process")
+    with pytest.raises(UserError, match="compute mode is 'process', but torch and "
+                                        "transformers not installed"):
+        cxrun(cx, f"attention pairs #1 layerHead {HEAD}")
+    assert cx.models[0].pseudobond_group(GROUP, create_type=None) is None  # nothing drawn
+    # saved in ChimeraX's settings: a new ChimeraX reads it back
+    cxrun(cx, f"attention worker {worker_python()} mode worker")
+    script = ("import sys; sys.path.insert(0, sys.argv[1])\n"
+              "from cxheadless import make_session\n"
+              "from chimerax.core.commands import run\n"
+              "s = make_session()\n"
+              "print(run(s, 'attention worker', log=False))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROTATTN_")}
+    out = subprocess.run([sys.executable, "-c", script,
+                          str(STRUCTURES.parents[1] / "chimerax")],
+                         capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip().endswith(f"a worker in {worker_python()} (starts on first use)")
+
+
+def test_worker_errors_and_bad_requests_leave_it_serving(cx) -> None:
+    from chimerax.core.errors import UserError
+
+    cxrun(cx, f"open {HPX}")
+    with pytest.raises(UserError, match="unknown model 'nonsense'"):
+        cxrun(cx, f"attention pairs #1 layerHead {HEAD} model nonsense")
+    client = backend.current_worker()
+    pid = client.pid
+    from protattn.errors import BadRequest
+
+    with pytest.raises(BadRequest, match="'chains' must be list"):
+        client.request("attention", {"model": "antiberty", "chains": "EVQL"})
+    with pytest.raises(BadRequest, match="parameter 'model' is missing"):
+        client.request("model")
+    assert len(cxrun(cx, f"attention pairs #1 layerHead {HEAD} topK 3")) == 6
+    assert client.pid == pid and client.restarts == 0
+
+
+def _kill_when_running(client, op: str, times: int) -> threading.Thread:
+    def run() -> None:
+        killed: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(killed) < times and time.monotonic() < deadline:
+            pid = client.pid
+            if pid and pid not in killed and any(f"protattn worker: {op}" in line
+                                                 for line in client.messages()):
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            time.sleep(0.02)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_worker_killed_mid_request_is_restarted_and_the_command_completes(cx) -> None:
+    cxrun(cx, f"open {HPX}")
+    cxrun(cx, "attention models")  # starts the worker
+    client = backend.current_worker()
+    first = client.pid
+    killer = _kill_when_running(client, "attention", times=1)
+    with Log(cx) as log:
+        pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 24 stride 2")
+    killer.join()
+    assert "the worker stopped during 'attention' (killed by signal 9); starting it again" \
+        in log.text
+    assert client.restarts == 1 and client.pid not in (None, first)
+    assert len(pbonds) > 0
+
+
+def test_a_second_crash_is_a_clear_error_and_nothing_is_drawn(cx) -> None:
+    from chimerax.core.errors import UserError
+
+    (structure,) = cxrun(cx, f"open {HPX}")
+    cxrun(cx, "attention models")
+    killer = _kill_when_running(backend.current_worker(), "attention", times=2)
+    with pytest.raises(UserError) as error:
+        cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 20 stride 3")
+    killer.join()
+    assert "stopped twice during 'attention'" in str(error.value)
+    assert structure.pseudobond_group(GROUP, create_type=None) is None
+    assert len(cxrun(cx, f"attention pairs #1 layerHead {HEAD} topK 2")) == 4  # next one works
+
+
+def test_worker_stops_when_chimerax_exits() -> None:
+    script = ("import os, sys; sys.path.insert(0, sys.argv[1])\n"
+              "from cxheadless import make_session\n"
+              "from chimerax.core.commands import run\n"
+              "from protattn import backend\n"
+              "s = make_session()\n"
+              "run(s, 'attention models', log=False)\n"
+              "print(backend.current_worker().pid, flush=True)\n"
+              "os._exit(0)\n")  # no clean-up at all: as if ChimeraX crashed
+    out = subprocess.run([sys.executable, "-c", script, str(STRUCTURES.parents[1] / "chimerax")],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "PROTATTN_PYTHON": worker_python()}).stdout
+    pid = int(out.split()[-1])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail(f"the worker {pid} outlived ChimeraX by 30 s")
+
+
+def test_the_panels_model_chooser_asks_the_worker(cx) -> None:
+    import importlib.util
+
+    from chimerax.protattn import tool_logic
+
+    assert importlib.util.find_spec("antiberty") is None  # not in ChimeraX's Python
+    choices = {c.name: c for c in tool_logic.model_choices()}
+    assert choices["antiberty"].status == "package"  # but where models run
+    assert "offline" in choices["antiberty"].label
