@@ -71,7 +71,7 @@ def main(paths: list[str]) -> None:
     backend.configure(mode="process")
     start = time.perf_counter()
     backend.get_model("antiberty", "cpu")
-    print(f"in-process AntiBERTy load (torch imported): {time.perf_counter() - start:.1f} s")
+    print(f"in-process AntiBERTy load (torch imported first): {time.perf_counter() - start:.1f} s")
     print("| structure | model run, in process | in worker | disk-cache hit, in process "
           "| in worker |")
     print("|---|---|---|---|---|")
