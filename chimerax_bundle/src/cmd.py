@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import keyword
 import os
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ __all__ = [
     "attention_models",
     "attention_save",
     "attention_worker",
+    "property_attribute",
     "register_command",
 ]
 
@@ -459,7 +461,11 @@ def attention_heads(
     CB-CB < 8 A) or whose attended residue has the property; each share comes
     with a Bonferroni-corrected 95% interval, against the property's background
     rate in the structures. The ranked table is logged and returned; the top
-    head's pairs are drawn (contacts green / red) into "attention pairs".
+    head's pairs are drawn (contacts green / red) into "attention pairs", and
+    the attention each residue receives from that head is set as the property's
+    own residue attribute, ``attention_<property>`` (``attention_binding_site``,
+    ``attention_helix``, ``attention_aa_C`` …), so that ``color byattribute
+    attention_binding_site`` shows it and several properties' values coexist.
     """
     from protattn.analysis import head_statistics, rank_heads, ranking_table
 
@@ -469,19 +475,42 @@ def attention_heads(
                   threshold=threshold, min_arcs=min_arcs,
                   site_kinds=[k.strip() for k in site_kinds.split(",") if k.strip()])
     rows = rank_heads(stats, prop, top)
-    plans = []
+    plans, scores = [], []
+    attribute = property_attribute(prop)
     if rows and draw:
+        _check_attribute_name(session, attribute)
         options = ({"min_separation": 6, "color_by": "contact"} if prop == "contact"
                    else {"min_separation": 1})
+        best = rows[0]["layer_head"]
         plans = [_PairsPlan.make(t, _core(
-            protattn.compute_pairs, t.chains, rows[0]["layer_head"], model=model,
+            protattn.compute_pairs, t.chains, best, model=model,
             threshold=threshold, within=t.selected, **options)) for t in targets]
+        scores = [(t, _core(protattn.compute_scores, t.chains, best, model=model,
+                            within=t.selected)) for t in targets]
     session.logger.info("\n".join(ranking_table(stats, prop, rows)))
     if plans:
         _draw_plans(session, plans, PAIRS_GROUP)
         for plan in plans:
             session.logger.info(f"top head {plan.log_line()}")
+        _set_attribute(session, attribute, scores)
+        session.logger.info(f"residue attribute {attribute}: attention received from head "
+                            f"{rows[0]['layer_head']} (color byattribute {attribute})")
     return rows
+
+
+def property_attribute(prop: str) -> str:
+    """The residue attribute ``attention heads`` sets for a property: ``attention_binding_site``."""
+    return "attention_" + re.sub(r"\W", "_", prop)
+
+
+def _set_attribute(session: Session, attribute: str,
+                   scores: list[tuple[StructureChains, protattn.ScoresResult]]) -> None:
+    """Set a registered float residue attribute to each result's residue values."""
+    _register_float(session, Residue, attribute)
+    _ATTRIBUTE_NAMES.setdefault(session, set()).add(attribute)
+    for target, result in scores:
+        for coloured in result.scene.residues:
+            setattr(target.residues[coloured.residue], attribute, float(coloured.value))
 
 
 def attention_contacts(

@@ -301,6 +301,20 @@ def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
     assert [r["n_arcs"] for r in rows] == [r["n_arcs"] for r in expected]
     top = core_bonds_for(HPX, rows[0]["layer_head"], threshold=0.3)
     assert set(pair_keys(group(s).pseudobonds)) == set(top)
+    # the property's own residue attribute: attention received from the top head
+    got = residue_values(s, "attention_binding_site")
+    want = core_values(HPX, rows[0]["layer_head"])
+    assert got.keys() == want.keys() and len(got) == 198
+    np.testing.assert_allclose([got[k] for k in want], list(want.values()), rtol=1e-6)
+    assert not residue_values(s, "attention")  # `attention color`'s values are not touched
+    cut = float(f"{np.median(list(got.values())):.6g}")
+    assert selected_residues(cx, s, f"select ::attention_binding_site>{cut}") == {
+        k for k, v in got.items() if v > cut}
+    cxrun(cx, "attention heads #1 helix top 3 minArcs 5")
+    assert residue_values(s, "attention_helix") and residue_values(s, "attention_binding_site")
+    cxrun(cx, "attention clear")
+    assert not residue_values(s, "attention_binding_site")
+    assert not residue_values(s, "attention_helix")
 
 
 def test_contacts_draws_predictions_green_and_red(cx):
