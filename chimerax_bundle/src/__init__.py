@@ -32,8 +32,10 @@ class _ProtAttnAPI(BundleAPI):
             raise UserError(f"the {tool_name} panel needs ChimeraX's window; without it use "
                             "the commands it runs: attention pairs, color, contacts, stats, "
                             "clear")
+        from .cmd import use_settings
         from .tool import AttentionTool
 
+        use_settings(session)  # the panel's model runs use the saved worker setting too
         return AttentionTool.get_singleton(session, tool_name)
 
 

@@ -68,6 +68,7 @@ __all__ = [
     "attention_save",
     "attention_worker",
     "property_attribute",
+    "use_settings",
     "register_command",
 ]
 
@@ -267,7 +268,7 @@ def attention_pairs(
     Pseudobonds
         The pseudobonds drawn, over all structures.
     """
-    _use_settings(session)
+    use_settings(session)
     plans = [
         _PairsPlan.make(target, _core(
             protattn.compute_pairs, target.chains, layer_head, model=model,
@@ -332,7 +333,7 @@ def attention_color(
     Residues
         The residues that were given a value.
     """
-    _use_settings(session)
+    use_settings(session)
     _check_attribute_name(session, attribute)
     plans = []
     for target in _targets(residues):
@@ -469,7 +470,7 @@ def attention_heads(
     """
     from protattn.analysis import head_statistics, rank_heads, ranking_table
 
-    _use_settings(session)
+    use_settings(session)
     targets = _targets(residues)
     stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
                   threshold=threshold, min_arcs=min_arcs,
@@ -533,7 +534,7 @@ def attention_contacts(
     """
     from protattn.analysis import predict_contacts
 
-    _use_settings(session)
+    use_settings(session)
     chosen = None if heads.strip() in ("", "all") else [
         h for h in heads.replace("+", ",").split(",") if h.strip()]
     plans, lines = [], []
@@ -575,7 +576,7 @@ def attention_stats(
     from protattn.analysis import head_statistics, ranking_table
     from protattn.plots import heatmap
 
-    _use_settings(session)
+    use_settings(session)
     targets = _targets(residues)
     stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
                   threshold=threshold, min_arcs=min_arcs,
@@ -615,7 +616,7 @@ def attention_models(session: Session) -> dict[str, str]:
     """
     from protattn.models import MODELS
 
-    _use_settings(session)
+    use_settings(session)
     status = _core(protattn.backend.model_statuses)
     cell = "<td style='padding: 0 0.8em 0 0'>{}</td>".format
     rows = ["<tr>" + "".join(f"<th style='text-align: left'>{h}</th>" for h in (
@@ -654,7 +655,7 @@ class _WorkerSettings:
 _CONFIGURED: weakref.WeakSet[Session] = weakref.WeakSet()
 
 
-def _use_settings(session: Session) -> None:
+def use_settings(session: Session) -> None:
     """Where models run, from the saved setting (PROTATTN_PYTHON / _COMPUTE win), once."""
     if session in _CONFIGURED:
         return
@@ -681,27 +682,31 @@ def attention_worker(session: Session, python: str | None = None, *, mode: str |
 
     ChimeraX's own Python needs only numpy: when torch does not import there
     (mode ``auto``), models run in a worker process started in another Python
-    that has torch, transformers and the models (``python-path``, e.g. a virtual
-    environment made for protattn; ``none`` clears it). The worker starts on the
-    first command that needs a model and stops with ChimeraX; both share one
-    attention cache. The setting is saved in ChimeraX's settings; the
-    environment variables PROTATTN_PYTHON and PROTATTN_COMPUTE, when set, take
-    precedence at start-up. ``stop true`` stops a running worker.
+    that has torch, transformers and the models (``python-path``, a path or a
+    command on PATH, e.g. a virtual environment made for protattn; ``none`` clears
+    it). The worker starts on the first command that needs a model and stops with
+    ChimeraX; both share one attention cache. The setting is saved in ChimeraX's
+    settings; the environment variables PROTATTN_PYTHON and PROTATTN_COMPUTE, when
+    set, take precedence at start-up. ``stop true`` stops a running worker.
+
+    Parameters
+    ----------
+    python : str, optional
+        The worker's Python; ``none`` clears the setting.
+    mode : {"auto", "process", "worker"}, optional
+    stop : bool
+        Stop the running worker.
 
     Returns
     -------
     str
         Where models run, as logged.
     """
-    _use_settings(session)
+    use_settings(session)
     settings = _WorkerSettings.get(session)
     if python:
-        path = os.path.expanduser(python.strip())
-        if path.lower() == "none":
-            path = ""
-        elif not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            raise UserError(f"{path!r} is not an executable file; give the path of a Python "
-                            "with torch, e.g. ~/protattn-env/bin/python")
+        path = "" if python.strip().lower() == "none" else _core(protattn.backend.resolve_python,
+                                                                  python)
         _core(protattn.backend.configure, python=path or None)
         settings.worker_python = path
     if mode:

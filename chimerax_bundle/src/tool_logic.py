@@ -24,8 +24,6 @@ Nothing here imports Qt or torch.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -42,7 +40,7 @@ import protattn
 from protattn import backend
 from protattn.analysis import head_statistics, predict_contacts
 from protattn.grid import FLAGGED_RGB, GRID_PALETTE, GridCell, grid_cells, text_is_dark
-from protattn.models import MODELS, antiberty_checkpoint
+from protattn.models import MODELS, config_shape
 
 from .adapter import protein_chains
 
@@ -401,33 +399,13 @@ def model_name(text: str) -> str:
     return first if first in MODELS else text
 
 
-def _config_shape(path: str | None) -> tuple[int, int] | None:
-    if not path or not os.path.isfile(path):
-        return None
-    with open(path, encoding="utf-8") as fh:
-        config = json.load(fh)
-    layers = config.get("num_hidden_layers") or config.get("num_layers")
-    heads = config.get("num_attention_heads") or config.get("num_heads")
-    return (int(layers), int(heads)) if layers and heads else None
-
-
 def model_shape(model: str) -> tuple[int, int] | None:
-    """``(layers, heads)`` of a model from its config.json, without loading it; None if unknown."""
-    model = model_name(model)
-    spec = MODELS.get(model)
-    try:
-        if spec is not None and spec.family == "antiberty":
-            folder = antiberty_checkpoint()
-            return _config_shape(os.path.join(folder, "config.json")) if folder else None
-        folder = os.path.expanduser(model)
-        if os.path.isdir(folder):
-            return _config_shape(os.path.join(folder, "config.json"))
-        from huggingface_hub import try_to_load_from_cache  # light; only for hub models
+    """``(layers, heads)`` of a chooser's model from its config.json, without loading it.
 
-        found = try_to_load_from_cache(spec.source if spec else model, "config.json")
-        return _config_shape(found if isinstance(found, str) else None)
-    except (OSError, ValueError, TypeError):  # an unreadable or foreign config: unknown
-        return None
+    See :func:`protattn.models.config_shape`; None when not known here (the grid
+    then waits for the model to load).
+    """
+    return config_shape(model_name(model))
 
 
 # ------------------------------------------------------------- jobs for the worker thread

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Callable
@@ -31,7 +32,8 @@ from .models import MODELS, LanguageModel, load_model, model_status
 from .remote import RemoteModel, WorkerClient
 
 __all__ = ["MODES", "compute_mode", "configure", "current_worker", "describe", "get_model",
-           "model_statuses", "stop_worker", "torch_here", "uses_worker", "worker_python"]
+           "model_statuses", "resolve_python", "stop_worker", "torch_here", "uses_worker",
+           "worker_python"]
 
 MODES = ("auto", "process", "worker")
 _KEEP: Any = object()
@@ -90,6 +92,31 @@ def configure(python: str | None = _KEEP, mode: str | None = _KEEP,
 def _notify(message: str) -> None:
     if _S.notify is not None:
         _S.notify(message)
+
+
+def resolve_python(text: str) -> str:
+    """The absolute path of a Python given as a path (``~`` allowed) or a command on PATH.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ModelError
+        If it names no executable file.
+    """
+    path = os.path.expanduser(text.strip())
+    if path and os.sep not in path and not os.path.isfile(path):
+        path = shutil.which(path) or path
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise ModelError(f"{text.strip()!r} is not an executable file; give the path of a Python "
+                         "with torch and transformers, e.g. ~/protattn-env/bin/python")
+    return os.path.abspath(path)
 
 
 def worker_python() -> str | None:
@@ -208,21 +235,25 @@ def get_model(name: str = "antiberty", device: str | None = None) -> LanguageMod
     WorkerError
         If the worker cannot be started or died twice.
     """
+    key = (name.strip(), device)
     with _LOCK:
-        if uses_worker():
-            client = _client()
-            key = (name.strip(), device)
-            if key not in _S.models:
-                info = client.request("model", {"model": key[0], "device": device})
-                _S.models[key] = RemoteModel(client, key[0], device, info)
-            model = _S.models[key]
-        else:
-            model = load_model(name, device=device)
+        worker = uses_worker()
+        client = _client() if worker else None
+        model = _S.models.get(key) if worker else None
+    if worker and model is None:  # loading may take a while: not under the lock
+        info = client.request("model", {"model": key[0], "device": device})
+        model = RemoteModel(client, key[0], device, info)
+        with _LOCK:
+            if _S.client is client:
+                model = _S.models.setdefault(key, model)
+    elif not worker:
+        model = load_model(name, device=device)
+    with _LOCK:
         where = describe()
         if where != _S.announced:
             _S.announced = where
             _notify(f"protattn: language models run {where}")
-        return model
+    return model
 
 
 def model_statuses() -> dict[str, str]:
@@ -235,7 +266,8 @@ def model_statuses() -> dict[str, str]:
     try:
         if uses_worker(probe=False):
             with _LOCK:
-                return dict(_client().request("models")["models"])
+                client = _client()
+            return dict(client.request("models")["models"])
     except (ModelError, WorkerError):
         pass
     return {name: model_status(name) for name in MODELS}
@@ -247,9 +279,13 @@ def current_worker() -> WorkerClient | None:
 
 
 def stop_worker() -> None:
-    """Stop the worker, if one runs (the next model starts a new one)."""
+    """Stop the worker, if one runs (the next model starts a new one).
+
+    Models it ran (:class:`~protattn.remote.RemoteModel`) refuse further requests
+    instead of starting it again; :func:`get_model` gives new ones.
+    """
     with _LOCK:
         client, _S.client = _S.client, None
         _S.models = {}
-        if client is not None:
-            client.stop()
+    if client is not None:
+        client.close()  # not under the lock: a request in flight is ended, not waited for

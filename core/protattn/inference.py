@@ -122,7 +122,20 @@ def _options_and_key(lm: LanguageModel | RemoteModel, sequences: Sequence[str],
 
 def chain_attention_key(lm: LanguageModel | RemoteModel, sequences: str | Sequence[str],
                         window: int | None = None, stride: int | None = None) -> str:
-    """The cache key :func:`chain_attention` files this attention under."""
+    """The cache key :func:`chain_attention` files this attention under.
+
+    Parameters
+    ----------
+    lm : LanguageModel or RemoteModel
+    sequences : str or sequence of str
+    window, stride : int, optional
+        As given to :func:`chain_attention`.
+
+    Returns
+    -------
+    str
+        See :func:`protattn.cache.cache_key`.
+    """
     sequences = [sequences] if isinstance(sequences, str) else list(sequences)
     return _options_and_key(lm, sequences, window, stride)[1]
 

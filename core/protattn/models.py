@@ -21,6 +21,7 @@ attention weights.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -44,6 +45,7 @@ __all__ = [
     "available_models",
     "model_status",
     "antiberty_checkpoint",
+    "config_shape",
 ]
 
 #: The 20 standard amino acids, each of which must map to its own residue token.
@@ -422,6 +424,47 @@ def antiberty_checkpoint() -> str | None:
     try:
         return os.path.join(_antiberty_dir(), "AntiBERTy_md_smooth")
     except ModelError:
+        return None
+
+
+def _config_shape(path: str | None) -> tuple[int, int] | None:
+    if not path or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as fh:
+        config = json.load(fh)
+    layers = config.get("num_hidden_layers") or config.get("num_layers")
+    heads = config.get("num_attention_heads") or config.get("num_heads")
+    return (int(layers), int(heads)) if layers and heads else None
+
+
+def config_shape(name: str) -> tuple[int, int] | None:
+    """``(layers, heads)`` of a model from its config.json, without loading it or torch.
+
+    Parameters
+    ----------
+    name : str
+        Short name, Hugging Face id or model directory.
+
+    Returns
+    -------
+    tuple of int or None
+        None when the config is not here (a hub model not downloaded, a host's
+        Python without ``huggingface_hub`` whose models run in a worker) or not
+        readable.
+    """
+    spec = MODELS.get(name)
+    try:
+        if spec is not None and spec.family == "antiberty":
+            folder = antiberty_checkpoint()
+            return _config_shape(os.path.join(folder, "config.json")) if folder else None
+        folder = os.path.expanduser(name)
+        if os.path.isdir(folder):
+            return _config_shape(os.path.join(folder, "config.json"))
+        from huggingface_hub import try_to_load_from_cache  # light; only for hub models
+
+        found = try_to_load_from_cache(spec.source if spec else name, "config.json")
+        return _config_shape(found if isinstance(found, str) else None)
+    except (ImportError, OSError, ValueError, TypeError):  # not here, unreadable or foreign
         return None
 
 

@@ -51,21 +51,33 @@ _STDERR_LINES = 40
 
 # The worker runs the core the host imported, loaded from its folder, so that no other
 # package of the host's environment (its numpy, say) shadows the worker's own.
+# Standard output is set aside for the protocol before anything is imported, so that nothing
+# printed on the way (a sitecustomize, a .pth file, a library) can be taken for a reply.
 _BOOTSTRAP = """\
-import importlib.util, sys
+import os, sys
+protocol_fd = os.dup(1)
+os.dup2(2, 1)
+import importlib.util
 core = sys.argv[1]
 spec = importlib.util.spec_from_file_location(
-    "protattn", core + "/__init__.py", submodule_search_locations=[core])
+    "protattn", os.path.join(core, "__init__.py"), submodule_search_locations=[core])
 module = importlib.util.module_from_spec(spec)
 sys.modules["protattn"] = module
 spec.loader.exec_module(module)
 from protattn.worker import main
-sys.exit(main())
+sys.exit(main(protocol_fd))
 """
+#: Seconds to wait for the replies of quick operations (no model is loaded or run for them).
+QUICK_TIMEOUT = 60.0
+_QUICK = {"hello": QUICK_TIMEOUT, "models": QUICK_TIMEOUT}
 
 
 class _Died(Exception):
     """The worker process ended (or never started) while a request was out."""
+
+
+class _Stopped(Exception):
+    """The client was stopped (:meth:`WorkerClient.stop`) while a request was out."""
 
 
 _CLIENTS: weakref.WeakSet[WorkerClient] = weakref.WeakSet()
@@ -102,6 +114,8 @@ class WorkerClient:
         self._stderr: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES)
         self._lock = threading.RLock()
         self._next_id = 0
+        self._stopping = False
+        self.closed = False
         _CLIENTS.add(self)
 
     def __repr__(self) -> str:
@@ -128,14 +142,21 @@ class WorkerClient:
 
     def _start(self) -> None:
         core = os.path.dirname(os.path.abspath(__file__))
-        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
-        for name in ("PYTHONPATH", "PYTHONHOME"):  # the host's (PyMOL's, ChimeraX's) paths
-            env.pop(name, None)
+        # the host's own search paths (PyMOL's, ChimeraX's) must not reach the other Python;
+        # what the caller passes in `env` is kept
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        env.update(self.env)
+        env["PYTHONUNBUFFERED"] = "1"
+        options: dict[str, Any] = {}
+        if os.name == "nt":  # no console window; a Ctrl-C at the host's console is the host's
+            options["creationflags"] = (subprocess.CREATE_NO_WINDOW
+                                        | subprocess.CREATE_NEW_PROCESS_GROUP)
+        else:
+            options["start_new_session"] = True
         try:
             process = subprocess.Popen(
                 [self.python, "-c", _BOOTSTRAP, core], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                start_new_session=True)  # a Ctrl-C at the host's terminal is the host's
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, **options)
         except OSError as e:
             raise WorkerError(
                 f"could not start the protattn worker with {self.python!r}: {e}; set "
@@ -143,33 +164,40 @@ class WorkerClient:
                 "and transformers") from None
         self._process = process
         self._replies = queue.Queue()
-        self._stderr.clear()
-        threading.Thread(target=self._read_replies, args=(process, self._replies),
+        self._stderr = collections.deque(maxlen=_STDERR_LINES)  # this process's lines only
+        threading.Thread(target=self._read_replies, args=(process, self._replies, self._stderr),
                          daemon=True, name="protattn-worker-out").start()
-        self._stderr_reader = threading.Thread(target=self._read_stderr, args=(process,),
-                                               daemon=True, name="protattn-worker-err")
+        self._stderr_reader = threading.Thread(target=self._read_stderr,
+                                               args=(process, self._stderr), daemon=True,
+                                               name="protattn-worker-err")
         self._stderr_reader.start()
         ready = self._receive(None, START_TIMEOUT)
         if ready.get("event") != "ready":
             raise _Died(f"the worker's first line was {json.dumps(ready)[:200]}, not 'ready'")
         if ready.get("protocol") != PROTOCOL:
-            self.stop()
+            self._kill()
             raise WorkerError(f"the worker in {self.python} speaks protocol "
                               f"{ready.get('protocol')}, this host {PROTOCOL}")
         self.info = ready
 
     @staticmethod
-    def _read_replies(process: subprocess.Popen, replies: queue.Queue) -> None:
+    def _read_replies(process: subprocess.Popen, replies: queue.Queue,
+                      log: collections.deque[str]) -> None:
         for line in process.stdout:
             try:
-                replies.put(json.loads(line))
+                message = json.loads(line)
             except json.JSONDecodeError:
-                replies.put({"event": "garbage", "line": line[:200].decode("utf-8", "replace")})
+                message = None
+            if isinstance(message, dict):
+                replies.put(message)
+            else:  # not the protocol's: keep it with the worker's messages
+                log.append(line.decode("utf-8", "replace").rstrip())
         replies.put(None)  # end of output: the worker is gone
 
-    def _read_stderr(self, process: subprocess.Popen) -> None:
+    @staticmethod
+    def _read_stderr(process: subprocess.Popen, log: collections.deque[str]) -> None:
         for line in process.stderr:
-            self._stderr.append(line.decode("utf-8", "replace").rstrip())
+            log.append(line.decode("utf-8", "replace").rstrip())
 
     def _receive(self, request_id: int | None, timeout: float | None) -> dict[str, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -181,9 +209,13 @@ class WorkerClient:
                 self._kill()
                 raise _Died(f"no answer within {timeout:g} s") from None
             if message is None:
+                if self._stopping:
+                    raise _Stopped()
                 raise _Died(self._exit_status())
             if request_id is None or message.get("id") == request_id:
                 return message
+            if message.get("id") is None and message.get("ok") is False:
+                return message  # the worker could not read our request
 
     def _exit_status(self) -> str:
         process = self._process
@@ -204,8 +236,22 @@ class WorkerClient:
             process.wait()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ask the worker to exit (it also exits when the host does); kill it if it hangs."""
-        with self._lock:
+        """Stop the worker: ask it to exit when idle, kill it when busy or hung.
+
+        A request in flight (from another thread) then fails with
+        :class:`~protattn.errors.WorkerError`, without a restart. The client can
+        be used again: the next request starts a new worker.
+        """
+        if not self._lock.acquire(timeout=0.1):  # a request is out: end it now
+            self._stopping = True
+            process = self._process
+            if process is not None and process.poll() is None:
+                process.kill()
+            with self._lock:  # the request has seen the end of the output
+                self._stopping = False
+                self._process = None
+            return
+        try:
             process, self._process = self._process, None
             if process is None:
                 return
@@ -218,6 +264,13 @@ class WorkerClient:
             except (OSError, subprocess.TimeoutExpired):
                 process.kill()
                 process.wait()
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Stop the worker for good: later requests raise instead of starting a new one."""
+        self.closed = True
+        self.stop()
 
     # ------------------------------------------------------------ requests
 
@@ -234,6 +287,31 @@ class WorkerClient:
             raise _Died(self._exit_status()) from None
         return self._receive(self._next_id, timeout)
 
+    def _send_with_restart(self, op: str, params: dict[str, Any],
+                           timeout: float | None) -> dict[str, Any]:
+        try:
+            return self._send(op, params, timeout)
+        except _Died as first:
+            if self._stopping:
+                raise _Stopped() from None
+            self._kill()
+            self.restarts += 1
+            self.notify(f"protattn: the worker stopped during '{op}' ({first}); "
+                        "starting it again")
+            try:
+                return self._send(op, params, timeout)
+            except _Died as second:
+                if self._stopping:
+                    raise _Stopped() from None
+                log = "\n".join(self._stderr) or "(nothing)"
+                self._kill()
+                raise WorkerError(
+                    f"the protattn worker ({self.python}) stopped twice during '{op}': "
+                    f"{first}, then {second}. Its last messages:\n{log}\nCheck that "
+                    f"`{self.python} -c \"import torch, transformers\"` runs and that the "
+                    "machine has memory for the model, or compute in this Python (install "
+                    "torch here); the next command starts a new worker") from None
+
     def request(self, op: str, params: dict[str, Any] | None = None,
                 timeout: float | None = None) -> dict[str, Any]:
         """Send one request and return its ``result``.
@@ -243,37 +321,36 @@ class WorkerClient:
         op : str
             A worker operation (see :mod:`protattn.worker`).
         params : dict, optional
+            The operation's parameters.
         timeout : float, optional
-            Seconds to wait for the reply (default: as long as it takes); a worker
-            that does not answer in time is killed and counts as died.
+            Seconds to wait for the reply; a worker that does not answer in time is
+            killed and counts as died. Default: :data:`QUICK_TIMEOUT` for ``hello``
+            and ``models``, else as long as the model takes.
+
+        Returns
+        -------
+        dict
+            The reply's ``result``.
 
         Raises
         ------
         ProtattnError
             The worker's error reply, as the :mod:`protattn.errors` class it names.
         WorkerError
-            If the worker died twice (or could not start twice) for this request.
+            If the worker died twice (or could not start twice) for this request, or
+            was stopped (:meth:`stop`) while it ran.
         """
         params = params or {}
+        timeout = _QUICK.get(op) if timeout is None else timeout
+        if self.closed:
+            raise WorkerError("this protattn worker was closed (the worker setting changed); "
+                              "run the command again")
         with self._lock:
             try:
-                reply = self._send(op, params, timeout)
-            except _Died as first:
-                self._kill()
-                self.restarts += 1
-                self.notify(f"protattn: the worker stopped during '{op}' ({first}); "
-                            "starting it again")
-                try:
-                    reply = self._send(op, params, timeout)
-                except _Died as second:
-                    log = "\n".join(self._stderr) or "(nothing)"
-                    self._kill()
-                    raise WorkerError(
-                        f"the protattn worker ({self.python}) stopped twice during '{op}': "
-                        f"{first}, then {second}. Its last messages:\n{log}\nCheck that "
-                        f"`{self.python} -m protattn models` runs, that the machine has "
-                        "memory for the model, or compute in this Python (install torch "
-                        "here); the next command starts a new worker") from None
+                reply = self._send_with_restart(op, params, timeout)
+            except _Stopped:
+                raise WorkerError(f"the protattn worker was stopped during '{op}'; run the "
+                                  "command again to start a new one") from None
         if not reply.get("ok"):
             raise _error(reply.get("error") or {})
         return reply.get("result") or {}
@@ -337,25 +414,68 @@ class RemoteModel:
         return {"model": self.requested, "device": self.requested_device, **more}
 
     def check_segments(self, segments: Sequence[str]) -> int:
-        """Refuse chains run as one input that do not fit one pass (see LanguageModel)."""
+        """Refuse chains run as one input that do not fit one pass.
+
+        Parameters
+        ----------
+        segments : sequence of str
+            The chains' sequences.
+
+        Returns
+        -------
+        int
+            Tokens of the joined input (:meth:`LanguageModel.check_segments` returns
+            the token ids themselves).
+
+        Raises
+        ------
+        SequenceTooLongError
+            If they do not fit.
+        """
         chains = [_chain_message(s) for s in segments]
         return self.client.request("check", self._params(chains=chains))["tokens"]
 
     def run_attention(self, sequences: Sequence[str], window: int | None, stride: int | None,
                       store: AttentionCache | None, key: str
                       ) -> tuple[np.ndarray, tuple[tuple[int, int], ...], bool]:
-        """Attention the worker computes (and files in ``store``): array, windows, from cache.
+        """Attention the worker computes and files in ``store`` (the host's cache).
 
-        ``key`` is the entry the host expects; a worker that files it elsewhere runs
-        another protattn, which is refused.
+        Parameters
+        ----------
+        sequences : sequence of str
+            One chain, or chains run as one input.
+        window, stride : int or None
+            As resolved by :func:`protattn.inference.chain_attention`.
+        store : AttentionCache or None
+            Where the worker writes the entry; None: nowhere, the array comes inline.
+        key : str
+            The entry the host expects (:func:`protattn.inference.chain_attention_key`).
+
+        Returns
+        -------
+        attention : numpy.ndarray
+            ``shape=(layers, heads, L, L), dtype=float32``.
+        windows : tuple of (int, int)
+        from_cache : bool
+            Whether the worker found it in the cache.
+
+        Raises
+        ------
+        WorkerError
+            If the worker filed it under another key: the model it has loaded is no
+            longer the one this host described (another revision or device).
         """
         params = self._params(chains=[_chain_message(s) for s in sequences], window=window,
-                              stride=stride, cache=str(store.directory) if store else None,
+                              stride=stride,
+                              cache=os.path.abspath(store.directory) if store else None,
                               inline=store is None)
         reply = self.client.request("attention", params)
         if reply.get("key") != key:
-            raise WorkerError("the worker filed the attention under another cache key: it runs "
-                              "a different protattn; restart the host")
+            raise WorkerError(
+                f"the worker filed the attention under another cache key than this host: its "
+                f"{self.name} is not the one it described when loaded (another revision or "
+                "device, e.g. after a restart); stop the worker (attention_worker stop=1 / "
+                "attention worker stop true) and run the command again")
         windows = tuple(tuple(int(x) for x in w) for w in reply["windows"])
         if "attention" in reply:
             return decode_array(reply["attention"]), windows, bool(reply["from_cache"])

@@ -87,7 +87,19 @@ PROTOCOL = 1
 
 
 def encode_array(array: np.ndarray, dtype: str = "float32") -> dict[str, Any]:
-    """An array as the protocol's ``ARRAY`` object."""
+    """An array as the protocol's ``ARRAY`` object.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+    dtype : {"float32", "float16"}
+        Precision sent (attention: float16, what the cache keeps).
+
+    Returns
+    -------
+    dict
+        ``{"dtype", "shape", "base64"}``, little-endian, C order.
+    """
     data = np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<"))
     return {"dtype": dtype, "shape": list(data.shape),
             "base64": base64.b64encode(data.tobytes()).decode("ascii")}
@@ -95,6 +107,15 @@ def encode_array(array: np.ndarray, dtype: str = "float32") -> dict[str, Any]:
 
 def decode_array(payload: dict[str, Any]) -> np.ndarray:
     """The float32 array of a protocol ``ARRAY`` object.
+
+    Parameters
+    ----------
+    payload : dict
+        ``{"dtype", "shape", "base64"}``.
+
+    Returns
+    -------
+    numpy.ndarray
 
     Raises
     ------
@@ -150,7 +171,7 @@ def _chain(value: Any, where: str) -> dict[str, Any]:
             if r is not None and not (isinstance(r, list) and len(r) == 3):
                 raise BadRequest(f"{where} (chain {chain_id!r}): a residue id is "
                                  f"[chain, number, insertion code] or null, not {r!r}")
-    return {"id": chain_id, "sequence": sequence.upper()}
+    return {"id": chain_id, "sequence": sequence}
 
 
 def _chains(params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -227,15 +248,17 @@ def _attention(params: dict[str, Any]) -> dict[str, Any]:
     inline = _param(params, "inline", bool, False)
     lm = _model(params)
     sequences = [c["sequence"] for c in chains]
-    store = AttentionCache(directory)
-    result = chain_attention(lm, sequences, window, stride, cache=store, memory=False)
+    # no cache and inline: the host wants no disk cache at all
+    store = AttentionCache(directory) if directory or not inline else None
+    result = chain_attention(lm, sequences, window, stride, cache=store or False,
+                             memory=False)
     key = chain_attention_key(lm, sequences, window, stride)
     reply: dict[str, Any] = {"key": key, "lengths": list(result.lengths),
                              "windows": [list(w) for w in result.windows],
                              "from_cache": result.from_cache,
                              "chains": [c["id"] for c in chains]}
-    path = store.path_for(key)
-    if inline or not path.is_file():  # asked for, or the cache could not be written
+    path = store.path_for(key) if store is not None else None
+    if inline or path is None or not path.is_file():  # asked for, or not written
         reply["attention"] = encode_array(result.attention, "float16")
     else:
         reply["path"] = str(path)
@@ -274,7 +297,19 @@ class Server:
         self.stopping = False
 
     def handle(self, line: str | bytes) -> dict[str, Any]:
-        """The reply to one request line."""
+        """The reply to one request line.
+
+        Parameters
+        ----------
+        line : str or bytes
+            One JSON request (UTF-8).
+
+        Returns
+        -------
+        dict
+            The reply: ``{"id", "ok": true, "result"}`` or ``{"id", "ok": false,
+            "error": {"type", "message"}}``; never raises.
+        """
         request_id = None
         try:
             try:
@@ -308,7 +343,15 @@ class Server:
             return _error(request_id, type(e).__name__, str(e) or repr(e))
 
     def serve(self, lines: Iterable[bytes], reply: Callable[[dict[str, Any]], None]) -> None:
-        """Answer ``lines`` until they end or a ``shutdown`` request."""
+        """Answer ``lines`` until they end or a ``shutdown`` request.
+
+        Parameters
+        ----------
+        lines : iterable of bytes
+            Request lines (standard input).
+        reply : callable
+            Writes one reply (a JSON line on the protocol's output).
+        """
         for line in lines:
             if not line.strip():
                 continue
@@ -333,18 +376,38 @@ def _error(request_id: Any, kind: str, message: str) -> dict[str, Any]:
 
 def _writer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
     def write(message: dict[str, Any]) -> None:
-        stream.write(json.dumps(message, separators=(",", ":")) + "\n")
+        try:
+            line = json.dumps(message, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as e:  # a result JSON cannot hold: say so, keep serving
+            line = json.dumps(_error(message.get("id"), type(e).__name__,
+                                     f"the reply could not be written as JSON: {e}"))
+        stream.write(line + "\n")
         stream.flush()
     return write
 
 
-def main() -> int:
-    """Serve the protocol on standard input and output until input ends or ``shutdown``."""
+def main(protocol_fd: int | None = None) -> int:
+    """Serve the protocol on standard input and output until input ends or ``shutdown``.
+
+    Parameters
+    ----------
+    protocol_fd : int, optional
+        A descriptor of the original standard output, already set aside (the
+        bootstrap hosts use does so before importing anything). By default it is
+        set aside here.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     # The protocol gets its own copy of stdout; fd 1 then points at stderr, so that
     # whatever torch, transformers or C code print cannot break a reply.
-    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout.flush()
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    if protocol_fd is None:
+        protocol_fd = os.dup(sys.stdout.fileno())
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    protocol_out = os.fdopen(protocol_fd, "w", encoding="utf-8")
     sys.stdout = sys.stderr
     reply = _writer(protocol_out)
     reply({"event": "ready", **_hello({})})

@@ -551,7 +551,8 @@ USAGE
 
 ARGUMENTS
 
-    python = str: path of the worker's Python {default: unchanged; "none" clears it}
+    python = str: the worker's Python, a path or a command on PATH {default:
+    unchanged; "none" clears it}
 
     mode = auto, process or worker: auto runs models in PyMOL's Python when
     torch imports there, else in the worker {default: unchanged}
@@ -573,12 +574,8 @@ SEE ALSO
     saved: dict[str, str] = {}
     try:
         if str(python).strip():
-            path = os.path.expanduser(str(python).strip())
-            if path.lower() == "none":
-                path = ""
-            elif not (os.path.isfile(path) and os.access(path, os.X_OK)):
-                raise CmdException(f"{path!r} is not an executable file; give the path of a "
-                                   "Python with torch, e.g. ~/protattn-env/bin/python")
+            path = str(python).strip()
+            path = "" if path.lower() == "none" else backend.resolve_python(path)
             backend.configure(python=path or None)
             saved[PREF_PYTHON] = path
         if str(mode).strip():

@@ -20,8 +20,6 @@ imports Qt or torch; torch comes with the first model a job loads.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +28,7 @@ import numpy as np
 import protattn
 from protattn import backend
 from protattn.grid import FLAGGED_RGB, GRID_PALETTE, GridCell, grid_cells, text_is_dark
-from protattn.models import MODELS, antiberty_checkpoint
+from protattn.models import MODELS, config_shape
 
 __all__ = [
     "ACTIONS", "AGGREGATES", "PROPERTIES", "DEFAULT_MODEL", "STATS_THRESHOLD",
@@ -217,37 +215,13 @@ def model_name(text: str) -> str:
     return first if first in MODELS else text
 
 
-def _config_shape(path: str | None) -> tuple[int, int] | None:
-    if not path or not os.path.isfile(path):
-        return None
-    with open(path, encoding="utf-8") as fh:
-        config = json.load(fh)
-    layers = config.get("num_hidden_layers") or config.get("num_layers")
-    heads = config.get("num_attention_heads") or config.get("num_heads")
-    return (int(layers), int(heads)) if layers and heads else None
-
-
 def model_shape(model: str) -> tuple[int, int] | None:
-    """``(layers, heads)`` of a model from its config.json, without loading it; None if unknown.
+    """``(layers, heads)`` of a chooser's model from its config.json, without loading it.
 
-    Loaded models are asked directly; otherwise the config is read from the
-    model folder, AntiBERTy's package or the Hugging Face cache.
+    See :func:`protattn.models.config_shape`; None when not known here (the grid
+    then waits for the model to load).
     """
-    model = model_name(model)
-    spec = MODELS.get(model)
-    try:
-        if spec is not None and spec.family == "antiberty":
-            folder = antiberty_checkpoint()
-            return _config_shape(os.path.join(folder, "config.json")) if folder else None
-        folder = os.path.expanduser(model)
-        if os.path.isdir(folder):
-            return _config_shape(os.path.join(folder, "config.json"))
-        from huggingface_hub import try_to_load_from_cache
-
-        found = try_to_load_from_cache(spec.source if spec else model, "config.json")
-        return _config_shape(found if isinstance(found, str) else None)
-    except (OSError, ValueError, TypeError):  # an unreadable or foreign config: unknown
-        return None
+    return config_shape(model_name(model))
 
 
 # ------------------------------------------------------------------ jobs for the worker thread

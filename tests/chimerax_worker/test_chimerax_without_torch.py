@@ -225,3 +225,4 @@ def test_the_panels_model_chooser_asks_the_worker(cx) -> None:
     choices = {c.name: c for c in tool_logic.model_choices()}
     assert choices["antiberty"].status == "package"  # but where models run
     assert "offline" in choices["antiberty"].label
+    assert tool_logic.model_shape("esm2_t6_8M") is None  # no huggingface_hub here: unknown

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -274,7 +275,7 @@ def test_a_second_crash_gives_a_clear_message_and_the_next_request_starts_afresh
     message = str(error.value)
     assert "stopped twice during 'model': killed by signal 9, then killed by signal 9" in message
     assert "protattn worker: model antiberty" in message  # its last messages
-    assert "-m protattn models" in message  # what to check
+    assert "-c \"import torch, transformers\"" in message  # what to check
     assert client.request("hello")["pid"] == client.pid  # a new worker serves again
 
 
@@ -346,3 +347,80 @@ def test_attention_is_sent_inline_when_the_cache_cannot_be_written(tmp_path) -> 
     result = reply["result"]
     assert "path" not in result
     assert decode_array(result["attention"]).shape == (8, 8, len(LIGHT), len(LIGHT))
+
+
+def test_stop_ends_a_request_in_flight_without_a_restart(client) -> None:
+    client.request("model", {"model": "antiberty"})
+    remote = RemoteModel(client, "antiberty", None, client.request("model",
+                                                                   {"model": "antiberty"}))
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            chain_attention(remote, _long_sequence(600, seed=5), window=40, stride=5,
+                            cache=False)
+        except BaseException as e:  # noqa: BLE001 - handed to the test thread
+            outcome.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not any("protattn worker: attention" in m for m in client.messages()):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    start = time.monotonic()
+    client.stop(timeout=1)
+    stopped_in = time.monotonic() - start
+    thread.join(timeout=30)
+    assert stopped_in < 5  # not after the request
+    assert len(outcome) == 1 and isinstance(outcome[0], WorkerError)
+    assert "was stopped during 'attention'" in str(outcome[0])
+    assert client.restarts == 0 and client.pid is None
+    assert client.request("hello")["pid"] == client.pid  # usable again
+
+
+def test_a_closed_client_refuses_instead_of_starting_again(client) -> None:
+    client.request("hello")
+    client.close()
+    with pytest.raises(WorkerError, match="was closed"):
+        client.request("hello")
+    assert client.pid is None
+
+
+def test_output_before_the_worker_starts_is_not_taken_for_a_reply(tmp_path, client) -> None:
+    noisy = tmp_path / "python"
+    noisy.write_text(f"#!/bin/sh\necho 'Welcome to the cluster'\necho 42\n"
+                     f"exec {sys.executable} \"$@\"\n")
+    noisy.chmod(0o755)
+    talkative = WorkerClient(str(noisy))
+    try:
+        assert talkative.request("hello")["protocol"] == PROTOCOL
+        assert talkative.restarts == 0
+        assert "Welcome to the cluster" in talkative.messages()
+    finally:
+        talkative.stop()
+
+
+def test_lowercase_and_uncached_requests_match_in_process(client, tmp_path, antiberty,
+                                                          monkeypatch) -> None:
+    remote = RemoteModel(client, "antiberty", None, client.request("model",
+                                                                   {"model": "antiberty"}))
+    clear_memory()
+    got = chain_attention(remote, LIGHT.lower(), cache=False)
+    clear_memory()
+    here = chain_attention(antiberty, LIGHT.lower(), cache=False)
+    np.testing.assert_array_equal(got.attention, here.attention)
+    # cache=False reaches the worker: it wrote nothing into its default cache
+    default = AttentionCache()
+    assert not any(default.path_for(chain_attention_key(antiberty, s)).is_file()
+                   for s in (LIGHT.lower(), LIGHT))
+
+
+def test_a_python_is_found_on_path_or_refused_by_name(tmp_path) -> None:
+    from protattn.backend import resolve_python
+
+    assert resolve_python(os.path.basename(sys.executable)) == os.path.abspath(
+        shutil.which(os.path.basename(sys.executable)))
+    assert resolve_python(sys.executable) == os.path.abspath(sys.executable)
+    with pytest.raises(ModelError, match="'nothing-here' is not an executable file"):
+        resolve_python("nothing-here")

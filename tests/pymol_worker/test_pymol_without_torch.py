@@ -173,3 +173,6 @@ def test_the_dialogs_model_chooser_asks_the_worker(worker) -> None:
     assert importlib.util.find_spec("antiberty") is None  # not in PyMOL's Python
     assert dialog_logic.model_statuses()["antiberty"] == "package"  # but where models run
     assert worker.current_worker().pid is not None
+    # no huggingface_hub here either: the shape of a hub model is unknown, not an error
+    assert importlib.util.find_spec("huggingface_hub") is None
+    assert dialog_logic.model_shape("esm2_t6_8M") is None
