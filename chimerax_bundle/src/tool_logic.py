@@ -30,17 +30,34 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-import numpy as np
 from chimerax.atomic import Residue, ResiduesArg, all_atomic_structures
 from chimerax.core.commands import quote_if_necessary, run
 from chimerax.core.errors import UserError
 from chimerax.core.session import Session
 
 import protattn
-from protattn import backend
-from protattn.analysis import head_statistics, predict_contacts
-from protattn.grid import FLAGGED_RGB, GRID_PALETTE, GridCell, grid_cells, text_is_dark
-from protattn.models import MODELS, config_shape
+from protattn import backend, grid
+from protattn.analysis import predict_contacts
+from protattn.grid import (
+    AGGREGATES,
+    FLAGGED_RGB,
+    GRID_PALETTE,
+    PROPERTIES,
+    STATS_THRESHOLD,
+    GridCell,
+    GridStats,
+    grid_cells,
+    grid_legend,
+    layer_head_text,
+    loaded_shape,
+    model_label,
+    model_name,
+    model_shape,
+    number_text,
+    property_of,
+    text_is_dark,
+)
+from protattn.models import MODELS
 
 from .adapter import protein_chains
 
@@ -63,21 +80,8 @@ ACTIONS = {
     "stats": "attention stats",
 }
 
-#: Layer aggregates: one head (``none``), or a layer's heads averaged or maxed.
-AGGREGATES = ("none", "mean", "max")
-
-#: The grid's property chooser: label -> property of ``attention stats`` / head_statistics.
-PROPERTIES: dict[str, str | None] = {
-    "none": None,
-    "contacts": "contact",
-    "binding site": "binding_site",
-}
-
 #: The commands' default model (left out of the command lines).
 DEFAULT_MODEL = "antiberty"
-
-#: High-confidence attention for the grid (the paper's θ, ``attention stats``' default).
-STATS_THRESHOLD = 0.3
 
 #: Heads with fewer high-confidence arcs are grey in the grid (one structure has few arcs;
 #: ``attention stats`` defaults to 100 for data sets).
@@ -86,11 +90,6 @@ DEFAULT_MIN_ARCS = 20
 
 _DEFAULT_MIN_SEPARATION = 1  # attention pairs' default
 _SIMPLE_CHAIN_ID = re.compile(r"[A-Za-z0-9]+")
-
-
-def _number(x: float) -> str:
-    """Shortest text that reads back as the same float (``0.1``, not ``0.10000000000000001``)."""
-    return f"{x:g}" if float(x) == float(f"{x:g}") else repr(float(x))
 
 
 def chain_spec(structure: str, chain_id: str | None) -> str:
@@ -163,22 +162,12 @@ class PanelState:
     @property
     def layer_head(self) -> str:
         """``"6-3"``, or ``"6-mean"`` / ``"6-max"`` with an aggregate."""
-        if self.aggregate not in AGGREGATES:
-            raise ValueError(f"aggregate must be one of {', '.join(AGGREGATES)}, "
-                             f"not {self.aggregate!r}")
-        if int(self.layer) < 1 or int(self.head) < 1:
-            raise ValueError(f"layer and head count from 1, not {self.layer}-{self.head}")
-        second = self.head if self.aggregate == "none" else self.aggregate
-        return f"{int(self.layer)}-{second}"
+        return layer_head_text(self.layer, self.head, self.aggregate)
 
     @property
     def property_name(self) -> str | None:
         """The grid's property as ``attention stats`` names it (None: no grid colours)."""
-        try:
-            return PROPERTIES[self.prop]
-        except KeyError:
-            raise ValueError(f"property must be one of {', '.join(PROPERTIES)}, "
-                             f"not {self.prop!r}") from None
+        return property_of(self.prop)
 
     def model_keyword(self) -> list[str]:
         """``["model", name]`` (quoted if needed) unless it is the commands' default."""
@@ -230,7 +219,7 @@ def command(action: str, state: PanelState) -> str:
         else:
             if float(state.threshold) < 0:
                 raise ValueError(f"threshold must be 0 or more, not {state.threshold}")
-            words += ["threshold", _number(state.threshold)]
+            words += ["threshold", number_text(state.threshold)]
         if int(state.min_separation) < 1:
             raise ValueError(f"minimum separation must be 1 or more, not {state.min_separation}")
         if int(state.min_separation) != _DEFAULT_MIN_SEPARATION:
@@ -243,7 +232,8 @@ def command(action: str, state: PanelState) -> str:
             raise ValueError("choose a property (contacts, binding site) for the statistics")
         if int(state.min_arcs) < 1:
             raise ValueError(f"minimum arcs must be 1 or more, not {state.min_arcs}")
-        words += [prop, "threshold", _number(STATS_THRESHOLD), "minArcs", str(int(state.min_arcs))]
+        words += [prop, "threshold", number_text(STATS_THRESHOLD), "minArcs",
+                  str(int(state.min_arcs))]
     words += state.model_keyword()
     return " ".join(words)
 
@@ -316,42 +306,6 @@ def read_structures(session: Session, spec: str) -> list[protattn.Structure]:
 # ---------------------------------------------------------------------------- the grid
 
 
-@dataclass(frozen=True)
-class GridStats:
-    """What the grid shows: arrays of one property's statistics, ``shape=(layers, heads)``."""
-
-    prop: str
-    share: np.ndarray
-    enough_arcs: np.ndarray
-    n_arcs: np.ndarray
-    background: float
-    min_arcs: int
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return tuple(self.share.shape)
-
-
-def grid_legend(stats: GridStats | None = None, label: str = "") -> str:
-    """The line under the grid: how to read its colours (or how to get them).
-
-    Without statistics, ``label`` names the property whose colours are on their way.
-    """
-    if stats is None:
-        if label:
-            return (f"Colours by {label} come once its statistics are computed (see the line "
-                    "below). Click a cell to draw that head's pairs.")
-        return ("Click a cell to draw that head's pairs. Choose a property to colour the "
-                "grid by each head's share of attention on it.")
-    valid = np.isfinite(stats.share) & stats.enough_arcs
-    top = float(stats.share[valid].max()) if valid.any() else 0.0
-    background = (f" (background {100 * stats.background:.0f}%)"
-                  if np.isfinite(stats.background) else "")
-    return (f"% of attention > {STATS_THRESHOLD:g} on {label or stats.prop}: white 0% to dark "
-            f"red {100 * top:.0f}%{background}; grey: fewer than {stats.min_arcs} arcs. "
-            "Click a cell to draw its pairs.")
-
-
 # -------------------------------------------------------------------------- the models
 
 @dataclass(frozen=True)
@@ -366,13 +320,6 @@ class ModelChoice:
     @property
     def offline(self) -> bool:
         return self.status != "missing"
-
-
-def model_label(name: str, status: str | None = None) -> str:
-    """The model chooser's text: ``antiberty  (26M, offline)``."""
-    spec = MODELS[name]
-    where = {None: "", "missing": ", not downloaded"}.get(status, ", offline")
-    return f"{name}  ({spec.parameters}{where})"
 
 
 def model_choices() -> list[ModelChoice]:
@@ -392,22 +339,6 @@ def model_choices() -> list[ModelChoice]:
     return out
 
 
-def model_name(text: str) -> str:
-    """The model a chooser text names: a label's short name, or the text (an id or folder)."""
-    text = text.strip()
-    first = text.split("  (")[0].strip()
-    return first if first in MODELS else text
-
-
-def model_shape(model: str) -> tuple[int, int] | None:
-    """``(layers, heads)`` of a chooser's model from its config.json, without loading it.
-
-    See :func:`protattn.models.config_shape`; None when not known here (the grid
-    then waits for the model to load).
-    """
-    return config_shape(model_name(model))
-
-
 # ------------------------------------------------------------- jobs for the worker thread
 
 def _ignore(message: str) -> None:
@@ -419,22 +350,10 @@ def grid_statistics(structures: Sequence[protattn.Structure], state: PanelState,
     """The grid's statistics: the core call of ``command("stats", state)``, without ChimeraX.
 
     Runs the model over every chain of ``structures`` (:func:`read_structures`);
-    slow the first time (it loads the model), so the panel runs it in a thread.
+    slow the first time (it loads the model), so the panel runs it in a thread. See
+    :func:`protattn.grid.grid_statistics`.
     """
-    prop = state.property_name
-    if prop is None:
-        raise ValueError("choose a property (contacts, binding site) to colour the grid by")
-    progress(f"loading {state.model}")
-    lm = protattn.get_model(model_name(state.model))
-
-    def on_chain(structure, chain):
-        progress(f"{state.prop} statistics: {structure.name} chain {chain.id}")
-
-    stats = head_statistics(structures, lm, [prop], threshold=STATS_THRESHOLD,
-                            min_arcs=int(state.min_arcs), on_chain=on_chain)
-    result = stats[prop]
-    return GridStats(prop, result.share, result.enough_arcs, result.n_arcs,
-                     float(result.background), int(state.min_arcs))
+    return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress)
 
 
 def prepare(action: str, state: PanelState, structures: Sequence[protattn.Structure],
@@ -483,12 +402,6 @@ def prepare(action: str, state: PanelState, structures: Sequence[protattn.Struct
                 lines.append(f"{structure.name}/{chain.id}: "
                              f"{predict_contacts(chain, model, 'apc').summary()}")
     return "; ".join(lines)
-
-
-def loaded_shape(model: str) -> tuple[int, int]:
-    """``(layers, heads)`` of a model a job has loaded (from the core's model cache)."""
-    lm = protattn.get_model(model_name(model))
-    return lm.n_layers, lm.n_heads
 
 
 class Worker:

@@ -1,19 +1,37 @@
-"""The layer x head grid both hosts' panels show: colours, texts and tooltips, host-neutral.
+"""What the PyMOL dialog and the ChimeraX panel share: the layer x head grid and its choosers.
 
-The PyMOL dialog and the ChimeraX tool panel draw it with their own widgets; the
-cells come from here, so a head looks the same in both.
+Both draw with their own widgets and build their own command lines; the grid's
+statistics, cells, colours, texts and tooltips, the layer-head text and the
+model chooser's texts come from here, so a head looks the same in both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .models import MODELS, config_shape
 from .scene import palette_colors
 
-__all__ = ["FLAGGED_RGB", "GRID_PALETTE", "GridCell", "text_is_dark", "grid_cells"]
+__all__ = ["AGGREGATES", "FLAGGED_RGB", "GRID_PALETTE", "PROPERTIES", "STATS_THRESHOLD",
+           "GridCell", "GridStats", "grid_cells", "grid_legend", "grid_statistics",
+           "layer_head_text", "loaded_shape", "model_label", "model_name", "model_shape",
+           "number_text", "property_of", "text_is_dark"]
+
+#: Layer aggregates: one head (``none``), or a layer's heads averaged or maxed.
+AGGREGATES = ("none", "mean", "max")
+
+#: The grid's property chooser: label -> property of :func:`protattn.analysis.head_statistics`.
+PROPERTIES: dict[str, str | None] = {
+    "none": None,
+    "contacts": "contact",
+    "binding site": "binding_site",
+}
+
+#: High-confidence attention for the grid (the paper's θ, the stats commands' default).
+STATS_THRESHOLD = 0.3
 
 #: Colour of grid cells with no value or too few high-confidence arcs.
 FLAGGED_RGB = (0.78, 0.78, 0.78)
@@ -104,3 +122,154 @@ def grid_cells(share: np.ndarray, enough_arcs: np.ndarray | None = None,
                                     f"{name}: {why}; click to draw its pairs"))
         rows.append(row)
     return rows
+
+
+@dataclass(frozen=True)
+class GridStats:
+    """What the grid shows: arrays of one property's statistics, ``shape=(layers, heads)``."""
+
+    prop: str
+    share: np.ndarray
+    enough_arcs: np.ndarray
+    n_arcs: np.ndarray
+    background: float
+    min_arcs: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.share.shape)
+
+
+def grid_legend(stats: GridStats | None = None, label: str = "") -> str:
+    """The line under the grid: how to read its colours (or how to get them).
+
+    Without statistics, ``label`` names the property whose colours are on their way.
+    """
+    if stats is None:
+        if label:
+            return (f"Colours by {label} come once its statistics are computed (see the line "
+                    "below). Click a cell to draw that head's pairs.")
+        return ("Click a cell to draw that head's pairs. Choose a property to colour the "
+                "grid by each head's share of attention on it.")
+    valid = np.isfinite(stats.share) & stats.enough_arcs
+    top = float(stats.share[valid].max()) if valid.any() else 0.0
+    background = (f" (background {100 * stats.background:.0f}%)"
+                  if np.isfinite(stats.background) else "")
+    return (f"% of attention > {STATS_THRESHOLD:g} on {label or stats.prop}: white 0% to dark "
+            f"red {100 * top:.0f}%{background}; grey: fewer than {stats.min_arcs} arcs. "
+            "Click a cell to draw its pairs.")
+
+
+def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
+                    progress: Callable[[str], None] = lambda message: None) -> GridStats:
+    """The grid's statistics: one property's per-head statistics over ``structures``.
+
+    Runs the model over every chain (slow the first time: it loads the model), so
+    the panels run it in a thread.
+
+    Parameters
+    ----------
+    structures : iterable of Structure
+    model : str
+        A name for :func:`protattn.backend.get_model`.
+    label : str
+        A key of :data:`PROPERTIES` other than ``none``.
+    min_arcs : int
+        Heads with fewer high-confidence arcs are flagged.
+    progress : callable
+        Told what is being done, a line at a time.
+
+    Returns
+    -------
+    GridStats
+
+    Raises
+    ------
+    ValueError
+        If ``label`` names no property.
+    """
+    from .analysis import head_statistics
+    from .backend import get_model
+
+    prop = property_of(label)
+    if prop is None:
+        raise ValueError("choose a property (contacts, binding site) to colour the grid by")
+    progress(f"loading {model}")
+    lm = get_model(model_name(model))
+
+    def on_chain(structure, chain) -> None:
+        progress(f"{label} statistics: {structure.name} chain {chain.id}")
+
+    result = head_statistics(structures, lm, [prop], threshold=STATS_THRESHOLD,
+                             min_arcs=int(min_arcs), on_chain=on_chain)[prop]
+    return GridStats(prop, result.share, result.enough_arcs, result.n_arcs,
+                     float(result.background), int(min_arcs))
+
+
+def property_of(label: str) -> str | None:
+    """The property a :data:`PROPERTIES` label names (None for ``none``).
+
+    Raises
+    ------
+    ValueError
+        If the label is not one of :data:`PROPERTIES`.
+    """
+    try:
+        return PROPERTIES[label]
+    except KeyError:
+        raise ValueError(f"property must be one of {', '.join(PROPERTIES)}, "
+                         f"not {label!r}") from None
+
+
+def layer_head_text(layer: int, head: int, aggregate: str = "none") -> str:
+    """``"6-3"``, or ``"6-mean"`` / ``"6-max"`` with an aggregate.
+
+    Raises
+    ------
+    ValueError
+        If the aggregate is not one of :data:`AGGREGATES`, or layer or head < 1.
+    """
+    if aggregate not in AGGREGATES:
+        raise ValueError(f"aggregate must be one of {', '.join(AGGREGATES)}, not {aggregate!r}")
+    if int(layer) < 1 or int(head) < 1:
+        raise ValueError(f"layer and head count from 1, not {layer}-{head}")
+    return f"{int(layer)}-{head if aggregate == 'none' else aggregate}"
+
+
+def number_text(x: float) -> str:
+    """Shortest text that reads back as the same float (``0.1``, not ``0.10000000000000001``)."""
+    return f"{x:g}" if float(x) == float(f"{x:g}") else repr(float(x))
+
+
+def model_label(name: str, status: str | None = None, missing: str = "not downloaded") -> str:
+    """The model chooser's text: ``antiberty  (26M, offline)``.
+
+    ``status`` is :func:`protattn.models.model_status`'s; ``missing`` is said of a
+    model whose weights are not here.
+    """
+    where = {None: "", "missing": f", {missing}"}.get(status, ", offline")
+    return f"{name}  ({MODELS[name].parameters}{where})"
+
+
+def model_name(text: str) -> str:
+    """The model a chooser text names: a label's short name, or the text (an id or folder)."""
+    text = text.strip()
+    first = text.split("  (")[0].strip()
+    return first if first in MODELS else text
+
+
+def model_shape(model: str) -> tuple[int, int] | None:
+    """``(layers, heads)`` of a chooser's model from its config.json, without loading it.
+
+    See :func:`protattn.models.config_shape`; None when not known here (the grid
+    then waits for the model to load, :func:`loaded_shape`).
+    """
+    return config_shape(model_name(model))
+
+
+def loaded_shape(model: str) -> tuple[int, int]:
+    """``(layers, heads)`` of a model a job has loaded (from the model cache, or the worker)."""
+    from .backend import get_model
+
+    lm = get_model(model_name(model))
+    return lm.n_layers, lm.n_heads

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from pymol import CmdException, cmd
 from pymol.Qt import QtCore, QtGui, QtWidgets
 
@@ -461,16 +460,7 @@ class AttentionDialog(QtWidgets.QDialog):
         self._show_legend(stats, state.prop)
 
     def _show_legend(self, stats: logic.GridStats | None = None, label: str = "") -> None:
-        if stats is None:
-            self.legend.setText("Click a cell to draw that head's pairs. Choose a property to "
-                                "colour the grid by each head's share of attention on it.")
-            return
-        valid = np.isfinite(stats.share) & stats.enough_arcs
-        top = float(stats.share[valid].max()) if valid.any() else 0.0
-        self.legend.setText(
-            f"% of attention > {logic.STATS_THRESHOLD:g} on {label}: white 0% to dark red "
-            f"{100 * top:.0f}% (background {100 * stats.background:.0f}%); grey: fewer than "
-            f"{self.min_arcs_spin.value()} arcs. Click a cell to draw its pairs.")
+        self.legend.setText(logic.grid_legend(stats, label if stats is not None else ""))
 
     def _cell_clicked(self, row: int, col: int) -> None:
         self.aggregate_combo.setCurrentText("none")

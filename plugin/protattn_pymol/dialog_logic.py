@@ -23,17 +23,32 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 import protattn
-from protattn import backend
-from protattn.grid import FLAGGED_RGB, GRID_PALETTE, GridCell, grid_cells, text_is_dark
-from protattn.models import MODELS, config_shape
+from protattn import backend, grid
+from protattn.grid import (
+    AGGREGATES,
+    FLAGGED_RGB,
+    GRID_PALETTE,
+    PROPERTIES,
+    STATS_THRESHOLD,
+    GridCell,
+    GridStats,
+    grid_cells,
+    grid_legend,
+    layer_head_text,
+    loaded_shape,
+    model_name,
+    model_shape,
+    number_text,
+    property_of,
+    text_is_dark,
+)
+from protattn.models import MODELS
 
 __all__ = [
-    "ACTIONS", "AGGREGATES", "PROPERTIES", "DEFAULT_MODEL", "STATS_THRESHOLD",
+    "ACTIONS", "AGGREGATES", "MODELS", "PROPERTIES", "DEFAULT_MODEL", "STATS_THRESHOLD",
     "FLAGGED_RGB", "GRID_PALETTE", "DialogState", "GridCell", "GridStats", "command",
-    "grid_cells", "text_is_dark", "model_statuses", "model_label", "model_name",
+    "grid_cells", "grid_legend", "text_is_dark", "model_statuses", "model_label", "model_name",
     "model_shape", "grid_statistics", "prepare", "loaded_shape",
 ]
 
@@ -45,29 +60,11 @@ ACTIONS = {
     "clear": "attention_clear",
 }
 
-#: Layer aggregates: one head (``none``), or a layer's heads averaged or maxed.
-AGGREGATES = ("none", "mean", "max")
-
-#: The grid's property chooser: label -> property of :func:`protattn.analysis.head_statistics`.
-PROPERTIES: dict[str, str | None] = {
-    "none": None,
-    "contacts": "contact",
-    "binding site": "binding_site",
-}
-
 #: The commands' default model (left out of the command strings).
 DEFAULT_MODEL = "antiberty"
 
-#: High-confidence attention for the grid (the paper's θ, as attention_heads / attention_stats).
-STATS_THRESHOLD = 0.3
-
 
 _DEFAULTS = {"threshold": 0.1, "top_k": 0, "min_separation": 1}
-
-
-def _number(x: float) -> str:
-    """Shortest text PyMOL reads back as the same number (``0.1``, not ``0.10000000000000001``)."""
-    return f"{x:g}" if float(x) == float(f"{x:g}") else repr(float(x))
 
 
 @dataclass(frozen=True)
@@ -123,20 +120,12 @@ class DialogState:
     @property
     def layer_head(self) -> str:
         """``"6-3"``, or ``"6-mean"`` / ``"6-max"`` with an aggregate."""
-        if self.aggregate not in AGGREGATES:
-            raise ValueError(f"aggregate must be one of {', '.join(AGGREGATES)}, "
-                             f"not {self.aggregate!r}")
-        second = self.head if self.aggregate == "none" else self.aggregate
-        return f"{int(self.layer)}-{second}"
+        return layer_head_text(self.layer, self.head, self.aggregate)
 
     @property
     def property_name(self) -> str | None:
         """The grid's property as :func:`~protattn.analysis.head_statistics` names it."""
-        try:
-            return PROPERTIES[self.prop]
-        except KeyError:
-            raise ValueError(f"property must be one of {', '.join(PROPERTIES)}, "
-                             f"not {self.prop!r}") from None
+        return property_of(self.prop)
 
     def model_option(self) -> list[str]:
         """``["model=..."]`` unless it is the commands' default."""
@@ -179,7 +168,7 @@ def command(action: str, state: DialogState) -> str:
         if int(state.top_k) > 0:
             args.append(f"top_k={int(state.top_k)}")
         else:
-            args.append(f"threshold={_number(state.threshold)}")
+            args.append(f"threshold={number_text(state.threshold)}")
         if int(state.min_separation) != _DEFAULTS["min_separation"]:
             args.append(f"min_separation={int(state.min_separation)}")
     elif action == "color":
@@ -202,67 +191,20 @@ def model_statuses() -> dict[str, str]:
 
 
 def model_label(name: str, status: str | None = None) -> str:
-    """The model chooser's text: ``antiberty  (26M, offline)``."""
-    spec = MODELS[name]
-    where = {None: "", "missing": ", not here"}.get(status, ", offline")
-    return f"{name}  ({spec.parameters}{where})"
-
-
-def model_name(text: str) -> str:
-    """The model an edited chooser text names: a label's short name, or the text (id or path)."""
-    text = text.strip()
-    first = text.split("  (")[0].strip()
-    return first if first in MODELS else text
-
-
-def model_shape(model: str) -> tuple[int, int] | None:
-    """``(layers, heads)`` of a chooser's model from its config.json, without loading it.
-
-    See :func:`protattn.models.config_shape`; None when not known here (the grid
-    then waits for the model to load).
-    """
-    return config_shape(model_name(model))
+    """The model chooser's text: ``antiberty  (26M, offline)`` (:func:`.grid.model_label`)."""
+    return grid.model_label(name, status, missing="not here")
 
 
 # ------------------------------------------------------------------ jobs for the worker thread
-
-@dataclass(frozen=True)
-class GridStats:
-    """What the grid shows: :class:`protattn.statistics.PropertyStats` arrays of one property."""
-
-    prop: str
-    share: np.ndarray
-    enough_arcs: np.ndarray
-    n_arcs: np.ndarray
-    background: float
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return tuple(self.share.shape)
-
 
 def grid_statistics(structures: Sequence[protattn.Structure], state: DialogState,
                     progress: Callable[[str], None] = lambda message: None) -> GridStats:
     """Per-head statistics of the state's property over ``structures`` (core only, no PyMOL).
 
-    Runs the model over every chain (slow the first time: it loads the model).
+    Runs the model over every chain (slow the first time: it loads the model); see
+    :func:`protattn.grid.grid_statistics`.
     """
-    from protattn.analysis import head_statistics
-
-    prop = state.property_name
-    if prop is None:
-        raise ValueError("choose a property to colour the grid by")
-    progress(f"loading {state.model}")
-    lm = protattn.get_model(state.model)
-
-    def on_chain(structure, chain):
-        progress(f"{prop} statistics: {structure.name} chain {chain.id}")
-
-    stats = head_statistics(structures, lm, [prop], threshold=STATS_THRESHOLD,
-                            min_arcs=int(state.min_arcs), on_chain=on_chain)
-    result = stats[prop]
-    return GridStats(prop, result.share, result.enough_arcs, result.n_arcs,
-                     float(result.background))
+    return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress)
 
 
 def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[protattn.Chain]],
@@ -309,9 +251,3 @@ def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[prota
                 lines.append(f"{obj}/{chain.id}: "
                              f"{predict_contacts(chain, state.model, 'apc').summary()}")
     return "; ".join(lines)
-
-
-def loaded_shape(model: str) -> tuple[int, int]:
-    """``(layers, heads)`` of a model a job has loaded (from the core's model cache)."""
-    lm = protattn.get_model(model)
-    return lm.n_layers, lm.n_heads
