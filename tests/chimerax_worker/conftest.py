@@ -20,10 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() == "true"
+sys.path.insert(0, str(ROOT / "tests"))  # worker_support, shared with the other worker tests
+
+import pytest  # noqa: E402
+from worker_support import require_host_without_torch, worker_python  # noqa: E402
 
 # ChimeraX keeps settings (the worker setting among them) under ~/.config/ChimeraX, a
 # path fixed when it starts: these tests get a home of their own.
@@ -41,28 +42,9 @@ session = _base.session
 _private_attention_cache = _base._private_attention_cache
 
 
-def worker_python() -> str:
-    """The main venv's Python: torch, transformers and AntiBERTy."""
-    return os.environ.get("PROTATTN_TEST_WORKER_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
-
-
-def _why_not() -> str | None:
-    if importlib.util.find_spec("torch") is not None:
-        return (f"torch is installed in {sys.executable}: these tests need a ChimeraX Python "
-                "without it (make chimerax-lite-venv; make test-worker runs them)")
-    if not Path(worker_python()).is_file():
-        return f"no worker Python at {worker_python()}; make venv"
-    return None
-
-
 @pytest.fixture(autouse=True)
 def _host_without_torch() -> None:
-    """Skip outside such a venv; in CI (``CI=true``) fail instead."""
-    reason = _why_not()
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+    require_host_without_torch("ChimeraX", "chimerax-lite-venv")
 
 
 @pytest.fixture

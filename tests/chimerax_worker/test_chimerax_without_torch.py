@@ -11,12 +11,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from conftest import worker_python
+from worker_support import kill_when_running, worker_python
 
 from protattn import backend
 
@@ -147,28 +146,12 @@ def test_worker_errors_and_bad_requests_leave_it_serving(cx) -> None:
     assert client.pid == pid and client.restarts == 0
 
 
-def _kill_when_running(client, op: str, times: int) -> threading.Thread:
-    def run() -> None:
-        killed: set[int] = set()
-        deadline = time.monotonic() + 120
-        while len(killed) < times and time.monotonic() < deadline:
-            pid = client.pid
-            if pid and pid not in killed and any(f"protattn worker: {op}" in line
-                                                 for line in client.messages()):
-                os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-            time.sleep(0.02)
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_worker_killed_mid_request_is_restarted_and_the_command_completes(cx) -> None:
     cxrun(cx, f"open {HPX}")
     cxrun(cx, "attention models")  # starts the worker
     client = backend.current_worker()
     first = client.pid
-    killer = _kill_when_running(client, "attention", times=1)
+    killer = kill_when_running(client, "attention", times=1)
     with Log(cx) as log:
         pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 24 stride 2")
     killer.join()
@@ -183,7 +166,7 @@ def test_a_second_crash_is_a_clear_error_and_nothing_is_drawn(cx) -> None:
 
     (structure,) = cxrun(cx, f"open {HPX}")
     cxrun(cx, "attention models")
-    killer = _kill_when_running(backend.current_worker(), "attention", times=2)
+    killer = kill_when_running(backend.current_worker(), "attention", times=2)
     with pytest.raises(UserError) as error:
         cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 20 stride 3")
     killer.join()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ import time
 
 import numpy as np
 import pytest
+from worker_support import kill_when_running
 
 from protattn import backend
 from protattn.cache import AttentionCache
@@ -231,23 +231,6 @@ def test_entry_removed_since_the_worker_wrote_it_is_computed_again(client, cache
     assert cache_dir.path_for(chain_attention_key(remote, LIGHT)).is_file()
 
 
-def _kill_when(client: WorkerClient, started: str, times: int) -> threading.Thread:
-    """Kill the worker each time its log shows ``started``, ``times`` times."""
-    def run() -> None:
-        killed: set[int] = set()
-        deadline = time.monotonic() + 120
-        while len(killed) < times and time.monotonic() < deadline:
-            pid = client.pid
-            if pid is not None and pid not in killed and any(started in line
-                                                              for line in client.messages()):
-                os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-            time.sleep(0.02)
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_worker_killed_mid_request_is_restarted_once(client, cache_dir, antiberty) -> None:
     notes: list[str] = []
     client.notify = notes.append
@@ -256,7 +239,7 @@ def test_worker_killed_mid_request_is_restarted_once(client, cache_dir, antibert
                                                                    {"model": "antiberty"}))
     first_pid = client.pid
     clear_memory()
-    killer = _kill_when(client, "protattn worker: attention", times=1)
+    killer = kill_when_running(client, "attention", times=1)
     got = chain_attention(remote, sequence, window=64, stride=16, cache=cache_dir)
     killer.join()
     assert client.restarts == 1 and client.pid not in (None, first_pid)
@@ -268,7 +251,7 @@ def test_worker_killed_mid_request_is_restarted_once(client, cache_dir, antibert
 
 def test_a_second_crash_gives_a_clear_message_and_the_next_request_starts_afresh(
         client) -> None:
-    killer = _kill_when(client, "protattn worker: model", times=2)
+    killer = kill_when_running(client, "model", times=2)
     with pytest.raises(WorkerError) as error:
         client.request("model", {"model": "antiberty"})
     killer.join()

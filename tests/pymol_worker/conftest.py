@@ -8,17 +8,12 @@ no torch), as `make test-worker` does. The worker's Python is
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import os
 import shutil
-import sys
 import tempfile
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from worker_support import require_host_without_torch, worker_python
 
 # PyMOL keeps plugin preferences (the worker setting among them) in ~/.pymolpluginsrc.py,
 # a path fixed when pymol.plugins is imported: these tests get a home of their own.
@@ -27,30 +22,9 @@ os.environ["HOME"] = _HOME
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 
-def _why_not() -> str | None:
-    if importlib.util.find_spec("torch") is not None:
-        return (f"torch is installed in {sys.executable}: these tests need a PyMOL Python "
-                "without it (make pymol-lite-venv; make test-worker runs them)")
-    if importlib.util.find_spec("pymol") is None:
-        return f"PyMOL is not installed in {sys.executable}; make pymol-lite-venv"
-    if not Path(worker_python()).is_file():
-        return f"no worker Python at {worker_python()}; make venv"
-    return None
-
-
-def worker_python() -> str:
-    """The main venv's Python: torch, transformers and AntiBERTy."""
-    return os.environ.get("PROTATTN_TEST_WORKER_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
-
-
 @pytest.fixture(autouse=True)
 def _host_without_torch() -> None:
-    """Skip outside such a venv; in CI (``CI=true``) fail instead."""
-    reason = _why_not()
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+    require_host_without_torch("PyMOL", "pymol-lite-venv", "pymol")
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
-from conftest import worker_python
 from pymol import CmdException
+from worker_support import kill_when_running, worker_python
 
 from protattn import backend
 from protattn_pymol import (
@@ -99,27 +98,11 @@ def test_worker_errors_and_bad_requests_leave_it_serving(pm) -> None:
     assert client.pid == pid and client.restarts == 0
 
 
-def _kill_when_running(client, op: str, times: int) -> threading.Thread:
-    def run() -> None:
-        killed: set[int] = set()
-        deadline = time.monotonic() + 120
-        while len(killed) < times and time.monotonic() < deadline:
-            pid = client.pid
-            if pid and pid not in killed and any(f"protattn worker: {op}" in line
-                                                 for line in client.messages()):
-                os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-            time.sleep(0.02)
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_worker_killed_mid_request_is_restarted_and_the_command_completes(pm, capsys) -> None:
     attention_models()  # starts the worker
     client = backend.current_worker()
     first = client.pid
-    killer = _kill_when_running(client, "attention", times=1)
+    killer = kill_when_running(client, "attention", times=1)
     pairs = attention_pairs("1hpv", HEAD, min_separation=6, window=24, stride=2)
     killer.join()
     said = capsys.readouterr().out
@@ -130,7 +113,7 @@ def test_worker_killed_mid_request_is_restarted_and_the_command_completes(pm, ca
 
 def test_a_second_crash_is_a_clear_error_and_nothing_is_drawn(pm) -> None:
     attention_models()
-    killer = _kill_when_running(backend.current_worker(), "attention", times=2)
+    killer = kill_when_running(backend.current_worker(), "attention", times=2)
     with pytest.raises(CmdException) as error:
         attention_pairs("1hpv", HEAD, window=20, stride=3)  # not in the cache yet
     killer.join()
