@@ -11,22 +11,13 @@ same session, another head). Reported as ratios to the model run.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
-import time
+
+from timing import median_seconds
 
 import protattn
 from protattn.inference import clear_memory
-
-
-def _median_seconds(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(path: str | None = None) -> None:
@@ -55,9 +46,9 @@ def main(path: str | None = None) -> None:
     def memory_hit() -> None:
         protattn.compute_pairs(chains, next(heads), device="cpu")
 
-    t_run = _median_seconds(model_run, 5)
-    t_disk = _median_seconds(disk_hit, 5)
-    t_memory = _median_seconds(memory_hit, 20)
+    t_run = median_seconds(model_run, 5)
+    t_disk = median_seconds(disk_hit, 5)
+    t_memory = median_seconds(memory_hit, 20)
     lengths = "+".join(str(len(c)) for c in chains)
     print(f"{lm.name} on {path} ({lengths} residues), CPU; "
           f"disk entries {store.size_bytes() / 1e6:.1f} MB")

@@ -14,23 +14,15 @@ The worker's start (spawn, torch import, model load) is reported on its own.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
 
+from timing import median_seconds
+
 import protattn
 from protattn import backend
 from protattn.inference import clear_memory
-
-
-def _median_seconds(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _bench(path: str, repeats: int) -> None:
@@ -49,8 +41,8 @@ def _bench(path: str, repeats: int) -> None:
     rows = {}
     for mode in ("process", "worker"):
         run(mode, False)()  # warm-up: model loaded on this side
-        rows[mode] = (_median_seconds(run(mode, False), repeats),
-                      _median_seconds(run(mode, True), repeats))
+        rows[mode] = (median_seconds(run(mode, False), repeats),
+                      median_seconds(run(mode, True), repeats))
     (p_miss, p_hit), (w_miss, w_hit) = rows["process"], rows["worker"]
     n = sum(len(c) for c in chains)
     print(f"| {os.path.basename(path)} ({len(chains)} chains, {n} residues) "
