@@ -46,12 +46,15 @@ class ChainAttention:
     windows : tuple of (int, int)
         Residue ranges run as one pass; ``((0, L),)`` when the chain fits.
     from_cache : bool
+    key : str
+        The attention cache key it is filed under (:func:`chain_attention_key`).
     """
 
     attention: np.ndarray
     lengths: tuple[int, ...]
     windows: tuple[tuple[int, int], ...]
     from_cache: bool = False
+    key: str = ""
 
     @property
     def windowed(self) -> bool:
@@ -193,11 +196,11 @@ def chain_attention(
     found = store.get(key) if store is not None else None
     if found is not None and found["attention"].shape[-1] == total:
         windows = tuple(map(tuple, found["windows"].tolist()))
-        result = ChainAttention(found["attention"], lengths, windows, from_cache=True)
+        result = ChainAttention(found["attention"], lengths, windows, from_cache=True, key=key)
     elif isinstance(lm, RemoteModel):  # the worker runs it, and writes it to the same cache
         attention, windows, from_cache = lm.run_attention(sequences, options["window"],
                                                           options["stride"], store, key)
-        result = ChainAttention(attention, lengths, windows, from_cache=from_cache)
+        result = ChainAttention(attention, lengths, windows, from_cache=from_cache, key=key)
     else:
         attention, windows = _run(lm, sequences, options["window"], options["stride"])
         attention = attention.astype(np.float16).astype(np.float32)  # what the cache keeps
@@ -210,7 +213,7 @@ def chain_attention(
             except OSError as e:  # a full or read-only disk must not fail the analysis
                 warnings.warn(f"attention not cached in {store.directory}: {e}", CacheWarning,
                               stacklevel=2)
-        result = ChainAttention(attention, lengths, windows)
+        result = ChainAttention(attention, lengths, windows, key=key)
     if not memory:
         return result
     with _MEMORY_LOCK:

@@ -240,7 +240,7 @@ def _check(params: dict[str, Any]) -> dict[str, Any]:
 
 def _attention(params: dict[str, Any]) -> dict[str, Any]:
     from .cache import AttentionCache
-    from .inference import chain_attention, chain_attention_key
+    from .inference import chain_attention
 
     chains = _chains(params)
     window, stride = _positive(params, "window"), _positive(params, "stride")
@@ -252,7 +252,7 @@ def _attention(params: dict[str, Any]) -> dict[str, Any]:
     store = AttentionCache(directory) if directory or not inline else None
     result = chain_attention(lm, sequences, window, stride, cache=store or False,
                              memory=False)
-    key = chain_attention_key(lm, sequences, window, stride)
+    key = result.key
     reply: dict[str, Any] = {"key": key, "lengths": list(result.lengths),
                              "windows": [list(w) for w in result.windows],
                              "from_cache": result.from_cache,

@@ -192,7 +192,7 @@ def test_remote_attention_equals_in_process_and_is_read_from_the_shared_cache(
     clear_memory()
     got = chain_attention(remote, [HEAVY, LIGHT], cache=cache_dir)
     key = chain_attention_key(antiberty, [HEAVY, LIGHT])
-    assert chain_attention_key(remote, [HEAVY, LIGHT]) == key
+    assert chain_attention_key(remote, [HEAVY, LIGHT]) == key == got.key
     assert cache_dir.path_for(key).is_file()  # the worker wrote the host's cache
     clear_memory()
     here = chain_attention(antiberty, [HEAVY, LIGHT], cache=False)
