@@ -42,6 +42,19 @@ def require_host_without_torch(host: str, venv_target: str, module: str | None =
         pytest.skip(reason)
 
 
+def assert_exits(pid: int, host: str, seconds: float = 30) -> None:
+    """Fail unless process ``pid`` (a worker whose host is gone) exits within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail(f"the worker {pid} outlived {host} by {seconds:g} s")
+
+
 def kill_when_running(client, op: str, times: int) -> threading.Thread:
     """Kill the worker with SIGKILL each time its log shows it running ``op``, ``times`` times.
 

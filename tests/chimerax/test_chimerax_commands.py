@@ -14,30 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cxtesting import HPX, STRUCTURES, VFB, cxrun, open_structure, rid
 
 import protattn
 from protattn import ResidueId
 
-STRUCTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "structures"
-HPX = STRUCTURES / "ligand" / "1HPX.pdb"  # HIV-1 protease dimer (A, B) with inhibitor KNI-272
-VFB = STRUCTURES / "antibody" / "1VFB.cif"  # Fv D1.3 (A light, B heavy) with lysozyme (C)
 HEAD = "6-3"
 GROUP = "attention pairs"
-
-
-def cxrun(session, command: str):
-    from chimerax.core.commands import run
-
-    return run(session, command, log=False)
-
-
-def open_structure(session, path: Path):
-    (structure,) = cxrun(session, f"open {path}")
-    return structure
-
-
-def rid(residue) -> ResidueId:
-    return ResidueId(residue.chain_id, residue.number, residue.insertion_code)
 
 
 def pair_keys(pbonds) -> list[tuple[ResidueId, ResidueId]]:

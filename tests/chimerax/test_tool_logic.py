@@ -20,11 +20,11 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cxtesting import HPX, VFB, cxrun, logged, open_structure, rid
 
 import protattn
 from protattn import ResidueId
@@ -33,9 +33,6 @@ from protattn.inference import clear_memory
 from protattn.models import MODELS, LanguageModel, model_status
 
 ROOT = Path(__file__).resolve().parents[2]
-STRUCTURES = ROOT.parent / "shared" / "data" / "structures"
-HPX = STRUCTURES / "ligand" / "1HPX.pdb"  # HIV-1 protease dimer (A, B) with inhibitor KNI-272
-VFB = STRUCTURES / "antibody" / "1VFB.cif"  # Fv D1.3 (A light, B heavy) with lysozyme (C)
 TOOL_PY = ROOT / "chimerax_bundle" / "src" / "tool.py"
 
 
@@ -45,21 +42,6 @@ def logic(session):
     from chimerax.protattn import tool_logic
 
     return tool_logic
-
-
-def cxrun(session, command: str):
-    from chimerax.core.commands import run
-
-    return run(session, command, log=False)
-
-
-def open_structure(session, path: Path):
-    (structure,) = cxrun(session, f"open {path}")
-    return structure
-
-
-def rid(residue) -> ResidueId:
-    return ResidueId(residue.chain_id, residue.number, residue.insertion_code)
 
 
 def pair_keys(pbonds) -> set[tuple[ResidueId, ResidueId]]:
@@ -140,17 +122,6 @@ class GuiQueue:
             function, args, kw = self.calls.get(timeout=max(0.1, end - time.monotonic()))
             self.ran_on.add(threading.get_ident())
             function(*args, **kw)
-
-
-@contextmanager
-def logged(session):
-    """The messages logged with ``logger.info`` inside the block (the test session is silent)."""
-    messages: list[str] = []
-    session.logger.info = lambda msg, *a, **k: messages.append(msg)
-    try:
-        yield messages
-    finally:
-        del session.logger.info
 
 
 # ------------------------------------------------------------------------- command lines

@@ -27,19 +27,15 @@ import threading
 import time
 import types
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cxtesting import HPX, VFB, cxrun, logged, rid
 
 import protattn
-from protattn import ResidueId
 
 ROOT = Path(__file__).resolve().parents[2]
-STRUCTURES = ROOT.parent / "shared" / "data" / "structures"
-HPX = STRUCTURES / "ligand" / "1HPX.pdb"  # HIV-1 protease dimer (A, B) with inhibitor KNI-272
-VFB = STRUCTURES / "antibody" / "1VFB.cif"  # Fv D1.3 (A light, B heavy) with lysozyme (C)
 ARTIFACTS = ROOT / "test-artifacts" / "chimerax_panel"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 JOB_TIMEOUT = 300.0  # seconds for one background job (the model is already loaded)
@@ -132,12 +128,6 @@ def qt(session):
         yield types.SimpleNamespace(app=app, post=poster, QtCore=QtCore)
 
 
-def cxrun(session, command: str):
-    from chimerax.core.commands import run
-
-    return run(session, command, log=False)
-
-
 def wait_idle(qt, panel, timeout: float = JOB_TIMEOUT) -> None:
     """Run Qt's event loop until the panel's background jobs (and what they post) are done."""
     end = time.monotonic() + timeout
@@ -150,21 +140,6 @@ def wait_idle(qt, panel, timeout: float = JOB_TIMEOUT) -> None:
                                f"status: {panel.status.text()!r}")
         time.sleep(0.02)
     qt.app.processEvents()
-
-
-@contextmanager
-def logged(session):
-    """The messages logged with ``logger.info`` inside the block (the test session is silent)."""
-    messages: list[str] = []
-    session.logger.info = lambda msg, *a, **k: messages.append(msg)
-    try:
-        yield messages
-    finally:
-        del session.logger.info
-
-
-def rid(residue) -> ResidueId:
-    return ResidueId(residue.chain_id, residue.number, residue.insertion_code)
 
 
 def drawn_pairs(structure, name: str = "attention pairs") -> set:

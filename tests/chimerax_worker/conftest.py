@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))  # worker_support, shared with the other worker tests
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "chimerax")]  # shared test helpers
 
 import pytest  # noqa: E402
 from worker_support import require_host_without_torch, worker_python  # noqa: E402

@@ -8,45 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
-from worker_support import kill_when_running, worker_python
+from cxtesting import HPX, STRUCTURES, cxrun, logged
+from worker_support import assert_exits, kill_when_running, worker_python
 
 from protattn import backend
 
-STRUCTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "structures"
-HPX = STRUCTURES / "ligand" / "1HPX.pdb"  # HIV-1 protease dimer with an inhibitor
 HEAD = "6-3"
 GROUP = "attention pairs"
-
-
-def cxrun(session, command: str):
-    from chimerax.core.commands import run
-
-    return run(session, command, log=False)
-
-
-class Log:
-    """What the session logs with ``logger.info`` inside the block."""
-
-    def __init__(self, session) -> None:
-        self.session, self.lines = session, []
-
-    def __enter__(self) -> Log:
-        self.session.logger.info = lambda msg, *a, **k: self.lines.append(msg)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        del self.session.logger.info
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 def test_torch_is_not_importable_here() -> None:
@@ -78,10 +50,11 @@ def _drawn(pbonds) -> list[tuple]:
 
 def test_pairs_run_in_the_worker_and_match_torch_in_process(cx) -> None:
     (structure,) = cxrun(cx, f"open {HPX}")
-    with Log(cx) as log:
+    with logged(cx) as log:
         pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} minSeparation 6")
     client = backend.current_worker()
-    assert f"language models run a worker in {worker_python()} (pid {client.pid}" in log.text
+    assert f"language models run a worker in {worker_python()} (pid {client.pid}" in \
+        "\n".join(log)
     assert len(pbonds) > 10
     assert _drawn(pbonds) == _reference(6)
     assert structure.pseudobond_group(GROUP, create_type=None).num_pseudobonds == len(pbonds)
@@ -100,10 +73,10 @@ def test_color_and_the_attribute_work_through_the_worker(cx) -> None:
 
 
 def test_attention_worker_shows_sets_and_saves_the_setting(cx, tmp_path) -> None:
-    with Log(cx) as log:
+    with logged(cx) as log:
         where = cxrun(cx, "attention worker")
     assert where == f"a worker in {worker_python()} (starts on first use)"
-    assert f"protattn: models run {where}" in log.text
+    assert f"protattn: models run {where}" in "\n".join(log)
     from chimerax.core.errors import UserError
 
     with pytest.raises(UserError, match="is not an executable file"):
@@ -152,11 +125,11 @@ def test_worker_killed_mid_request_is_restarted_and_the_command_completes(cx) ->
     client = backend.current_worker()
     first = client.pid
     killer = kill_when_running(client, "attention", times=1)
-    with Log(cx) as log:
+    with logged(cx) as log:
         pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 24 stride 2")
     killer.join()
     assert "the worker stopped during 'attention' (killed by signal 9); starting it again" \
-        in log.text
+        in "\n".join(log)
     assert client.restarts == 1 and client.pid not in (None, first)
     assert len(pbonds) > 0
 
@@ -188,15 +161,7 @@ def test_worker_stops_when_chimerax_exits() -> None:
                          capture_output=True, text=True, check=True,
                          env={**os.environ, "PROTATTN_PYTHON": worker_python()}).stdout
     pid = int(out.split()[-1])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    pytest.fail(f"the worker {pid} outlived ChimeraX by 30 s")
+    assert_exits(pid, "ChimeraX")
 
 
 def test_the_panels_model_chooser_asks_the_worker(cx) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from pymol import CmdException
-from worker_support import kill_when_running, worker_python
+from worker_support import assert_exits, kill_when_running, worker_python
 
 from protattn import backend
 from protattn_pymol import (
@@ -137,15 +135,7 @@ def test_worker_stops_when_pymol_exits(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True, env={**os.environ, "PROTATTN_PYTHON": worker_python()})
     pid = int(out.stdout.split()[-1])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    pytest.fail(f"the worker {pid} outlived PyMOL by 30 s")
+    assert_exits(pid, "PyMOL")
 
 
 def test_the_dialogs_model_chooser_asks_the_worker(worker) -> None:

@@ -1,0 +1,42 @@
+"""Helpers the ChimeraX tests share (tests/chimerax and tests/chimerax_worker)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from protattn import ResidueId
+
+STRUCTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "structures"
+HPX = STRUCTURES / "ligand" / "1HPX.pdb"  # HIV-1 protease dimer (A, B) with inhibitor KNI-272
+VFB = STRUCTURES / "antibody" / "1VFB.cif"  # Fv D1.3 (A light, B heavy) with lysozyme (C)
+
+
+def cxrun(session, command: str):
+    """Run a ChimeraX command, unlogged; its return value."""
+    from chimerax.core.commands import run
+
+    return run(session, command, log=False)
+
+
+def open_structure(session, path: Path):
+    """Open one structure file; the structure."""
+    (structure,) = cxrun(session, f"open {path}")
+    return structure
+
+
+def rid(residue) -> ResidueId:
+    """A ChimeraX residue's protattn ResidueId."""
+    return ResidueId(residue.chain_id, residue.number, residue.insertion_code)
+
+
+@contextmanager
+def logged(session) -> Iterator[list[str]]:
+    """The messages logged with ``logger.info`` inside the block (the test session is silent)."""
+    messages: list[str] = []
+    session.logger.info = lambda msg, *a, **k: messages.append(msg)
+    try:
+        yield messages
+    finally:
+        del session.logger.info
