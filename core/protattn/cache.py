@@ -27,9 +27,21 @@ arrays an entry holds
 - ``__checksum__``: the SHA-256 of every other member's name, dtype, shape and
   bytes, verified by :meth:`AttentionCache.get`.
 
-A float array named ``attention`` is stored as float16 (attention weights lie
-in [0, 1], where float16 is within 2.5e-4; ``NaN``, e.g. for pairs no window
-covered, survives) and returned as float32; every other array is stored and
+A float array named ``attention`` is stored in two parts and returned as
+float32 (:func:`cached_precision` gives the values an entry returns):
+
+- every weight as float16 (attention weights lie in [0, 1], where float16 is
+  within 2.5e-4; ``NaN``, e.g. for pairs no window covered, survives);
+- every weight of at least :data:`EXACT_FROM` (0.01) exactly as it was given,
+  as float32 with its flat index (members ``__exact_index__attention`` and
+  ``__exact_value__attention``). Rows of attention sum to 1, so a row has at
+  most 100 such weights and typically a few: the exact part is a small fraction
+  of the float16 part.
+
+So a threshold of 0.01 or more (the paper's θ = 0.3, drawing thresholds) is
+decided on the model's own float32 values, never on float16-rounded ones: a
+float32 weight of 0.29995 is below 0.3 whether or not it was cached, although
+its float16 rounding (0.30005) is above. Every other array is stored and
 returned as it is. Arrays are never pickled, and files are never loaded with
 ``allow_pickle=True``.
 
@@ -66,18 +78,26 @@ import numpy as np
 
 __all__ = [
     "CACHE_FORMAT_VERSION",
+    "EXACT_FROM",
     "AttentionCache",
     "CacheEntry",
     "CacheWarning",
     "cache_key",
+    "cached_precision",
     "default_cache_dir",
 ]
 
 #: Version of the file layout; entries of another version are misses.
-CACHE_FORMAT_VERSION = 1
+#: 2: weights of at least :data:`EXACT_FROM` are also stored exactly (float32).
+CACHE_FORMAT_VERSION = 2
 
 #: Arrays stored at half precision when they hold floats.
 HALF_PRECISION_ARRAYS = frozenset({"attention"})
+
+#: Weights of a half-precision array at or above this are also kept exactly.
+EXACT_FROM = 0.01
+_EXACT_INDEX = "__exact_index__"
+_EXACT_VALUE = "__exact_value__"
 
 _META = "__meta__"
 _CHECKSUM = "__checksum__"
@@ -230,8 +250,8 @@ def _check_key(key: str) -> str:
     return key
 
 
-def _stored_form(name: str, array: np.ndarray) -> np.ndarray:
-    """The array as it is written: half precision for attention, as it is otherwise."""
+def _stored_form(name: str, array: np.ndarray) -> dict[str, np.ndarray]:
+    """The members an array is written as: attention in two parts, anything else as it is."""
     if not isinstance(name, str) or not name or name.startswith("__") or "/" in name:
         raise ValueError(f"{name!r} cannot name a cached array; use a plain name such as "
                          "'attention' (names starting with '__' are reserved)")
@@ -246,8 +266,45 @@ def _stored_form(name: str, array: np.ndarray) -> np.ndarray:
                            or np.fmin.reduce(array, axis=None) < -limit):
             raise ValueError(f"array {name!r} has values beyond float16's range ({limit:g}); "
                              "the cache stores attention weights, which lie in [0, 1]")
-        return array.astype(np.float16)
-    return array
+        flat = array.reshape(-1)
+        index = np.flatnonzero(flat >= EXACT_FROM)  # NaN is never kept exactly
+        return {name: array.astype(np.float16),
+                _EXACT_INDEX + name: index.astype(np.int64),
+                _EXACT_VALUE + name: flat[index].astype(np.float32)}
+    return {name: array}
+
+
+def _joined(half: np.ndarray, index: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The float32 array of a stored half-precision array and its exact weights."""
+    out = half.astype(np.float32, order="C")  # so that its flat view is itself
+    out.reshape(-1)[index] = value
+    return out
+
+
+def cached_precision(attention: np.ndarray) -> np.ndarray:
+    """The values :meth:`AttentionCache.get` returns for ``attention`` stored by :meth:`~AttentionCache.put`.
+
+    Parameters
+    ----------
+    attention : numpy.ndarray
+        Floating point weights, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``dtype=float32``, the shape of ``attention``: weights of at least
+        :data:`EXACT_FROM` as float32, the others rounded to float16. Results
+        computed now go through this, so that they never depend on whether
+        attention came from the cache.
+
+    Examples
+    --------
+    >>> a = np.array([0.29995, 0.005001], dtype=np.float32)
+    >>> bool(cached_precision(a)[0] < 0.3), bool(np.float16(a[0]) < 0.3)
+    (True, False)
+    """
+    members = _stored_form("attention", attention)
+    return _joined(*(members[k + "attention"] for k in ("", _EXACT_INDEX, _EXACT_VALUE)))
 
 
 class AttentionCache:
@@ -290,7 +347,7 @@ class AttentionCache:
         -------
         dict of str to numpy.ndarray or None
             The arrays given to :meth:`put`, with float ``attention`` as
-            ``dtype=float32`` (it was stored as float16); ``None`` on a miss.
+            ``dtype=float32`` (:func:`cached_precision`); ``None`` on a miss.
             A damaged entry is removed with a :class:`CacheWarning` and is a miss;
             one that cannot be read (the cache is not a folder, or not readable) is
             a miss with a :class:`CacheWarning`.
@@ -313,7 +370,13 @@ class AttentionCache:
             return None
         for name in HALF_PRECISION_ARRAYS & arrays.keys():
             if arrays[name].dtype.kind == "f":
-                arrays[name] = arrays[name].astype(np.float32)
+                index = arrays.pop(_EXACT_INDEX + name, np.zeros(0, dtype=np.int64))
+                value = arrays.pop(_EXACT_VALUE + name, np.zeros(0, dtype=np.float32))
+                try:
+                    arrays[name] = _joined(arrays[name], index, value)
+                except (IndexError, ValueError):  # a checksum-valid entry is never like this
+                    self._discard(path, identity, "its exact weights do not fit its attention")
+                    return None
         return arrays
 
     @staticmethod
@@ -365,7 +428,7 @@ class AttentionCache:
             From :func:`cache_key`.
         arrays : mapping of str to numpy.ndarray
             What to store, e.g. ``attention`` (``shape=(layers, heads, L, L)``,
-            float, stored as float16) and ``covered`` (``shape=(L, L), dtype=bool``).
+            float, stored as :func:`cached_precision` describes) and ``covered`` (``shape=(L, L), dtype=bool``).
             Names starting with ``__`` are reserved; object arrays are refused.
         meta : mapping of str to JSON-like values
             Recorded with the entry; ``model_id`` (str) and ``length`` (int, else
@@ -389,7 +452,8 @@ class AttentionCache:
         path = self.path_for(key)
         if not arrays:
             raise ValueError("there is nothing to cache; pass at least one array")
-        members = {name: _stored_form(name, array) for name, array in arrays.items()}
+        members = {member: stored for name, array in arrays.items()
+                   for member, stored in _stored_form(name, array).items()}
         record = dict(meta)
         if "length" not in record:
             attention = members.get("attention")

@@ -4,8 +4,10 @@
 runs the model once per (model, revision, sequence, windowing options) and keeps
 the result in memory for the session and on disk (:mod:`protattn.cache`), so
 changing head, threshold or colour never re-runs the model. Attention is kept
-at float16 precision (what the disk cache stores) whether or not it came from
-the cache, so a result never depends on whether it was cached.
+at the precision the disk cache returns (:func:`protattn.cache.cached_precision`:
+weights of at least 0.01 exactly as the model gave them, smaller ones at float16
+precision) whether or not it came from the cache, so a result never depends on
+whether it was cached, and thresholds are decided on the model's float32 values.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cache import AttentionCache, CacheWarning, cache_key
+from .cache import AttentionCache, CacheWarning, cache_key, cached_precision
 from .errors import ModelError
 from .models import LINKER, LanguageModel
 from .remote import RemoteModel
@@ -203,7 +205,7 @@ def chain_attention(
         result = ChainAttention(attention, lengths, windows, from_cache=from_cache, key=key)
     else:
         attention, windows = _run(lm, sequences, options["window"], options["stride"])
-        attention = attention.astype(np.float16).astype(np.float32)  # what the cache keeps
+        attention = cached_precision(attention)  # what the cache returns
         if store is not None:
             try:
                 store.put(key, {"attention": attention,

@@ -93,7 +93,8 @@ def encode_array(array: np.ndarray, dtype: str = "float32") -> dict[str, Any]:
     ----------
     array : numpy.ndarray
     dtype : {"float32", "float16"}
-        Precision sent (attention: float16, what the cache keeps).
+        Precision sent (attention: float32, so that weights the cache keeps exactly
+        stay exact).
 
     Returns
     -------
@@ -259,7 +260,8 @@ def _attention(params: dict[str, Any]) -> dict[str, Any]:
                              "chains": [c["id"] for c in chains]}
     path = store.path_for(key) if store is not None else None
     if inline or path is None or not path.is_file():  # asked for, or not written
-        reply["attention"] = encode_array(result.attention, "float16")
+        # float32: weights of 0.01 and more are exact, as the cache returns them
+        reply["attention"] = encode_array(result.attention, "float32")
     else:
         reply["path"] = str(path)
     return reply

@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 
 import protattn.cache
-from protattn.cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
+from protattn.cache import (
+    AttentionCache,
+    CacheWarning,
+    cache_key,
+    cached_precision,
+    default_cache_dir,
+)
 
 # float16 has an 11-bit significand: a value in [0, 1] is rounded by at most 2**-12
 HALF_ATOL = 2.0 ** -12
@@ -118,6 +124,27 @@ def test_file_is_a_plain_npz_with_half_precision_attention(cache):
         assert npz["covered"].dtype == bool
         assert npz["scores"].dtype == np.float64
         assert "__meta__" in npz.files and "__checksum__" in npz.files
+
+
+def test_weights_from_exact_from_up_come_back_exactly(cache):
+    """θ is decided on float32 weights: 0.29995 rounds to float16 0.30005, yet stays below 0.3."""
+    key = _key()
+    attention = np.array([[[[0.29995, 0.3, 0.30004, 0.0099],
+                            [0.6, 0.01, np.nan, 0.123456789]]]], dtype=np.float32)
+    assert float(np.float16(attention[0, 0, 0, 0])) > 0.3  # the trap float16 alone falls into
+    path = cache.put(key, {"attention": attention}, {"model_id": "antiberty"})
+    got = cache.get(key)["attention"]
+    assert got.dtype == np.float32
+    exact = attention >= protattn.cache.EXACT_FROM
+    np.testing.assert_array_equal(got[exact], attention[exact])
+    assert got[0, 0, 0, 0] < 0.3 <= got[0, 0, 0, 1]
+    # below EXACT_FROM: float16 precision; NaN survives
+    assert got[0, 0, 0, 3] == np.float32(np.float16(0.0099)) != attention[0, 0, 0, 3]
+    assert np.isnan(got[0, 0, 1, 2])
+    np.testing.assert_array_equal(got, cached_precision(attention))
+    with np.load(path, allow_pickle=False) as npz:
+        assert npz["__exact_index__attention"].tolist() == [0, 1, 2, 4, 5, 7]
+        assert npz["__exact_value__attention"].dtype == np.float32
 
 
 def test_put_replaces_an_entry(cache):
@@ -408,7 +435,7 @@ def _reader(directory: str, key: str, go, done, results) -> None:
                 writer, n = (int(v) for v in got["tag"])
                 expected = _content(writer, n)
                 if not (np.array_equal(got["attention"],
-                                       expected["attention"].astype(np.float16).astype(np.float32))
+                                       cached_precision(expected["attention"]))
                         and np.array_equal(got["covered"], expected["covered"])):
                     report["problems"].append(f"entry of writer {writer}, put {n} differs")
         report["problems"] += [str(w.message) for w in caught]

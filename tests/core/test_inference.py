@@ -9,12 +9,13 @@ import pytest
 
 import protattn
 from protattn import AttentionCache, chain_attention, compute_pairs
+from protattn.cache import cached_precision
 from protattn.inference import clear_memory
 
 
 def _f16(a: np.ndarray) -> np.ndarray:
     """The precision protattn keeps attention at (what its disk cache stores)."""
-    return a.astype(np.float16).astype(np.float32)
+    return cached_precision(a)
 
 
 @pytest.fixture
