@@ -9,6 +9,7 @@ one chain at a time; the statistics keep counts only.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,10 +33,17 @@ from .inference import chain_attention
 from .models import LanguageModel
 from .remote import RemoteModel
 from .scene import Scene, pair_scene
-from .statistics import HeadStatistics, HeadStatsAccumulator, PropertyMask
+from .statistics import (
+    DEFAULT_DEFINITION,
+    DEFINITIONS,
+    HeadStatistics,
+    HeadStatsAccumulator,
+    PropertyMask,
+)
 from .structure import Chain, Structure
 
 __all__ = [
+    "PAPER_MAX_RESIDUES",
     "SS_CLASSES",
     "DEFAULT_PROPERTIES",
     "property_names",
@@ -50,6 +58,9 @@ __all__ = [
 #: The paper's four secondary-structure classes, by the one-letter code of
 #: :func:`protattn.features.secondary_structure`.
 SS_CLASSES = {"helix": "H", "strand": "E", "turn_bend": "T", "other": "C"}
+
+#: The paper's code cuts every sequence to 512 tokens, two of them special tokens.
+PAPER_MAX_RESIDUES = 510
 
 #: Properties analysed when none are named.
 DEFAULT_PROPERTIES = ("contact", "binding_site", *SS_CLASSES,
@@ -144,11 +155,15 @@ def head_statistics(
     device: str | None = None,
     quiet: bool = True,
     on_chain: Callable[[Structure, Chain], None] | None = None,
+    definition: str = DEFAULT_DEFINITION,
 ) -> HeadStatistics:
     """Per-head agreement of attention with structural properties over a set of structures.
 
     Counts are summed over every chain of every structure (as the paper did
     over its datasets) before shares, intervals and tests are computed.
+    Under the paper's definition a chain longer than the model's input is cut,
+    as the paper's code cuts it, to its first :data:`PAPER_MAX_RESIDUES` residues
+    (or the model's own limit, if smaller), and its properties with it.
 
     Parameters
     ----------
@@ -160,9 +175,11 @@ def head_statistics(
     chains : sequence of str, optional
         Chain ids to use in every structure (default: all protein chains).
     threshold : float
-        High-confidence attention θ (the paper's 0.3): arcs with ``a_ij > θ`` count.
+        High-confidence attention θ (the paper's 0.3): arcs with ``a_ij ≥ θ``
+        (paper) or ``a_ij > θ`` (judged) count.
     min_arcs : int
-        Heads with fewer high-confidence arcs over the set are flagged.
+        Heads with too few high-confidence arcs over the set are flagged: 100 or
+        fewer (paper), fewer than 100 (judged).
     min_separation : int
         Minimum ``|i - j|`` for contact pairs (6, as in contact prediction).
     site_kinds : sequence of str
@@ -174,11 +191,28 @@ def head_statistics(
         No progress bar on standard error.
     on_chain : callable, optional
         Called with each (structure, chain) before it is analysed.
+    definition : {"paper", "judged"}
+        The paper's own counting (default) or share and background judged on the
+        same pairs; see :mod:`protattn.statistics`.
 
     Returns
     -------
     HeadStatistics
+
+    Raises
+    ------
+    ProtattnError
+        For an unknown property, site kind or definition, or windows asked for
+        under the paper's definition (which truncates instead).
     """
+    if definition not in DEFINITIONS:
+        raise ProtattnError(f"unknown definition {definition!r}; choose from "
+                            f"{', '.join(DEFINITIONS)} (paper: the paper's own counting)")
+    paper = definition == "paper"
+    if paper and (window is not None or stride is not None):
+        raise ProtattnError("the paper's definition cuts long chains to the model's input, as "
+                            "the paper's code does, and uses no windows; give definition "
+                            "judged to analyse long chains in windows")
     names = property_names(properties)
     unknown = sorted(set(site_kinds) - set(LIGAND_KINDS))
     if unknown:
@@ -190,19 +224,28 @@ def head_statistics(
     if not todo:
         raise StructureError("none of the structures has a protein chain to analyse"
                              + (f" among chains {', '.join(chains)}" if chains else ""))
-    accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold)
+    accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
+    limit = min(PAPER_MAX_RESIDUES, lm.max_residues or PAPER_MAX_RESIDUES)
+    truncated = []
     bar = _progress(len(todo), quiet)
     for structure, chain in todo:
         if on_chain is not None:
             on_chain(structure, chain)
-        attention = chain_attention(lm, chain.sequence, window, stride).attention
-        accumulator.add(attention, chain_properties(structure, chain, names, min_separation,
-                                                    site_kinds=site_kinds))
+        masks = chain_properties(structure, chain, names, min_separation,
+                                 site_kinds=site_kinds)
+        sequence = chain.sequence
+        if paper and len(sequence) > limit:
+            truncated.append(f"{structure.name} {chain.id}: {len(sequence)} → {limit}")
+            sequence = sequence[:limit]
+            masks = {name: mask.truncated(limit) for name, mask in masks.items()}
+        attention = chain_attention(lm, sequence, window, stride).attention
+        accumulator.add(attention, masks)
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
-    return accumulator.result(min_arcs=min_arcs)
+    result = accumulator.result(min_arcs=min_arcs)
+    return dataclasses.replace(result, truncated=tuple(truncated))
 
 
 def rank_heads(statistics: HeadStatistics, prop: str, top: int | None = 10,
@@ -218,15 +261,27 @@ def _cell(value: float | None, width: int = 5, digits: int = 3) -> str:
 
 
 def ranking_table(statistics: HeadStatistics, prop: str, rows: Sequence[dict]) -> list[str]:
-    """The ranked heads as text lines (a header and one line per head), for logs and terminals."""
+    """The ranked heads as text lines (a header and one line per head), for logs and terminals.
+
+    The header names the definition; under the paper's, ``z`` is background minus
+    head (negative for a head that favours the property), as in the paper's code.
+    """
+    paper = statistics.definition == "paper"
+    interval = "Wald" if paper else "Wilson"
     lines = [f"{prop}: background {statistics.stats[prop].background:.3f}, "
              f"θ = {statistics.threshold:g}, {statistics.n_chains} chains",
-             f"{'head':>6} {'share':>6} {'95% CI (Bonferroni)':>20} {'arcs':>7} {'z':>7}"]
+             f"({statistics.describe()}"
+             + ("; z = background − head)" if paper else "; z = head − background)"),
+             f"{'head':>6} {'share':>6} {f'95% CI ({interval}, Bonferroni)':>27} {'arcs':>7} "
+             f"{'z':>7}"]
     lines += [f"{r['layer_head']:>6} {_cell(r['share'], 6)}   [{_cell(r['ci_low'])}, "
-              f"{_cell(r['ci_high'])}]   {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}" for r in rows]
+              f"{_cell(r['ci_high'])}]          {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}"
+              for r in rows]
     if not rows:
-        lines.append(f"no head has {statistics.min_arcs} arcs above θ; lower the minimum number "
-                     "of arcs or θ, or add structures")
+        few = (f"more than {statistics.min_arcs} arcs at or above θ" if paper
+               else f"{statistics.min_arcs} arcs above θ")
+        lines.append(f"no head has {few}; lower the minimum number of arcs or θ, or add "
+                     "structures")
     return lines
 
 

@@ -1,40 +1,78 @@
 """Per-head agreement of attention with a property of residue pairs, over a set of chains.
 
-The paper's statistic (Vig et al. 2021, eq. 1): for a head α, a property ``f``
-and the high-confidence threshold θ (0.3),
+For a head α, a property ``f`` and the high-confidence threshold θ (0.3), the
+share of the head's high-confidence attention that lands on the property,
 
-    p_α(f) = Σ_x Σ_ij f(i,j)·1[α_ij > θ] / Σ_x Σ_ij 1[α_ij > θ]
+    p_α(f) = Σ_x Σ_ij f(i,j)·1[α_ij ≥ θ] / Σ_x Σ_ij 1[α_ij ≥ θ]
 
-summed over the chains ``x`` of a set and over the *considered* pairs of each
-chain only. A property is either of the pair (``f(i,j) = contact[i,j]``) or of
-the attended residue (``f(i,j) = g(j)``: binding site, secondary structure, amino
-acid; rows of the attention are the attending residues ``i``). Counts are summed
-over the set first; shares, intervals and tests are computed once at the end.
+(Vig et al. 2021, eq. 1), summed over the chains ``x`` of a set, against the
+background frequency of ``f``. A property is either of the pair (``f(i,j) =
+contact[i,j]``) or of the attended residue (``f(i,j) = g(j)``: binding site,
+secondary structure, amino acid; rows of the attention are the attending
+residues ``i``). Counts are summed over the set first; shares, intervals and
+tests are computed once at the end. Two definitions differ in which pairs and
+which rules they use (:data:`DEFINITIONS`):
 
-Definitions (all sums over chains and over considered pairs; ``n`` = ``n_arcs``):
+``"paper"`` (the default): the paper's own analysis code (salesforce/provis,
+``compute_edge_features.py``, ``background.py``, ``report_top_heads.py``,
+``report_edge_features_combined.py``), rule for rule, so that a share can be set
+beside the paper's figures:
+
+- ``n_arcs = Σ 1[α_ij ≥ θ]`` over *every* pair of the chain: the diagonal,
+  ``|i − j| < 6`` and unobserved residues included (``≥``, compared in the
+  attention's own precision as PyTorch's ``attn >= 0.3`` is);
+- ``hits = Σ f(i,j)·1[α_ij ≥ θ]``; ``f`` is false wherever the property is not
+  judged (a contact needs ``|i − j| ≥ 6`` and both residues observed);
+- ``background``: a pair property's frequency over the pairs it is judged on
+  (the paper's contact background, over ProteinNet's valid pairs); a residue
+  property's frequency over the residues (the paper's binding-site background
+  is a per-residue count);
+- ``enough_arcs = n_arcs > min_arcs`` (more than 100 arcs): heads kept in rankings
+  and counted by the Bonferroni correction;
+- ``ci_low, ci_high``: normal (Wald) interval of ``share``, clipped to [0, 1], at
+  level ``1 − alpha / m``, ``m`` the number of heads with ``enough_arcs``
+  (statsmodels' ``proportion_confint(method="normal")``);
+- ``z, p_value``: ``proportions_ztest([background_hits, hits],
+  [background_pairs, n_arcs])``: background minus head, so a head that favours
+  the property has a *negative* z, as in the paper's code;
+- ties in a ranking go to the higher layer, then the higher head (the paper
+  sorts ``(share, layer, head)`` tuples in reverse);
+- layer profile: the mean share of the layer's heads with ``n_arcs ≥ min_arcs``
+  (the paper's combined figure masks heads below 100 arcs), and its centre of
+  gravity ``Σ_l l·w_l / Σ_l w_l``, here 1-based (the paper's code counts layers
+  from 0: its value is this one minus 1).
+
+What :func:`protattn.analysis.head_statistics` adds for this definition: chains
+are truncated to the model's limit as the paper's code truncates them (510
+residues, 512 tokens less two special tokens) instead of windowed. What differs
+from the paper by necessity: the background is counted over the chains analysed,
+not over a whole training set.
+
+``"judged"``: share and background judged on the same pairs, the pairs on which
+the property is defined:
 
 - considered pairs of a chain: ``valid[i,j]`` (the property's own mask, all pairs
   if not given) and the attention of ``(i,j)`` finite in every layer and head
   (``NaN`` = not covered by any window; a pair uncovered anywhere is dropped for
   every head, so every head and the background are judged on the same pairs);
-- ``n_arcs = Σ 1[α_ij > θ]`` (strictly greater; the comparison is made in the
-  attention's own precision, as PyTorch's ``attn > 0.3`` is, so a weight stored as
-  θ is a tie and does not count), ``hits = Σ f(i,j)·1[α_ij > θ]``,
-  ``share = hits / n_arcs`` (NaN when ``n_arcs = 0``);
-- ``weighted_share = Σ f(i,j)·α_ij / Σ α_ij`` (no threshold; NaN when ``Σ α_ij = 0``);
+- ``n_arcs = Σ 1[α_ij > θ]`` over considered pairs (strictly greater; a weight
+  equal to θ is a tie and does not count), ``hits = Σ f(i,j)·1[α_ij > θ]``;
 - ``background = Σ f(i,j) / N`` over the ``N = background_pairs`` considered pairs
   (for a residue property, the pair-weighted frequency of ``g(j)``);
-- ``enough_arcs = n_arcs >= min_arcs``: heads with fewer arcs are flagged, never
-  dropped;
-- ``ci_low, ci_high``: Wilson score interval of ``share`` at level ``1 - α'``,
-  Bonferroni-corrected over the heads of the model, ``α' = alpha / (layers·heads)``
+- ``enough_arcs = n_arcs >= min_arcs``;
+- ``ci_low, ci_high``: Wilson score interval of ``share`` at level ``1 − α'``,
+  Bonferroni-corrected over every head of the model, ``α' = alpha / (layers·heads)``
   (:func:`wilson_interval`; statsmodels' ``proportion_confint(method="wilson")``);
-- ``z, p_value``: two-sided two-proportion z-test of ``hits / n_arcs`` against
-  ``background_hits / background_pairs`` with pooled variance
-  (:func:`two_proportion_z`; statsmodels' ``proportions_ztest``). The head's arcs
-  are themselves among the background pairs, so the two samples overlap: read
-  ``z`` as a standardised effect size more than as an exact test. ``p_value`` is
-  not corrected; compare it with :attr:`HeadStatistics.alpha_per_head`.
+- ``z, p_value``: two-sided two-proportion z-test of head minus background
+  with pooled variance (:func:`two_proportion_z`; ``proportions_ztest``). The
+  head's arcs are themselves among the background pairs, so the two samples
+  overlap: read ``z`` as a standardised effect size more than as an exact test;
+- layer profile and centre of gravity: from the attention-weighted share
+  (``weighted_share``) of every head.
+
+In both, ``share = hits / n_arcs`` (NaN when ``n_arcs = 0``), ``weighted_share =
+Σ f(i,j)·α_ij / Σ α_ij`` (no threshold) over the pairs counted, and ``p_value``
+is not corrected: compare it with :attr:`PropertyStats.alpha_per_head`.
 
 Attention is consumed one head at a time (float64 copies of one ``(L, L)`` map,
 never of the whole array), so :meth:`HeadStatsAccumulator.add` needs a few
@@ -44,6 +82,7 @@ never of the whole array), so :meth:`HeadStatsAccumulator.add` needs a few
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -54,21 +93,30 @@ from typing import TextIO
 import numpy as np
 
 __all__ = [
+    "DEFINITIONS",
+    "DEFAULT_DEFINITION",
     "PropertyMask",
     "PropertyStats",
     "HeadStatistics",
     "HeadStatsAccumulator",
+    "wald_interval",
     "wilson_interval",
     "two_proportion_z",
+    "check_definition",
 ]
 
 #: High-confidence attention threshold θ of the paper.
 DEFAULT_THRESHOLD = 0.3
 
+#: The definitions of the statistics (see the module documentation).
+DEFINITIONS = ("paper", "judged")
+#: The one every front end uses unless told otherwise: the paper's own.
+DEFAULT_DEFINITION = "paper"
+
 #: Keys of each row of :meth:`HeadStatistics.rows` and :meth:`HeadStatistics.ranking`.
 ROW_FIELDS = ("property", "layer_head", "layer", "head", "n_arcs", "hits", "share",
               "weighted_share", "ci_low", "ci_high", "background", "z", "p_value",
-              "enough_arcs")
+              "enough_arcs", "definition")
 
 _RANK_BY = ("share", "weighted_share", "ci_low", "z", "n_arcs")
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
@@ -124,6 +172,54 @@ def wilson_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
     low = np.where(empty, np.nan, low)
     high = np.where(empty, np.nan, high)
     return _float_result(low), _float_result(high)
+
+
+def check_definition(definition: str) -> str:
+    """``definition`` if it is one of :data:`DEFINITIONS`; else a ValueError saying which are."""
+    if definition not in DEFINITIONS:
+        raise ValueError(f"definition must be one of {', '.join(DEFINITIONS)}, not "
+                         f"{definition!r}")
+    return definition
+
+
+def wald_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
+                                                         np.ndarray | float]:
+    """Two-sided normal (Wald) interval of the proportion ``hits / n``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    hits, n : int or array_like of int
+        Successes and trials (broadcast together), ``0 <= hits <= n``.
+    alpha : float
+        1 − confidence level (two-sided), ``0 < alpha < 1``.
+
+    Returns
+    -------
+    low, high : float or numpy.ndarray
+        ``dtype=float``; ``p ∓ Φ⁻¹(1 − alpha/2)·√(p(1−p)/n)``, clipped to [0, 1],
+        as statsmodels' ``proportion_confint(hits, n, alpha, method="normal")``
+        (the paper's interval); NaN where ``n = 0``.
+
+    Examples
+    --------
+    >>> low, high = wald_interval(50, 100, 0.05)
+    >>> round(low, 4), round(high, 4)
+    (0.402, 0.598)
+    """
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
+    hits, n = np.broadcast_arrays(np.asarray(hits, dtype=float), np.asarray(n, dtype=float))
+    if np.any(hits < 0) or np.any(hits > n):
+        raise ValueError("hits must lie between 0 and n")
+    z = -NormalDist().inv_cdf(alpha / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = hits / n
+        half = z * np.sqrt(p * (1.0 - p) / n)
+        low = np.clip(p - half, 0.0, 1.0)
+        high = np.clip(p + half, 0.0, 1.0)
+    empty = n <= 0
+    return (_float_result(np.where(empty, np.nan, low)),
+            _float_result(np.where(empty, np.nan, high)))
 
 
 def two_proportion_z(h1, n1, h2, n2) -> tuple[np.ndarray | float, np.ndarray | float]:
@@ -184,6 +280,11 @@ class PropertyMask:
         ``shape=(L, L), dtype=bool``: the pairs this property is judged on (e.g.
         both residues observed, ``|i - j| >= 6`` for contacts). ``None``: every pair.
         Pairs whose attention is not finite are never considered.
+    background_from : PropertyMask or None
+        Under the paper's definition, the mask whose frequency is the background
+        (of a chain longer than the model's input, the paper's code counts a few
+        more residues than the attention covers: :meth:`truncated`). ``None``: this
+        mask itself.
 
     Examples
     --------
@@ -193,6 +294,7 @@ class PropertyMask:
 
     values: np.ndarray
     valid: np.ndarray | None = None
+    background_from: PropertyMask | None = None
 
     def __post_init__(self) -> None:
         values = _as_bool(self.values, "property values")
@@ -232,6 +334,28 @@ class PropertyMask:
     def __len__(self) -> int:
         return self.values.shape[0]
 
+    def _first(self, n: int) -> PropertyMask:
+        values = self.values[:n] if self.kind == "residue" else self.values[:n, :n]
+        return PropertyMask(values, None if self.valid is None else self.valid[:n, :n])
+
+    def truncated(self, n: int) -> PropertyMask:
+        """The property of the first ``n`` residues (a chain cut as the model's input is).
+
+        Its background (paper's definition) is that of the first ``n + 1`` residues
+        for a residue property and of the pairs among the first ``n + 2`` for a pair
+        property, as in the paper's ``background.py``: it cuts labels to 512 entries
+        (the model's 510 residues plus 2), and a residue label array begins with the
+        start token's padding, so 511 residues remain.
+
+        Examples
+        --------
+        >>> cut = PropertyMask.residue(np.array([True, False, False, True])).truncated(2)
+        >>> len(cut), len(cut.background_from)
+        (2, 3)
+        """
+        extra = 1 if self.kind == "residue" else 2
+        return dataclasses.replace(self._first(n), background_from=self._first(n + extra))
+
 
 def _finite(values: np.ndarray) -> np.ndarray:
     """``np.isfinite``, reading float16 through its exponent bits (10x faster)."""
@@ -265,7 +389,10 @@ class HeadStatsAccumulator:
     n_layers, n_heads : int
         Size of the model.
     threshold : float
-        θ: arcs with attention strictly above it count (the paper's 0.3).
+        θ (the paper's 0.3): arcs with attention of at least θ count under the
+        paper's definition, strictly above it under ``"judged"``.
+    definition : {"paper", "judged"}
+        Which pairs and rules (see the module documentation).
 
     Examples
     --------
@@ -277,7 +404,8 @@ class HeadStatsAccumulator:
     (3, 2, 0.6666666666666666)
     """
 
-    def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD,
+                 definition: str = DEFAULT_DEFINITION) -> None:
         if int(n_layers) < 1 or int(n_heads) < 1:
             raise ValueError(f"a model has at least one layer and one head, not "
                              f"{n_layers} x {n_heads}")
@@ -286,6 +414,7 @@ class HeadStatsAccumulator:
         self.n_layers = int(n_layers)
         self.n_heads = int(n_heads)
         self.threshold = float(threshold)
+        self.definition = check_definition(definition)
         self.n_chains = 0
         self._counts: dict[str, _Counts] = {}
 
@@ -338,7 +467,59 @@ class HeadStatsAccumulator:
         n = attention.shape[-1]
         if n == 0 or not masks:
             return
+        if self.definition == "paper":
+            self._add_paper(attention, masks)
+        else:
+            self._add_judged(attention, masks)
 
+    def _add_paper(self, attention: np.ndarray, masks: dict[str, PropertyMask]) -> None:
+        """Every pair's arc counts; the property is false where it is not judged."""
+        n = attention.shape[-1]
+        members = []
+        for name, mask in masks.items():
+            counts = self._counts[name]
+            of = mask.background_from or mask
+            if mask.kind == "residue":
+                counts.background_hits += int(np.count_nonzero(of.values))
+                counts.background_pairs += len(of)
+                members.append((counts, "residue", mask.values.astype(np.int64),
+                                mask.values.astype(np.float64)))
+            else:
+                counts.background_hits += int(np.count_nonzero(
+                    of.values if of.valid is None else of.values & of.valid))
+                counts.background_pairs += (len(of) ** 2 if of.valid is None
+                                            else int(np.count_nonzero(of.valid)))
+                judged = mask.values if mask.valid is None else mask.values & mask.valid
+                members.append((counts, "pair", judged, None))
+        weights = np.empty((n, n), dtype=np.float64)
+        high = np.empty((n, n), dtype=bool)
+        high_on = np.empty((n, n), dtype=bool)
+        product_on = np.empty((n, n), dtype=np.float64)
+        threshold = float(attention.dtype.type(self.threshold))  # as `attn >= 0.3` in torch
+        for li, layer in enumerate(attention):
+            for hi, head in enumerate(layer):
+                np.copyto(weights, head)
+                weights[~_finite(head)] = 0.0  # NaN (not covered) is never an arc
+                np.greater_equal(weights, threshold, out=high)
+                column_arcs = np.add.reduce(high.view(np.uint8), axis=0, dtype=np.int64)
+                column_mass = weights.sum(axis=0)
+                arcs = int(column_arcs.sum())
+                mass = float(column_mass.sum())
+                for counts, kind, values, values_float in members:
+                    counts.n_arcs[li, hi] += arcs
+                    counts.mass[li, hi] += mass
+                    if kind == "residue":
+                        counts.hits[li, hi] += int(column_arcs @ values)
+                        counts.mass_on[li, hi] += float(column_mass @ values_float)
+                    else:
+                        np.logical_and(high, values, out=high_on)
+                        counts.hits[li, hi] += int(np.count_nonzero(high_on))
+                        np.multiply(weights, values, out=product_on)
+                        counts.mass_on[li, hi] += float(product_on.sum())
+
+    def _add_judged(self, attention: np.ndarray, masks: dict[str, PropertyMask]) -> None:
+        """Only considered pairs count: the property's valid pairs, covered by the model."""
+        n = attention.shape[-1]
         covered = np.ones((n, n), dtype=bool)
         for layer in attention:
             for head in layer:
@@ -407,10 +588,13 @@ class HeadStatsAccumulator:
         Parameters
         ----------
         min_arcs : int
-            Heads with fewer high-confidence arcs (for a property) are flagged
-            (``enough_arcs`` False).
+            Heads with too few high-confidence arcs for a property are flagged
+            (``enough_arcs`` False): ``n_arcs <= min_arcs`` under the paper's
+            definition (it keeps heads with more than 100), ``n_arcs < min_arcs``
+            under ``"judged"``.
         alpha : float
-            Family-wise error rate; intervals are at ``1 - alpha / (layers·heads)``.
+            Family-wise error rate of the intervals: each is at ``1 - alpha / m``,
+            ``m`` the heads with enough arcs (paper) or every head (judged).
 
         Returns
         -------
@@ -420,26 +604,35 @@ class HeadStatsAccumulator:
             raise ValueError(f"min_arcs must be a non-negative integer, not {min_arcs!r}")
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
-        per_head = alpha / (self.n_layers * self.n_heads)
+        paper = self.definition == "paper"
         stats = {}
         for name, c in self._counts.items():
             with np.errstate(divide="ignore", invalid="ignore"):
                 share = np.where(c.n_arcs > 0, c.hits / c.n_arcs, np.nan)
                 weighted = np.where(c.mass > 0, c.mass_on / c.mass, np.nan)
-            low, high = wilson_interval(c.hits, c.n_arcs, per_head)
-            z, p = two_proportion_z(c.hits, c.n_arcs, c.background_hits, c.background_pairs)
+            if paper:
+                enough = c.n_arcs > min_arcs
+                per_head = alpha / max(int(enough.sum()), 1)
+                low, high = wald_interval(c.hits, c.n_arcs, per_head)
+                z, p = two_proportion_z(c.background_hits, c.background_pairs, c.hits, c.n_arcs)
+            else:
+                enough = c.n_arcs >= min_arcs
+                per_head = alpha / (self.n_layers * self.n_heads)
+                low, high = wilson_interval(c.hits, c.n_arcs, per_head)
+                z, p = two_proportion_z(c.hits, c.n_arcs, c.background_hits, c.background_pairs)
             stats[name] = PropertyStats(
                 name=name, n_arcs=c.n_arcs.copy(), hits=c.hits.copy(), share=share,
                 weighted_share=weighted, ci_low=low, ci_high=high, z=z, p_value=p,
-                enough_arcs=c.n_arcs >= min_arcs, attention_mass=c.mass.copy(),
+                enough_arcs=enough, attention_mass=c.mass.copy(),
                 attention_on_property=c.mass_on.copy(),
                 background=(c.background_hits / c.background_pairs if c.background_pairs
                             else math.nan),
                 background_hits=c.background_hits, background_pairs=c.background_pairs,
-                n_chains=c.n_chains,
+                n_chains=c.n_chains, alpha_per_head=per_head,
             )
         return HeadStatistics(tuple(stats), self.n_layers, self.n_heads, self.threshold,
-                              int(min_arcs), float(alpha), self.n_chains, stats)
+                              int(min_arcs), float(alpha), self.n_chains, stats,
+                              self.definition)
 
 
 # ----------------------------------------------------------------------- results
@@ -458,11 +651,14 @@ class PropertyStats:
         ``dtype=float``: ``hits / n_arcs`` and ``attention_on_property / attention_mass``
         (NaN where undefined).
     ci_low, ci_high : numpy.ndarray
-        ``dtype=float``: Bonferroni-corrected Wilson interval of ``share``.
+        ``dtype=float``: Bonferroni-corrected interval of ``share`` (Wald under the
+        paper's definition, Wilson under ``"judged"``).
     z, p_value : numpy.ndarray
-        ``dtype=float``: two-proportion z-test of ``share`` against ``background``.
+        ``dtype=float``: two-proportion z-test of ``share`` against ``background``
+        (background minus head under the paper's definition, head minus background
+        under ``"judged"``).
     enough_arcs : numpy.ndarray
-        ``dtype=bool``: ``n_arcs >= min_arcs``.
+        ``dtype=bool``: ``n_arcs > min_arcs`` (paper) or ``n_arcs >= min_arcs`` (judged).
     attention_mass, attention_on_property : numpy.ndarray
         ``dtype=float``: ``Σ α_ij`` and ``Σ f(i,j)·α_ij`` over considered pairs.
     background : float
@@ -470,6 +666,8 @@ class PropertyStats:
     background_hits, background_pairs : int
     n_chains : int
         Chains that had this property.
+    alpha_per_head : float
+        The Bonferroni level of each head's interval.
     """
 
     name: str
@@ -488,6 +686,7 @@ class PropertyStats:
     background_hits: int
     background_pairs: int
     n_chains: int = 0
+    alpha_per_head: float = math.nan
 
 
 def _num(value: float, digits: int = 6) -> float | None:
@@ -520,6 +719,11 @@ class HeadStatistics:
         Chains added.
     stats : mapping of str to PropertyStats
         Also reachable as ``statistics[name]``.
+    definition : {"paper", "judged"}
+        How the counts, intervals and tests were made (module documentation).
+    truncated : tuple of str
+        Chains cut to the model's input limit (paper's definition), as
+        ``"name chain: L → kept"``; empty if none was.
 
     Layers and heads are 0-based in the arrays and 1-based in rows (``"7-1"``).
     """
@@ -532,6 +736,8 @@ class HeadStatistics:
     alpha: float
     n_chains: int
     stats: Mapping[str, PropertyStats] = field(repr=False)
+    definition: str = DEFAULT_DEFINITION
+    truncated: tuple[str, ...] = ()
 
     def __getitem__(self, prop: str) -> PropertyStats:
         try:
@@ -542,33 +748,66 @@ class HeadStatistics:
 
     @property
     def alpha_per_head(self) -> float:
-        """Bonferroni level of each head's interval: ``alpha / (layers·heads)``."""
+        """Bonferroni level of each head's interval over every head: ``alpha / (layers·heads)``.
+
+        The level of the judged definition; the paper's divides by the heads with
+        enough arcs, per property: :attr:`PropertyStats.alpha_per_head`.
+        """
         return self.alpha / (self.n_layers * self.n_heads)
 
+    def describe(self) -> str:
+        """One line naming the definition, for tables, titles and legends."""
+        if self.definition == "paper":
+            return (f"paper's definition: arcs ≥ {self.threshold:g} over all pairs, "
+                    f"heads > {self.min_arcs} arcs, Wald interval")
+        return (f"judged definition: arcs > {self.threshold:g} over judged pairs, "
+                f"heads ≥ {self.min_arcs} arcs, Wilson interval")
+
     def layer_profile(self, prop: str, weighted: bool = False,
-                      min_arcs_only: bool = False) -> np.ndarray:
+                      min_arcs_only: bool | None = None) -> np.ndarray:
         """Mean over the heads of each layer of ``share`` (or ``weighted_share``).
 
-        Heads where the value is undefined (no arcs, or no attention mass) are left
-        out of the mean, and so are heads without enough arcs if ``min_arcs_only``.
+        Parameters
+        ----------
+        prop : str
+        weighted : bool, optional
+            Average ``weighted_share`` instead of ``share`` (default False).
+        min_arcs_only : bool, optional
+            Only heads with enough arcs: ``n_arcs >= min_arcs`` (the paper's
+            combined figure masks heads below ``min_arcs``), or ``enough_arcs``
+            under ``"judged"``. Default: the definition's own (paper: True;
+            judged: False).
+
+        Heads where the value is undefined (no arcs, or no attention mass) are
+        always left out of the mean.
 
         Returns
         -------
         numpy.ndarray
             ``shape=(layers,), dtype=float``; NaN for a layer with no head left.
         """
+        paper = self.definition == "paper"
         s = self[prop]
+        if min_arcs_only is None:
+            min_arcs_only = paper
         values = s.weighted_share if weighted else s.share
-        keep = s.enough_arcs if min_arcs_only else np.ones_like(s.enough_arcs)
+        if not min_arcs_only:
+            keep = np.ones_like(s.enough_arcs)
+        else:
+            keep = s.n_arcs >= self.min_arcs if paper else s.enough_arcs
         return _masked_mean(values, keep)
 
-    def center_of_gravity(self, prop: str, weighted: bool = True) -> float:
+    def center_of_gravity(self, prop: str, weighted: bool | None = None) -> float:
         """Centre of gravity of a property across layers (1-based).
 
         ``Σ_l l·w_l / Σ_l w_l`` with ``w_l = layer_profile(prop, weighted)[l - 1]``:
-        by default the mean over the layer's heads of the attention-weighted share.
+        by default the definition's own profile (paper: thresholded shares of the
+        heads with at least ``min_arcs`` arcs; the paper's code counts layers from
+        0, so its value is this one minus 1; judged: attention-weighted shares).
         Layers where ``w_l`` is NaN weigh nothing; NaN if no layer weighs anything.
         """
+        if weighted is None:
+            weighted = self.definition != "paper"
         w = self.layer_profile(prop, weighted=weighted)
         ok = np.isfinite(w)
         total = w[ok].sum()
@@ -593,6 +832,7 @@ class HeadStatistics:
             "z": _num(s.z[layer, head]),
             "p_value": _num(s.p_value[layer, head]),
             "enough_arcs": bool(s.enough_arcs[layer, head]),
+            "definition": self.definition,
         }
 
     def ranking(self, prop: str, by: str = "share", min_arcs_only: bool = True) -> list[dict]:
@@ -602,20 +842,28 @@ class HeadStatistics:
         ----------
         prop : str
         by : {"share", "weighted_share", "ci_low", "z", "n_arcs"}
-            ``ci_low`` ranks by the conservative end of the interval.
+            ``ci_low`` ranks by the conservative end of the interval; ``z`` by
+            enrichment over background, most enriched first, whichever sign the
+            definition gives ``z``.
         min_arcs_only : bool
             Leave out heads flagged for too few arcs.
 
-        Heads whose value is undefined come last; ties go to the lower layer, then head.
+        Heads whose value is undefined come last. Ties go to the higher layer, then
+        head, under the paper's definition (its code sorts ``(share, layer, head)``
+        in reverse); to the lower layer, then head, under ``"judged"``.
         """
         if by not in _RANK_BY:
             raise ValueError(f"by must be one of {', '.join(_RANK_BY)}, not {by!r}")
         s = self[prop]
+        paper = self.definition == "paper"
         values = np.asarray(getattr(s, by), dtype=float)
+        if by == "z" and paper:
+            values = -values  # the paper's z is background minus head
         layer, head = np.divmod(np.arange(self.n_layers * self.n_heads), self.n_heads)
         flat = values.ravel()
         undefined = ~np.isfinite(flat)
-        order = np.lexsort((head, layer, np.where(undefined, 0.0, -flat), undefined))
+        tie_layer, tie_head = (-layer, -head) if paper else (layer, head)
+        order = np.lexsort((tie_head, tie_layer, np.where(undefined, 0.0, -flat), undefined))
         if min_arcs_only:
             order = order[s.enough_arcs.ravel()[order]]
         return [self._row(s, int(layer[k]), int(head[k])) for k in order]
@@ -629,22 +877,28 @@ class HeadStatistics:
                 for layer in range(self.n_layers) for head in range(self.n_heads)]
 
     def to_json(self) -> str:
-        """The statistics as JSON: settings, each property's background, layer profile
-        and centre of gravity, and :meth:`rows`."""
+        """The statistics as JSON: the definition and settings, each property's
+        background, Bonferroni level, layer profile (the definition's own, and the
+        attention-weighted one) and centre of gravity, and :meth:`rows`."""
         document = {
+            "definition": self.definition,
             "n_layers": self.n_layers,
             "n_heads": self.n_heads,
             "n_chains": self.n_chains,
             "threshold": self.threshold,
             "min_arcs": self.min_arcs,
             "alpha": self.alpha,
-            "alpha_per_head": self.alpha_per_head,
+            "truncated": list(self.truncated),
+            # the paper's level is per property (heads with enough arcs): see "properties"
+            "alpha_per_head": self.alpha_per_head if self.definition == "judged" else None,
             "properties": {
                 p: {
                     "background": _num(self.stats[p].background),
                     "background_hits": self.stats[p].background_hits,
                     "background_pairs": self.stats[p].background_pairs,
                     "n_chains": self.stats[p].n_chains,
+                    "alpha_per_head": self.stats[p].alpha_per_head,
+                    "heads_with_enough_arcs": int(self.stats[p].enough_arcs.sum()),
                     "layer_profile": [_num(v) for v in self.layer_profile(p)],
                     "layer_profile_weighted": [_num(v) for v in
                                                self.layer_profile(p, weighted=True)],

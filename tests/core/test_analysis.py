@@ -27,7 +27,7 @@ def test_property_names():
 def test_binding_site_statistics_count_arcs_by_hand(hpx, antiberty):
     theta = 0.3
     stats = analysis.head_statistics([hpx], antiberty, ["binding_site", "contact"],
-                                     threshold=theta, min_arcs=1)
+                                     threshold=theta, min_arcs=1, definition="judged")
     sites = protattn.features.binding_sites(hpx, kinds=("ligand",))
     assert {s.ligand.name for s in sites} == {"KNI"}  # the inhibitor, not water or ions
     arcs = np.zeros((8, 8))

@@ -53,8 +53,9 @@ def _pair_mask(n, pairs) -> np.ndarray:
     return m
 
 
-def _stats(attention, properties, min_arcs=0, alpha=0.05, threshold=0.3) -> HeadStatistics:
-    acc = HeadStatsAccumulator(attention.shape[0], attention.shape[1], threshold)
+def _stats(attention, properties, min_arcs=0, alpha=0.05, threshold=0.3,
+           definition="judged") -> HeadStatistics:
+    acc = HeadStatsAccumulator(attention.shape[0], attention.shape[1], threshold, definition)
     acc.add(attention, properties)
     return acc.result(min_arcs=min_arcs, alpha=alpha)
 
@@ -182,7 +183,7 @@ def test_a_pair_uncovered_in_any_head_is_dropped_for_every_head():
 def test_two_chains_are_summed_before_the_share():
     # chain 2: arcs (0,0) .6, (0,1) .4, (1,2) .6, (2,0) .9 -> 4; on j = 0: 2
     b = [[0.6, 0.4, 0.0], [0.2, 0.2, 0.6], [0.9, 0.05, 0.05]]
-    acc = HeadStatsAccumulator(1, 1)
+    acc = HeadStatsAccumulator(1, 1, definition="judged")
     acc.add(_one_head(A), {"p": PropertyMask.residue(RESIDUE_1)})
     acc.add(_one_head(b), {"p": PropertyMask.residue([True, False, False])})
     s = acc.result(min_arcs=0)
@@ -197,7 +198,7 @@ def test_two_chains_are_summed_before_the_share():
 
 
 def test_a_property_missing_from_a_chain_gets_no_counts_from_it():
-    acc = HeadStatsAccumulator(1, 1)
+    acc = HeadStatsAccumulator(1, 1, definition="judged")
     acc.add(_one_head(A), {"p": PropertyMask.residue(RESIDUE_1)})
     acc.add(_one_head(A), {"q": PropertyMask.residue(RESIDUE_1)})
     s = acc.result(min_arcs=0)
@@ -207,7 +208,7 @@ def test_a_property_missing_from_a_chain_gets_no_counts_from_it():
 
 
 def test_empty_and_one_residue_chains():
-    acc = HeadStatsAccumulator(2, 1)
+    acc = HeadStatsAccumulator(2, 1, definition="judged")
     acc.add(np.zeros((2, 1, 0, 0), np.float16), {"p": PropertyMask.residue(np.zeros(0, bool))})
     s = acc.result(min_arcs=1)
     p = s["p"]
@@ -254,7 +255,7 @@ def test_min_arcs_flags_heads(min_arcs, enough):
 
 
 def test_default_min_arcs_is_100_and_threshold_03():
-    acc = HeadStatsAccumulator(1, 1)
+    acc = HeadStatsAccumulator(1, 1, definition="judged")
     assert acc.threshold == 0.3
     acc.add(_one_head(A), {"r1": PropertyMask.residue(RESIDUE_1)})
     s = acc.result()
@@ -324,7 +325,7 @@ def test_two_proportion_z_by_hand_and_undefined_cases():
 def test_head_statistics_match_statsmodels_with_bonferroni():
     rng = np.random.default_rng(5)
     n_layers, n_heads, n = 3, 4, 30
-    acc = HeadStatsAccumulator(n_layers, n_heads)
+    acc = HeadStatsAccumulator(n_layers, n_heads, definition="judged")
     chains = []
     for length in (n, 17):
         att = (rng.random((n_layers, n_heads, length, length)) ** 3).astype(np.float32)
@@ -492,7 +493,7 @@ def test_csv_round_trip():
 
 
 def test_inputs_are_checked():
-    acc = HeadStatsAccumulator(1, 1)
+    acc = HeadStatsAccumulator(1, 1, definition="judged")
     with pytest.raises(ValueError, match=r"\(1, 1, L, L\)"):
         acc.add(np.zeros((2, 1, 3, 3), np.float32), {})
     with pytest.raises(ValueError):
@@ -525,7 +526,7 @@ def _peak_of_add(n_layers: int, n: int = 300) -> tuple[int, int]:
     props = {"contact": PropertyMask.pair(rng.random((n, n)) < 0.05, valid=separated),
              "site": PropertyMask.residue(rng.random(n) < 0.1),
              "helix": PropertyMask.residue(rng.random(n) < 0.3, valid=separated)}
-    acc = HeadStatsAccumulator(n_layers, 4)
+    acc = HeadStatsAccumulator(n_layers, 4, definition="judged")
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
