@@ -282,7 +282,7 @@ def _joined(half: np.ndarray, index: np.ndarray, value: np.ndarray) -> np.ndarra
 
 
 def cached_precision(attention: np.ndarray) -> np.ndarray:
-    """The values :meth:`AttentionCache.get` returns for ``attention`` stored by :meth:`~AttentionCache.put`.
+    """The values :meth:`AttentionCache.get` returns for ``attention`` once it is stored.
 
     Parameters
     ----------
@@ -428,7 +428,8 @@ class AttentionCache:
             From :func:`cache_key`.
         arrays : mapping of str to numpy.ndarray
             What to store, e.g. ``attention`` (``shape=(layers, heads, L, L)``,
-            float, stored as :func:`cached_precision` describes) and ``covered`` (``shape=(L, L), dtype=bool``).
+            float, kept as :func:`cached_precision` describes) and ``covered``
+            (``shape=(L, L), dtype=bool``).
             Names starting with ``__`` are reserved; object arrays are refused.
         meta : mapping of str to JSON-like values
             Recorded with the entry; ``model_id`` (str) and ``length`` (int, else
