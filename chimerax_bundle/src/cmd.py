@@ -450,21 +450,27 @@ def attention_heads(
     model: str = "antiberty",
     site_kinds: str = "ligand",
     draw: bool = True,
+    definition: str = "paper",
 ) -> list[dict]:
     """Rank heads by the share of their high-confidence attention on a property; draw the top.
 
     Usage: attention heads atom-spec [property name] [top n] [threshold t]
     [minArcs n] [model name] [siteKinds kinds] [draw true|false]
+    [definition paper|judged]
 
     property is contact, binding_site, binding_site:CODE, helix, strand,
-    turn_bend, other or aa:X. A head's share is the fraction of its arcs with
-    attention above threshold (the paper's 0.3) that are contacts (|i-j| >= 6,
-    CB-CB < 8 A) or whose attended residue has the property; each share comes
-    with a Bonferroni-corrected 95% interval, against the property's background
-    rate in the structures. The ranked table is logged and returned; the top
-    head's pairs are drawn (contacts green / red) into "attention pairs", and
-    the attention each residue receives from that head is set as the property's
-    own residue attribute, ``attention_<property>`` (``attention_binding_site``,
+    turn_bend, other or aa:X. Under the paper's definition (the default, as
+    the paper's code counts), a head's share is the fraction of all its arcs
+    with attention of at least threshold (the paper's 0.3) that are contacts
+    (|i-j| >= 6, CB-CB < 8 A) or whose attended residue has the property;
+    heads with more than minArcs arcs are ranked, each share with a
+    Bonferroni-corrected 95% (Wald) interval, against the property's
+    background rate in the structures. definition judged counts only the
+    pairs the property is judged on (attention above threshold; Wilson).
+    The ranked table is logged and returned; the top head's pairs are drawn
+    (contacts green / red) into "attention pairs", and the attention each
+    residue receives from that head is set as the property's own residue
+    attribute, ``attention_<property>`` (``attention_binding_site``,
     ``attention_helix``, ``attention_aa_C`` …), so that ``color byattribute
     attention_binding_site`` shows it and several properties' values coexist.
     """
@@ -474,7 +480,8 @@ def attention_heads(
     targets = _targets(residues)
     stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
                   threshold=threshold, min_arcs=min_arcs,
-                  site_kinds=[k.strip() for k in site_kinds.split(",") if k.strip()])
+                  site_kinds=[k.strip() for k in site_kinds.split(",") if k.strip()],
+                  definition=definition)
     rows = rank_heads(stats, prop, top)
     plans, scores = [], []
     attribute = property_attribute(prop)
@@ -560,15 +567,18 @@ def attention_stats(
     model: str = "antiberty",
     site_kinds: str = "ligand",
     top: int = 10,
+    definition: str = "paper",
 ):
     """Per-head statistics of a property over the structures; table and heatmap to the log.
 
     Usage: attention stats atom-spec [property name] [threshold t] [minArcs n]
-    [model name] [siteKinds kinds] [top n]
+    [model name] [siteKinds kinds] [top n] [definition paper|judged]
 
     Logs the property's background rate, the centre of gravity of its layer
     profile, the top heads with Bonferroni-corrected 95% intervals, and the
-    layer x head figure (the paper's heatmap). Returns the statistics.
+    layer x head figure (the paper's heatmap), counted by the paper's
+    definition unless ``definition judged`` (see ``attention heads``).
+    Returns the statistics.
     """
     import base64
     import io
@@ -580,16 +590,17 @@ def attention_stats(
     targets = _targets(residues)
     stats = _core(head_statistics, [t.core_structure() for t in targets], model, [prop],
                   threshold=threshold, min_arcs=min_arcs,
-                  site_kinds=[k.strip() for k in site_kinds.split(",") if k.strip()])
+                  site_kinds=[k.strip() for k in site_kinds.split(",") if k.strip()],
+                  definition=definition)
     result = stats[prop]
-    figure = heatmap(result.share, title=f"{model}: {prop}",
-                     label=f"share of attention > {threshold:g}", mask=~result.enough_arcs,
+    figure = heatmap(result.share, title=f"{model}: {prop} ({stats.definition_name})",
+                     label=stats.share_label(), mask=~result.enough_arcs,
                      background=result.background)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)
     image = base64.b64encode(buffer.getvalue()).decode("ascii")
     table = ranking_table(stats, prop, stats.ranking(prop)[:top])
-    summary = (f"{int(result.enough_arcs.sum())} heads with at least {min_arcs} arcs, centre of "
+    summary = (f"{int(result.enough_arcs.sum())} heads with {stats.enough_text()}, centre of "
                f"gravity layer {stats.center_of_gravity(prop):.2f}")
     session.logger.info(
         f"<pre>{html.escape(chr(10).join([*table, summary]))}</pre>"
@@ -825,6 +836,7 @@ def _write(path: str, text: str) -> None:
 
 _LAYER_HEAD = ("layer_head", StringArg)
 _MODEL = ("model", StringArg)
+_DEFINITION = ("definition", EnumOf(protattn.statistics.DEFINITIONS))
 _RUN = [("window", PositiveIntArg), ("stride", PositiveIntArg), ("concatenate", BoolArg)]
 
 
@@ -864,7 +876,7 @@ def _heads_desc() -> CmdDesc:
         required=[("residues", ResiduesArg)],
         optional=[("prop", StringArg)],
         keyword=[("top", PositiveIntArg), ("threshold", FloatArg), ("min_arcs", PositiveIntArg),
-                 _MODEL, ("site_kinds", StringArg), ("draw", BoolArg)],
+                 _MODEL, ("site_kinds", StringArg), ("draw", BoolArg), _DEFINITION],
         synopsis="rank attention heads by a structural property and draw the top head",
     )
 
@@ -883,7 +895,7 @@ def _stats_desc() -> CmdDesc:
         required=[("residues", ResiduesArg)],
         optional=[("prop", StringArg)],
         keyword=[("threshold", FloatArg), ("min_arcs", PositiveIntArg), _MODEL,
-                 ("site_kinds", StringArg), ("top", PositiveIntArg)],
+                 ("site_kinds", StringArg), ("top", PositiveIntArg), _DEFINITION],
         synopsis="per-head statistics of a structural property, with the layer x head figure",
     )
 

@@ -154,12 +154,17 @@ class AttentionPanel(QWidget):
         self.property_combo = QComboBox()
         self.property_combo.addItems(list(logic.PROPERTIES))
         self.property_combo.setToolTip("color the grid by each head's share of attention "
-                                       f"> {logic.STATS_THRESHOLD:g} on this property")
+                                       f"≥ {logic.STATS_THRESHOLD:g} on this property")
         self.min_arcs_spin = QSpinBox()
         self.min_arcs_spin.setRange(1, 100000)
         self.min_arcs_spin.setValue(PanelState.min_arcs)
-        self.min_arcs_spin.setToolTip("heads with fewer arcs of attention "
-                                      f"> {logic.STATS_THRESHOLD:g} are grey")
+        self.min_arcs_spin.setToolTip("heads with too few arcs of high-confidence attention "
+                                      "are grey")
+        self.definition_combo = QComboBox()
+        self.definition_combo.addItems(list(logic.DEFINITIONS))
+        self.definition_combo.setToolTip(
+            "paper: the paper's own counting (arcs ≥ θ over every pair, heads with more than "
+            "min arcs); judged: share and background on the pairs the property is judged on")
         self.stats_button = QPushButton("Log")
         self.stats_button.setToolTip("log the property's head table and heatmap "
                                      "(attention stats)")
@@ -219,6 +224,7 @@ class AttentionPanel(QWidget):
         grid_bar.addWidget(self.property_combo, 1)
         grid_bar.addWidget(QLabel("min arcs"))
         grid_bar.addWidget(self.min_arcs_spin)
+        grid_bar.addWidget(self.definition_combo)
         grid_bar.addWidget(self.stats_button)
 
         status = QHBoxLayout()
@@ -247,6 +253,7 @@ class AttentionPanel(QWidget):
         self.top_k_spin.valueChanged.connect(lambda k: self.threshold_spin.setEnabled(k == 0))
         self.property_combo.currentIndexChanged.connect(self._grid_changed)
         self.min_arcs_spin.editingFinished.connect(self._grid_changed)
+        self.definition_combo.currentIndexChanged.connect(self._grid_changed)
         self.grid.cellClicked.connect(self._cell_clicked)
 
     def _fill_models(self) -> None:
@@ -280,6 +287,7 @@ class AttentionPanel(QWidget):
             min_separation=self.min_separation_spin.value(),
             prop=self.property_combo.currentText(),
             min_arcs=self.min_arcs_spin.value(),
+            definition=self.definition_combo.currentText(),
         )
 
     def say(self, text: str) -> None:

@@ -11,8 +11,9 @@ is logged, replayable and testable without the panel::
     'attention color #1 layerHead 8-mean'
 
 The layer x head grid is coloured by each head's share of high-confidence
-attention (> :data:`STATS_THRESHOLD`) on a property, computed by the same core
-call as ``attention stats`` (:func:`grid_statistics`); :func:`grid_cells` maps
+attention (≥ :data:`STATS_THRESHOLD`, the paper's definition by default) on a
+property, computed by the same core call as ``attention stats``
+(:func:`grid_statistics`); :func:`grid_cells` maps
 those statistics to colours. The model runs in a background thread
 (:class:`Worker`) on core chains read from ChimeraX beforehand on the GUI thread
 (:func:`read_structures`); results are posted back with
@@ -40,6 +41,7 @@ from protattn import backend, grid
 from protattn.analysis import predict_contacts
 from protattn.grid import (
     AGGREGATES,
+    DEFINITIONS,
     FLAGGED_RGB,
     GRID_PALETTE,
     PROPERTIES,
@@ -62,7 +64,8 @@ from protattn.models import MODELS
 from .adapter import protein_chains
 
 __all__ = [
-    "ACTIONS", "AGGREGATES", "PROPERTIES", "DEFAULT_MODEL", "STATS_THRESHOLD",
+    "ACTIONS", "AGGREGATES", "PROPERTIES", "DEFAULT_MODEL", "DEFINITIONS",
+    "STATS_THRESHOLD",
     "DEFAULT_MIN_ARCS", "FLAGGED_RGB", "GRID_PALETTE", "PanelState", "command", "chain_spec",
     "ChainChoice", "StructureChoice", "structure_choices", "GridCell", "GridStats",
     "grid_cells", "grid_legend", "text_is_dark", "ModelChoice", "model_choices",
@@ -137,7 +140,9 @@ class PanelState:
     prop : str
         A key of :data:`PROPERTIES`: what the grid is coloured by.
     min_arcs : int
-        Grid cells of heads with fewer high-confidence arcs are grey.
+        Grid cells of heads with too few high-confidence arcs are grey.
+    definition : str
+        Of the grid's statistics: ``paper`` (the paper's own counting) or ``judged``.
     """
 
     structure: str = ""
@@ -151,6 +156,7 @@ class PanelState:
     min_separation: int = _DEFAULT_MIN_SEPARATION
     prop: str = "none"
     min_arcs: int = DEFAULT_MIN_ARCS
+    definition: str = grid.DEFAULT_DEFINITION
 
     @property
     def spec(self) -> str:
@@ -234,6 +240,11 @@ def command(action: str, state: PanelState) -> str:
             raise ValueError(f"minimum arcs must be 1 or more, not {state.min_arcs}")
         words += [prop, "threshold", number_text(STATS_THRESHOLD), "minArcs",
                   str(int(state.min_arcs))]
+        if state.definition not in grid.DEFINITIONS:
+            raise ValueError(f"definition must be one of {', '.join(grid.DEFINITIONS)}, not "
+                             f"{state.definition!r}")
+        if state.definition != grid.DEFAULT_DEFINITION:
+            words += ["definition", state.definition]
     words += state.model_keyword()
     return " ".join(words)
 
@@ -353,7 +364,8 @@ def grid_statistics(structures: Sequence[protattn.Structure], state: PanelState,
     slow the first time (it loads the model), so the panel runs it in a thread. See
     :func:`protattn.grid.grid_statistics`.
     """
-    return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress)
+    return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress,
+                                state.definition)
 
 
 def prepare(action: str, state: PanelState, structures: Sequence[protattn.Structure],
@@ -380,8 +392,8 @@ def prepare(action: str, state: PanelState, structures: Sequence[protattn.Struct
         return ""
     if action == "stats":
         stats = grid_statistics(structures, state, progress)
-        return (f"{stats.prop}: {int(stats.enough_arcs.sum())} heads with at least "
-                f"{stats.min_arcs} arcs")
+        return (f"{stats.prop}: {int(stats.enough_arcs.sum())} heads with enough arcs "
+                f"({stats.definition} definition)")
     model = model_name(state.model)
     progress(f"loading {model}")
     protattn.get_model(model)
@@ -569,7 +581,7 @@ class PanelController:
     def grid_key(state: PanelState) -> tuple:
         """What the grid's statistics depend on."""
         return (state.structure, state.chain, model_name(state.model), state.prop,
-                int(state.min_arcs))
+                int(state.min_arcs), state.definition)
 
     def grid_stats(self, state: PanelState) -> GridStats | None:
         """The statistics computed for these choices, if any."""

@@ -18,7 +18,12 @@ import numpy as np
 
 from .attention import HeadSpec, Pair, chain_pairs
 from .backend import get_model
-from .contacts import contact_precision, esm_contact_probabilities, unsupervised_contacts
+from .contacts import (
+    BANDS,
+    contact_precision,
+    esm_contact_probabilities,
+    unsupervised_contacts,
+)
 from .errors import ProtattnError, StructureError
 from .features import (
     AMINO_ACIDS,
@@ -298,8 +303,9 @@ class ContactsResult:
         Heads averaged (``"apc"``); empty for ``"esm"``.
     scores : numpy.ndarray
         ``shape=(L, L)``.
-    precision : dict
-        Band (``short``, ``medium``, ``long``, ``all``) to ``{"L": p, "L/2": p, "L/5": p}``.
+    precision : ContactPrecision
+        Band (``short`` 6–11, ``medium`` 12–23, ``long`` ≥ 24, ``all`` ≥ the minimum
+        separation, and ESM's ``local`` 3–5) to ``{"L": p, "L/2": p, "L/5": p}``.
     pairs : tuple of Pair
         The top ``L`` predictions (``|i - j| >= 6``), with their true contact status.
     scene : Scene
@@ -315,9 +321,10 @@ class ContactsResult:
 
     def summary(self) -> str:
         p = self.precision
-        return (f"contacts ({self.method}): precision at L, L/2, L/5 — long "
-                f"{p['long']['L']:.2f}/{p['long']['L/2']:.2f}/{p['long']['L/5']:.2f}, all "
-                f"{p['all']['L']:.2f}/{p['all']['L/2']:.2f}/{p['all']['L/5']:.2f}")
+        bands = [b for b in ("long", "medium", "short", "local", "all") if b in p]
+        return (f"contacts ({self.method}): precision at L, L/2, L/5 — "
+                + ", ".join(f"{b} {p[b]['L']:.2f}/{p[b]['L/2']:.2f}/{p[b]['L/5']:.2f}"
+                            for b in bands))
 
 
 def predict_contacts(
@@ -370,6 +377,13 @@ def predict_contacts(
     truth = contact_map(chain, 8.0, min_separation)
     valid = observed_pairs(chain)
     precision = contact_precision(scores, truth, valid, min_separation=min_separation)
+    low, high = BANDS["local"]
+    if min_separation > high:  # ESM's local band (3-5) lies below the pairs scored above
+        local = contact_precision(scores, contact_map(chain, 8.0, low), valid,
+                                  min_separation=low, bands=("local",))
+        precision["local"] = local["local"]
+        for counts in ("true_positives", "candidates", "contacts", "auc"):
+            getattr(precision, counts).update(getattr(local, counts))
     n = len(chain)
     k = top or n
     pairs = chain_pairs(chain, np.where(valid, scores, np.nan), threshold=-np.inf, top_k=k,

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 
 from .errors import ProtattnError
+from .statistics import DEFAULT_DEFINITION, DEFINITIONS
 from .structure import Structure, read_structure
 
 __all__ = ["add_parsers", "run", "expand_inputs"]
@@ -61,8 +62,12 @@ def _common(p: argparse.ArgumentParser, many: bool = True) -> None:
     if many:
         p.add_argument("inputs", nargs="+", metavar="FILE",
                        help="structure files, directories of them, or @list files")
-    p.add_argument("--chain", action="append", metavar="ID",
-                   help="chains to use (repeat or comma-separate; default: all protein chains)")
+        p.add_argument("--chain", action="append", metavar="ID",
+                       help="chains to use (repeat or comma-separate; default: all protein "
+                            "chains)")
+    else:
+        p.add_argument("--chain", action="append", metavar="ID",
+                       help="the chain to use (default: the first protein chain)")
     p.add_argument("--model", default="antiberty",
                    help="short name, Hugging Face id or directory (default antiberty)")
     p.add_argument("--device", help="cpu or cuda")
@@ -77,7 +82,13 @@ def _stat_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold", type=float, default=0.3,
                    help="high-confidence attention θ (default 0.3, the paper's)")
     p.add_argument("--min-arcs", type=int, default=100,
-                   help="flag heads with fewer high-confidence arcs over the set (default 100)")
+                   help="flag heads with too few high-confidence arcs over the set: this many "
+                        "or fewer (paper), fewer (judged) (default 100)")
+    p.add_argument("--definition", choices=DEFINITIONS, default=DEFAULT_DEFINITION,
+                   help="paper (default): the paper's own counting, comparable with its "
+                        "figures (arcs ≥ θ over every pair, chains cut to 510 residues, Wald "
+                        "intervals); judged: share and background on the pairs each property "
+                        "is judged on (arcs > θ, windows for long chains, Wilson intervals)")
     p.add_argument("--min-separation", type=int, default=6,
                    help="minimum |i-j| for contacts (default 6)")
     p.add_argument("--site-kinds", default="ligand",
@@ -178,7 +189,15 @@ def _statistics(args):
         _structures(paths), args.model, args.property, chains=_chain_ids(args),
         threshold=args.threshold, min_arcs=args.min_arcs, min_separation=args.min_separation,
         site_kinds=[k.strip() for k in args.site_kinds.split(",") if k.strip()],
-        window=args.window, stride=args.stride, device=args.device, quiet=args.quiet)
+        window=args.window, stride=args.stride, device=args.device, quiet=args.quiet,
+        definition=args.definition)
+
+
+def _notes(stats) -> None:
+    """What a user must know about how the statistics were made, on standard error."""
+    for entry in stats.truncated:
+        print(f"note: {entry} residues: cut to the model's input, as the paper's code cuts it "
+              "(--definition judged runs long chains in windows)", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -205,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "stats":
         _, stats = _statistics(args)
+        _notes(stats)
         with _open(args.output) as out:
             if args.format == "json":
                 out.write(stats.to_json() + "\n")
@@ -214,23 +234,28 @@ def run(args: argparse.Namespace) -> int:
         if args.heatmap:
             from .plots import heatmap
 
-            heatmap(stats.stats[first].share, title=f"{args.model}: {first}",
-                    label="share of attention > θ", mask=~stats.stats[first].enough_arcs,
+            heatmap(stats.stats[first].share,
+                    title=f"{args.model}: {first} ({stats.definition_name})",
+                    label=stats.share_label(), mask=~stats.stats[first].enough_arcs,
                     background=stats.stats[first].background, path=args.heatmap)
         if args.profile:
             from .plots import layer_profile
 
-            layer_profile(stats.layer_profile(first, weighted=True),
+            paper = stats.definition == "paper"
+            layer_profile(stats.layer_profile(first, weighted=not paper),
                           stats.center_of_gravity(first),
-                          title=f"{args.model}: {first} by layer",
-                          label="mean attention-weighted share", path=args.profile)
+                          title=f"{args.model}: {first} by layer ({stats.definition_name})",
+                          label=(f"mean {stats.share_label()}, heads with at least "
+                                 f"{stats.min_arcs} arcs" if paper
+                                 else "mean attention-weighted share"),
+                          path=args.profile)
         for prop in stats.properties:
             best = stats.ranking(prop)[:1]
             if best:
                 share = best[0]["share"]
                 print(f"{prop}: background {stats.stats[prop].background:.3f}, best head "
-                      f"{best[0]['layer_head']} {'n/a' if share is None else f'{share:.3f}'}",
-                      file=sys.stderr)
+                      f"{best[0]['layer_head']} {'n/a' if share is None else f'{share:.3f}'} "
+                      f"({stats.definition_name})", file=sys.stderr)
         return 0
     if args.command == "heads":
         return _heads(args)
@@ -243,13 +268,16 @@ def _heads(args) -> int:
     if len(args.property) != 1 or args.property[0] == "all":
         raise ProtattnError("heads ranks by one property: give --property NAME")
     paths, stats = _statistics(args)
+    _notes(stats)
     prop = args.property[0]
     rows = rank_heads(stats, prop, args.top, min_arcs_only=not args.all_heads)
-    columns = ["layer_head", "share", "ci_low", "ci_high", "background", "n_arcs", "z",
-               "p_value", "weighted_share", "enough_arcs"]
+    columns = ["layer_head", "share", "ci_low", "ci_high", "background", "n_arcs", "hits", "z",
+               "p_value", "weighted_share", "enough_arcs", "definition"]
     if args.format == "json":
-        json.dump({"property": prop, "background": stats.stats[prop].background,
-                   "heads": rows}, sys.stdout, indent=1)
+        json.dump({"property": prop, "definition": stats.definition,
+                   "background": stats.stats[prop].background,
+                   "alpha_per_head": stats.stats[prop].alpha_per_head,
+                   "truncated": list(stats.truncated), "heads": rows}, sys.stdout, indent=1)
         print()
     elif args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore",
@@ -263,7 +291,8 @@ def _heads(args) -> int:
     if args.plot:
         from .plots import top_heads
 
-        top_heads(rows, title=f"{args.model}: {prop}", path=args.plot)
+        top_heads(rows, title=f"{args.model}: {prop} ({stats.definition_name})",
+                  path=args.plot)
     if args.png:
         _draw_top_head(args, paths[0], rows[0]["layer_head"])
     if args.map:

@@ -14,9 +14,11 @@ import numpy as np
 
 from .models import MODELS, config_shape
 from .scene import palette_colors
+from .statistics import DEFAULT_DEFINITION, DEFINITIONS
 
-__all__ = ["AGGREGATES", "FLAGGED_RGB", "GRID_PALETTE", "PROPERTIES", "STATS_THRESHOLD",
-           "GridCell", "GridStats", "grid_cells", "grid_legend", "grid_statistics",
+__all__ = ["AGGREGATES", "DEFAULT_DEFINITION", "DEFINITIONS", "FLAGGED_RGB", "GRID_PALETTE",
+           "PROPERTIES", "STATS_THRESHOLD", "GridCell", "GridStats", "grid_cells", "grid_legend",
+           "grid_statistics",
            "layer_head_text", "loaded_shape", "model_label", "model_name", "model_shape",
            "number_text", "property_of", "text_is_dark"]
 
@@ -134,6 +136,7 @@ class GridStats:
     n_arcs: np.ndarray
     background: float
     min_arcs: int
+    definition: str = DEFAULT_DEFINITION
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -155,13 +158,19 @@ def grid_legend(stats: GridStats | None = None, label: str = "") -> str:
     top = float(stats.share[valid].max()) if valid.any() else 0.0
     background = (f" (background {100 * stats.background:.0f}%)"
                   if np.isfinite(stats.background) else "")
-    return (f"% of attention > {STATS_THRESHOLD:g} on {label or stats.prop}: white 0% to dark "
-            f"red {100 * top:.0f}%{background}; grey: fewer than {stats.min_arcs} arcs. "
-            "Click a cell to draw its pairs.")
+    if stats.definition == "paper":
+        arcs, few, name = (f"≥ {STATS_THRESHOLD:g}", f"{stats.min_arcs} arcs or fewer",
+                           "the paper's definition")
+    else:
+        arcs, few, name = (f"> {STATS_THRESHOLD:g}", f"fewer than {stats.min_arcs} arcs",
+                           "judged definition")
+    return (f"% of attention {arcs} on {label or stats.prop} ({name}): white 0% to dark red "
+            f"{100 * top:.0f}%{background}; grey: {few}. Click a cell to draw its pairs.")
 
 
 def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
-                    progress: Callable[[str], None] = lambda message: None) -> GridStats:
+                    progress: Callable[[str], None] = lambda message: None,
+                    definition: str = DEFAULT_DEFINITION) -> GridStats:
     """The grid's statistics: one property's per-head statistics over ``structures``.
 
     Runs the model over every chain (slow the first time: it loads the model), so
@@ -175,9 +184,11 @@ def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
     label : str
         A key of :data:`PROPERTIES` other than ``none``.
     min_arcs : int
-        Heads with fewer high-confidence arcs are flagged.
+        Heads with too few high-confidence arcs are flagged (see ``definition``).
     progress : callable
         Told what is being done, a line at a time.
+    definition : {"paper", "judged"}
+        Of the statistics (:mod:`protattn.statistics`); the paper's by default.
 
     Returns
     -------
@@ -186,12 +197,15 @@ def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
     Raises
     ------
     ValueError
-        If ``label`` names no property.
+        If ``label`` names no property, or ``definition`` is not one of :data:`DEFINITIONS`.
     """
     from .analysis import head_statistics
     from .backend import get_model
 
     prop = property_of(label)
+    if definition not in DEFINITIONS:
+        raise ValueError(f"definition must be one of {', '.join(DEFINITIONS)}, not "
+                         f"{definition!r}")
     if prop is None:
         raise ValueError("choose a property (contacts, binding site) to colour the grid by")
     progress(f"loading {model}")
@@ -201,9 +215,10 @@ def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
         progress(f"{label} statistics: {structure.name} chain {chain.id}")
 
     result = head_statistics(structures, lm, [prop], threshold=STATS_THRESHOLD,
-                             min_arcs=int(min_arcs), on_chain=on_chain)[prop]
+                             min_arcs=int(min_arcs), on_chain=on_chain,
+                             definition=definition)[prop]
     return GridStats(prop, result.share, result.enough_arcs, result.n_arcs,
-                     float(result.background), int(min_arcs))
+                     float(result.background), int(min_arcs), definition)
 
 
 def property_of(label: str) -> str | None:

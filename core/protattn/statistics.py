@@ -758,10 +758,26 @@ class HeadStatistics:
     def describe(self) -> str:
         """One line naming the definition, for tables, titles and legends."""
         if self.definition == "paper":
-            return (f"paper's definition: arcs ≥ {self.threshold:g} over all pairs, "
-                    f"heads > {self.min_arcs} arcs, Wald interval")
-        return (f"judged definition: arcs > {self.threshold:g} over judged pairs, "
-                f"heads ≥ {self.min_arcs} arcs, Wilson interval")
+            return (f"paper's definition: arcs ≥ {self.threshold:g} over all pairs, heads with "
+                    f"{self.enough_text()}, Wald interval")
+        return (f"judged definition: arcs > {self.threshold:g} over judged pairs, heads with "
+                f"{self.enough_text()}, Wilson interval")
+
+    @property
+    def definition_name(self) -> str:
+        """``"the paper's definition"`` or ``"the judged definition"``, for titles."""
+        return "the paper's definition" if self.definition == "paper" else \
+            "the judged definition"
+
+    def share_label(self) -> str:
+        """What ``share`` is, for axes and colour keys: ``"share of attention ≥ 0.3"``."""
+        return f"share of attention {'≥' if self.definition == 'paper' else '>'} " \
+               f"{self.threshold:g}"
+
+    def enough_text(self) -> str:
+        """Which heads have enough arcs: ``"more than 100 arcs"`` (paper), ``"at least 100"``."""
+        return (f"more than {self.min_arcs} arcs" if self.definition == "paper"
+                else f"at least {self.min_arcs} arcs")
 
     def layer_profile(self, prop: str, weighted: bool = False,
                       min_arcs_only: bool | None = None) -> np.ndarray:

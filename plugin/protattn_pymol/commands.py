@@ -266,6 +266,7 @@ def attention_heads(
     site_kinds: str = "ligand",
     draw_top: int = 1,
     quiet: int = 1,
+    definition: str = "paper",
     *,
     _self=cmd,
 ) -> list[dict]:
@@ -273,19 +274,22 @@ def attention_heads(
 DESCRIPTION
 
     Rank the heads of a protein language model by how much of their
-    high-confidence attention (weight above threshold) lands on a property
-    of the selected structures, and draw the top head's pairs.
+    high-confidence attention (weight of at least threshold) lands on a
+    property of the selected structures, and draw the top head's pairs.
 
-    For "contact", a head's share is the fraction of its arcs (i, j) with
-    a_ij > threshold, |i - j| >= 6, that are 3D contacts (CB-CB < 8 A); for
-    the other properties, the fraction whose attended residue j has it
-    (binding_site: within 4 A of a ligand). Each share comes with a
-    Bonferroni-corrected 95% interval and the property's background rate.
+    Under the paper's definition (the default, as in Vig et al. 2021 and
+    its code), a head's share is the fraction of all its arcs (i, j) with
+    a_ij >= threshold that are 3D contacts (CB-CB < 8 A, |i - j| >= 6),
+    or whose attended residue j has the property (binding_site: within
+    4 A of a ligand); heads with more than min_arcs arcs are ranked, each
+    share with a Bonferroni-corrected 95% (Wald) interval and the
+    property's background rate. definition=judged counts only the pairs
+    the property is judged on (a_ij > threshold; Wilson interval).
 
 USAGE
 
     attention_heads selection [, prop [, top [, threshold [, min_arcs
-        [, model [, site_kinds [, draw_top [, quiet ]]]]]]]]
+        [, model [, site_kinds [, draw_top [, quiet [, definition ]]]]]]]]]
 
 ARGUMENTS
 
@@ -298,7 +302,8 @@ ARGUMENTS
 
     threshold = float: high-confidence attention (the paper's 0.3)
 
-    min_arcs = int: heads with fewer arcs are not ranked {default: 100}
+    min_arcs = int: heads with this many arcs or fewer (paper), or fewer
+    (judged), are not ranked {default: 100}
 
     model = str: protein language model {default: antiberty}
 
@@ -307,10 +312,14 @@ ARGUMENTS
 
     draw_top = 0/1: draw the top head's pairs (contacts green/red) {default: 1}
 
+    definition = paper or judged: how shares, backgrounds and intervals
+    are counted {default: paper}
+
 EXAMPLE
 
     attention_heads 1hpv, binding_site
     attention_heads 1hpv, contact, top=5
+    attention_heads 1hpv, contact, definition=judged
 
 SEE ALSO
 
@@ -323,7 +332,8 @@ SEE ALSO
         stats = head_statistics(
             structures.values(), model, [str(prop)], threshold=_number(threshold, "threshold"),
             min_arcs=_number(min_arcs, "min_arcs", int),
-            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()])
+            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()],
+            definition=str(definition).strip())
         rows = rank_heads(stats, str(prop), _number(top, "top", int))
         drawn = {}
         if rows and int(draw_top):
@@ -417,6 +427,7 @@ def attention_stats(
     min_arcs: int = 100,
     model: str = "antiberty",
     site_kinds: str = "ligand",
+    definition: str = "paper",
     *,
     _self=cmd,
 ) -> protattn.HeadStatistics:
@@ -424,15 +435,17 @@ def attention_stats(
 DESCRIPTION
 
     Per-head statistics of one property over the selected structures: for
-    every layer and head, the share of high-confidence attention (above
+    every layer and head, the share of high-confidence attention (at least
     threshold) on the property, against its background rate, with the layer
     profile's centre of gravity. Writes the layer x head figure (the paper's
-    heatmap) to a PNG and prints where.
+    heatmap) to a PNG and prints where. The paper's definition is the
+    default; definition=judged counts only the pairs each property is
+    judged on (see attention_heads).
 
 USAGE
 
     attention_stats selection [, prop [, png [, threshold [, min_arcs
-        [, model [, site_kinds ]]]]]]
+        [, model [, site_kinds [, definition ]]]]]]]
 
 ARGUMENTS
 
@@ -441,6 +454,8 @@ ARGUMENTS
 
     png = str: where to write the heatmap {default: attention_<prop>.png in
     the current directory}
+
+    definition = paper or judged {default: paper}
 
 EXAMPLE
 
@@ -463,14 +478,16 @@ SEE ALSO
         stats = head_statistics(
             structures.values(), model, [prop], threshold=_number(threshold, "threshold"),
             min_arcs=_number(min_arcs, "min_arcs", int),
-            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()])
+            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()],
+            definition=str(definition).strip())
     except (ProtattnError, ValueError) as e:
         raise CmdException(str(e)) from e
     result = stats[prop]
-    heatmap(result.share, title=f"{model}: {prop}", label=f"share of attention > {threshold}",
-            mask=~result.enough_arcs, background=result.background, path=png)
-    print(f" attention_stats: {prop}: {int(result.enough_arcs.sum())} heads with >= {min_arcs} "
-          f"arcs, centre of gravity layer {stats.center_of_gravity(prop):.2f}")
+    heatmap(result.share, title=f"{model}: {prop} ({stats.definition_name})",
+            label=stats.share_label(), mask=~result.enough_arcs, background=result.background,
+            path=png)
+    print(f" attention_stats: {prop}: {int(result.enough_arcs.sum())} heads with "
+          f"{stats.enough_text()}, centre of gravity layer {stats.center_of_gravity(prop):.2f}")
     for line in ranking_table(stats, prop, stats.ranking(prop)[:5]):
         print(f" {line}")
     print(f" attention_stats: heatmap written to {os.path.abspath(png)}")

@@ -165,12 +165,17 @@ class AttentionDialog(QtWidgets.QDialog):
         self.property_combo = w.QComboBox(objectName="property")
         self.property_combo.addItems(list(logic.PROPERTIES))
         self.property_combo.setToolTip("colour the grid by each head's share of attention "
-                                       f"> {logic.STATS_THRESHOLD:g} on this property")
+                                       f"≥ {logic.STATS_THRESHOLD:g} on this property")
         self.min_arcs_spin = w.QSpinBox(objectName="min_arcs")
         self.min_arcs_spin.setRange(1, 100000)
         self.min_arcs_spin.setValue(DialogState.min_arcs)
-        self.min_arcs_spin.setToolTip("heads with fewer arcs of attention "
-                                      f"> {logic.STATS_THRESHOLD:g} are grey")
+        self.min_arcs_spin.setToolTip("heads with too few arcs of high-confidence attention "
+                                      "are grey")
+        self.definition_combo = w.QComboBox(objectName="definition")
+        self.definition_combo.addItems(list(logic.DEFINITIONS))
+        self.definition_combo.setToolTip(
+            "paper: the paper's own counting (arcs ≥ θ over every pair, heads with more than "
+            "min arcs); judged: share and background on the pairs the property is judged on")
         self.grid = w.QTableWidget(objectName="grid")
         self.grid.setEditTriggers(w.QAbstractItemView.NoEditTriggers)
         self.grid.setSelectionMode(w.QAbstractItemView.NoSelection)
@@ -226,6 +231,7 @@ class AttentionDialog(QtWidgets.QDialog):
         grid_bar.addWidget(self.property_combo, 1)
         grid_bar.addWidget(w.QLabel("min arcs"))
         grid_bar.addWidget(self.min_arcs_spin)
+        grid_bar.addWidget(self.definition_combo)
 
         progress = w.QHBoxLayout()
         progress.addWidget(self.progress)
@@ -253,6 +259,7 @@ class AttentionDialog(QtWidgets.QDialog):
             lambda k: self.threshold_spin.setEnabled(k == 0))
         self.property_combo.currentIndexChanged.connect(self._grid_outdated)
         self.min_arcs_spin.editingFinished.connect(self._grid_outdated)
+        self.definition_combo.currentIndexChanged.connect(self._grid_outdated)
         self.grid.cellClicked.connect(self._cell_clicked)
 
     # -------------------------------------------------------------------------- state
@@ -278,6 +285,7 @@ class AttentionDialog(QtWidgets.QDialog):
             min_separation=self.min_separation_spin.value(),
             prop=self.property_combo.currentText(),
             min_arcs=self.min_arcs_spin.value(),
+            definition=self.definition_combo.currentText(),
         )
 
     @property
@@ -403,7 +411,8 @@ class AttentionDialog(QtWidgets.QDialog):
 
     @staticmethod
     def _grid_key(state: DialogState) -> tuple:
-        return (state.obj, state.chain, state.model, state.prop, state.min_arcs)
+        return (state.obj, state.chain, state.model, state.prop, state.min_arcs,
+                state.definition)
 
     def _grid_outdated(self, *_) -> None:
         """Recompute the grid's colours for the current choices (in the background)."""

@@ -10,7 +10,8 @@ Every action of the dialog is a PyMOL command string built here and run with
     'attention_color 1hpv, 8-mean'
 
 The grid (rows: layers, columns: heads) is coloured by each head's share of
-high-confidence attention (> :data:`STATS_THRESHOLD`, the paper's θ) on a
+high-confidence attention (≥ :data:`STATS_THRESHOLD`, the paper's θ, under the paper's
+definition by default) on a
 property, from :func:`protattn.analysis.head_statistics`; :func:`grid_cells`
 maps those statistics to colours. :func:`prepare` and :func:`grid_statistics`
 are the long jobs the dialog runs in a background thread: plain core calls on
@@ -27,6 +28,7 @@ import protattn
 from protattn import backend, grid
 from protattn.grid import (
     AGGREGATES,
+    DEFINITIONS,
     FLAGGED_RGB,
     GRID_PALETTE,
     PROPERTIES,
@@ -46,7 +48,8 @@ from protattn.grid import (
 from protattn.models import MODELS
 
 __all__ = [
-    "ACTIONS", "AGGREGATES", "MODELS", "PROPERTIES", "DEFAULT_MODEL", "STATS_THRESHOLD",
+    "ACTIONS", "AGGREGATES", "MODELS", "PROPERTIES", "DEFAULT_MODEL", "DEFINITIONS",
+    "STATS_THRESHOLD",
     "FLAGGED_RGB", "GRID_PALETTE", "DialogState", "GridCell", "GridStats", "command",
     "grid_cells", "grid_legend", "text_is_dark", "model_statuses", "model_label", "model_name",
     "model_shape", "grid_statistics", "prepare", "loaded_shape",
@@ -92,7 +95,9 @@ class DialogState:
     prop : str
         A key of :data:`PROPERTIES`: what the grid is coloured by.
     min_arcs : int
-        Grid cells of heads with fewer high-confidence arcs are grey.
+        Grid cells of heads with too few high-confidence arcs are grey.
+    definition : str
+        Of the grid's statistics: ``paper`` (the paper's own counting) or ``judged``.
     """
 
     obj: str = ""
@@ -106,6 +111,7 @@ class DialogState:
     min_separation: int = 1
     prop: str = "none"
     min_arcs: int = 20
+    definition: str = grid.DEFAULT_DEFINITION
 
     @property
     def selection(self) -> str:
@@ -204,7 +210,8 @@ def grid_statistics(structures: Sequence[protattn.Structure], state: DialogState
     Runs the model over every chain (slow the first time: it loads the model); see
     :func:`protattn.grid.grid_statistics`.
     """
-    return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress)
+    return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress,
+                                state.definition)
 
 
 def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[protattn.Chain]],
