@@ -205,13 +205,73 @@ def test_stats_over_a_list_file_csv_and_heatmap(capsys, hpx_file, tmp_path):
     assert len(rows) == 2 * 64
 
 
+def _readme_worked_example() -> dict[str, dict[str, str]]:
+    """The README's worked example table (definition -> hits, arcs, share ...)."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("**Worked example**"):]
+    rows = {}
+    for line in section.splitlines()[1:20]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] in ("paper", "judged"):
+            rows[cells[0]] = dict(zip(("hits", "arcs", "share", "interval", "z"), cells[1:]))
+    return rows
+
+
+def test_definitions_on_the_readmes_worked_example(capsys):
+    example = _readme_worked_example()
+    assert set(example) == {"paper", "judged"}
+    rows = {}
+    for definition in ("paper", "judged"):
+        code, out, _ = _run(capsys, "heads", HPV, "--property", "contact", "--definition",
+                            definition, "--all-heads", "--top", "0", "--format", "csv", "-q")
+        assert code == 0
+        table = list(csv.DictReader(io.StringIO(out)))
+        assert {r["definition"] for r in table} == {definition}
+        rows[definition] = next(r for r in table if r["layer_head"] == "2-3")
+        want = example[definition]
+        assert rows[definition]["hits"] == want["hits"]
+        assert rows[definition]["n_arcs"] == want["arcs"].replace(",", "")
+        assert f"{100 * float(rows[definition]['share']):.2g}%" == want["share"]
+        low, high = (float(rows[definition][k]) for k in ("ci_low", "ci_high"))
+        assert f"[{100 * low:.2g}%, {100 * high:.2g}%]".replace("[0%", "[0.0%") \
+            in want["interval"]
+        z = abs(float(rows[definition]["z"]))
+        assert f"+{z:.1f}" in want["z"]
+    # same hits, but the paper's denominator holds every arc of the head
+    assert rows["paper"]["hits"] == rows["judged"]["hits"]
+    assert int(rows["paper"]["n_arcs"]) > int(rows["judged"]["n_arcs"])
+    assert float(rows["paper"]["z"]) < 0 < float(rows["judged"]["z"])  # z orientations
+
+
+def test_every_output_says_its_definition(capsys, tmp_path):
+    code, out, err = _run(capsys, "heads", HPV, "--property", "binding_site", "-q")
+    assert code == 0 and "paper's definition" in out.splitlines()[1]
+    code, out, err = _run(capsys, "heads", HPV, "--property", "binding_site", "-q",
+                          "--definition", "judged", "--format", "json")
+    assert json.loads(out)["definition"] == "judged"
+    heat = tmp_path / "heat.svg"
+    code, out, err = _run(capsys, "stats", HPV, "--property", "contact", "-q",
+                          "--heatmap", str(heat))
+    assert json.loads(out)["definition"] == "paper" and "the paper's definition" in err
+    assert "the paper&#x27;s definition" in heat.read_text() or \
+        "the paper's definition" in heat.read_text()
+
+
+def test_the_paper_definition_refuses_windows(capsys):
+    code, _, err = _run(capsys, "stats", HPV, "--window", "50", "-q")
+    assert code == 2 and "definition judged" in err and "windows" in err
+    code, out, _ = _run(capsys, "stats", HPV, "--property", "contact", "--window", "50",
+                        "--definition", "judged", "-q")
+    assert code == 0 and json.loads(out)["definition"] == "judged"
+
+
 def test_contacts_json(capsys, hpx_file):
     code, out, err = _run(capsys, "contacts", hpx_file, "--chain", "A", "--heads", "3-2,5-4")
     assert code == 0
     data = json.loads(out)
     assert data["heads"] == ["3-2", "5-4"] and len(data["predictions"]) == 99
-    assert set(data["precision"]) >= {"short", "medium", "long", "all"}
-    assert "precision at L" in err
+    assert set(data["precision"]) >= {"local", "short", "medium", "long", "all"}
+    assert "precision at L" in err and "local" in err
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -337,6 +337,27 @@ def test_stats_logs_the_table_and_heatmap_and_returns_the_statistics(cx):
     assert expected.ranking("binding_site")[0]["layer_head"] in html_messages[-1]
 
 
+def test_heads_and_stats_take_the_definition(cx):
+    from chimerax.core.errors import UserError
+
+    from protattn.analysis import head_statistics
+
+    open_structure(cx, HPX)
+    for definition in ("paper", "judged"):
+        expected = head_statistics([protattn.read_structure(HPX)], "antiberty", ["contact"],
+                                   min_arcs=20, definition=definition)
+        rows = cxrun(cx, f"attention heads #1 contact top 3 minArcs 20 draw false "
+                         f"definition {definition}")
+        assert [r["layer_head"] for r in rows] == [
+            r["layer_head"] for r in expected.ranking("contact")[:3]]
+        assert {r["definition"] for r in rows} == {definition}
+        stats = cxrun(cx, f"attention stats #1 contact minArcs 20 definition {definition}")
+        assert stats.definition == definition
+        np.testing.assert_array_equal(stats["contact"].n_arcs, expected["contact"].n_arcs)
+    with pytest.raises(UserError, match="paper|judged"):
+        cxrun(cx, "attention heads #1 contact definition mine")
+
+
 # ---------------------------------------------------------------------------------------
 # attention models; pairs dashes / colorBy; named residue attributes; attention save;
 # sessions (.cxs) keep what the commands drew.

@@ -145,6 +145,9 @@ def test_command_lines(logic):
     assert logic.command("clear", S()) == "attention clear"
     assert logic.command("stats", S("#1", None, prop="binding site", min_arcs=5)) == \
         "attention stats #1 binding_site threshold 0.3 minArcs 5"
+    assert logic.command("stats", S("#1", None, prop="contacts", min_arcs=5,
+                                    definition="judged")) == \
+        "attention stats #1 contact threshold 0.3 minArcs 5 definition judged"
     assert logic.command("pairs", S("#1", " ", model="/data/my model")) == \
         "attention pairs #1::chain_id==\" \" layerHead 1-1 threshold 0.1 model \"/data/my model\""
 
@@ -319,7 +322,11 @@ def test_grid_legend(logic):
     stats = logic.GridStats("contact", np.array([[0.2, np.nan]]), np.array([[True, False]]),
                             np.array([[30, 0]]), 0.05, 20)
     legend = logic.grid_legend(stats, "contacts")
-    assert "dark red 20%" in legend and "background 5%" in legend and "fewer than 20" in legend
+    assert "dark red 20%" in legend and "background 5%" in legend and "20 arcs or fewer" in legend
+    assert "the paper's definition" in legend and "≥ 0.3" in legend
+    judged = logic.grid_legend(logic.GridStats("contact", stats.share, stats.enough_arcs,
+                                               stats.n_arcs, 0.05, 20, "judged"), "contacts")
+    assert "judged definition" in judged and "fewer than 20" in judged and "> 0.3" in judged
 
 
 # ---------------------------------------------------------- structures, chains, models

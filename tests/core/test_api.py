@@ -16,6 +16,7 @@ from protattn import (
     compute_pairs,
     compute_scores,
 )
+from protattn.cache import cached_precision
 
 HEAD = "4-mean"
 
@@ -31,10 +32,10 @@ def hiv_protease(shared_dir, load_structure):
 def head_maps(antiberty, hiv_protease):
     """Each chain's map of HEAD, straight from the model (layer 4, mean over heads).
 
-    Kept at float16 precision, as protattn keeps all attention (what its cache stores).
+    Kept at the precision protattn keeps all attention at (what its cache returns).
     """
-    return {c.id: antiberty.attention(c.sequence).astype(np.float16).astype(np.float32)[3]
-            .mean(axis=0) for c in hiv_protease}
+    return {c.id: cached_precision(antiberty.attention(c.sequence))[3].mean(axis=0)
+            for c in hiv_protease}
 
 
 def _upper(sym, min_separation=1):

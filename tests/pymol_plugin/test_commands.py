@@ -204,6 +204,25 @@ def test_contacts_draws_true_and_false_predictions(pm, file_chains):
     assert n_green == sum(1 for p in expected.pairs if p.contact)
 
 
+def test_heads_and_stats_take_the_definition(pm, hpv_path, capsys):
+    from protattn.analysis import head_statistics
+
+    structure = protattn.read_structure(hpv_path)
+    for definition in ("paper", "judged"):
+        expected = head_statistics([structure], "antiberty", ["contact"], min_arcs=20,
+                                   definition=definition)
+        rows = attention_heads("1hpv", "contact", top=3, min_arcs=20, draw_top=0,
+                               definition=definition, _self=pm)
+        assert [r["layer_head"] for r in rows] == [
+            r["layer_head"] for r in expected.ranking("contact")[:3]]
+        assert {r["definition"] for r in rows} == {definition}
+        assert f"({definition}" in capsys.readouterr().out  # "(paper's definition: ..."
+    with pytest.raises(CmdException, match="unknown definition"):
+        attention_heads("1hpv", "contact", definition="mine", _self=pm)
+    with pytest.raises(CmdException, match="unknown definition"):
+        attention_stats("1hpv", "contact", definition="mine", _self=pm)
+
+
 def test_heads_bad_property_is_a_cmd_exception(pm):
     with pytest.raises(CmdException, match="unknown property"):
         attention_heads("1hpv", "pocket", _self=pm)
