@@ -240,7 +240,11 @@ def test_definitions_on_the_readmes_worked_example(capsys):
     # same hits, but the paper's denominator holds every arc of the head
     assert rows["paper"]["hits"] == rows["judged"]["hits"]
     assert int(rows["paper"]["n_arcs"]) > int(rows["judged"]["n_arcs"])
-    assert float(rows["paper"]["z"]) < 0 < float(rows["judged"]["z"])  # z orientations
+    # z orientations: the paper's is background minus head, judged's head minus background
+    for definition, sign in (("paper", -1), ("judged", 1)):
+        row = rows[definition]
+        assert np.sign(float(row["z"])) == sign * np.sign(float(row["share"]) -
+                                                          float(row["background"]))
 
 
 def test_every_output_says_its_definition(capsys, tmp_path):

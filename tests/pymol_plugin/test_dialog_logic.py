@@ -8,6 +8,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -199,8 +200,11 @@ def test_grid_statistics_on_the_object(pm):
 
     stats = dialog_logic.grid_statistics(structures, state, messages.append)
 
-    assert stats.prop == "contact" and stats.shape == (8, 8)
-    assert (stats.enough_arcs == (stats.n_arcs >= 20)).all()
+    assert stats.prop == "contact" and stats.shape == (8, 8) and stats.definition == "paper"
+    assert (stats.enough_arcs == (stats.n_arcs > 20)).all()  # the paper keeps > min arcs
+    judged = dialog_logic.grid_statistics(structures, replace(state, definition="judged"))
+    assert judged.definition == "judged" and (judged.enough_arcs == (judged.n_arcs >= 20)).all()
+    assert (judged.n_arcs <= stats.n_arcs).all() and (judged.n_arcs < stats.n_arcs).any()
     assert 0 < stats.background < 1
     assert any("chain A" in m for m in messages) and any("chain B" in m for m in messages)
     cells = grid_cells(stats.share, stats.enough_arcs)
