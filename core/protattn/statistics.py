@@ -129,6 +129,25 @@ def _float_result(x: np.ndarray) -> np.ndarray | float:
     return float(x) if x.ndim == 0 else x
 
 
+def _proportion(hits, n, alpha: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Checked ``hits, n`` as float arrays, and the two-sided quantile ``Φ⁻¹(1 − alpha/2)``."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
+    hits, n = np.broadcast_arrays(np.asarray(hits, dtype=float), np.asarray(n, dtype=float))
+    if np.any(hits < 0) or np.any(hits > n):
+        raise ValueError("hits must lie between 0 and n")
+    return hits, n, -NormalDist().inv_cdf(alpha / 2.0)
+
+
+def _interval(centre: np.ndarray, half: np.ndarray, n: np.ndarray
+              ) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """``centre ∓ half`` clipped to [0, 1]; NaN where ``n = 0``."""
+    empty = n <= 0
+    low = np.where(empty, np.nan, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(empty, np.nan, np.clip(centre + half, 0.0, 1.0))
+    return _float_result(low), _float_result(high)
+
+
 def wilson_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
                                                            np.ndarray | float]:
     """Two-sided Wilson score interval of the proportion ``hits / n``.
@@ -154,24 +173,14 @@ def wilson_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
     >>> round(low, 4), round(high, 4)
     (0.0, 0.2775)
     """
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
-    hits, n = np.broadcast_arrays(np.asarray(hits, dtype=float), np.asarray(n, dtype=float))
-    if np.any(hits < 0) or np.any(hits > n):
-        raise ValueError("hits must lie between 0 and n")
-    z = -NormalDist().inv_cdf(alpha / 2.0)
+    hits, n, z = _proportion(hits, n, alpha)
     z2 = z * z
     with np.errstate(divide="ignore", invalid="ignore"):
         p = hits / n
         denom = 1.0 + z2 / n
         centre = (p + z2 / (2.0 * n)) / denom
         half = z * np.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denom
-        low = np.clip(centre - half, 0.0, 1.0)
-        high = np.clip(centre + half, 0.0, 1.0)
-    empty = n <= 0
-    low = np.where(empty, np.nan, low)
-    high = np.where(empty, np.nan, high)
-    return _float_result(low), _float_result(high)
+        return _interval(centre, half, n)
 
 
 def check_definition(definition: str) -> str:
@@ -206,20 +215,10 @@ def wald_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
     >>> round(low, 4), round(high, 4)
     (0.402, 0.598)
     """
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
-    hits, n = np.broadcast_arrays(np.asarray(hits, dtype=float), np.asarray(n, dtype=float))
-    if np.any(hits < 0) or np.any(hits > n):
-        raise ValueError("hits must lie between 0 and n")
-    z = -NormalDist().inv_cdf(alpha / 2.0)
+    hits, n, z = _proportion(hits, n, alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = hits / n
-        half = z * np.sqrt(p * (1.0 - p) / n)
-        low = np.clip(p - half, 0.0, 1.0)
-        high = np.clip(p + half, 0.0, 1.0)
-    empty = n <= 0
-    return (_float_result(np.where(empty, np.nan, low)),
-            _float_result(np.where(empty, np.nan, high)))
+        return _interval(p, z * np.sqrt(p * (1.0 - p) / n), n)
 
 
 def two_proportion_z(h1, n1, h2, n2) -> tuple[np.ndarray | float, np.ndarray | float]:
