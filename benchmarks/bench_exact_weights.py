@@ -18,9 +18,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from timing import median_seconds  # noqa: E402
+
 import protattn  # noqa: E402
 from protattn.cache import EXACT_FROM, cached_precision  # noqa: E402
-from timing import median_seconds  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "structures")
 DEFAULT = [os.path.join(SHARED, "ligand", "1HPX.pdb"), os.path.join(SHARED, "antibody", "1IGY.pdb"),
