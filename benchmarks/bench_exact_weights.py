@@ -24,7 +24,8 @@ import protattn  # noqa: E402
 from protattn.cache import EXACT_FROM, cached_precision  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "structures")
-DEFAULT = [os.path.join(SHARED, "ligand", "1HPX.pdb"), os.path.join(SHARED, "antibody", "1IGY.pdb"),
+DEFAULT = [os.path.join(SHARED, "ligand", "1HPX.pdb"),
+           os.path.join(SHARED, "antibody", "1IGY.pdb"),
            os.path.join(SHARED, "ligand", "1EVE.pdb")]
 
 
@@ -48,8 +49,8 @@ def main() -> None:
             exact = int(np.count_nonzero(attention >= EXACT_FROM))
             half = attention.size * 2
             extra = exact * (8 + 4)
-            naive = median_seconds(lambda: attention.astype(np.float16).astype(np.float32), 5)
-            ours = median_seconds(lambda: cached_precision(attention), 5)
+            naive = median_seconds(lambda a=attention: a.astype(np.float16).astype(np.float32), 5)
+            ours = median_seconds(lambda a=attention: cached_precision(a), 5)
             rounded = attention.astype(np.float16).astype(np.float32)
             wrong = int(np.count_nonzero((rounded >= np.float32(0.3)) != (attention >= 0.3)))
             rows = attention.shape[0] * attention.shape[1] * attention.shape[2]
