@@ -154,7 +154,7 @@ class AttentionPanel(QWidget):
         self.property_combo = QComboBox()
         self.property_combo.addItems(list(logic.PROPERTIES))
         self.property_combo.setToolTip("color the grid by each head's share of attention "
-                                       f"≥ {logic.STATS_THRESHOLD:g} on this property")
+                                       f">= {logic.STATS_THRESHOLD:g} on this property")
         self.min_arcs_spin = QSpinBox()
         self.min_arcs_spin.setRange(1, 100000)
         self.min_arcs_spin.setValue(PanelState.min_arcs)
@@ -163,7 +163,7 @@ class AttentionPanel(QWidget):
         self.definition_combo = QComboBox()
         self.definition_combo.addItems(list(logic.DEFINITIONS))
         self.definition_combo.setToolTip(
-            "paper: the paper's own counting (arcs ≥ θ over every pair, heads with more than "
+            "paper: the paper's own counting (arcs >= theta over every pair, heads with more than "
             "min arcs); judged: share and background on the pairs the property is judged on")
         self.stats_button = QPushButton("Log")
         self.stats_button.setToolTip("log the property's head table and heatmap "

@@ -165,7 +165,7 @@ class AttentionDialog(QtWidgets.QDialog):
         self.property_combo = w.QComboBox(objectName="property")
         self.property_combo.addItems(list(logic.PROPERTIES))
         self.property_combo.setToolTip("colour the grid by each head's share of attention "
-                                       f"≥ {logic.STATS_THRESHOLD:g} on this property")
+                                       f">= {logic.STATS_THRESHOLD:g} on this property")
         self.min_arcs_spin = w.QSpinBox(objectName="min_arcs")
         self.min_arcs_spin.setRange(1, 100000)
         self.min_arcs_spin.setValue(DialogState.min_arcs)
@@ -174,7 +174,7 @@ class AttentionDialog(QtWidgets.QDialog):
         self.definition_combo = w.QComboBox(objectName="definition")
         self.definition_combo.addItems(list(logic.DEFINITIONS))
         self.definition_combo.setToolTip(
-            "paper: the paper's own counting (arcs ≥ θ over every pair, heads with more than "
+            "paper: the paper's own counting (arcs >= theta over every pair, heads with more than "
             "min arcs); judged: share and background on the pairs the property is judged on")
         self.grid = w.QTableWidget(objectName="grid")
         self.grid.setEditTriggers(w.QAbstractItemView.NoEditTriggers)
