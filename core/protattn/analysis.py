@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from .attention import HeadSpec, Pair, chain_pairs
 from .backend import get_model
+from .cache import EXACT_FROM
 from .contacts import (
     BANDS,
     contact_precision,
@@ -218,6 +220,10 @@ def head_statistics(
         raise ProtattnError("the paper's definition cuts long chains to the model's input, as "
                             "the paper's code does, and uses no windows; give definition "
                             "judged to analyse long chains in windows")
+    if threshold < EXACT_FROM:
+        warnings.warn(f"θ = {threshold:g} is below {EXACT_FROM:g}, where attention is kept at "
+                      "float16 precision: a weight within 1.5e-5 of θ may fall on either side",
+                      stacklevel=2)
     names = property_names(properties)
     unknown = sorted(set(site_kinds) - set(LIGAND_KINDS))
     if unknown:

@@ -32,16 +32,18 @@ float32 (:func:`cached_precision` gives the values an entry returns):
 
 - every weight as float16 (attention weights lie in [0, 1], where float16 is
   within 2.5e-4; ``NaN``, e.g. for pairs no window covered, survives);
-- every weight of at least :data:`EXACT_FROM` (0.01) exactly as it was given,
-  as float32 with its flat index (members ``__exact_index__attention`` and
-  ``__exact_value__attention``). Rows of attention sum to 1, so a row has at
-  most 100 such weights and typically a few: the exact part is a small fraction
-  of the float16 part.
+- every weight of at least :data:`EXACT_FROM` (0.05) exactly as it was given,
+  as float32 with its flat index (members ``__exact_index__attention``, uint32,
+  or int64 for arrays of 2³² weights or more, and ``__exact_value__attention``).
+  A row of one pass sums to 1, so it has at most 20 such weights; AntiBERTy has
+  1–3 a row, an exact part of 1–12% of the float16 part (99–434 residues;
+  ``benchmarks/bench_exact_weights.py``).
 
-So a threshold of 0.01 or more (the paper's θ = 0.3, drawing thresholds) is
+So a threshold of 0.05 or more (the paper's θ = 0.3, drawing thresholds) is
 decided on the model's own float32 values, never on float16-rounded ones: a
 float32 weight of 0.29995 is below 0.3 whether or not it was cached, although
-its float16 rounding (0.30005) is above. Every other array is stored and
+its float16 rounding (0.30005) is above. Below 0.05 a weight is known to within
+float16 rounding (1.5e-5). Every other array is stored and
 returned as it is. Arrays are never pickled, and files are never loaded with
 ``allow_pickle=True``.
 
@@ -95,7 +97,7 @@ CACHE_FORMAT_VERSION = 2
 HALF_PRECISION_ARRAYS = frozenset({"attention"})
 
 #: Weights of a half-precision array at or above this are also kept exactly.
-EXACT_FROM = 0.01
+EXACT_FROM = 0.05
 _EXACT_INDEX = "__exact_index__"
 _EXACT_VALUE = "__exact_value__"
 
@@ -269,7 +271,7 @@ def _stored_form(name: str, array: np.ndarray) -> dict[str, np.ndarray]:
         flat = array.reshape(-1)
         index = np.flatnonzero(flat >= EXACT_FROM)  # NaN is never kept exactly
         return {name: array.astype(np.float16),
-                _EXACT_INDEX + name: index.astype(np.int64),
+                _EXACT_INDEX + name: index.astype(np.uint32 if flat.size < 2**32 else np.int64),
                 _EXACT_VALUE + name: flat[index].astype(np.float32)}
     return {name: array}
 
@@ -299,7 +301,7 @@ def cached_precision(attention: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> a = np.array([0.29995, 0.005001], dtype=np.float32)
+    >>> a = np.array([0.29995, 0.04000001], dtype=np.float32)
     >>> bool(cached_precision(a)[0] < 0.3), bool(np.float16(a[0]) < 0.3)
     (True, False)
     """

@@ -5,7 +5,7 @@ runs the model once per (model, revision, sequence, windowing options) and keeps
 the result in memory for the session and on disk (:mod:`protattn.cache`), so
 changing head, threshold or colour never re-runs the model. Attention is kept
 at the precision the disk cache returns (:func:`protattn.cache.cached_precision`:
-weights of at least 0.01 exactly as the model gave them, smaller ones at float16
+weights of at least 0.05 exactly as the model gave them, smaller ones at float16
 precision) whether or not it came from the cache, so a result never depends on
 whether it was cached, and thresholds are decided on the model's float32 values.
 """

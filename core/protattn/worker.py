@@ -260,7 +260,7 @@ def _attention(params: dict[str, Any]) -> dict[str, Any]:
                              "chains": [c["id"] for c in chains]}
     path = store.path_for(key) if store is not None else None
     if inline or path is None or not path.is_file():  # asked for, or not written
-        # float32: weights of 0.01 and more are exact, as the cache returns them
+        # float32: weights of 0.05 and more are exact, as the cache returns them
         reply["attention"] = encode_array(result.attention, "float32")
     else:
         reply["path"] = str(path)

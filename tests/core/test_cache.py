@@ -129,8 +129,8 @@ def test_file_is_a_plain_npz_with_half_precision_attention(cache):
 def test_weights_from_exact_from_up_come_back_exactly(cache):
     """θ is decided on float32 weights: 0.29995 rounds to float16 0.30005, yet stays below 0.3."""
     key = _key()
-    attention = np.array([[[[0.29995, 0.3, 0.30004, 0.0099],
-                            [0.6, 0.01, np.nan, 0.123456789]]]], dtype=np.float32)
+    attention = np.array([[[[0.29995, 0.3, 0.30004, 0.0499],
+                            [0.6, 0.05, np.nan, 0.123456789]]]], dtype=np.float32)
     assert float(np.float16(attention[0, 0, 0, 0])) > 0.3  # the trap float16 alone falls into
     path = cache.put(key, {"attention": attention}, {"model_id": "antiberty"})
     got = cache.get(key)["attention"]
@@ -139,11 +139,12 @@ def test_weights_from_exact_from_up_come_back_exactly(cache):
     np.testing.assert_array_equal(got[exact], attention[exact])
     assert got[0, 0, 0, 0] < 0.3 <= got[0, 0, 0, 1]
     # below EXACT_FROM: float16 precision; NaN survives
-    assert got[0, 0, 0, 3] == np.float32(np.float16(0.0099)) != attention[0, 0, 0, 3]
+    assert got[0, 0, 0, 3] == np.float32(np.float16(0.0499)) != attention[0, 0, 0, 3]
     assert np.isnan(got[0, 0, 1, 2])
     np.testing.assert_array_equal(got, cached_precision(attention))
     with np.load(path, allow_pickle=False) as npz:
         assert npz["__exact_index__attention"].tolist() == [0, 1, 2, 4, 5, 7]
+        assert npz["__exact_index__attention"].dtype == np.uint32
         assert npz["__exact_value__attention"].dtype == np.float32
 
 
