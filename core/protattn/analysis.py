@@ -10,16 +10,19 @@ one chain at a time; the statistics keep counts only.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .attention import HeadSpec, Pair, chain_pairs
 from .backend import get_model
-from .cache import EXACT_FROM
+from .cache import EXACT_FROM, cached_precision
 from .contacts import (
     BANDS,
     contact_precision,
@@ -36,21 +39,25 @@ from .features import (
     secondary_structure,
     site_mask,
 )
-from .inference import chain_attention
+from .inference import cached_chain_attention, chain_attention, chain_attention_key
 from .models import LanguageModel
 from .remote import RemoteModel
 from .scene import Scene, pair_scene
 from .statistics import (
     DEFAULT_DEFINITION,
     DEFINITIONS,
+    ChainCounter,
     HeadStatistics,
     HeadStatsAccumulator,
     PropertyMask,
 )
+from .stream import stream_attention
 from .structure import Chain, Structure
 
 __all__ = [
     "PAPER_MAX_RESIDUES",
+    "STREAM_ABOVE_BYTES",
+    "clear_counts",
     "SS_CLASSES",
     "DEFAULT_PROPERTIES",
     "property_names",
@@ -163,6 +170,7 @@ def head_statistics(
     quiet: bool = True,
     on_chain: Callable[[Structure, Chain], None] | None = None,
     definition: str = DEFAULT_DEFINITION,
+    stream: bool | None = None,
 ) -> HeadStatistics:
     """Per-head agreement of attention with structural properties over a set of structures.
 
@@ -201,6 +209,14 @@ def head_statistics(
     definition : {"paper", "judged"}
         The paper's own counting (default) or share and background judged on the
         same pairs; see :mod:`protattn.statistics`.
+    stream : bool, optional
+        Count a chain whose attention is neither in memory nor in the disk cache
+        layer by layer while the model runs (:func:`protattn.stream.stream_attention`),
+        holding one layer at a time and caching no attention; or run it whole and
+        cache it (False). Default: stream when the chain's float32 attention would
+        exceed :data:`STREAM_ABOVE_BYTES` (big models and long chains), so that
+        small ones stay in the cache for drawing. Windowed chains and models run
+        by a worker are never streamed. The counts are the same either way.
 
     Returns
     -------
@@ -249,14 +265,76 @@ def head_statistics(
             truncated.append(f"{structure.name} {chain.id}: {len(sequence)} → {limit}")
             sequence = sequence[:limit]
             masks = {name: mask.truncated(limit) for name, mask in masks.items()}
-        attention = chain_attention(lm, sequence, window, stride).attention
-        accumulator.add(attention, masks)
+        _count_chain(accumulator, lm, sequence, masks, window, stride, stream)
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     result = accumulator.result(min_arcs=min_arcs)
     return dataclasses.replace(result, truncated=tuple(truncated))
+
+
+#: A chain's attention above this many bytes (float32, every layer) is streamed by
+#: :func:`head_statistics` instead of held whole: 256 MiB (ESM-2 650M from about 320
+#: residues; AntiBERTy never, up to its 510).
+STREAM_ABOVE_BYTES = 256 * 1024**2
+
+_COUNTS: OrderedDict[tuple, ChainCounter] = OrderedDict()
+_COUNTS_KEPT = 1024  # per-chain counts are small: (layers, heads) arrays per property
+_COUNTS_LOCK = threading.Lock()
+
+
+def clear_counts() -> None:
+    """Forget the per-chain counts :func:`head_statistics` keeps for the session."""
+    with _COUNTS_LOCK:
+        _COUNTS.clear()
+
+
+def _digest(masks: Mapping[str, PropertyMask]) -> str:
+    """A fingerprint of a chain's property masks (values, judged pairs, background)."""
+    digest = hashlib.sha256()
+    for name, mask in masks.items():
+        digest.update(f"{name}\0{mask.kind}\0".encode())
+        for part in (mask, mask.background_from):
+            for array in (None if part is None else part.values,
+                          None if part is None else part.valid):
+                digest.update(b"-" if array is None else
+                              np.packbits(np.ascontiguousarray(array)).tobytes() +
+                              str(array.shape).encode())
+    return digest.hexdigest()
+
+
+def _count_chain(accumulator: HeadStatsAccumulator, lm: LanguageModel | RemoteModel,
+                 sequence: str, masks: dict[str, PropertyMask], window: int | None,
+                 stride: int | None, stream: bool | None) -> None:
+    """Add one chain's counts: remembered, from cached attention, streamed, or run whole."""
+    key = (chain_attention_key(lm, sequence, window, stride), accumulator.definition,
+           accumulator.threshold, lm.n_layers, lm.n_heads, _digest(masks))
+    with _COUNTS_LOCK:
+        counter = _COUNTS.get(key)
+        if counter is not None:
+            _COUNTS.move_to_end(key)
+    if counter is not None:
+        accumulator.add_chain(counter)
+        return
+    n = len(sequence)
+    found = cached_chain_attention(lm, sequence, window, stride)
+    one_pass = window is None and (lm.max_residues is None or n <= lm.max_residues)
+    big = lm.n_layers * lm.n_heads * n * n * 4 > STREAM_ABOVE_BYTES
+    if found is None and isinstance(lm, LanguageModel) and one_pass and \
+            (stream or (stream is None and big)):
+        counter = accumulator.chain(n, masks)
+        # at the cache's precision, so that counts never depend on the path taken
+        stream_attention(lm, [sequence],
+                         lambda index, layer: counter.add_layer(index, cached_precision(layer)))
+        counter.close()
+    else:
+        attention = (found or chain_attention(lm, sequence, window, stride)).attention
+        counter = accumulator.count(attention, masks)
+    with _COUNTS_LOCK:
+        _COUNTS[key] = counter
+        while len(_COUNTS) > _COUNTS_KEPT:
+            _COUNTS.popitem(last=False)
 
 
 def rank_heads(statistics: HeadStatistics, prop: str, top: int | None = 10,

@@ -26,7 +26,8 @@ from .models import LINKER, LanguageModel
 from .remote import RemoteModel
 from .windows import merge_windows, plan_windows
 
-__all__ = ["ChainAttention", "chain_attention", "chain_attention_key", "clear_memory"]
+__all__ = ["ChainAttention", "cached_chain_attention", "chain_attention", "chain_attention_key",
+           "clear_memory"]
 
 _MEMORY: OrderedDict[str, ChainAttention] = OrderedDict()
 #: Attention kept in memory for the session, in bytes (the most recent entry is always kept).
@@ -189,17 +190,12 @@ def chain_attention(
     sequences = [sequences] if isinstance(sequences, str) else list(sequences)
     total = sum(len(s) for s in sequences)
     options, key = _options_and_key(lm, sequences, window, stride)
-    with _MEMORY_LOCK:
-        if key in _MEMORY:
-            _MEMORY.move_to_end(key)
-            return _MEMORY[key]
     store = AttentionCache() if cache is True else (cache or None)
     lengths = tuple(len(s) for s in sequences)
-    found = store.get(key) if store is not None else None
-    if found is not None and found["attention"].shape[-1] == total:
-        windows = tuple(map(tuple, found["windows"].tolist()))
-        result = ChainAttention(found["attention"], lengths, windows, from_cache=True, key=key)
-    elif isinstance(lm, RemoteModel):  # the worker runs it, and writes it to the same cache
+    result = _cached(key, store, lengths, memory)
+    if result is not None:
+        return result
+    if isinstance(lm, RemoteModel):  # the worker runs it, and writes it to the same cache
         attention, windows, from_cache = lm.run_attention(sequences, options["window"],
                                                           options["stride"], store, key)
         result = ChainAttention(attention, lengths, windows, from_cache=from_cache, key=key)
@@ -218,9 +214,56 @@ def chain_attention(
         result = ChainAttention(attention, lengths, windows, key=key)
     if not memory:
         return result
+    _remember(result)
+    return result
+
+
+def _cached(key: str, store: AttentionCache | None, lengths: tuple[int, ...],
+            memory: bool) -> ChainAttention | None:
+    """The attention filed under ``key`` in this process's memory or in ``store``."""
     with _MEMORY_LOCK:
-        _MEMORY[key] = result
+        if key in _MEMORY:
+            _MEMORY.move_to_end(key)
+            return _MEMORY[key]
+    found = store.get(key) if store is not None else None
+    if found is None or found["attention"].shape[-1] != sum(lengths):
+        return None
+    windows = tuple(map(tuple, found["windows"].tolist()))
+    result = ChainAttention(found["attention"], lengths, windows, from_cache=True, key=key)
+    if memory:
+        _remember(result)
+    return result
+
+
+def _remember(result: ChainAttention) -> None:
+    with _MEMORY_LOCK:
+        _MEMORY[result.key] = result
         while len(_MEMORY) > 1 and sum(a.attention.nbytes for a in _MEMORY.values()) > \
                 MEMORY_BUDGET:
             _MEMORY.popitem(last=False)
-    return result
+
+
+def cached_chain_attention(
+    lm: LanguageModel | RemoteModel,
+    sequences: str | Sequence[str],
+    window: int | None = None,
+    stride: int | None = None,
+    cache: AttentionCache | bool = True,
+) -> ChainAttention | None:
+    """The attention :func:`chain_attention` would return, if it needs no model run.
+
+    Parameters
+    ----------
+    lm, sequences, window, stride, cache
+        As for :func:`chain_attention`.
+
+    Returns
+    -------
+    ChainAttention or None
+        From this process's memory or the disk cache; None if the model would
+        have to run.
+    """
+    sequences = [sequences] if isinstance(sequences, str) else list(sequences)
+    _, key = _options_and_key(lm, sequences, window, stride)
+    store = AttentionCache() if cache is True else (cache or None)
+    return _cached(key, store, tuple(len(s) for s in sequences), memory=True)

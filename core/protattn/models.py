@@ -25,7 +25,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -311,14 +311,46 @@ class LanguageModel:
         self.check_length(len(ids) - self._n_added)
         return ids
 
-    def forward(self, ids: Sequence[int], output_attentions: bool = True) -> Any:
-        """Run the model on token ids; the transformers output object."""
+    def forward(self, ids: Sequence[int], output_attentions: bool = True,
+                on_attention: Callable[[Any], None] | None = None) -> Any:
+        """Run the model on token ids; the transformers output object.
+
+        Parameters
+        ----------
+        ids : sequence of int
+        output_attentions : bool
+            Collect every layer's attention in the output (``out.attentions``).
+        on_attention : callable, optional
+            Called with each layer's attention over tokens, in layer order, while the
+            pass runs (``torch.Tensor`` of ``shape=(1, heads, T, T)`` on the model's
+            device), which then keeps none of it: forward hooks on the attention
+            modules transformers names in ``_can_record_outputs``. For a family whose
+            modules return their weights only when asked (XLNet), the pass collects
+            them (``output_attentions``) and hands them over after it.
+        """
         import torch
 
         input_ids = torch.tensor([list(ids)], device=self.device)
+        hooked = attention_modules(self.model) if on_attention is not None else None
         with self._lock, torch.inference_mode():
-            return self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                              output_attentions=output_attentions)
+            if on_attention is None or hooked is None:
+                out = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                                 output_attentions=output_attentions or on_attention is not None)
+                if on_attention is not None:
+                    for layer in out.attentions:
+                        on_attention(layer)
+                    if not output_attentions:
+                        out.attentions = None
+                return out
+            modules, index = hooked
+            handles = [m.register_forward_hook(
+                lambda module, args, output: on_attention(output[index])) for m in modules]
+            try:
+                return self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                                  output_attentions=output_attentions)
+            finally:
+                for handle in handles:
+                    handle.remove()
 
     def segment_attention(self, segments: Sequence[str]) -> np.ndarray:
         """Attention over the residues of one or more concatenated chains, one pass.
@@ -365,6 +397,45 @@ class LanguageModel:
             for windows).
         """
         return self.segment_attention([sequence])
+
+
+def attention_modules(model: Any) -> tuple[list[Any], int] | None:
+    """The modules whose outputs hold each layer's attention weights, and the index there.
+
+    Read from transformers' ``_can_record_outputs["attentions"]``, matched as its own
+    ``output_attentions`` recording matches it (a class or a class-name suffix, an
+    optional ``layer_name`` between dots of the module's name, output index 1 unless
+    the recorder says otherwise). None for a model that does not declare it, or
+    whose modules are not found (e.g. XLNet, whose attention modules return weights
+    only when asked).
+    """
+    spec = getattr(model, "_can_record_outputs", None) or {}
+    recorders = spec.get("attentions")
+    if recorders is None:
+        return None
+    if not isinstance(recorders, (list, tuple)):
+        recorders = [recorders]
+    found: list[Any] = []
+    indices = set()
+    for recorder in recorders:
+        if isinstance(recorder, (type, str)):  # a bare class or class name: output [1]
+            target, class_name, layer_name, index = (
+                (recorder, None, None, 1) if isinstance(recorder, type)
+                else (None, recorder, None, 1))
+        else:
+            target, class_name = recorder.target_class, recorder.class_name
+            layer_name, index = recorder.layer_name, recorder.index
+        for name, module in model.named_modules():
+            if not ((target is not None and isinstance(module, target))
+                    or (class_name is not None and name.endswith(class_name))):
+                continue
+            if layer_name is not None and f".{layer_name.strip('.')}." not in f".{name}.":
+                continue
+            found.append(module)
+            indices.add(index)
+    if not found or len(indices) != 1:
+        return None
+    return found, indices.pop()
 
 
 def strip_special_tokens(attention: np.ndarray, residues: np.ndarray) -> np.ndarray:

@@ -99,6 +99,7 @@ __all__ = [
     "PropertyStats",
     "HeadStatistics",
     "HeadStatsAccumulator",
+    "ChainCounter",
     "wald_interval",
     "wilson_interval",
     "two_proportion_z",
@@ -422,16 +423,8 @@ class HeadStatsAccumulator:
         """Property names seen so far, in order of first appearance."""
         return tuple(self._counts)
 
-    def _check(self, attention: np.ndarray, properties: Mapping[str, PropertyMask]
-               ) -> dict[str, PropertyMask]:
-        expected = (self.n_layers, self.n_heads)
-        if attention.ndim != 4 or attention.shape[:2] != expected \
-                or attention.shape[2] != attention.shape[3]:
-            raise ValueError(f"attention must have shape (layers, heads, L, L) = "
-                             f"({self.n_layers}, {self.n_heads}, L, L), not {attention.shape}")
-        if not np.issubdtype(attention.dtype, np.floating):
-            raise TypeError(f"attention must be floating point, not {attention.dtype}")
-        n = attention.shape[-1]
+    def _check_masks(self, n: int, properties: Mapping[str, PropertyMask]
+                     ) -> dict[str, PropertyMask]:
         masks = {}
         for name, mask in properties.items():
             if not isinstance(mask, PropertyMask):
@@ -457,129 +450,84 @@ class HeadStatsAccumulator:
             no counts from it.
         """
         attention = np.asarray(attention)
-        masks = self._check(attention, properties)
+        expected = (self.n_layers, self.n_heads)
+        if attention.ndim != 4 or attention.shape[:2] != expected \
+                or attention.shape[2] != attention.shape[3]:
+            raise ValueError(f"attention must have shape (layers, heads, L, L) = "
+                             f"({self.n_layers}, {self.n_heads}, L, L), not {attention.shape}")
+        n = attention.shape[-1]
+        covered = None
+        if self.definition == "judged" and n:
+            covered = np.ones((n, n), dtype=bool)
+            for layer in attention:
+                for head in layer:
+                    np.logical_and(covered, _finite(head), out=covered)
+        self.count(attention, properties, covered)
+
+    def count(self, attention: np.ndarray, properties: Mapping[str, PropertyMask],
+              covered: np.ndarray | None = None) -> ChainCounter:
+        """:meth:`add`, returning the chain's closed counter (for :meth:`add_chain` later)."""
+        counter = self.chain(attention.shape[-1], properties, covered)
+        for li, layer in enumerate(attention):
+            counter.add_layer(li, layer)
+        counter.close()
+        return counter
+
+    def chain(self, n_residues: int, properties: Mapping[str, PropertyMask],
+              covered: np.ndarray | None = None) -> ChainCounter:
+        """Count one chain layer by layer, as a forward pass computes its attention.
+
+        Parameters
+        ----------
+        n_residues : int
+            ``L``.
+        properties : mapping of str to PropertyMask
+            As for :meth:`add`.
+        covered : numpy.ndarray, optional
+            ``shape=(L, L), dtype=bool``: the pairs every layer and head has
+            attention for (``"judged"``: the others are never considered). ``None``:
+            every pair (one pass of the model covers them all).
+
+        Returns
+        -------
+        ChainCounter
+            Give it each layer (:meth:`ChainCounter.add_layer`), then
+            :meth:`ChainCounter.close`: only then do the chain's counts join the
+            accumulator, so a chain whose pass fails midway adds nothing.
+        """
+        return ChainCounter(self, int(n_residues), self._check_masks(int(n_residues), properties),
+                            covered)
+
+    def add_chain(self, counter: ChainCounter) -> None:
+        """Add the counts of a chain counted before (a closed :class:`ChainCounter`).
+
+        The same counter may be added to several accumulators, or again: its counts
+        are read, not moved.
+
+        Raises
+        ------
+        ValueError
+            If the counter is not closed, or was made by an accumulator of another
+            size, threshold or definition.
+        """
+        source = counter._acc
+        if not counter.closed:
+            raise ValueError("close the chain's counter before adding it")
+        if (source.n_layers, source.n_heads, source.threshold, source.definition) != \
+                (self.n_layers, self.n_heads, self.threshold, self.definition):
+            raise ValueError("the chain was counted for another model size, threshold or "
+                             "definition")
         self.n_chains += 1
-        for name in masks:
-            if name not in self._counts:
-                self._counts[name] = _Counts(self.n_layers, self.n_heads)
-            self._counts[name].n_chains += 1
-        n = attention.shape[-1]
-        if n == 0 or not masks:
-            return
-        if self.definition == "paper":
-            self._add_paper(attention, masks)
-        else:
-            self._add_judged(attention, masks)
+        for name, local in counter.counts.items():
+            counts = self._counts.setdefault(name, _Counts(self.n_layers, self.n_heads))
+            counts.n_chains += 1
+            counts.n_arcs += local.n_arcs
+            counts.hits += local.hits
+            counts.mass += local.mass
+            counts.mass_on += local.mass_on
+            counts.background_hits += local.background_hits
+            counts.background_pairs += local.background_pairs
 
-    def _add_paper(self, attention: np.ndarray, masks: dict[str, PropertyMask]) -> None:
-        """Every pair's arc counts; the property is false where it is not judged."""
-        n = attention.shape[-1]
-        members = []
-        for name, mask in masks.items():
-            counts = self._counts[name]
-            of = mask.background_from or mask
-            if mask.kind == "residue":
-                counts.background_hits += int(np.count_nonzero(of.values))
-                counts.background_pairs += len(of)
-                members.append((counts, "residue", mask.values.astype(np.int64),
-                                mask.values.astype(np.float64)))
-            else:
-                counts.background_hits += int(np.count_nonzero(
-                    of.values if of.valid is None else of.values & of.valid))
-                counts.background_pairs += (len(of) ** 2 if of.valid is None
-                                            else int(np.count_nonzero(of.valid)))
-                judged = mask.values if mask.valid is None else mask.values & mask.valid
-                members.append((counts, "pair", judged, None))
-        weights = np.empty((n, n), dtype=np.float64)
-        high = np.empty((n, n), dtype=bool)
-        high_on = np.empty((n, n), dtype=bool)
-        product_on = np.empty((n, n), dtype=np.float64)
-        threshold = float(attention.dtype.type(self.threshold))  # as `attn >= 0.3` in torch
-        for li, layer in enumerate(attention):
-            for hi, head in enumerate(layer):
-                np.copyto(weights, head)
-                weights[~_finite(head)] = 0.0  # NaN (not covered) is never an arc
-                np.greater_equal(weights, threshold, out=high)
-                column_arcs = np.add.reduce(high.view(np.uint8), axis=0, dtype=np.int64)
-                column_mass = weights.sum(axis=0)
-                arcs = int(column_arcs.sum())
-                mass = float(column_mass.sum())
-                for counts, kind, values, values_float in members:
-                    counts.n_arcs[li, hi] += arcs
-                    counts.mass[li, hi] += mass
-                    if kind == "residue":
-                        counts.hits[li, hi] += int(column_arcs @ values)
-                        counts.mass_on[li, hi] += float(column_mass @ values_float)
-                    else:
-                        np.logical_and(high, values, out=high_on)
-                        counts.hits[li, hi] += int(np.count_nonzero(high_on))
-                        np.multiply(weights, values, out=product_on)
-                        counts.mass_on[li, hi] += float(product_on.sum())
-
-    def _add_judged(self, attention: np.ndarray, masks: dict[str, PropertyMask]) -> None:
-        """Only considered pairs count: the property's valid pairs, covered by the model."""
-        n = attention.shape[-1]
-        covered = np.ones((n, n), dtype=bool)
-        for layer in attention:
-            for head in layer:
-                np.logical_and(covered, _finite(head), out=covered)
-        uncovered = None if covered.all() else ~covered
-
-        # Properties sharing a `valid` array share its considered pairs.
-        groups: dict[int, tuple[np.ndarray, list]] = {}
-        for name, mask in masks.items():
-            key = id(mask.valid) if mask.valid is not None else 0
-            if key not in groups:
-                considered = covered if mask.valid is None else covered & mask.valid
-                groups[key] = (considered, [])
-            considered, members = groups[key]
-            counts = self._counts[name]
-            if mask.kind == "residue":
-                per_column = np.count_nonzero(considered, axis=0)
-                counts.background_hits += int(per_column @ mask.values.astype(np.int64))
-                members.append((counts, "residue", mask.values.astype(np.int64),
-                                mask.values.astype(np.float64)))
-            else:
-                counts.background_hits += int(np.count_nonzero(considered & mask.values))
-                members.append((counts, "pair", mask.values, None))
-            counts.background_pairs += int(np.count_nonzero(considered))
-        groups_list = list(groups.values())
-
-        weights = np.empty((n, n), dtype=np.float64)
-        product = np.empty((n, n), dtype=np.float64)
-        high = np.empty((n, n), dtype=bool)
-        high_considered = np.empty((n, n), dtype=bool)
-        any_pair = any(mask.kind == "pair" for mask in masks.values())
-        product_on = np.empty((n, n), dtype=np.float64) if any_pair else None
-        high_on = np.empty((n, n), dtype=bool) if any_pair else None
-        # θ rounded to the attention's precision: comparing there, as PyTorch's
-        # `attn > 0.3` does (exact in float64, and faster than in float16)
-        threshold = float(attention.dtype.type(self.threshold))
-        for li, layer in enumerate(attention):
-            for hi, head in enumerate(layer):
-                np.copyto(weights, head)
-                if uncovered is not None:
-                    weights[uncovered] = 0.0
-                np.greater(weights, threshold, out=high)
-                for considered, members in groups_list:
-                    np.multiply(weights, considered, out=product)
-                    np.logical_and(high, considered, out=high_considered)
-                    column_mass = product.sum(axis=0)
-                    column_arcs = np.add.reduce(high_considered.view(np.uint8), axis=0,
-                                                dtype=np.int64)
-                    mass = float(column_mass.sum())
-                    arcs = int(column_arcs.sum())
-                    for counts, kind, values, values_float in members:
-                        counts.n_arcs[li, hi] += arcs
-                        counts.mass[li, hi] += mass
-                        if kind == "residue":
-                            counts.hits[li, hi] += int(column_arcs @ values)
-                            counts.mass_on[li, hi] += float(column_mass @ values_float)
-                        else:
-                            np.logical_and(high_considered, values, out=high_on)
-                            counts.hits[li, hi] += int(np.count_nonzero(high_on))
-                            np.multiply(product, values, out=product_on)
-                            counts.mass_on[li, hi] += float(product_on.sum())
 
     def result(self, min_arcs: int = 100, alpha: float = 0.05) -> HeadStatistics:
         """Shares, intervals and tests from the counts so far.
@@ -632,6 +580,168 @@ class HeadStatsAccumulator:
         return HeadStatistics(tuple(stats), self.n_layers, self.n_heads, self.threshold,
                               int(min_arcs), float(alpha), self.n_chains, stats,
                               self.definition)
+
+
+class ChainCounter:
+    """The counts of one chain, fed one layer at a time (:meth:`HeadStatsAccumulator.chain`).
+
+    Each layer is read one head at a time into a float64 ``(L, L)`` buffer, so a
+    layer costs a few such buffers whatever the number of heads.
+    """
+
+    def __init__(self, accumulator: HeadStatsAccumulator, n: int,
+                 masks: dict[str, PropertyMask], covered: np.ndarray | None) -> None:
+        self._acc = accumulator
+        self.n = n
+        self.counts = {name: _Counts(accumulator.n_layers, accumulator.n_heads)
+                       for name in masks}
+        self._seen = np.zeros(accumulator.n_layers, dtype=bool)
+        self._closed = False
+        self._paper = accumulator.definition == "paper"
+        if covered is not None:
+            covered = _as_bool(covered, "covered")
+            if covered.shape != (n, n):
+                raise ValueError(f"covered must have shape ({n}, {n}), not {covered.shape}")
+        self._uncovered = None if covered is None or covered.all() else ~covered
+        if n == 0 or not masks:
+            self._groups: list = []
+            return
+        if self._paper:
+            self._groups = [(None, self._paper_members(masks))]
+        else:
+            self._groups = self._judged_groups(masks, covered)
+        self._weights = np.empty((n, n), dtype=np.float64)
+        self._high = np.empty((n, n), dtype=bool)
+        self._scratch = np.empty((n, n), dtype=bool)
+        self._product = np.empty((n, n), dtype=np.float64)
+        self._product_on = np.empty((n, n), dtype=np.float64)
+        self._high_on = np.empty((n, n), dtype=bool)
+
+    def _paper_members(self, masks: dict[str, PropertyMask]) -> list:
+        """Every pair's arc counts; the property is false where it is not judged."""
+        members = []
+        for name, mask in masks.items():
+            counts = self.counts[name]
+            of = mask.background_from or mask
+            if mask.kind == "residue":
+                counts.background_hits += int(np.count_nonzero(of.values))
+                counts.background_pairs += len(of)
+                members.append((counts, "residue", mask.values.astype(np.int64),
+                                mask.values.astype(np.float64)))
+            else:
+                counts.background_hits += int(np.count_nonzero(
+                    of.values if of.valid is None else of.values & of.valid))
+                counts.background_pairs += (len(of) ** 2 if of.valid is None
+                                            else int(np.count_nonzero(of.valid)))
+                judged = mask.values if mask.valid is None else mask.values & mask.valid
+                members.append((counts, "pair", judged, None))
+        return members
+
+    def _judged_groups(self, masks: dict[str, PropertyMask], covered: np.ndarray | None
+                       ) -> list:
+        """Only considered pairs count: the property's valid pairs, covered by the model."""
+        n = self.n
+        if covered is None:
+            covered = np.ones((n, n), dtype=bool)
+        # Properties sharing a `valid` array share its considered pairs.
+        groups: dict[int, tuple[np.ndarray, list]] = {}
+        for name, mask in masks.items():
+            key = id(mask.valid) if mask.valid is not None else 0
+            if key not in groups:
+                considered = covered if mask.valid is None else covered & mask.valid
+                groups[key] = (considered, [])
+            considered, members = groups[key]
+            counts = self.counts[name]
+            if mask.kind == "residue":
+                per_column = np.count_nonzero(considered, axis=0)
+                counts.background_hits += int(per_column @ mask.values.astype(np.int64))
+                members.append((counts, "residue", mask.values.astype(np.int64),
+                                mask.values.astype(np.float64)))
+            else:
+                counts.background_hits += int(np.count_nonzero(considered & mask.values))
+                members.append((counts, "pair", mask.values, None))
+            counts.background_pairs += int(np.count_nonzero(considered))
+        return list(groups.values())
+
+    def add_layer(self, index: int, layer: np.ndarray) -> None:
+        """Count one layer's attention.
+
+        Parameters
+        ----------
+        index : int
+            The layer, 0-based; each once.
+        layer : numpy.ndarray
+            ``shape=(heads, L, L)``, floating point; ``NaN`` pairs never count.
+        """
+        acc = self._acc
+        layer = np.asarray(layer)
+        if self._closed:
+            raise ValueError("this chain is closed; start another with accumulator.chain()")
+        if not 0 <= int(index) < acc.n_layers or self._seen[index]:
+            raise ValueError(f"layer index {index} is out of range 0-{acc.n_layers - 1} "
+                             "or was given twice")
+        if layer.shape != (acc.n_heads, self.n, self.n):
+            raise ValueError(f"a layer must have shape (heads, L, L) = ({acc.n_heads}, "
+                             f"{self.n}, {self.n}), not {layer.shape}")
+        if not np.issubdtype(layer.dtype, np.floating):
+            raise TypeError(f"attention must be floating point, not {layer.dtype}")
+        self._seen[index] = True
+        if not self._groups:
+            return
+        li = int(index)
+        weights, high = self._weights, self._high
+        # θ rounded to the attention's precision: comparing there, as PyTorch's
+        # `attn >= 0.3` does (exact in float64, and faster than in float16)
+        threshold = float(layer.dtype.type(acc.threshold))
+        compare = np.greater_equal if self._paper else np.greater
+        for hi, head in enumerate(layer):
+            np.copyto(weights, head)
+            if self._paper:
+                np.logical_not(_finite(head), out=self._scratch)
+                if self._scratch.any():
+                    weights[self._scratch] = 0.0  # NaN (not covered) is never an arc
+            elif self._uncovered is not None:
+                weights[self._uncovered] = 0.0
+            compare(weights, threshold, out=high)
+            for considered, members in self._groups:
+                if considered is None:
+                    product, high_considered = weights, high
+                else:
+                    product, high_considered = self._product, self._scratch
+                    np.multiply(weights, considered, out=product)
+                    np.logical_and(high, considered, out=high_considered)
+                column_mass = product.sum(axis=0)
+                column_arcs = np.add.reduce(high_considered.view(np.uint8), axis=0,
+                                            dtype=np.int64)
+                mass = float(column_mass.sum())
+                arcs = int(column_arcs.sum())
+                for counts, kind, values, values_float in members:
+                    counts.n_arcs[li, hi] += arcs
+                    counts.mass[li, hi] += mass
+                    if kind == "residue":
+                        counts.hits[li, hi] += int(column_arcs @ values)
+                        counts.mass_on[li, hi] += float(column_mass @ values_float)
+                    else:
+                        np.logical_and(high_considered, values, out=self._high_on)
+                        counts.hits[li, hi] += int(np.count_nonzero(self._high_on))
+                        np.multiply(product, values, out=self._product_on)
+                        counts.mass_on[li, hi] += float(self._product_on.sum())
+
+    def close(self) -> None:
+        """Add the chain's counts to the accumulator; every layer must have been given."""
+        if self._closed:
+            raise ValueError("this chain was closed already")
+        missing = np.flatnonzero(~self._seen)
+        if missing.size and self.n:
+            raise ValueError(f"layers {', '.join(str(k + 1) for k in missing)} were never "
+                             "given; the chain's counts are not added")
+        self._closed = True
+        self._acc.add_chain(self)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the counts are then final)."""
+        return self._closed
 
 
 # ----------------------------------------------------------------------- results

@@ -155,6 +155,26 @@ def test_concatenated_chains_map_back_to_each_chain(tiny):
     np.testing.assert_allclose(joint, full[:, :, keep][:, :, :, keep], atol=1e-6)
 
 
+@pytest.mark.parametrize("segments", [[SEQUENCE], [SEQUENCE[:12], SEQUENCE[12:]]],
+                         ids=["one chain", "concatenated"])
+def test_streamed_layers_equal_the_collected_attention(tiny, segments):
+    """Hooks hand over each layer as the pass computes it: the same float32 values."""
+    from protattn.models import attention_modules
+    from protattn.stream import stream_attention
+
+    family, directory, _ = tiny
+    lm = load_model(str(directory), device="cpu")
+    hooked = attention_modules(lm.model)
+    # XLNet's attention modules return weights only when asked: it streams after the pass
+    assert (hooked is None) == (family == "xlnet")
+    layers = []
+    n = stream_attention(lm, segments, lambda index, layer: layers.append((index, layer)))
+    assert n == sum(map(len, segments)) and [i for i, _ in layers] == [0, 1]
+    assert all(layer.dtype == np.float32 and layer.shape == (2, n, n) for _, layer in layers)
+    np.testing.assert_array_equal(np.stack([layer for _, layer in layers]),
+                                  lm.segment_attention(segments))
+
+
 def test_a_tokenizer_that_lower_cases_is_refused(tmp_path):
     tokenizer, model = _bert(tmp_path)
     tokenizer.save_pretrained(tmp_path)
