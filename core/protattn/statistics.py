@@ -607,35 +607,42 @@ class ChainCounter:
             self._groups: list = []
             return
         if self._paper:
-            self._groups = [(None, self._paper_members(masks))]
+            self._groups = [self._paper_group(masks)]
         else:
             self._groups = self._judged_groups(masks, covered)
-        self._weights = np.empty((n, n), dtype=np.float64)
         self._high = np.empty((n, n), dtype=bool)
-        self._scratch = np.empty((n, n), dtype=bool)
-        self._product = np.empty((n, n), dtype=np.float64)
-        self._product_on = np.empty((n, n), dtype=np.float64)
-        self._high_on = np.empty((n, n), dtype=bool)
+        self._high_considered = np.empty((n, n), dtype=bool)
+        self._product = np.empty((n, n), dtype=np.float32)
 
-    def _paper_members(self, masks: dict[str, PropertyMask]) -> list:
+    @staticmethod
+    def _group(considered: np.ndarray | None, residue: list, pair: list) -> tuple:
+        """What one set of considered pairs needs per head: residue properties stacked as
+        ``(L, P)`` matrices (one product per head for all of them), pair properties as
+        the indices of their (considered) pairs."""
+        counts = [c for c, _ in residue]
+        values = (np.stack([v for _, v in residue], axis=1) if residue
+                  else np.zeros((0, 0), dtype=bool))
+        return (considered, counts, values.astype(np.int64), values.astype(np.float64),
+                [(c, np.nonzero(v)) for c, v in pair])
+
+    def _paper_group(self, masks: dict[str, PropertyMask]) -> tuple:
         """Every pair's arc counts; the property is false where it is not judged."""
-        members = []
+        residue, pair = [], []
         for name, mask in masks.items():
             counts = self.counts[name]
             of = mask.background_from or mask
             if mask.kind == "residue":
                 counts.background_hits += int(np.count_nonzero(of.values))
                 counts.background_pairs += len(of)
-                members.append((counts, "residue", mask.values.astype(np.int64),
-                                mask.values.astype(np.float64)))
+                residue.append((counts, mask.values))
             else:
                 counts.background_hits += int(np.count_nonzero(
                     of.values if of.valid is None else of.values & of.valid))
                 counts.background_pairs += (len(of) ** 2 if of.valid is None
                                             else int(np.count_nonzero(of.valid)))
-                judged = mask.values if mask.valid is None else mask.values & mask.valid
-                members.append((counts, "pair", judged, None))
-        return members
+                pair.append((counts, mask.values if mask.valid is None
+                             else mask.values & mask.valid))
+        return self._group(None, residue, pair)
 
     def _judged_groups(self, masks: dict[str, PropertyMask], covered: np.ndarray | None
                        ) -> list:
@@ -644,24 +651,24 @@ class ChainCounter:
         if covered is None:
             covered = np.ones((n, n), dtype=bool)
         # Properties sharing a `valid` array share its considered pairs.
-        groups: dict[int, tuple[np.ndarray, list]] = {}
+        groups: dict[int, tuple[np.ndarray, list, list]] = {}
         for name, mask in masks.items():
             key = id(mask.valid) if mask.valid is not None else 0
             if key not in groups:
                 considered = covered if mask.valid is None else covered & mask.valid
-                groups[key] = (considered, [])
-            considered, members = groups[key]
+                groups[key] = (considered, [], [])
+            considered, residue, pair = groups[key]
             counts = self.counts[name]
             if mask.kind == "residue":
                 per_column = np.count_nonzero(considered, axis=0)
                 counts.background_hits += int(per_column @ mask.values.astype(np.int64))
-                members.append((counts, "residue", mask.values.astype(np.int64),
-                                mask.values.astype(np.float64)))
+                residue.append((counts, mask.values))
             else:
                 counts.background_hits += int(np.count_nonzero(considered & mask.values))
-                members.append((counts, "pair", mask.values, None))
+                pair.append((counts, considered & mask.values))
             counts.background_pairs += int(np.count_nonzero(considered))
-        return list(groups.values())
+        return [self._group(None if considered.all() else considered, residue, pair)
+                for considered, residue, pair in groups.values()]
 
     def add_layer(self, index: int, layer: np.ndarray) -> None:
         """Count one layer's attention.
@@ -672,6 +679,7 @@ class ChainCounter:
             The layer, 0-based; each once.
         layer : numpy.ndarray
             ``shape=(heads, L, L)``, floating point; ``NaN`` pairs never count.
+            Read in its own precision, one head at a time.
         """
         acc = self._acc
         layer = np.asarray(layer)
@@ -689,43 +697,45 @@ class ChainCounter:
         if not self._groups:
             return
         li = int(index)
-        weights, high = self._weights, self._high
+        high = self._high
         # θ rounded to the attention's precision: comparing there, as PyTorch's
-        # `attn >= 0.3` does (exact in float64, and faster than in float16)
-        threshold = float(layer.dtype.type(acc.threshold))
+        # `attn >= 0.3` does
+        threshold = layer.dtype.type(acc.threshold)
         compare = np.greater_equal if self._paper else np.greater
+        has_nan = not np.isfinite(np.add.reduce(layer, axis=None, dtype=np.float64))
         for hi, head in enumerate(layer):
-            np.copyto(weights, head)
-            if self._paper:
-                np.logical_not(_finite(head), out=self._scratch)
-                if self._scratch.any():
-                    weights[self._scratch] = 0.0  # NaN (not covered) is never an arc
-            elif self._uncovered is not None:
-                weights[self._uncovered] = 0.0
-            compare(weights, threshold, out=high)
-            for considered, members in self._groups:
+            if has_nan:  # NaN (not covered) is never an arc and weighs nothing
+                head = np.where(np.isnan(head), 0, head)
+            if self._uncovered is not None:
+                head = np.where(self._uncovered, 0, head)
+            compare(head, threshold, out=high)
+            for considered, residue, values, values_float, pairs in self._groups:
                 if considered is None:
-                    product, high_considered = weights, high
+                    weights, chosen = head, high
                 else:
-                    product, high_considered = self._product, self._scratch
-                    np.multiply(weights, considered, out=product)
-                    np.logical_and(high, considered, out=high_considered)
-                column_mass = product.sum(axis=0)
-                column_arcs = np.add.reduce(high_considered.view(np.uint8), axis=0,
-                                            dtype=np.int64)
-                mass = float(column_mass.sum())
+                    weights, chosen = self._product, self._high_considered
+                    if weights.dtype != head.dtype:
+                        weights = np.empty(head.shape, dtype=head.dtype)
+                    np.multiply(head, considered, out=weights)
+                    np.logical_and(high, considered, out=chosen)
+                column_arcs = np.add.reduce(chosen.view(np.uint8), axis=0, dtype=np.int64)
+                column_mass = np.add.reduce(weights, axis=0, dtype=np.float64)
                 arcs = int(column_arcs.sum())
-                for counts, kind, values, values_float in members:
+                mass = float(column_mass.sum())
+                if residue:
+                    hits = column_arcs @ values
+                    mass_on = column_mass @ values_float
+                    for k, counts in enumerate(residue):
+                        counts.n_arcs[li, hi] += arcs
+                        counts.mass[li, hi] += mass
+                        counts.hits[li, hi] += int(hits[k])
+                        counts.mass_on[li, hi] += float(mass_on[k])
+                for counts, where in pairs:
                     counts.n_arcs[li, hi] += arcs
                     counts.mass[li, hi] += mass
-                    if kind == "residue":
-                        counts.hits[li, hi] += int(column_arcs @ values)
-                        counts.mass_on[li, hi] += float(column_mass @ values_float)
-                    else:
-                        np.logical_and(high_considered, values, out=self._high_on)
-                        counts.hits[li, hi] += int(np.count_nonzero(self._high_on))
-                        np.multiply(product, values, out=self._product_on)
-                        counts.mass_on[li, hi] += float(self._product_on.sum())
+                    counts.hits[li, hi] += int(np.count_nonzero(chosen[where]))
+                    counts.mass_on[li, hi] += float(np.add.reduce(weights[where],
+                                                                  dtype=np.float64))
 
     def close(self) -> None:
         """Add the chain's counts to the accumulator; every layer must have been given."""

@@ -43,8 +43,9 @@ def stream_attention(lm: LanguageModel, segments: Sequence[str],
     consumer : callable
         Called as ``consumer(layer_index, attention)`` for each layer in order,
         ``layer_index`` 0-based, ``attention`` of ``shape=(heads, N, N),
-        dtype=float32`` (a fresh array the consumer may keep), ``N`` the residues
-        of all segments.
+        dtype=float32``, ``N`` the residues of all segments: for one chain a view of
+        the layer's weights (no copy; rows are strided), which the consumer may keep
+        but must not write to.
 
     Returns
     -------
@@ -63,18 +64,29 @@ def stream_attention(lm: LanguageModel, segments: Sequence[str],
 
     ids, positions = lm.tokenize(list(segments))
     lm.check_length(len(ids) - lm._n_added)
-    residues = torch.as_tensor(np.concatenate(positions), device=lm.device)
+    residues = np.concatenate(positions)
+    # each segment's residues are consecutive tokens: slices, not gathers (a gather along
+    # the last axis costs several times the layer itself)
+    runs = [(int(p[0]), int(p[-1]) + 1) for p in positions if len(p)]
+    rows = torch.as_tensor(residues, device=lm.device)
     seen = [0]
 
     def on_attention(tokens: Any) -> None:
-        layer = tokens[0].index_select(-2, residues).index_select(-1, residues)
         index = seen[0]
         seen[0] += 1
-        if index < lm.n_layers:
-            consumer(index, layer.float().cpu().numpy())
+        if index >= lm.n_layers:
+            return
+        heads = tokens[0]
+        if len(runs) == 1:
+            start, end = runs[0]
+            layer = heads[:, start:end, start:end]
+        else:
+            layer = torch.cat([heads[:, :, a:b] for a, b in runs], dim=-1).index_select(-2, rows)
+        layer = layer.float()
+        consumer(index, (layer if layer.device.type == "cpu" else layer.cpu()).numpy())
 
     lm.forward(ids, output_attentions=False, on_attention=on_attention)
     if seen[0] != lm.n_layers:
         raise ModelError(f"{lm.name} gave attention for {seen[0]} layers, but has "
                          f"{lm.n_layers}; it cannot be streamed")
-    return int(residues.numel())
+    return int(residues.size)

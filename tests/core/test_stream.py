@@ -35,8 +35,11 @@ def _same(a, b):
         x, y = a[prop], b[prop]
         np.testing.assert_array_equal(x.n_arcs, y.n_arcs)
         np.testing.assert_array_equal(x.hits, y.hits)
-        np.testing.assert_array_equal(x.attention_mass, y.attention_mass)
-        np.testing.assert_array_equal(x.attention_on_property, y.attention_on_property)
+        # the weighted share sums every weight: float32 streamed, the cache's float16 below
+        # 0.05 otherwise
+        np.testing.assert_allclose(x.attention_mass, y.attention_mass, rtol=1e-4)
+        np.testing.assert_allclose(x.attention_on_property, y.attention_on_property,
+                                   rtol=1e-4, atol=1e-6)
         assert (x.background_hits, x.background_pairs) == (y.background_hits, y.background_pairs)
     assert a.n_chains == b.n_chains
 
