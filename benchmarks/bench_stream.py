@@ -93,8 +93,9 @@ def _masks(n: int, seed: int = 0) -> dict:
     return sequence, masks
 
 
-def run_one(directory: str, method: str, length: int) -> dict:
-    """One method in this process: seconds and peak memory (GB) above the loaded model."""
+def run_one(directory: str, method: str, length: int, repeats: int = 1) -> dict:
+    """One method in this process: median seconds of ``repeats`` runs after a warm-up, and
+    the peak resident memory (GB)."""
     import torch
 
     import protattn
@@ -131,10 +132,13 @@ def run_one(directory: str, method: str, length: int) -> dict:
         run()  # warm: kernels, allocator
     loaded = _rss_gb()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    start = time.perf_counter()
-    with torch.inference_mode():
-        run()
-    seconds = time.perf_counter() - start
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with torch.inference_mode():
+            run()
+        times.append(time.perf_counter() - start)
+    seconds = sorted(times)[len(times) // 2]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     return {"method": method, "seconds": seconds, "loaded_gb": loaded,
             "peak_gb": max(peak, peak_before)}
@@ -152,15 +156,18 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--models", default=os.path.join(tempfile.gettempdir(),
                                                          "protattn-bench-models"))
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of each method after a warm-up; the median counts")
     parser.add_argument("--quick", action="store_true", help="8M shape, L=64: does it run")
     parser.add_argument("--no-record", action="store_true")
-    parser.add_argument("--one", nargs=3, metavar=("DIR", "METHOD", "L"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=4, metavar=("DIR", "METHOD", "L", "REPEATS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], args.one[1], int(args.one[2]))))
+        print(json.dumps(run_one(args.one[0], args.one[1], int(args.one[2]), int(args.one[3]))))
         return
     if args.quick:
-        args.shapes, args.lengths = ["8M"], [64]
+        args.shapes, args.lengths, args.repeats = ["8M"], [64], 1
     lines = ["| shape | L | " + " | ".join(f"{m} s (×eager, ×bare)" for m in args.methods)
              + " | " + " | ".join(f"{m} peak GB (+bare)" for m in args.methods) + " |",
              "|---|---|" + "---|" * (2 * len(args.methods))]
@@ -171,7 +178,8 @@ def main() -> None:
             results = {}
             for method in args.methods:
                 out = subprocess.run([sys.executable, __file__, "--one", directory, method,
-                                      str(length)], capture_output=True, text=True, check=True,
+                                      str(length), str(args.repeats)],
+                                     capture_output=True, text=True, check=True,
                                      env={**os.environ, "HF_HUB_OFFLINE": "1"})
                 results[method] = json.loads(out.stdout.strip().splitlines()[-1])
             eager = results.get("eager", {}).get("seconds")
