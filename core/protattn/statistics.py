@@ -198,10 +198,8 @@ def wald_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
 
     Parameters
     ----------
-    hits, n : int or array_like of int
-        Successes and trials (broadcast together), ``0 <= hits <= n``.
-    alpha : float
-        1 − confidence level (two-sided), ``0 < alpha < 1``.
+    hits, n, alpha
+        As for :func:`wilson_interval`.
 
     Returns
     -------
