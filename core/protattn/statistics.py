@@ -701,13 +701,20 @@ class ChainCounter:
         threshold = layer.dtype.type(acc.threshold)
         compare = np.greater_equal if self._paper else np.greater
         has_nan = not np.isfinite(np.add.reduce(layer, axis=None, dtype=np.float64))
+        n_heads = layer.shape[0]
+        # per group: arcs and mass per head, hits and mass on each property per head,
+        # written to the counts once per layer
+        sums = [(np.zeros(n_heads, np.int64), np.zeros(n_heads), np.zeros((n_heads, len(r)),
+                 np.int64), np.zeros((n_heads, len(r))), np.zeros((n_heads, len(p)), np.int64),
+                 np.zeros((n_heads, len(p)))) for _, r, _, _, p in self._groups]
         for hi, head in enumerate(layer):
             if has_nan:  # NaN (not covered) is never an arc and weighs nothing
                 head = np.where(np.isnan(head), 0, head)
             if self._uncovered is not None:
                 head = np.where(self._uncovered, 0, head)
             compare(head, threshold, out=high)
-            for considered, residue, values, values_float, pairs in self._groups:
+            for (considered, residue, values, values_float, pairs), total in zip(self._groups,
+                                                                                  sums):
                 if considered is None:
                     weights, chosen = head, high
                 else:
@@ -718,22 +725,24 @@ class ChainCounter:
                     np.logical_and(high, considered, out=chosen)
                 column_arcs = np.add.reduce(chosen.view(np.uint8), axis=0, dtype=np.int64)
                 column_mass = np.add.reduce(weights, axis=0, dtype=np.float64)
-                arcs = int(column_arcs.sum())
-                mass = float(column_mass.sum())
+                arcs, mass, hits, mass_on, pair_hits, pair_mass = total
+                arcs[hi] = column_arcs.sum()
+                mass[hi] = column_mass.sum()
                 if residue:
-                    hits = column_arcs @ values
-                    mass_on = column_mass @ values_float
-                    for k, counts in enumerate(residue):
-                        counts.n_arcs[li, hi] += arcs
-                        counts.mass[li, hi] += mass
-                        counts.hits[li, hi] += int(hits[k])
-                        counts.mass_on[li, hi] += float(mass_on[k])
-                for counts, where in pairs:
-                    counts.n_arcs[li, hi] += arcs
-                    counts.mass[li, hi] += mass
-                    counts.hits[li, hi] += int(np.count_nonzero(chosen[where]))
-                    counts.mass_on[li, hi] += float(np.add.reduce(weights[where],
-                                                                  dtype=np.float64))
+                    hits[hi] = column_arcs @ values
+                    mass_on[hi] = column_mass @ values_float
+                for k, (_, where) in enumerate(pairs):
+                    pair_hits[hi, k] = np.count_nonzero(chosen[where])
+                    pair_mass[hi, k] = np.add.reduce(weights[where], dtype=np.float64)
+        for (_, residue, _, _, pairs), total in zip(self._groups, sums):
+            arcs, mass, hits, mass_on, pair_hits, pair_mass = total
+            members = [(c, hits[:, k], mass_on[:, k]) for k, c in enumerate(residue)]
+            members += [(c, pair_hits[:, k], pair_mass[:, k]) for k, (c, _) in enumerate(pairs)]
+            for counts, on, on_mass in members:
+                counts.n_arcs[li] += arcs
+                counts.mass[li] += mass
+                counts.hits[li] += on
+                counts.mass_on[li] += on_mass
 
     def close(self) -> None:
         """Add the chain's counts to the accumulator; every layer must have been given."""
