@@ -125,7 +125,8 @@ def run_one(directory: str, method: str, length: int, repeats: int = 1) -> dict:
                 acc.add(lm.attention(sequence), masks)
             else:
                 counter = acc.chain(length, masks)
-                stream_attention(lm, [sequence], counter.add_layer)
+                stream_attention(lm, [sequence],
+                                 lambda i, layer: counter.add_layer(i, layer, finite=True))
                 counter.close()
             return acc.result()
     with torch.inference_mode():

@@ -330,7 +330,8 @@ def _count_chain(accumulator: HeadStatsAccumulator, lm: LanguageModel | RemoteMo
     if found is None and isinstance(lm, LanguageModel) and one_pass and exact and \
             (stream or (stream is None and big)):
         counter = accumulator.chain(n, masks)
-        stream_attention(lm, [sequence], counter.add_layer)
+        stream_attention(lm, [sequence],
+                         lambda index, layer: counter.add_layer(index, layer, finite=True))
         counter.close()
     else:
         attention = (found or chain_attention(lm, sequence, window, stride)).attention
