@@ -215,8 +215,9 @@ def head_statistics(
         holding one layer at a time and caching no attention; or run it whole and
         cache it (False). Default: stream when the chain's float32 attention would
         exceed :data:`STREAM_ABOVE_BYTES` (big models and long chains), so that
-        small ones stay in the cache for drawing. Windowed chains, models run by a
-        worker and θ below :data:`protattn.cache.EXACT_FROM` are never streamed.
+        small ones stay in the cache for drawing. A model run by a worker streams
+        there and sends only the counts. Windowed chains and θ below
+        :data:`protattn.cache.EXACT_FROM` are never streamed.
         Arcs and hits are the same either way (θ is decided on float32 weights);
         the attention-weighted share, a sum over every weight, is the model's own
         when streamed and the cache's (float16 below 0.05) otherwise: they agree
@@ -327,8 +328,12 @@ def _count_chain(accumulator: HeadStatsAccumulator, lm: LanguageModel | RemoteMo
     big = lm.n_layers * lm.n_heads * n * n * 4 > STREAM_ABOVE_BYTES
     # below EXACT_FROM the cache's weights are float16: there only the whole path agrees
     exact = accumulator.threshold >= EXACT_FROM
-    if found is None and isinstance(lm, LanguageModel) and one_pass and exact and \
-            (stream or (stream is None and big)):
+    streams = found is None and one_pass and exact and (stream or (stream is None and big))
+    if streams and isinstance(lm, RemoteModel):  # counted where the model runs
+        counter = ChainCounter.from_message(accumulator, lm.count_chain(
+            sequence, masks, accumulator.definition, accumulator.threshold))
+        accumulator.add_chain(counter)
+    elif streams:
         counter = accumulator.chain(n, masks)
         stream_attention(lm, [sequence],
                          lambda index, layer: counter.add_layer(index, layer, finite=True))

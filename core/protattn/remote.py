@@ -32,9 +32,9 @@ import subprocess
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from . import errors
 from .cache import AttentionCache
 from .errors import ProtattnError, WorkerError
 from .worker import PROTOCOL, decode_array
+
+if TYPE_CHECKING:
+    from .statistics import PropertyMask
 
 __all__ = ["RemoteFamily", "RemoteModel", "WorkerClient", "stop_all"]
 
@@ -484,6 +487,20 @@ class RemoteModel:
             reply = self.client.request("attention", {**params, "inline": True})
             return decode_array(reply["attention"]), windows, False
         return found["attention"], windows, bool(reply["from_cache"])
+
+    def count_chain(self, sequence: str, masks: Mapping[str, PropertyMask], definition: str,
+                    threshold: float) -> dict[str, Any]:
+        """Per-head statistics counts of one chain, streamed in the worker.
+
+        Returns
+        -------
+        dict
+            :meth:`protattn.statistics.ChainCounter.to_message` of the chain; no
+            attention crosses, and none is cached.
+        """
+        return self.client.request("counts", self._params(
+            chain=_chain_message(sequence), definition=definition, threshold=float(threshold),
+            properties={name: mask.to_message() for name, mask in masks.items()}))
 
     def contact_probabilities(self, sequence: str) -> np.ndarray:
         """ESM's contact head run by the worker (:func:`protattn.esm_contact_probabilities`)."""

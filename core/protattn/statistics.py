@@ -81,6 +81,8 @@ never of the whole array), so :meth:`HeadStatsAccumulator.add` needs a few
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import dataclasses
 import json
@@ -331,6 +333,44 @@ class PropertyMask:
 
     def __len__(self) -> int:
         return self.values.shape[0]
+
+    def to_message(self) -> dict:
+        """The mask as JSON-ready data (bits packed, base64), for the worker protocol."""
+        def bits(array: np.ndarray | None) -> dict | None:
+            if array is None:
+                return None
+            packed = np.packbits(np.ascontiguousarray(array, dtype=bool))
+            return {"shape": list(array.shape),
+                    "base64": base64.b64encode(packed.tobytes()).decode("ascii")}
+        return {"values": bits(self.values), "valid": bits(self.valid),
+                "background_from": (None if self.background_from is None
+                                    else self.background_from.to_message())}
+
+    @classmethod
+    def from_message(cls, message: Mapping) -> PropertyMask:
+        """The mask of :meth:`to_message`.
+
+        Raises
+        ------
+        ValueError
+            If the message is not such a mask.
+        """
+        def bits(part: Mapping | None) -> np.ndarray | None:
+            if part is None:
+                return None
+            shape = tuple(int(k) for k in part["shape"])
+            raw = np.frombuffer(base64.b64decode(part["base64"], validate=True), np.uint8)
+            size = math.prod(shape)
+            if raw.size != (size + 7) // 8:
+                raise ValueError(f"a mask of shape {shape} needs {(size + 7) // 8} bytes, "
+                                 f"not {raw.size}")
+            return np.unpackbits(raw, count=size).astype(bool).reshape(shape)
+        try:
+            background = message.get("background_from")
+            return cls(bits(message["values"]), bits(message.get("valid")),
+                       None if background is None else cls.from_message(background))
+        except (KeyError, TypeError, binascii.Error) as e:
+            raise ValueError(f"not a property mask message ({type(e).__name__}: {e})") from None
 
     def _first(self, n: int) -> PropertyMask:
         values = self.values[:n] if self.kind == "residue" else self.values[:n, :n]
@@ -763,6 +803,44 @@ class ChainCounter:
     def closed(self) -> bool:
         """Whether :meth:`close` was called (the counts are then final)."""
         return self._closed
+
+    def to_message(self) -> dict:
+        """The closed chain's counts as JSON-ready data (for the worker protocol)."""
+        if not self._closed:
+            raise ValueError("close the chain's counter before sending it")
+        return {"n": self.n, "counts": {
+            name: {"n_arcs": c.n_arcs.tolist(), "hits": c.hits.tolist(),
+                   "mass": c.mass.tolist(), "mass_on": c.mass_on.tolist(),
+                   "background_hits": c.background_hits,
+                   "background_pairs": c.background_pairs}
+            for name, c in self.counts.items()}}
+
+    @classmethod
+    def from_message(cls, accumulator: HeadStatsAccumulator, message: Mapping) -> ChainCounter:
+        """A closed counter for ``accumulator`` holding the counts of :meth:`to_message`.
+
+        Raises
+        ------
+        ValueError
+            If the counts are not of the accumulator's size.
+        """
+        counter = cls(accumulator, int(message["n"]), {}, None)
+        shape = (accumulator.n_layers, accumulator.n_heads)
+        for name, sent in message["counts"].items():
+            counts = _Counts(*shape)
+            counts.n_arcs = np.asarray(sent["n_arcs"], dtype=np.int64)
+            counts.hits = np.asarray(sent["hits"], dtype=np.int64)
+            counts.mass = np.asarray(sent["mass"], dtype=np.float64)
+            counts.mass_on = np.asarray(sent["mass_on"], dtype=np.float64)
+            if any(a.shape != shape for a in (counts.n_arcs, counts.hits, counts.mass,
+                                              counts.mass_on)):
+                raise ValueError(f"counts of {name!r} are not of shape {shape}")
+            counts.background_hits = int(sent["background_hits"])
+            counts.background_pairs = int(sent["background_pairs"])
+            counter.counts[str(name)] = counts
+        counter._seen[:] = True
+        counter._closed = True
+        return counter
 
 
 # ----------------------------------------------------------------------- results

@@ -46,6 +46,14 @@ Operations and their ``params``:
     "chains"}``; the host reads the entry at ``path`` with
     :class:`protattn.cache.AttentionCache`. With ``"inline": true``, or when the
     cache cannot be written, ``"attention"`` holds the array instead of ``path``.
+``counts`` ``{"model", "device", "chain": CHAIN, "definition", "threshold",
+"properties": {name: MASK}}``
+    Per-head statistics counts of one chain, counted layer by layer while the
+    model runs (:func:`protattn.stream.stream_attention`; no attention is kept or
+    cached) → ``{"n", "counts": {name: {"n_arcs", "hits", "mass", "mass_on",
+    "background_hits", "background_pairs"}}}`` (nested lists of the ``(layers,
+    heads)`` arrays; :meth:`protattn.statistics.ChainCounter.to_message`). A
+    ``MASK`` is :meth:`protattn.statistics.PropertyMask.to_message`.
 ``contacts`` ``{"model", "device", "chain": CHAIN}``
     ESM's contact head (:func:`protattn.contacts.esm_contact_probabilities`)
     → ``{"scores": ARRAY}``.
@@ -274,6 +282,32 @@ def _contacts(params: dict[str, Any]) -> dict[str, Any]:
     return {"scores": encode_array(esm_contact_probabilities(_model(params), chain["sequence"]))}
 
 
+def _counts(params: dict[str, Any]) -> dict[str, Any]:
+    from .statistics import DEFINITIONS, HeadStatsAccumulator, PropertyMask
+    from .stream import stream_attention
+
+    chain = _chain(_param(params, "chain", dict), "chain")
+    definition = _param(params, "definition", str)
+    if definition not in DEFINITIONS:
+        raise BadRequest(f"parameter 'definition' must be one of {', '.join(DEFINITIONS)}")
+    threshold = float(_param(params, "threshold", (int, float)))
+    try:
+        masks = {str(name): PropertyMask.from_message(message)
+                 for name, message in _param(params, "properties", dict).items()}
+    except ValueError as e:
+        raise BadRequest(f"parameter 'properties': {e}") from None
+    lm = _model(params)
+    accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
+    try:
+        counter = accumulator.chain(len(chain["sequence"]), masks)
+    except ValueError as e:
+        raise BadRequest(f"parameter 'properties': {e}") from None
+    stream_attention(lm, [chain["sequence"]],
+                     lambda index, layer: counter.add_layer(index, layer, finite=True))
+    counter.close()
+    return counter.to_message()
+
+
 class _Stop(Exception):
     """Raised by ``shutdown`` after its reply is written."""
 
@@ -281,7 +315,8 @@ class _Stop(Exception):
 #: The operations a worker serves.
 OPERATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "hello": _hello, "models": _models, "model": _model_op, "check": _check,
-    "attention": _attention, "contacts": _contacts, "shutdown": lambda params: {},
+    "attention": _attention, "contacts": _contacts, "counts": _counts,
+    "shutdown": lambda params: {},
 }
 
 

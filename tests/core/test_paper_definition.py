@@ -10,6 +10,7 @@ definitions in plain loops over i and j, independently of protattn.statistics.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -21,6 +22,7 @@ from protattn import analysis
 from protattn.errors import ProtattnError
 from protattn.statistics import (
     DEFAULT_DEFINITION,
+    ChainCounter,
     HeadStatsAccumulator,
     PropertyMask,
     wald_interval,
@@ -313,3 +315,31 @@ def test_the_paper_cuts_a_long_chain_to_510_residues(shared_dir, load_structure,
     assert (s.background_hits, s.background_pairs) == (int(sites[:511].sum()), 511)
     with pytest.raises(ProtattnError, match="definition judged"):
         analysis.head_statistics([structure], antiberty, ["binding_site"], window=200)
+
+
+def test_masks_and_counts_cross_the_worker_protocol_unchanged():
+    rng = np.random.default_rng(5)
+    pair = PropertyMask.pair(rng.random((7, 7)) < 0.3, valid=rng.random((7, 7)) < 0.8)
+    residue = PropertyMask.residue(rng.random(9) < 0.5).truncated(5)
+    for mask in (pair, residue):
+        back = PropertyMask.from_message(json.loads(json.dumps(mask.to_message())))
+        np.testing.assert_array_equal(back.values, mask.values)
+        assert (back.valid is None) == (mask.valid is None)
+        if mask.valid is not None:
+            np.testing.assert_array_equal(back.valid, mask.valid)
+        assert (back.background_from is None) == (mask.background_from is None)
+    assert len(PropertyMask.from_message(residue.to_message()).background_from) == 6
+    with pytest.raises(ValueError, match="needs 1 bytes"):
+        PropertyMask.from_message({"values": {"shape": [5], "base64": "AAAA"}})
+    with pytest.raises(ValueError, match="not a property mask"):
+        PropertyMask.from_message({"valid": None})
+    acc = HeadStatsAccumulator(1, 1)
+    done = acc.count(_one_head(A), {"s": PropertyMask.residue([False, True, False, False])})
+    message = json.loads(json.dumps(done.to_message()))
+    again = HeadStatsAccumulator(1, 1)
+    again.add_chain(ChainCounter.from_message(again, message))
+    a, b = acc.result(min_arcs=0)["s"], again.result(min_arcs=0)["s"]
+    assert (a.n_arcs, a.hits, a.background) == (b.n_arcs, b.hits, b.background)
+    assert a.attention_mass[0, 0] == b.attention_mass[0, 0]
+    with pytest.raises(ValueError, match="not of shape"):
+        ChainCounter.from_message(HeadStatsAccumulator(2, 1), message)

@@ -407,3 +407,39 @@ def test_a_python_is_found_on_path_or_refused_by_name(tmp_path) -> None:
     assert resolve_python(sys.executable) == os.path.abspath(sys.executable)
     with pytest.raises(ModelError, match="'nothing-here' is not an executable file"):
         resolve_python("nothing-here")
+
+
+def test_statistics_stream_in_the_worker_and_only_counts_come_back(
+        client, cache_dir, antiberty, shared_dir, load_structure, monkeypatch) -> None:
+    from protattn import analysis
+
+    structure = load_structure(shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb")
+    remote = RemoteModel(client, "antiberty", None, client.request("model",
+                                                                   {"model": "antiberty"}))
+    monkeypatch.setenv("PROTATTN_CACHE", str(cache_dir.directory))
+    clear_memory()
+    analysis.clear_counts()
+    asked = []
+    real = client.request
+    client.request = lambda op, params=None, timeout=None: asked.append(op) or real(op, params)
+    props = ["contact", "binding_site", "helix"]
+    for definition in ("paper", "judged"):
+        got = analysis.head_statistics([structure], remote, props, min_arcs=0,
+                                       definition=definition, stream=True)
+        analysis.clear_counts()
+        here = analysis.head_statistics([structure], antiberty, props, min_arcs=0,
+                                        definition=definition, stream=True)
+        for prop in props:
+            np.testing.assert_array_equal(got[prop].n_arcs, here[prop].n_arcs)
+            np.testing.assert_array_equal(got[prop].hits, here[prop].hits)
+            np.testing.assert_array_equal(got[prop].attention_mass, here[prop].attention_mass)
+            assert got[prop].background_pairs == here[prop].background_pairs
+        assert got["contact"].hits.sum() > 0
+    assert asked.count("counts") == 4 and "attention" not in asked  # no attention crossed
+    assert not cache_dir.entries()
+    # a malformed mask is the worker's BadRequest, and the worker keeps serving
+    with pytest.raises(ProtattnError, match="properties"):
+        real("counts", {"model": "antiberty", "chain": {"sequence": "ACDEF"},
+                        "definition": "paper", "threshold": 0.3,
+                        "properties": {"s": {"values": {"shape": [5], "base64": "AAAA"}}}})
+    assert real("hello", {})["protocol"] == PROTOCOL
