@@ -60,6 +60,7 @@ from protattn.grid import (
     text_is_dark,
 )
 from protattn.models import MODELS
+from protattn.statistics import check_definition
 
 from .adapter import protein_chains
 
@@ -240,9 +241,7 @@ def command(action: str, state: PanelState) -> str:
             raise ValueError(f"minimum arcs must be 1 or more, not {state.min_arcs}")
         words += [prop, "threshold", number_text(STATS_THRESHOLD), "minArcs",
                   str(int(state.min_arcs))]
-        if state.definition not in grid.DEFINITIONS:
-            raise ValueError(f"definition must be one of {', '.join(grid.DEFINITIONS)}, not "
-                             f"{state.definition!r}")
+        check_definition(state.definition)
         if state.definition != grid.DEFAULT_DEFINITION:
             words += ["definition", state.definition]
     words += state.model_keyword()

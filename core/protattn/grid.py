@@ -14,7 +14,7 @@ import numpy as np
 
 from .models import MODELS, config_shape
 from .scene import palette_colors
-from .statistics import DEFAULT_DEFINITION, DEFINITIONS
+from .statistics import DEFAULT_DEFINITION, DEFINITIONS, check_definition
 
 __all__ = ["AGGREGATES", "DEFAULT_DEFINITION", "DEFINITIONS", "FLAGGED_RGB", "GRID_PALETTE",
            "PROPERTIES", "STATS_THRESHOLD", "GridCell", "GridStats", "grid_cells", "grid_legend",
@@ -203,9 +203,7 @@ def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
     from .backend import get_model
 
     prop = property_of(label)
-    if definition not in DEFINITIONS:
-        raise ValueError(f"definition must be one of {', '.join(DEFINITIONS)}, not "
-                         f"{definition!r}")
+    check_definition(definition)
     if prop is None:
         raise ValueError("choose a property (contacts, binding site) to colour the grid by")
     progress(f"loading {model}")

@@ -311,6 +311,12 @@ class LanguageModel:
         self.check_length(len(ids) - self._n_added)
         return ids
 
+    def _attention_modules(self) -> tuple[list[Any], int] | None:
+        """:func:`attention_modules` of this model, found once."""
+        if not hasattr(self, "_hooked"):
+            self._hooked = attention_modules(self.model)
+        return self._hooked
+
     def forward(self, ids: Sequence[int], output_attentions: bool = True,
                 on_attention: Callable[[Any], None] | None = None) -> Any:
         """Run the model on token ids; the transformers output object.
@@ -331,7 +337,7 @@ class LanguageModel:
         import torch
 
         input_ids = torch.tensor([list(ids)], device=self.device)
-        hooked = attention_modules(self.model) if on_attention is not None else None
+        hooked = self._attention_modules() if on_attention is not None else None
         with self._lock, torch.inference_mode():
             if on_attention is None or hooked is None:
                 out = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),

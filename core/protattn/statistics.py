@@ -74,9 +74,11 @@ In both, ``share = hits / n_arcs`` (NaN when ``n_arcs = 0``), ``weighted_share =
 Σ f(i,j)·α_ij / Σ α_ij`` (no threshold) over the pairs counted, and ``p_value``
 is not corrected: compare it with :attr:`PropertyStats.alpha_per_head`.
 
-Attention is consumed one head at a time (float64 copies of one ``(L, L)`` map,
-never of the whole array), so :meth:`HeadStatsAccumulator.add` needs a few
-``(L, L)`` buffers beyond its input, whatever the number of layers.
+Attention is consumed one layer at a time and, within it, one head at a time
+in its own precision (never a copy of the whole array), so
+:meth:`HeadStatsAccumulator.add` needs a few ``(L, L)`` buffers beyond its input,
+whatever the number of layers; :meth:`HeadStatsAccumulator.chain` takes the layers
+as a forward pass computes them.
 """
 
 from __future__ import annotations
@@ -623,8 +625,8 @@ class HeadStatsAccumulator:
 class ChainCounter:
     """The counts of one chain, fed one layer at a time (:meth:`HeadStatsAccumulator.chain`).
 
-    Each layer is read one head at a time into a float64 ``(L, L)`` buffer, so a
-    layer costs a few such buffers whatever the number of heads.
+    Each layer is read one head at a time, in its own precision, with a few
+    ``(L, L)`` buffers whatever the number of heads.
     """
 
     def __init__(self, accumulator: HeadStatsAccumulator, n: int,
@@ -650,7 +652,7 @@ class ChainCounter:
             self._groups = self._judged_groups(masks, covered)
         self._high = np.empty((n, n), dtype=bool)
         self._high_considered = np.empty((n, n), dtype=bool)
-        self._product = np.empty((n, n), dtype=np.float32)
+        self._product = np.empty((n, n), dtype=np.float32)  # in the layer's dtype
 
     @staticmethod
     def _group(considered: np.ndarray | None, residue: list, pair: list) -> tuple:
@@ -739,6 +741,8 @@ class ChainCounter:
             return
         li = int(index)
         high = self._high
+        if self._product.dtype != layer.dtype:  # float16 or float64 attention
+            self._product = np.empty(self._product.shape, dtype=layer.dtype)
         # θ rounded to the attention's precision: comparing there, as PyTorch's
         # `attn >= 0.3` does
         threshold = layer.dtype.type(acc.threshold)
@@ -763,8 +767,6 @@ class ChainCounter:
                     weights, chosen = head, high
                 else:
                     weights, chosen = self._product, self._high_considered
-                    if weights.dtype != head.dtype:
-                        weights = np.empty(head.shape, dtype=head.dtype)
                     np.multiply(head, considered, out=weights)
                     np.logical_and(high, considered, out=chosen)
                 column_arcs = np.add.reduce(chosen.view(np.uint8), axis=0, dtype=np.int64)
