@@ -245,8 +245,8 @@ def run(args: argparse.Namespace) -> int:
             layer_profile(stats.layer_profile(first, weighted=not paper),
                           stats.center_of_gravity(first),
                           title=f"{args.model}: {first} by layer ({stats.definition_name})",
-                          label=(f"mean {stats.share_label()}, heads with at least "
-                                 f"{stats.min_arcs} arcs" if paper
+                          label=(f"mean share ≥ {stats.threshold:g}\n(heads with ≥ "
+                                 f"{stats.min_arcs} arcs)" if paper
                                  else "mean attention-weighted share"),
                           path=args.profile)
         for prop in stats.properties:
