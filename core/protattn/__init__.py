@@ -10,6 +10,7 @@ from .api import PairsResult, ScoresResult, compute_pairs, compute_scores
 from .attention import HeadSpec, Pair, parse_layer_head, residue_scores, select_pairs, symmetrize
 from .backend import get_model
 from .cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
+from .compact import CompactAttention
 from .contacts import (
     ContactPrecision,
     contact_precision,
@@ -37,7 +38,7 @@ from .features import (
     site_mask,
     structure_features,
 )
-from .inference import ChainAttention, chain_attention
+from .inference import ChainAttention, chain_attention, compact_attention
 from .models import MODELS, LanguageModel, available_models, load_model
 from .scene import PseudoBond, ResidueColor, Scene, pair_scene, residue_scene
 from .statistics import HeadStatistics, HeadStatsAccumulator, PropertyMask
@@ -57,15 +58,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AMINO_ACIDS", "AttentionCache", "BindingSite", "CacheWarning", "Chain", "ChainAttention",
-    "ChainError", "ContactPrecision", "HeadSpec", "HeadStatistics", "HeadStatsAccumulator",
-    "LIGAND_KINDS", "LanguageModel", "LayerHeadError", "Ligand", "MODELS", "ModelError",
-    "ObservedResidue", "Pair", "PairsResult", "PropertyMask", "ProtattnError", "PseudoBond",
-    "RANGE_BANDS", "ResidueColor", "ResidueId", "Scene", "ScoresResult", "SequenceTooLongError",
-    "Structure", "StructureError", "WorkerError", "available_models", "binding_sites",
-    "ca_coordinates",
-    "cache_key", "chain_attention", "chain_from_residues", "compute_pairs", "compute_scores",
+    "ChainError", "CompactAttention", "ContactPrecision", "HeadSpec", "HeadStatistics",
+    "HeadStatsAccumulator", "LIGAND_KINDS", "LanguageModel", "LayerHeadError", "Ligand",
+    "MODELS", "ModelError", "ObservedResidue", "Pair", "PairsResult", "PropertyMask",
+    "ProtattnError", "PseudoBond", "RANGE_BANDS", "ResidueColor", "ResidueId", "Scene",
+    "ScoresResult", "SequenceTooLongError", "Structure", "StructureError", "WorkerError",
+    "available_models", "binding_sites", "ca_coordinates", "cache_key", "chain_attention",
+    "chain_from_residues", "compact_attention", "compute_pairs", "compute_scores",
     "contact_map", "contact_precision", "default_cache_dir", "esm_contact_probabilities",
-    "get_model", "join_chains", "load_model", "pair_scene", "parse_layer_head", "predicted_pairs",
-    "read_structure", "residue_scene", "residue_scores", "secondary_structure", "select_pairs",
-    "site_mask", "structure_features", "symmetrize", "unsupervised_contacts",
+    "get_model", "join_chains", "load_model", "pair_scene", "parse_layer_head",
+    "predicted_pairs", "read_structure", "residue_scene", "residue_scores",
+    "secondary_structure", "select_pairs", "site_mask", "structure_features", "symmetrize",
+    "unsupervised_contacts",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import sys
 import threading
 import warnings
@@ -22,12 +23,11 @@ import numpy as np
 
 from .attention import HeadSpec, Pair, chain_pairs
 from .backend import get_model
-from .cache import EXACT_FROM
+from .cache import AttentionCache, CacheWarning, cache_key
 from .contacts import (
     BANDS,
     contact_precision,
     esm_contact_probabilities,
-    unsupervised_contacts,
 )
 from .errors import ProtattnError, StructureError
 from .features import (
@@ -39,7 +39,7 @@ from .features import (
     secondary_structure,
     site_mask,
 )
-from .inference import cached_chain_attention, chain_attention, chain_attention_key
+from .inference import chain_attention_key, chain_counts, compact_attention, stream_chain
 from .models import LanguageModel
 from .remote import RemoteModel
 from .scene import Scene, pair_scene
@@ -51,12 +51,11 @@ from .statistics import (
     HeadStatsAccumulator,
     PropertyMask,
 )
-from .stream import stream_attention
+from .stream import StreamRequest
 from .structure import Chain, Structure
 
 __all__ = [
     "PAPER_MAX_RESIDUES",
-    "STREAM_ABOVE_BYTES",
     "clear_counts",
     "SS_CLASSES",
     "DEFAULT_PROPERTIES",
@@ -170,7 +169,6 @@ def head_statistics(
     quiet: bool = True,
     on_chain: Callable[[Structure, Chain], None] | None = None,
     definition: str = DEFAULT_DEFINITION,
-    stream: bool | None = None,
 ) -> HeadStatistics:
     """Per-head agreement of attention with structural properties over a set of structures.
 
@@ -209,19 +207,12 @@ def head_statistics(
     definition : {"paper", "judged"}
         The paper's own counting (default) or share and background judged on the
         same pairs; see :mod:`protattn.statistics`.
-    stream : bool, optional
-        Count a chain whose attention is neither in memory nor in the disk cache
-        layer by layer while the model runs (:func:`protattn.stream.stream_attention`),
-        holding one layer at a time and caching no attention; or run it whole and
-        cache it (False). Default: stream when the chain's float32 attention would
-        exceed :data:`STREAM_ABOVE_BYTES` (big models and long chains), so that
-        small ones stay in the cache for drawing. A model run by a worker streams
-        there and sends only the counts. Windowed chains and θ below
-        :data:`protattn.cache.EXACT_FROM` are never streamed.
-        Arcs and hits are the same either way (θ is decided on float32 weights);
-        the attention-weighted share, a sum over every weight, is the model's own
-        when streamed and the cache's (float16 below 0.05) otherwise: they agree
-        to about 1e-5.
+
+    Each chain's counts come from one streamed pass of the model (every layer
+    counted as it is computed, then dropped; :func:`protattn.inference.chain_counts`),
+    on the model's float32 weights, and are kept for the session and in the disk
+    cache beside the run's compact attention, so asking again (another property
+    set aside) never re-runs the model.
 
     Returns
     -------
@@ -241,10 +232,6 @@ def head_statistics(
         raise ProtattnError("the paper's definition cuts long chains to the model's input, as "
                             "the paper's code does, and uses no windows; give definition "
                             "judged to analyse long chains in windows")
-    if threshold < EXACT_FROM:
-        warnings.warn(f"θ = {threshold:g} is below {EXACT_FROM:g}, where attention is kept at "
-                      "float16 precision: a weight within 1.5e-5 of θ may fall on either side",
-                      stacklevel=2)
     names = property_names(properties)
     unknown = sorted(set(site_kinds) - set(LIGAND_KINDS))
     if unknown:
@@ -270,7 +257,7 @@ def head_statistics(
             truncated.append(f"{structure.name} {chain.id}: {len(sequence)} → {limit}")
             sequence = sequence[:limit]
             masks = {name: mask.truncated(limit) for name, mask in masks.items()}
-        _count_chain(accumulator, lm, sequence, masks, window, stride, stream)
+        _count_chain(accumulator, lm, sequence, masks, window, stride)
         if bar is not None:
             bar.update(1)
     if bar is not None:
@@ -278,11 +265,6 @@ def head_statistics(
     result = accumulator.result(min_arcs=min_arcs)
     return dataclasses.replace(result, truncated=tuple(truncated))
 
-
-#: A chain's attention above this many bytes (float32, every layer) is streamed by
-#: :func:`head_statistics` instead of held whole: 256 MiB (ESM-2 650M from about 320
-#: residues; AntiBERTy never, up to its 510).
-STREAM_ABOVE_BYTES = 256 * 1024**2
 
 _COUNTS: OrderedDict[tuple, ChainCounter] = OrderedDict()
 _COUNTS_KEPT = 1024  # per-chain counts are small: (layers, heads) arrays per property
@@ -309,38 +291,43 @@ def _digest(masks: Mapping[str, PropertyMask]) -> str:
     return digest.hexdigest()
 
 
+def _counts_key(attention_key: str, accumulator: HeadStatsAccumulator, digest: str) -> str:
+    """The cache key of one chain's counts (filed beside its compact attention)."""
+    return cache_key("counts", None, attention_key,
+                     {"definition": accumulator.definition, "threshold": accumulator.threshold,
+                      "shape": [accumulator.n_layers, accumulator.n_heads], "masks": digest})
+
+
 def _count_chain(accumulator: HeadStatsAccumulator, lm: LanguageModel | RemoteModel,
                  sequence: str, masks: dict[str, PropertyMask], window: int | None,
-                 stride: int | None, stream: bool | None) -> None:
-    """Add one chain's counts: remembered, from cached attention, streamed, or run whole."""
-    key = (chain_attention_key(lm, sequence, window, stride), accumulator.definition,
-           accumulator.threshold, lm.n_layers, lm.n_heads, _digest(masks))
+                 stride: int | None) -> None:
+    """Add one chain's counts: remembered, from the disk cache, or from one streamed pass."""
+    attention_key = chain_attention_key(lm, sequence, window, stride)
+    key = _counts_key(attention_key, accumulator, _digest(masks))
     with _COUNTS_LOCK:
         counter = _COUNTS.get(key)
         if counter is not None:
             _COUNTS.move_to_end(key)
-    if counter is not None:
-        accumulator.add_chain(counter)
-        return
-    n = len(sequence)
-    found = cached_chain_attention(lm, sequence, window, stride)
-    one_pass = window is None and (lm.max_residues is None or n <= lm.max_residues)
-    big = lm.n_layers * lm.n_heads * n * n * 4 > STREAM_ABOVE_BYTES
-    # below EXACT_FROM the cache's weights are float16: there only the whole path agrees
-    exact = accumulator.threshold >= EXACT_FROM
-    streams = found is None and one_pass and exact and (stream or (stream is None and big))
-    if streams and isinstance(lm, RemoteModel):  # counted where the model runs
-        counter = ChainCounter.from_message(accumulator, lm.count_chain(
-            sequence, masks, accumulator.definition, accumulator.threshold))
-        accumulator.add_chain(counter)
-    elif streams:
-        counter = accumulator.chain(n, masks)
-        stream_attention(lm, [sequence],
-                         lambda index, layer: counter.add_layer(index, layer, finite=True))
-        counter.close()
-    else:
-        attention = (found or chain_attention(lm, sequence, window, stride)).attention
-        counter = accumulator.count(attention, masks)
+    store = AttentionCache()
+    if counter is None:
+        found = store.get(key)
+        if found is not None and "counts" in found:
+            try:
+                counter = ChainCounter.from_message(accumulator,
+                                                    json.loads(str(found["counts"])))
+            except (KeyError, TypeError, ValueError):
+                counter = None  # another version's counts: count again
+    if counter is None:
+        message = chain_counts(lm, sequence, accumulator.definition, accumulator.threshold,
+                               masks, window, stride, store)
+        counter = ChainCounter.from_message(accumulator, message)
+        try:
+            store.put(key, {"counts": np.array(json.dumps(message))},
+                      {"model_id": lm.model_id, "length": len(sequence), "of": attention_key})
+        except OSError as e:
+            warnings.warn(f"counts not cached in {store.directory}: {e}", CacheWarning,
+                          stacklevel=3)
+    accumulator.add_chain(counter)
     with _COUNTS_LOCK:
         _COUNTS[key] = counter
         while len(_COUNTS) > _COUNTS_KEPT:
@@ -464,10 +451,12 @@ def predict_contacts(
         raise ProtattnError("contact prediction averages single heads: give L-H, not L-mean")
     if method == "esm":
         scores = esm_contact_probabilities(lm, chain.sequence)
-    else:
-        attention = chain_attention(lm, chain.sequence, window, stride).attention
-        chosen = [(s.layer, s.head) for s in specs] or None
-        scores = unsupervised_contacts(attention, chosen)
+    elif specs:  # chosen heads: one more pass, each head's features summed as it comes
+        scores = stream_chain(lm, chain.sequence, window, stride, StreamRequest(
+            contact_heads=tuple((s.layer, s.head) for s in specs))).contact_scores
+    else:  # all heads: filed with the run's compact attention
+        scores = compact_attention(lm, chain.sequence, window,
+                                   stride).contact_scores().astype(np.float64)
     truth = contact_map(chain, 8.0, min_separation)
     valid = observed_pairs(chain)
     precision = contact_precision(scores, truth, valid, min_separation=min_separation)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .attention import CONTACT_CUTOFF, HeadSpec, Pair, chain_pairs, parse_layer_head, residue_scores
+from .attention import CONTACT_CUTOFF, HeadSpec, Pair, chain_pairs, parse_layer_head
 from .backend import get_model
+from .compact import CompactAttention
 from .errors import ModelError, StructureError
-from .inference import ChainAttention, chain_attention
+from .inference import compact_attention, head_maps, run_note
 from .models import LanguageModel
 from .remote import RemoteModel
 from .scene import Scene, pair_scene, residue_scene, value_range
@@ -51,12 +52,22 @@ def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
 
 
 def _runs(lm: LanguageModel | RemoteModel, chains: Sequence[Chain], window: int | None,
-          stride: int | None, concatenate: bool) -> list[tuple[Chain, list[Chain], ChainAttention]]:
-    """(chain as run, the chains it holds, attention) for each model input."""
+          stride: int | None, concatenate: bool
+          ) -> list[tuple[Chain, list[Chain], CompactAttention]]:
+    """(chain as run, the chains it holds, compact attention) for each model input."""
     groups = [list(chains)] if concatenate and len(chains) > 1 else [[c] for c in chains]
     return [(join_chains(group), group,
-             chain_attention(lm, [c.sequence for c in group], window, stride))
+             compact_attention(lm, [c.sequence for c in group], window, stride))
             for group in groups]
+
+
+def _head_map(lm: LanguageModel | RemoteModel, joined: Chain, parts: Sequence[Chain],
+              run: CompactAttention, spec: HeadSpec, window: int | None, stride: int | None,
+              need_all: bool) -> np.ndarray:
+    """The head's map: from the compact attention, or whole from one more pass if needed."""
+    if not need_all:
+        return run.head_map(spec)
+    return head_maps(lm, [c.sequence for c in parts], [spec], window, stride)[spec]
 
 
 @dataclass(frozen=True)
@@ -129,8 +140,9 @@ class ScoresResult:
                           *self.notes])
 
 
-def _notes(runs: Sequence[tuple[Chain, list[Chain], ChainAttention]]) -> tuple[str, ...]:
-    return tuple(f"chain {joined.id}: {att.note()}" for joined, _, att in runs if att.note())
+def _notes(runs: Sequence[tuple[Chain, list[Chain], CompactAttention]]) -> tuple[str, ...]:
+    notes = ((joined.id, run_note(run.lengths, run.window_ranges)) for joined, _, run in runs)
+    return tuple(f"chain {chain}: {note}" for chain, note in notes if note)
 
 
 def compute_pairs(
@@ -195,12 +207,31 @@ def compute_pairs(
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate)
     runs = _runs(lm, chains, window, stride, concatenate)
     pairs: list[Pair] = []
-    for joined, parts, att in runs:
-        pairs.extend(chain_pairs(joined, spec.select(att.attention), threshold, top_k,
-                                 min_separation, symmetrize, within=within, parts=parts))
+    notes = _notes(runs)
+    reran = False
+    for joined, parts, run in runs:
+        # below the floor the compact attention keeps no weight: the whole map is needed
+        # for a lower threshold, for mean symmetrisation (both weights of a pair) and for
+        # top-k when fewer than k pairs reach the floor
+        need_all = not run.answers(None if top_k is not None else threshold, symmetrize)
+        found = chain_pairs(joined, _head_map(lm, joined, parts, run, spec, window, stride,
+                                              need_all),
+                            threshold, top_k, min_separation, symmetrize, within=within,
+                            parts=parts)
+        if top_k is not None and not need_all and found and found[-1].weight < run.floor:
+            need_all = True
+            found = chain_pairs(joined, _head_map(lm, joined, parts, run, spec, window, stride,
+                                                  True),
+                                threshold, top_k, min_separation, symmetrize, within=within,
+                                parts=parts)
+        reran = reran or need_all
+        pairs.extend(found)
+    if reran:
+        notes += (f"weights below {runs[0][2].floor:g} are not cached: head {spec}'s whole "
+                  "map came from one more pass of the model (kept for the session)",)
     pairs.sort(key=lambda p: -p.weight)
     scene = pair_scene(pairs, palette, color_by=color_by)
-    return PairsResult(lm.name, spec, tuple(pairs), scene, _notes(runs))
+    return PairsResult(lm.name, spec, tuple(pairs), scene, notes)
 
 
 def compute_scores(
@@ -244,8 +275,8 @@ def compute_scores(
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate)
     runs = _runs(lm, chains, window, stride, concatenate)
     scores: dict[str, np.ndarray] = {}
-    for _, parts, att in runs:
-        joint = residue_scores(spec.select(att.attention))
+    for _, parts, run in runs:
+        joint = run.scores(spec)
         for part, piece in zip(parts, np.split(joint, np.cumsum([len(c) for c in parts])[:-1])):
             scores[part.id] = piece
     shown = np.array([

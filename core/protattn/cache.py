@@ -91,7 +91,8 @@ __all__ = [
 
 #: Version of the file layout; entries of another version are misses.
 #: 2: weights of at least :data:`EXACT_FROM` are also stored exactly (float32).
-CACHE_FORMAT_VERSION = 2
+#: 3: entries hold compact attention (:mod:`protattn.compact`), no dense arrays.
+CACHE_FORMAT_VERSION = 3
 
 #: Arrays stored at half precision when they hold floats.
 HALF_PRECISION_ARRAYS = frozenset({"attention"})

@@ -304,7 +304,7 @@ def _head_map(args, path: str, layer_head: str) -> None:
     from .attention import parse_layer_head
     from .backend import get_model
     from .features import contact_map
-    from .inference import chain_attention
+    from .inference import head_maps
     from .plots import head_vs_contacts
 
     structure = read_structure(path)
@@ -312,8 +312,8 @@ def _head_map(args, path: str, layer_head: str) -> None:
     chain = next(c for c in structure.chains if not ids or c.id in ids)
     lm = get_model(args.model, args.device)
     spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
-    attention = chain_attention(lm, chain.sequence, args.window, args.stride).attention
-    head_vs_contacts(spec.select(attention), contact_map(chain, 8.0, args.min_separation),
+    (weights,) = head_maps(lm, chain.sequence, [spec], args.window, args.stride).values()
+    head_vs_contacts(weights, contact_map(chain, 8.0, args.min_separation),
                      title=f"{structure.name} {chain.id}: {args.model} head {spec}",
                      path=args.map)
 

@@ -28,8 +28,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .attention import HeadSpec, parse_layer_head, select_pairs
-from .errors import LayerHeadError, ModelError
-from .models import LanguageModel, strip_special_tokens
+from .errors import LayerHeadError, ModelError, SequenceTooLongError
+from .models import LanguageModel
 from .remote import RemoteModel
 
 __all__ = [
@@ -210,8 +210,10 @@ def esm_contact_probabilities(lm: LanguageModel | RemoteModel, sequence: str) ->
 
     The head is ``sigmoid(w · apc(symmetrize_sum(a)) + b)`` over every layer and
     head's map ``a`` restricted to the residues (ESM drops ``<cls>`` and ``<eos>``);
-    this runs the model once and applies it one layer at a time, which gives what
-    transformers' ``EsmModel.predict_contacts`` gives for ``<cls> sequence <eos>``.
+    the run's compact attention (:func:`protattn.inference.compact_attention`)
+    applies it to each layer as the pass computes it, which gives what
+    transformers' ``EsmModel.predict_contacts`` gives for ``<cls> sequence <eos>``
+    (float32 sums, float64 correction; kept in float32).
 
     Parameters
     ----------
@@ -246,36 +248,20 @@ def esm_contact_probabilities(lm: LanguageModel | RemoteModel, sequence: str) ->
             f"{lm.name} is a {lm.family.name} model: only ESM models have a contact head; "
             "use the unsupervised APC prediction (method='apc')"
         )
-    if isinstance(lm, RemoteModel):  # the worker has the weights
-        return lm.contact_probabilities(sequence)
-    head = getattr(lm.model, "contact_head", None)
-    if head is None:
+    from .inference import compact_attention
+
+    if lm.max_residues is not None and len(sequence) > lm.max_residues:
+        raise SequenceTooLongError(
+            f"{len(sequence)} residues is longer than {lm.name}'s limit of {lm.max_residues} "
+            "in one pass, and the contact head is not applied to windows; use the "
+            "unsupervised APC prediction (method='apc'), which takes windows")
+    probabilities = compact_attention(lm, sequence).esm_contact_probabilities()
+    if probabilities is None:
         raise ModelError(
-            f"{lm.name} has no contact head (its model class is {type(lm.model).__name__}); "
-            "use the unsupervised APC prediction (method='apc')"
+            f"{lm.name} has no contact head (a regression over its {lm.n_layers} x "
+            f"{lm.n_heads} heads); use the unsupervised APC prediction (method='apc')"
         )
-    lm.check_length(len(sequence))
-    ids, (residues,) = lm.tokenize([sequence])
-    n_layers, n_heads = lm.n_layers, lm.n_heads
-    weight = head.regression.weight.detach().float().cpu().numpy().astype(np.float64)
-    if weight.size != n_layers * n_heads:
-        raise ModelError(
-            f"{lm.name}: its contact head takes {weight.size} features, not one per head "
-            f"({n_layers} × {n_heads})"
-        )
-    weight = weight.reshape(n_layers, n_heads)  # features are ordered layer by layer
-    bias = head.regression.bias
-    logits = np.full((len(sequence), len(sequence)),
-                     float(bias.detach().float().cpu()) if bias is not None else 0.0)
-    out = lm.forward(ids)
-    if not getattr(out, "attentions", None) or len(out.attentions) != n_layers:
-        raise ModelError(f"{lm.name} returned no attention; it must be loaded with "
-                         "attn_implementation='eager'")
-    for layer, tokens in enumerate(out.attentions):  # (1, heads, T, T), one layer at a time
-        maps = strip_special_tokens(tokens[0].float().cpu().numpy(), residues)
-        logits += np.tensordot(weight[layer], apc(symmetrize_sum(maps.astype(np.float64))),
-                               axes=1)
-    return np.exp(-np.logaddexp(0.0, -logits))  # the sigmoid, without overflow
+    return probabilities.astype(np.float64)
 
 
 # ---------------------------------------------------------------------------- evaluation

@@ -317,26 +317,34 @@ class LanguageModel:
             self._hooked = attention_modules(self.model)
         return self._hooked
 
-    def forward(self, ids: Sequence[int], output_attentions: bool = True,
+    def forward(self, ids: Sequence[int] | Sequence[Sequence[int]],
+                output_attentions: bool = True,
                 on_attention: Callable[[Any], None] | None = None) -> Any:
         """Run the model on token ids; the transformers output object.
 
         Parameters
         ----------
-        ids : sequence of int
+        ids : sequence of int, or sequence of sequences of int
+            One input, or a batch of inputs of the same number of tokens (the
+            windows of one chain), run as one batch without padding.
         output_attentions : bool
             Collect every layer's attention in the output (``out.attentions``).
         on_attention : callable, optional
             Called with each layer's attention over tokens, in layer order, while the
             pass runs (``torch.Tensor`` of ``shape=(1, heads, T, T)`` on the model's
-            device), which then keeps none of it: forward hooks on the attention
+            device; ``shape=(batch, heads, T, T)`` for a batch), which then keeps none
+            of it: forward hooks on the attention
             modules transformers names in ``_can_record_outputs``. For a family whose
             modules return their weights only when asked (XLNet), the pass collects
             them (``output_attentions``) and hands them over after it.
         """
         import torch
 
-        input_ids = torch.tensor([list(ids)], device=self.device)
+        batch = [list(ids)] if ids and isinstance(ids[0], (int, np.integer)) else \
+            [list(one) for one in ids]
+        if len({len(one) for one in batch}) != 1:
+            raise ValueError("a batch's inputs must have the same number of tokens")
+        input_ids = torch.tensor(batch, device=self.device)
         hooked = self._attention_modules() if on_attention is not None else None
         with self._lock, torch.inference_mode():
             if on_attention is None or hooked is None:

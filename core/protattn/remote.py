@@ -32,19 +32,19 @@ import subprocess
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from . import errors
 from .cache import AttentionCache
+from .compact import CompactAttention
 from .errors import ProtattnError, WorkerError
+from .stream import StreamRequest, StreamResult
 from .worker import PROTOCOL, decode_array
 
 if TYPE_CHECKING:
-    from .statistics import PropertyMask
+    pass
 
 __all__ = ["RemoteFamily", "RemoteModel", "WorkerClient", "stop_all"]
 
@@ -438,29 +438,28 @@ class RemoteModel:
         chains = [_chain_message(s) for s in segments]
         return self.client.request("check", self._params(chains=chains))["tokens"]
 
-    def run_attention(self, sequences: Sequence[str], window: int | None, stride: int | None,
-                      store: AttentionCache | None, key: str
-                      ) -> tuple[np.ndarray, tuple[tuple[int, int], ...], bool]:
-        """Attention the worker computes and files in ``store`` (the host's cache).
+    def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
+               request: StreamRequest, store: AttentionCache | None, key: str) -> StreamResult:
+        """One streamed pass in the worker (:func:`protattn.stream.run_chain`).
 
         Parameters
         ----------
         sequences : sequence of str
             One chain, or chains run as one input.
         window, stride : int or None
-            As resolved by :func:`protattn.inference.chain_attention`.
+            As resolved by :func:`protattn.inference.stream_chain`.
+        request : StreamRequest
+            What to compute beside the compact attention (never the dense array).
         store : AttentionCache or None
-            Where the worker writes the entry; None: nowhere, the array comes inline.
+            Where the worker files the compact attention; None: nowhere, it comes inline.
         key : str
             The entry the host expects (:func:`protattn.inference.chain_attention_key`).
 
         Returns
         -------
-        attention : numpy.ndarray
-            ``shape=(layers, heads, L, L), dtype=float32``.
-        windows : tuple of (int, int)
-        from_cache : bool
-            Whether the worker found it in the cache.
+        StreamResult
+            Only reductions cross: the compact attention, maps of the heads asked
+            for, contact scores, counts.
 
         Raises
         ------
@@ -471,38 +470,32 @@ class RemoteModel:
         params = self._params(chains=[_chain_message(s) for s in sequences], window=window,
                               stride=stride,
                               cache=os.path.abspath(store.directory) if store else None,
-                              inline=store is None)
-        reply = self.client.request("attention", params)
+                              inline=store is None, request=request.to_message())
+        reply = self.client.request("stream", params)
         if reply.get("key") != key:
             raise WorkerError(
                 f"the worker filed the attention under another cache key than this host: its "
                 f"{self.name} is not the one it described when loaded (another revision or "
                 "device, e.g. after a restart); stop the worker (attention_worker stop=1 / "
                 "attention worker stop true) and run the command again")
-        windows = tuple(tuple(int(x) for x in w) for w in reply["windows"])
-        if "attention" in reply:
-            return decode_array(reply["attention"]), windows, bool(reply["from_cache"])
-        found = store.get(key)
-        if found is None:  # removed or damaged since the worker wrote it: ask for the array
-            reply = self.client.request("attention", {**params, "inline": True})
-            return decode_array(reply["attention"]), windows, False
-        return found["attention"], windows, bool(reply["from_cache"])
-
-    def count_chain(self, sequence: str, masks: Mapping[str, PropertyMask], definition: str,
-                    threshold: float) -> dict[str, Any]:
-        """Per-head statistics counts of one chain, streamed in the worker.
-
-        Returns
-        -------
-        dict
-            :meth:`protattn.statistics.ChainCounter.to_message` of the chain; no
-            attention crosses, and none is cached.
-        """
-        return self.client.request("counts", self._params(
-            chain=_chain_message(sequence), definition=definition, threshold=float(threshold),
-            properties={name: mask.to_message() for name, mask in masks.items()}))
-
-    def contact_probabilities(self, sequence: str) -> np.ndarray:
-        """ESM's contact head run by the worker (:func:`protattn.esm_contact_probabilities`)."""
-        reply = self.client.request("contacts", self._params(chain=_chain_message(sequence)))
-        return decode_array(reply["scores"]).astype(np.float64)
+        from_cache = bool(reply["from_cache"])
+        compact = None
+        if "compact" not in reply:
+            found = store.get(key)
+            if found is not None:
+                try:
+                    compact = CompactAttention.from_arrays(found, key, from_cache)
+                except ValueError:
+                    compact = None
+            if compact is None:  # removed or damaged since the worker wrote it: inline
+                reply = self.client.request("stream", {**params, "inline": True})
+                from_cache = False
+        if compact is None:
+            compact = CompactAttention.from_arrays(
+                {name: decode_array(a) for name, a in reply["compact"].items()}, key, from_cache)
+        specs = {str(s): s for s in request.head_maps}
+        maps = {specs[name]: decode_array(a) for name, a in reply.get("head_maps", {}).items()}
+        scores = reply.get("contact_scores")
+        return StreamResult(compact, maps,
+                            None if scores is None else decode_array(scores),
+                            reply.get("counts"))

@@ -1,32 +1,196 @@
 """Attention as a stream: each layer handed over while the forward pass runs, then dropped.
 
-:func:`stream_attention` runs a model once on one chain (or chains run as one
-input) and gives each layer's attention over the residues to a consumer as the
-pass computes it; the pass keeps none of it, so at most one layer's attention
-over tokens exists at a time, beside what the consumer keeps (for per-head
-statistics: counts).
+:func:`run_stream` runs a model once on one chain, on chains run as one input, or
+on a long chain's windows (one batch), and gives each layer's attention over the
+residues to every consumer as the pass computes it; the pass keeps none of it, so
+at most one layer's attention exists at a time (over the batch's tokens, and once
+over the chain's residues), beside what the consumers keep: for per-head
+statistics counts, for a cache entry the weights above a floor
+(:mod:`protattn.compact`), for a drawing one head's map.
 
->>> counter = accumulator.chain(len(sequence), masks)     # doctest: +SKIP
->>> stream_attention(lm, [sequence], counter.add_layer)   # doctest: +SKIP
->>> counter.close()                                       # doctest: +SKIP
+>>> counter = accumulator.chain(len(sequence), masks)          # doctest: +SKIP
+>>> run_stream(lm, [sequence], [NumpyLayers(counter.add_layer)])  # doctest: +SKIP
+>>> counter.close()                                            # doctest: +SKIP
 
-The layers are exactly those of :meth:`protattn.models.LanguageModel.attention`
-(the same eager kernels, read by forward hooks instead of collected by
-``output_attentions``): ``shape=(heads, N, N), dtype=float32``, special tokens
-stripped, rows not renormalised, in float32 as the model computed them.
+A layer is ``torch.Tensor`` of ``shape=(heads, N, N), dtype=float32`` on the
+model's device, ``N`` the residues: the same eager weights
+:meth:`protattn.models.LanguageModel.attention` collects with
+``output_attentions`` (read by forward hooks instead), special tokens stripped,
+rows not renormalised, upcast to float32 if the model runs in half precision.
+For windows, each layer is the windows' weights merged as
+:func:`protattn.windows.merge_windows` merges them (the mean where windows
+overlap, ``NaN`` for pairs no window holds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
+from .attention import HeadSpec, parse_layer_head
+from .compact import CompactAttention, CompactBuilder, apc_sum
 from .errors import ModelError
 from .models import LanguageModel
+from .statistics import HeadStatsAccumulator, PropertyMask
+from .windows import plan_windows
 
-__all__ = ["stream_attention"]
+__all__ = ["LayerConsumer", "NumpyLayers", "StreamRequest", "StreamResult", "covered_pairs",
+           "run_chain", "run_stream", "stream_attention", "stream_windows"]
+
+
+class LayerConsumer(Protocol):
+    """What :func:`run_stream` feeds: ``add_layer(index, layer)`` once per layer, in order."""
+
+    def add_layer(self, index: int, layer: Any) -> None:
+        """Take layer ``index`` (0-based), ``torch.Tensor`` of ``shape=(heads, N, N)``."""
+
+
+class NumpyLayers:
+    """A consumer of numpy layers: ``function(index, layer)``, the layer on the CPU.
+
+    Parameters
+    ----------
+    function : callable
+        Called as ``function(index, layer)``; ``layer`` is ``numpy.ndarray`` of
+        ``shape=(heads, N, N), dtype=float32``, which the function may keep but must
+        not write to.
+    """
+
+    def __init__(self, function: Callable[[int, np.ndarray], None]) -> None:
+        self.function = function
+
+    def add_layer(self, index: int, layer: Any) -> None:
+        self.function(index, (layer if layer.device.type == "cpu" else layer.cpu()).numpy())
+
+
+def covered_pairs(length: int, windows: Sequence[tuple[int, int]]) -> np.ndarray | None:
+    """Pairs some window holds both residues of, ``shape=(L, L), dtype=bool``; None if all."""
+    if len(windows) <= 1:
+        return None
+    covered = np.zeros((length, length), dtype=bool)
+    for start, end in windows:
+        covered[start:end, start:end] = True
+    return covered
+
+
+def stream_windows(lm: LanguageModel, sequences: Sequence[str], window: int | None,
+                   stride: int | None) -> list[tuple[int, int]]:
+    """The residue ranges a run of ``sequences`` passes through the model as one input each.
+
+    Parameters
+    ----------
+    lm : LanguageModel
+    sequences : sequence of str
+        One chain, or chains run as one input (never windowed).
+    window, stride : int or None
+        As resolved by :func:`protattn.inference.chain_attention` (None: one pass).
+
+    Returns
+    -------
+    list of (int, int)
+        ``[(0, N)]`` for one pass, else :func:`protattn.windows.plan_windows`.
+    """
+    total = sum(len(s) for s in sequences)
+    if len(sequences) > 1:
+        if window is not None:
+            raise ModelError("windows and concatenated chains cannot be combined; run long "
+                             "chains one by one")
+        return [(0, total)]
+    if window is None or total <= window:
+        return [(0, total)]
+    return plan_windows(total, window, stride or max(1, window // 2))
+
+
+def run_stream(lm: LanguageModel, sequences: Sequence[str],
+               consumers: Sequence[LayerConsumer], window: int | None = None,
+               stride: int | None = None) -> list[tuple[int, int]]:
+    """Run ``lm`` once and give each layer's attention over the residues to every consumer.
+
+    Parameters
+    ----------
+    lm : LanguageModel
+        A model loaded in this process.
+    sequences : sequence of str
+        One chain's sequence, or several run concatenated (joined as
+        :meth:`~protattn.models.LanguageModel.segment_attention` joins them).
+    consumers : sequence of LayerConsumer
+        Each gets ``add_layer(index, layer)`` for every layer in order (see the
+        module documentation); a consumer may keep the layer but must not write to it.
+    window, stride : int, optional
+        Run one chain as overlapping windows of ``window`` residues every ``stride``
+        (all windows as one batch, merged per layer); None: one pass, which must fit.
+
+    Returns
+    -------
+    list of (int, int)
+        The windows run (``[(0, N)]`` for one pass).
+
+    Raises
+    ------
+    SequenceTooLongError
+        If one pass does not fit the model.
+    ModelError
+        If the model gave attention for another number of layers than it has.
+    """
+    import torch
+
+    windows = stream_windows(lm, sequences, window, stride)
+    if len(windows) == 1:
+        ids, positions = lm.tokenize(list(sequences))
+        lm.check_length(len(ids) - lm._n_added)
+        batch = [ids]
+    else:
+        (sequence,) = sequences
+        tokenized = [lm.tokenize([sequence[s:e]]) for s, e in windows]
+        batch = [ids for ids, _ in tokenized]
+        positions = tokenized[0][1]  # every window has the same residues' token positions
+        lm.check_length(len(batch[0]) - lm._n_added)
+    residues = np.concatenate(positions)
+    n = int(residues.size) if len(windows) == 1 else windows[-1][1]
+    # each segment's residues are consecutive tokens: slices, not gathers (a gather along
+    # the last axis costs several times the layer itself)
+    runs = [(int(p[0]), int(p[-1]) + 1) for p in positions if len(p)]
+    rows = torch.as_tensor(residues, device=lm.device)
+    count = None
+    if len(windows) > 1:
+        count = torch.zeros((n, n), dtype=torch.int32, device=lm.device)
+        for s, e in windows:
+            count[s:e, s:e] += 1
+        uncovered = count == 0
+    seen = [0]
+
+    def residues_of(heads: Any) -> Any:
+        if len(runs) == 1:
+            start, end = runs[0]
+            return heads[:, start:end, start:end]
+        return torch.cat([heads[:, :, a:b] for a, b in runs], dim=-1).index_select(-2, rows)
+
+    def on_attention(tokens: Any) -> None:
+        index = seen[0]
+        seen[0] += 1
+        if index >= lm.n_layers:
+            return
+        if count is None:
+            layer = residues_of(tokens[0]).float()
+        else:  # windows merged as merge_windows merges them, in float32
+            layer = torch.zeros((tokens.shape[1], n, n), dtype=torch.float32,
+                                device=tokens.device)
+            for piece, (s, e) in zip(tokens, windows):
+                layer[:, s:e, s:e] += residues_of(piece).float()
+            layer.div_(count.clamp(min=1))
+            layer[:, uncovered] = float("nan")
+        for consumer in consumers:
+            consumer.add_layer(index, layer)
+
+    lm.forward(batch if len(batch) > 1 else batch[0], output_attentions=False,
+               on_attention=on_attention)
+    if seen[0] != lm.n_layers:
+        raise ModelError(f"{lm.name} gave attention for {seen[0]} layers, but has "
+                         f"{lm.n_layers}; it cannot be streamed")
+    return windows
 
 
 def stream_attention(lm: LanguageModel, segments: Sequence[str],
@@ -38,55 +202,219 @@ def stream_attention(lm: LanguageModel, segments: Sequence[str],
     lm : LanguageModel
         A model loaded in this process.
     segments : sequence of str
-        One chain's sequence, or several run concatenated (as
-        :meth:`~protattn.models.LanguageModel.segment_attention` joins them).
+        One chain's sequence, or several run concatenated.
     consumer : callable
         Called as ``consumer(layer_index, attention)`` for each layer in order,
-        ``layer_index`` 0-based, ``attention`` of ``shape=(heads, N, N),
-        dtype=float32``, ``N`` the residues of all segments: for one chain a view of
-        the layer's weights (no copy; rows are strided), which the consumer may keep
-        but must not write to.
+        ``attention`` a numpy array of ``shape=(heads, N, N), dtype=float32`` (see
+        :class:`NumpyLayers`).
 
     Returns
     -------
     int
         ``N``.
-
-    Raises
-    ------
-    SequenceTooLongError
-        If the segments do not fit one pass (use windows through
-        :func:`protattn.inference.chain_attention`).
-    ModelError
-        If the model gave attention for another number of layers than it has.
     """
-    import torch
+    windows = run_stream(lm, segments, [NumpyLayers(consumer)])
+    return windows[-1][1]
 
-    ids, positions = lm.tokenize(list(segments))
-    lm.check_length(len(ids) - lm._n_added)
-    residues = np.concatenate(positions)
-    # each segment's residues are consecutive tokens: slices, not gathers (a gather along
-    # the last axis costs several times the layer itself)
-    runs = [(int(p[0]), int(p[-1]) + 1) for p in positions if len(p)]
-    rows = torch.as_tensor(residues, device=lm.device)
-    seen = [0]
 
-    def on_attention(tokens: Any) -> None:
-        index = seen[0]
-        seen[0] += 1
-        if index >= lm.n_layers:
+# ------------------------------------------------------------ one pass, every consumer
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    """What one pass computes beside its :class:`~protattn.compact.CompactAttention`.
+
+    Attributes
+    ----------
+    head_maps : tuple of HeadSpec
+        Heads or aggregates whose whole ``(L, L)`` map is kept, every weight included.
+    contact_heads : tuple of (int, int), optional
+        1-based heads whose unsupervised contact scores are wanted
+        (:func:`protattn.contacts.unsupervised_contacts` of these heads).
+    counts : (str, float, dict of str to PropertyMask), optional
+        Per-head statistics counts: definition, θ and the chain's property masks.
+    dense : bool
+        Keep every layer: the dense array (the expensive request; never sent by a worker).
+    """
+
+    head_maps: tuple[HeadSpec, ...] = ()
+    contact_heads: tuple[tuple[int, int], ...] | None = None
+    counts: tuple[str, float, Mapping[str, PropertyMask]] | None = None
+    dense: bool = False
+
+    def to_message(self) -> dict[str, Any]:
+        """JSON-ready form (for the worker protocol)."""
+        if self.dense:
+            raise ModelError("a worker never sends dense attention; load the model in this "
+                             "process (protattn.load_model) for the dense array")
+        counts = None
+        if self.counts is not None:
+            definition, threshold, masks = self.counts
+            counts = {"definition": definition, "threshold": float(threshold),
+                      "properties": {name: m.to_message() for name, m in masks.items()}}
+        return {"head_maps": [str(s) for s in self.head_maps],
+                "contact_heads": (None if self.contact_heads is None
+                                  else [list(h) for h in self.contact_heads]),
+                "counts": counts}
+
+    @classmethod
+    def from_message(cls, message: Mapping[str, Any], n_layers: int,
+                     n_heads: int) -> StreamRequest:
+        """The request of :meth:`to_message`, checked against the model's size.
+
+        Raises
+        ------
+        ValueError
+            If a part is malformed.
+        """
+        counts = message.get("counts")
+        if counts is not None:
+            counts = (str(counts["definition"]), float(counts["threshold"]),
+                      {str(name): PropertyMask.from_message(m)
+                       for name, m in counts["properties"].items()})
+        heads = message.get("contact_heads")
+        return cls(tuple(parse_layer_head(str(s), n_layers, n_heads)
+                         for s in message.get("head_maps") or ()),
+                   None if heads is None else tuple((int(a), int(b)) for a, b in heads),
+                   counts)
+
+
+@dataclass(frozen=True, eq=False)
+class StreamResult:
+    """What one pass computed (see :class:`StreamRequest`).
+
+    Attributes
+    ----------
+    compact : CompactAttention
+    head_maps : dict of HeadSpec to numpy.ndarray
+        ``shape=(L, L), dtype=float32``, ``NaN`` where no window held both residues.
+    contact_scores : numpy.ndarray or None
+        ``shape=(L, L), dtype=float64``.
+    counts : dict or None
+        :meth:`protattn.statistics.ChainCounter.to_message` of the chain.
+    attention : numpy.ndarray or None
+        ``shape=(layers, heads, L, L), dtype=float32`` when ``dense`` was asked.
+    """
+
+    compact: CompactAttention
+    head_maps: dict[HeadSpec, np.ndarray] = field(default_factory=dict)
+    contact_scores: np.ndarray | None = None
+    counts: dict | None = None
+    attention: np.ndarray | None = None
+
+
+class _HeadMaps:
+    def __init__(self, specs: Sequence[HeadSpec]) -> None:
+        self.by_layer: dict[int, list[HeadSpec]] = {}
+        for spec in specs:
+            self.by_layer.setdefault(spec.layer - 1, []).append(spec)
+        self.maps: dict[HeadSpec, np.ndarray] = {}
+
+    def add_layer(self, index: int, layer: Any) -> None:
+        for spec in self.by_layer.get(index, ()):
+            if spec.head is not None:
+                one = layer[spec.head - 1]
+            else:
+                one = layer.mean(0) if spec.aggregate == "mean" else layer.amax(0)
+            self.maps[spec] = one.cpu().numpy().astype(np.float32, copy=True)
+
+
+class _ChosenContacts:
+    """Σ over chosen heads of apc(a + aᵀ), one layer at a time."""
+
+    def __init__(self, heads: Sequence[tuple[int, int]], covered: np.ndarray | None) -> None:
+        self.by_layer: dict[int, list[int]] = {}
+        for layer, head in heads:
+            chosen = self.by_layer.setdefault(layer - 1, [])
+            if head - 1 not in chosen:
+                chosen.append(head - 1)
+        self.count = sum(map(len, self.by_layer.values()))
+        self.covered = covered
+        self.total: Any = None
+
+    def add_layer(self, index: int, layer: Any) -> None:
+        import torch
+
+        chosen = self.by_layer.get(index)
+        if not chosen:
             return
-        heads = tokens[0]
-        if len(runs) == 1:
-            start, end = runs[0]
-            layer = heads[:, start:end, start:end]
-        else:
-            layer = torch.cat([heads[:, :, a:b] for a, b in runs], dim=-1).index_select(-2, rows)
-        layer = layer.float()
-        consumer(index, (layer if layer.device.type == "cpu" else layer.cpu()).numpy())
+        a = layer[chosen].double()  # a few heads: summed in float64, as the numpy reference
+        if self.covered is not None:
+            a = torch.nan_to_num(a, nan=0.0)
+        part = apc_sum(a)
+        self.total = part if self.total is None else self.total + part
 
-    lm.forward(ids, output_attentions=False, on_attention=on_attention)
-    if seen[0] != lm.n_layers:
-        raise ModelError(f"{lm.name} gave attention for {seen[0]} layers, but has "
-                         f"{lm.n_layers}; it cannot be streamed")
-    return int(residues.size)
+    def scores(self) -> np.ndarray:
+        scores = (self.total / self.count).cpu().numpy()
+        if self.covered is not None:
+            scores[~self.covered] = np.nan
+        return scores
+
+
+class _Dense:
+    def __init__(self, n_layers: int) -> None:
+        self.layers: list[Any] = [None] * n_layers
+
+    def add_layer(self, index: int, layer: Any) -> None:
+        self.layers[index] = layer.cpu().numpy().astype(np.float32, copy=True)
+
+
+def esm_head(lm: LanguageModel) -> tuple[np.ndarray, float] | None:
+    """An ESM model's contact-head regression: weights ``shape=(layers, heads)`` and bias."""
+    head = getattr(lm.model, "contact_head", None)
+    regression = getattr(head, "regression", None)
+    if lm.family.name != "esm" or regression is None:
+        return None
+    weight = regression.weight.detach().float().cpu().numpy().astype(np.float64)
+    if weight.size != lm.n_layers * lm.n_heads:
+        return None
+    bias = regression.bias
+    return (weight.reshape(lm.n_layers, lm.n_heads),
+            float(bias.detach().float().cpu()) if bias is not None else 0.0)
+
+
+def run_chain(lm: LanguageModel, sequences: Sequence[str], window: int | None,
+              stride: int | None, request: StreamRequest | None = None) -> StreamResult:
+    """Run ``lm`` once over one input and reduce every layer for each consumer asked for.
+
+    Parameters
+    ----------
+    lm : LanguageModel
+    sequences : sequence of str
+        One chain, or chains run as one input.
+    window, stride : int or None
+        As resolved by :func:`protattn.inference.chain_attention` (None: one pass).
+    request : StreamRequest, optional
+        What to compute beside the compact attention (nothing by default).
+
+    Returns
+    -------
+    StreamResult
+    """
+    request = request or StreamRequest()
+    windows = stream_windows(lm, sequences, window, stride)
+    n = sum(len(s) for s in sequences)
+    covered = covered_pairs(n, windows)
+    one_chain = len(sequences) == 1 and len(windows) == 1
+    builder = CompactBuilder(lm.n_layers, lm.n_heads, n, [len(s) for s in sequences], windows,
+                             esm_head=esm_head(lm) if one_chain else None)
+    consumers: list[Any] = [builder]
+    maps = _HeadMaps(request.head_maps) if request.head_maps else None
+    contacts = (_ChosenContacts(request.contact_heads, covered)
+                if request.contact_heads else None)
+    dense = _Dense(lm.n_layers) if request.dense else None
+    counter = None
+    if request.counts is not None:
+        definition, threshold, masks = request.counts
+        accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
+        counter = accumulator.chain(n, masks, covered if definition == "judged" else None)
+        consumers.append(NumpyLayers(
+            lambda index, layer: counter.add_layer(index, layer, finite=covered is None)))
+    consumers += [c for c in (maps, contacts, dense) if c is not None]
+    run_stream(lm, sequences, consumers, window, stride)
+    if counter is not None:
+        counter.close()
+    return StreamResult(builder.close(), maps.maps if maps else {},
+                        contacts.scores() if contacts else None,
+                        counter.to_message() if counter else None,
+                        np.stack(dense.layers) if dense else None)

@@ -12,9 +12,9 @@ JSON lines over the worker's standard input and output, one object per line,
 UTF-8. Standard output carries nothing else (the worker moves anything a library
 prints to standard error); standard error is free text for people.
 
-1. On start the worker writes ``{"event": "ready", "protocol": 1, "pid": …,
+1. On start the worker writes ``{"event": "ready", "protocol": 2, "pid": …,
    "python": …, "protattn": …}``.
-2. Each request is ``{"id": ID, "op": OP, "params": {…}, "protocol": 1}``
+2. Each request is ``{"id": ID, "op": OP, "params": {…}, "protocol": 2}``
    (``protocol`` optional; ``id`` any JSON value, echoed back). Requests are
    answered one at a time, in order.
 3. Each reply is ``{"id": ID, "ok": true, "result": {…}}`` or
@@ -36,27 +36,26 @@ Operations and their ``params``:
 ``check`` ``{"model", "device", "chains": [CHAIN, …]}``
     Refuses chains run as one input that are longer than one pass takes
     → ``{"tokens": n}``.
-``attention`` ``{"model", "device", "chains": [CHAIN, …], "window", "stride",
-"cache": directory | null, "inline": false}``
-    Attention of one chain, or of several run as one input (see
-    :func:`protattn.inference.chain_attention`; the worker keeps none in memory,
-    its host does). It is written to the attention
-    cache in ``cache`` (the host's, so that both share one cache; null: the
-    worker's default) → ``{"key", "path", "lengths", "windows", "from_cache",
-    "chains"}``; the host reads the entry at ``path`` with
-    :class:`protattn.cache.AttentionCache`. With ``"inline": true``, or when the
-    cache cannot be written, ``"attention"`` holds the array instead of ``path``.
-``counts`` ``{"model", "device", "chain": CHAIN, "definition", "threshold",
-"properties": {name: MASK}}``
-    Per-head statistics counts of one chain, counted layer by layer while the
-    model runs (:func:`protattn.stream.stream_attention`; no attention is kept or
-    cached) → ``{"n", "counts": {name: {"n_arcs", "hits", "mass", "mass_on",
-    "background_hits", "background_pairs"}}}`` (nested lists of the ``(layers,
-    heads)`` arrays; :meth:`protattn.statistics.ChainCounter.to_message`). A
-    ``MASK`` is :meth:`protattn.statistics.PropertyMask.to_message`.
-``contacts`` ``{"model", "device", "chain": CHAIN}``
-    ESM's contact head (:func:`protattn.contacts.esm_contact_probabilities`)
-    → ``{"scores": ARRAY}``.
+``stream`` ``{"model", "device", "chains": [CHAIN, …], "window", "stride",
+"cache": directory | null, "inline": false, "request": REQUEST}``
+    One streamed pass over one chain, or several run as one input
+    (:func:`protattn.stream.run_chain`): every layer is reduced as the model computes
+    it and dropped, and only reductions cross. The run's compact attention
+    (:class:`protattn.compact.CompactAttention`) is written to the attention cache
+    in ``cache`` (the host's, so that both share one cache; null: the worker's
+    default) and the host reads it at ``path``; with ``"inline": true``, or when the
+    cache cannot be written, ``"compact"`` holds its arrays (``{name: ARRAY}``)
+    instead. A ``REQUEST`` (:meth:`protattn.stream.StreamRequest.to_message`) asks
+    for more: ``head_maps`` (``["7-1", "5-mean"]``: whole maps), ``contact_heads``
+    (``[[7, 1], …]``: contact scores of these heads), ``counts``
+    (``{"definition", "threshold", "properties": {name: MASK}}``: per-head
+    statistics counts). When the request asks for nothing more and the compact
+    attention is cached, the model does not run. → ``{"key", "lengths", "windows",
+    "from_cache", "chains", "path" | "compact", "head_maps": {spec: ARRAY},
+    "contact_scores": ARRAY | null, "counts": COUNTS | null}``, ``COUNTS`` being
+    :meth:`protattn.statistics.ChainCounter.to_message` (nested lists of the
+    ``(layers, heads)`` arrays). A ``MASK`` is
+    :meth:`protattn.statistics.PropertyMask.to_message`.
 ``shutdown``
     → ``{}``; the worker then exits. It also exits when its standard input closes
     (the host quit or died).
@@ -64,8 +63,8 @@ Operations and their ``params``:
 A ``CHAIN`` is ``{"id": "A", "sequence": "EVQL…", "residues": [[chain, number,
 insertion code] | null, …]}``; ``residues`` is optional and, when given, must
 have one entry per residue of ``sequence`` (null for residues not observed).
-An ``ARRAY`` is ``{"dtype": "float16" | "float32", "shape": […], "base64": …}``,
-the array's bytes in C order, little-endian.
+An ``ARRAY`` is ``{"dtype": NAME, "shape": […], "base64": …}``, the array's bytes
+in C order, little-endian; ``NAME`` a numpy numeric type (``float32``, ``uint16`` …).
 
 Error ``type`` is the name of a :mod:`protattn.errors` class where one applies
 (``ModelError``, ``SequenceTooLongError`` …), ``BadRequest`` for a malformed
@@ -91,31 +90,36 @@ from .errors import BadRequest, ProtattnError
 __all__ = ["PROTOCOL", "BadRequest", "Server", "decode_array", "encode_array", "main"]
 
 #: Version of the protocol; a host refuses a worker that speaks another.
-PROTOCOL = 1
+PROTOCOL = 2
 
 
-def encode_array(array: np.ndarray, dtype: str = "float32") -> dict[str, Any]:
+_NUMERIC_KINDS = frozenset("biuf")
+
+
+def encode_array(array: np.ndarray, dtype: str | None = None) -> dict[str, Any]:
     """An array as the protocol's ``ARRAY`` object.
 
     Parameters
     ----------
     array : numpy.ndarray
-    dtype : {"float32", "float16"}
-        Precision sent (attention: float32, so that weights the cache keeps exactly
-        stay exact).
+        Numeric or bool.
+    dtype : str, optional
+        Type sent (default the array's own).
 
     Returns
     -------
     dict
         ``{"dtype", "shape", "base64"}``, little-endian, C order.
     """
-    data = np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<"))
-    return {"dtype": dtype, "shape": list(data.shape),
+    array = np.asarray(array)
+    kind = np.dtype(dtype or array.dtype)
+    data = np.ascontiguousarray(array, dtype=kind.newbyteorder("<"))
+    return {"dtype": kind.name, "shape": list(data.shape),
             "base64": base64.b64encode(data.tobytes()).decode("ascii")}
 
 
 def decode_array(payload: dict[str, Any]) -> np.ndarray:
-    """The float32 array of a protocol ``ARRAY`` object.
+    """The array of a protocol ``ARRAY`` object, in its own type.
 
     Parameters
     ----------
@@ -135,9 +139,9 @@ def decode_array(payload: dict[str, Any]) -> np.ndarray:
         dtype = np.dtype(payload["dtype"]).newbyteorder("<")
         shape = tuple(int(n) for n in payload["shape"])
         raw = base64.b64decode(payload["base64"], validate=True)
-        if dtype.kind != "f":
-            raise ValueError(f"dtype {payload['dtype']} is not a float type")
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(np.float32)
+        if dtype.kind not in _NUMERIC_KINDS:
+            raise ValueError(f"dtype {payload['dtype']} is not a numeric type")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
     except (KeyError, TypeError, ValueError) as e:
         raise BadRequest(f"not a protocol ARRAY object ({type(e).__name__}: {e})") from None
 
@@ -247,65 +251,49 @@ def _check(params: dict[str, Any]) -> dict[str, Any]:
     return {"tokens": len(lm.check_segments([c["sequence"] for c in chains]))}
 
 
-def _attention(params: dict[str, Any]) -> dict[str, Any]:
+def _stream(params: dict[str, Any]) -> dict[str, Any]:
     from .cache import AttentionCache
-    from .inference import chain_attention
+    from .inference import _cached, chain_attention_key, stream_chain
+    from .stream import StreamRequest
 
     chains = _chains(params)
     window, stride = _positive(params, "window"), _positive(params, "stride")
     directory = _param(params, "cache", str, None)
     inline = _param(params, "inline", bool, False)
     lm = _model(params)
+    try:
+        request = StreamRequest.from_message(_param(params, "request", dict, {}),
+                                             lm.n_layers, lm.n_heads)
+    except (KeyError, TypeError, ValueError) as e:
+        raise BadRequest(f"parameter 'request': {e}") from None
     sequences = [c["sequence"] for c in chains]
     # no cache and inline: the host wants no disk cache at all
     store = AttentionCache(directory) if directory or not inline else None
-    result = chain_attention(lm, sequences, window, stride, cache=store or False,
-                             memory=False)
-    key = result.key
-    reply: dict[str, Any] = {"key": key, "lengths": list(result.lengths),
-                             "windows": [list(w) for w in result.windows],
-                             "from_cache": result.from_cache,
-                             "chains": [c["id"] for c in chains]}
+    key = chain_attention_key(lm, sequences, window, stride)
+    compact = None
+    if request == StreamRequest():  # only the compact attention: maybe cached already
+        compact = _cached(key, store, tuple(len(s) for s in sequences), memory=False)
+    result = None
+    if compact is None:
+        result = stream_chain(lm, sequences, window, stride, request, store or False,
+                              memory=False)
+        compact = result.compact
+    reply: dict[str, Any] = {"key": key, "lengths": list(compact.lengths),
+                             "windows": [list(w) for w in compact.window_ranges],
+                             "from_cache": result is None,
+                             "chains": [c["id"] for c in chains],
+                             "head_maps": {}, "contact_scores": None, "counts": None}
     path = store.path_for(key) if store is not None else None
     if inline or path is None or not path.is_file():  # asked for, or not written
-        # float32: weights of 0.05 and more are exact, as the cache returns them
-        reply["attention"] = encode_array(result.attention, "float32")
+        reply["compact"] = {name: encode_array(a) for name, a in compact.arrays().items()}
     else:
         reply["path"] = str(path)
+    if result is not None:
+        reply["head_maps"] = {str(s): encode_array(m) for s, m in result.head_maps.items()}
+        if result.contact_scores is not None:
+            reply["contact_scores"] = encode_array(result.contact_scores)
+        reply["counts"] = result.counts
     return reply
-
-
-def _contacts(params: dict[str, Any]) -> dict[str, Any]:
-    from .contacts import esm_contact_probabilities
-
-    chain = _chain(_param(params, "chain", dict), "chain")
-    return {"scores": encode_array(esm_contact_probabilities(_model(params), chain["sequence"]))}
-
-
-def _counts(params: dict[str, Any]) -> dict[str, Any]:
-    from .statistics import DEFINITIONS, HeadStatsAccumulator, PropertyMask
-    from .stream import stream_attention
-
-    chain = _chain(_param(params, "chain", dict), "chain")
-    definition = _param(params, "definition", str)
-    if definition not in DEFINITIONS:
-        raise BadRequest(f"parameter 'definition' must be one of {', '.join(DEFINITIONS)}")
-    threshold = float(_param(params, "threshold", (int, float)))
-    try:
-        masks = {str(name): PropertyMask.from_message(message)
-                 for name, message in _param(params, "properties", dict).items()}
-    except ValueError as e:
-        raise BadRequest(f"parameter 'properties': {e}") from None
-    lm = _model(params)
-    accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
-    try:
-        counter = accumulator.chain(len(chain["sequence"]), masks)
-    except ValueError as e:
-        raise BadRequest(f"parameter 'properties': {e}") from None
-    stream_attention(lm, [chain["sequence"]],
-                     lambda index, layer: counter.add_layer(index, layer, finite=True))
-    counter.close()
-    return counter.to_message()
 
 
 class _Stop(Exception):
@@ -315,7 +303,7 @@ class _Stop(Exception):
 #: The operations a worker serves.
 OPERATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "hello": _hello, "models": _models, "model": _model_op, "check": _check,
-    "attention": _attention, "contacts": _contacts, "counts": _counts,
+    "stream": _stream,
     "shutdown": lambda params: {},
 }
 

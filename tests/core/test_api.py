@@ -16,7 +16,6 @@ from protattn import (
     compute_pairs,
     compute_scores,
 )
-from protattn.cache import cached_precision
 
 HEAD = "4-mean"
 
@@ -32,10 +31,9 @@ def hiv_protease(shared_dir, load_structure):
 def head_maps(antiberty, hiv_protease):
     """Each chain's map of HEAD, straight from the model (layer 4, mean over heads).
 
-    Kept at the precision protattn keeps all attention at (what its cache returns).
+    The model's float32 weights, which protattn's answers are decided on.
     """
-    return {c.id: cached_precision(antiberty.attention(c.sequence))[3].mean(axis=0)
-            for c in hiv_protease}
+    return {c.id: antiberty.attention(c.sequence)[3].mean(axis=0) for c in hiv_protease}
 
 
 def _upper(sym, min_separation=1):
@@ -95,7 +93,7 @@ def model_must_not_run(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the model ran before the request was checked")
 
-    monkeypatch.setattr(protattn.api, "chain_attention", refuse)
+    monkeypatch.setattr(protattn.api, "compact_attention", refuse)
 
 
 @pytest.mark.parametrize("head", ["9-1", "1-9", "0-1", "seven-one"])

@@ -9,13 +9,7 @@ import pytest
 
 import protattn
 from protattn import AttentionCache, chain_attention, compute_pairs
-from protattn.cache import cached_precision
-from protattn.inference import clear_memory
-
-
-def _f16(a: np.ndarray) -> np.ndarray:
-    """The precision protattn keeps attention at (what its disk cache stores)."""
-    return cached_precision(a)
+from protattn.inference import clear_memory, compact_attention
 
 
 @pytest.fixture
@@ -35,7 +29,7 @@ def test_a_window_covering_the_chain_reproduces_the_single_pass(antiberty, prote
     whole = chain_attention(antiberty, protease.sequence, window=len(protease), cache=False)
     assert not single.windowed and single.windows == ((0, len(protease)),)
     np.testing.assert_array_equal(whole.attention, single.attention)
-    np.testing.assert_array_equal(single.attention, _f16(antiberty.attention(protease.sequence)))
+    np.testing.assert_array_equal(single.attention, antiberty.attention(protease.sequence))
     assert single.note() == ""
 
 
@@ -51,12 +45,12 @@ def test_windows_average_where_they_overlap_and_leave_the_rest_uncovered(antiber
         total[:, :, start:end, start:end] += antiberty.attention(seq[start:end])
         count[start:end, start:end] += 1
     with np.errstate(invalid="ignore"):
-        expected = _f16((total / count).astype(np.float32))
+        expected = (total / count).astype(np.float32)
     covered = count > 0
     np.testing.assert_array_equal(result.covered, covered)
-    # equal up to one float16 step (the mean is rounded once, at float16 precision)
+    # equal up to float32 rounding (summed in float32 here, in float64 above)
     np.testing.assert_allclose(result.attention[:, :, covered], expected[:, :, covered],
-                               rtol=1e-3, atol=1e-6)
+                               rtol=1e-6, atol=1e-7)
     assert np.isnan(result.attention[:, :, ~covered]).all()
     assert not covered[0, 60] and covered[0, 59] and covered[39, 98]
     assert "3 overlapping windows of 60 residues" in result.note()
@@ -79,14 +73,14 @@ def test_a_chain_longer_than_the_limit_is_windowed_at_the_limit(antiberty, share
     assert result.windows == ((0, 510), (33, 543))
     assert result.covered[0, 509] and not result.covered[0, 510] and result.covered[33, 542]
     assert np.isfinite(result.attention[:, :, result.covered]).all()
-    first = _f16(antiberty.attention(chain.sequence[:510]))
+    first = antiberty.attention(chain.sequence[:510])
     # residues only the first window holds keep that window's attention exactly
     np.testing.assert_array_equal(result.attention[:, :, :33, :33], first[:, :, :33, :33])
 
 
 def test_the_disk_cache_serves_later_requests_without_running_the_model(antiberty, protease,
                                                                        store, monkeypatch):
-    first = chain_attention(antiberty, protease.sequence, cache=store)
+    first = compact_attention(antiberty, protease.sequence, cache=store)
     assert not first.from_cache and len(store.entries()) == 1
     clear_memory()
 
@@ -94,25 +88,29 @@ def test_the_disk_cache_serves_later_requests_without_running_the_model(antibert
         raise AssertionError("the model ran although the attention was cached")
 
     monkeypatch.setattr(type(antiberty), "forward", refuse)
-    again = chain_attention(antiberty, protease.sequence, cache=store)
+    again = compact_attention(antiberty, protease.sequence, cache=store)
     assert again.from_cache
-    np.testing.assert_array_equal(again.attention, first.attention)
+    for name, array in first.arrays().items():
+        np.testing.assert_array_equal(again.arrays()[name], array)
     # another window setting is another entry: the model would have to run
     with pytest.raises(AssertionError, match="model ran"):
-        chain_attention(antiberty, protease.sequence, window=50, cache=store)
+        compact_attention(antiberty, protease.sequence, window=50, cache=store)
+    # the dense array is never on disk: it needs the model
+    with pytest.raises(AssertionError, match="model ran"):
+        chain_attention(antiberty, protease.sequence, cache=store)
 
 
 def test_a_damaged_cache_entry_is_recomputed(antiberty, protease, store):
-    first = chain_attention(antiberty, protease.sequence, cache=store)
+    first = compact_attention(antiberty, protease.sequence, cache=store)
     (entry,) = store.entries()
     data = entry.path.read_bytes()
     entry.path.write_bytes(data[: len(data) // 2])
     clear_memory()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        again = chain_attention(antiberty, protease.sequence, cache=store)
+        again = compact_attention(antiberty, protease.sequence, cache=store)
     assert not again.from_cache and caught
-    np.testing.assert_array_equal(again.attention, first.attention)
+    np.testing.assert_array_equal(again.values, first.values)
     assert len(store.entries()) == 1
 
 
@@ -127,7 +125,7 @@ def test_concatenated_chains_map_back_to_each_chain(antiberty, shared_dir, load_
     out = antiberty.forward(ids)
     raw = np.stack([a[0].numpy() for a in out.attentions])
     keep = np.concatenate([where_l, where_h])
-    np.testing.assert_allclose(joint.attention, _f16(raw[:, :, keep][:, :, :, keep]), atol=1e-6)
+    np.testing.assert_array_equal(joint.attention, raw[:, :, keep][:, :, :, keep])
     assert joint.lengths == (len(light), len(heavy))
 
     result = compute_pairs([light, heavy], "8-max", top_k=60, concatenate=True, min_separation=6)
