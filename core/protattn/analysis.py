@@ -169,6 +169,7 @@ def head_statistics(
     quiet: bool = True,
     on_chain: Callable[[Structure, Chain], None] | None = None,
     definition: str = DEFAULT_DEFINITION,
+    dtype: str | None = None,
 ) -> HeadStatistics:
     """Per-head agreement of attention with structural properties over a set of structures.
 
@@ -207,6 +208,9 @@ def head_statistics(
     definition : {"paper", "judged"}
         The paper's own counting (default) or share and background judged on the
         same pairs; see :mod:`protattn.statistics`.
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision when it is loaded here by name; half precision on a GPU
+        only (θ is still decided on float32 values).
 
     Each chain's counts come from one streamed pass of the model (every layer
     counted as it is computed, then dropped; :func:`protattn.inference.chain_counts`),
@@ -237,7 +241,8 @@ def head_statistics(
     if unknown:
         raise ProtattnError(f"unknown site kind {', '.join(unknown)}; choose from "
                             f"{', '.join(LIGAND_KINDS)}")
-    lm = model if isinstance(model, LanguageModel | RemoteModel) else get_model(model, device)
+    lm = (model if isinstance(model, LanguageModel | RemoteModel)
+          else get_model(model, device, dtype))
     structures = list(structures)
     todo = [(s, c) for s in structures for c in s.chains if chains is None or c.id in chains]
     if not todo:
@@ -418,6 +423,7 @@ def predict_contacts(
     window: int | None = None,
     stride: int | None = None,
     device: str | None = None,
+    dtype: str | None = None,
 ) -> ContactsResult:
     """Predict contacts of one chain from attention and score them against its structure.
 
@@ -436,6 +442,8 @@ def predict_contacts(
     min_separation : int
     window, stride : int, optional
     device : str, optional
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision when loaded here by name (half precision on a GPU only).
 
     Returns
     -------
@@ -443,7 +451,8 @@ def predict_contacts(
     """
     from .attention import parse_layer_head
 
-    lm = model if isinstance(model, LanguageModel | RemoteModel) else get_model(model, device)
+    lm = (model if isinstance(model, LanguageModel | RemoteModel)
+          else get_model(model, device, dtype))
     if method not in ("apc", "esm"):
         raise ProtattnError(f"method must be 'apc' or 'esm', not {method!r}")
     specs = tuple(parse_layer_head(h, lm.n_layers, lm.n_heads) for h in heads or ())

@@ -27,13 +27,14 @@ __all__ = ["PairsResult", "ScoresResult", "compute_pairs", "compute_scores"]
 
 def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
              device: str | None, window: int | None, stride: int | None,
-             concatenate: bool) -> tuple[LanguageModel | RemoteModel, HeadSpec]:
+             concatenate: bool, dtype: str | None = None
+             ) -> tuple[LanguageModel | RemoteModel, HeadSpec]:
     """Load the model and check every argument before anything runs."""
     if not chains:
         raise StructureError(
             "no protein chain was selected; select residues of a protein (e.g. 'polymer.protein')"
         )
-    lm = get_model(model, device)
+    lm = get_model(model, device, dtype)
     spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
     if window is not None and window < 1 or stride is not None and stride < 1:
         raise ModelError("window and stride must be positive numbers of residues")
@@ -160,6 +161,7 @@ def compute_pairs(
     stride: int | None = None,
     concatenate: bool = False,
     color_by: str = "weight",
+    dtype: str | None = None,
 ) -> PairsResult:
     """High-attention residue pairs of one head (or layer aggregate) for each chain.
 
@@ -197,6 +199,9 @@ def compute_pairs(
         poly-G linker, see :mod:`protattn.models`) to expose attention between chains.
     color_by : {"weight", "contact"}
         Colour pairs by weight (``palette``) or green / red for true / false contacts.
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision; half precision on a GPU only (weights are still
+        compared with ``threshold`` in float32).
 
     Returns
     -------
@@ -204,7 +209,7 @@ def compute_pairs(
     """
     if symmetrize not in ("max", "mean"):
         raise ValueError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
-    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate)
+    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     pairs: list[Pair] = []
     notes = _notes(runs)
@@ -244,6 +249,7 @@ def compute_scores(
     window: int | None = None,
     stride: int | None = None,
     concatenate: bool = False,
+    dtype: str | None = None,
 ) -> ScoresResult:
     """Attention each residue receives from one head (column sum over queries / L).
 
@@ -264,6 +270,8 @@ def compute_scores(
     concatenate : bool
         Run all ``chains`` as one input (joined by the family's separator token or a
         poly-G linker, see :mod:`protattn.models`) to expose attention between chains.
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision; half precision on a GPU only.
 
     Returns
     -------
@@ -272,7 +280,7 @@ def compute_scores(
         coloured residues. With ``concatenate``, ``L`` is the total length and
         queries come from every chain.
     """
-    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate)
+    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     scores: dict[str, np.ndarray] = {}
     for _, parts, run in runs:

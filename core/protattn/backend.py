@@ -215,7 +215,8 @@ def describe() -> str:
         return client.describe() + started
 
 
-def get_model(name: str = "antiberty", device: str | None = None) -> LanguageModel | RemoteModel:
+def get_model(name: str = "antiberty", device: str | None = None,
+              dtype: str | None = None) -> LanguageModel | RemoteModel:
     """A model to run: loaded here, or in the worker (see the module's description).
 
     Parameters
@@ -223,6 +224,8 @@ def get_model(name: str = "antiberty", device: str | None = None) -> LanguageMod
     name : str
         Short name, Hugging Face id or directory (see :func:`protattn.load_model`).
     device : str, optional
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The weights' precision; half precision on a GPU only (default float32).
 
     Returns
     -------
@@ -235,19 +238,19 @@ def get_model(name: str = "antiberty", device: str | None = None) -> LanguageMod
     WorkerError
         If the worker cannot be started or died twice.
     """
-    key = (name.strip(), device)
+    key = (name.strip(), device, dtype)
     with _LOCK:
         worker = uses_worker()
         client = _client() if worker else None
         model = _S.models.get(key) if worker else None
     if worker and model is None:  # loading may take a while: not under the lock
-        info = client.request("model", {"model": key[0], "device": device})
-        model = RemoteModel(client, key[0], device, info)
+        info = client.request("model", {"model": key[0], "device": device, "dtype": dtype})
+        model = RemoteModel(client, key[0], device, info, dtype)
         with _LOCK:
             if _S.client is client:
                 model = _S.models.setdefault(key, model)
     elif not worker:
-        model = load_model(name, device=device)
+        model = load_model(name, device=device, dtype=dtype)
     with _LOCK:
         where = describe()
         if where != _S.announced:

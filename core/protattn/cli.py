@@ -51,6 +51,9 @@ def _add_pair_options(p: argparse.ArgumentParser) -> None:
                    help="short name (see `protattn models`), Hugging Face id or model directory "
                         "(default antiberty)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16"),
+                   help="the model's precision: half precision on a GPU only (default float32; "
+                        "thresholds are decided on float32 values either way)")
     p.add_argument("--window", type=int, metavar="N",
                    help="run chains longer than N residues as overlapping windows (default: "
                         "only chains longer than the model's limit, at that limit)")
@@ -142,7 +145,8 @@ def _compute(args: argparse.Namespace, chains: list[Chain], **extra) -> PairsRes
     return compute_pairs(
         chains, args.layer_head, model=args.model, threshold=args.threshold, top_k=args.top_k,
         min_separation=args.min_separation, symmetrize=args.symmetrize, device=args.device,
-        window=args.window, stride=args.stride, concatenate=args.concatenate, **extra,
+        window=args.window, stride=args.stride, concatenate=args.concatenate, dtype=args.dtype,
+        **extra,
     )
 
 

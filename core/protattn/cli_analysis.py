@@ -71,6 +71,9 @@ def _common(p: argparse.ArgumentParser, many: bool = True) -> None:
     p.add_argument("--model", default="antiberty",
                    help="short name, Hugging Face id or directory (default antiberty)")
     p.add_argument("--device", help="cpu or cuda")
+    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16"),
+                   help="the model's precision: half precision on a GPU only (default float32; "
+                        "thresholds are decided on float32 values either way)")
     p.add_argument("--window", type=int, metavar="N", help="windows for long chains")
     p.add_argument("--stride", type=int, metavar="N", help="residues between window starts")
 
@@ -190,7 +193,7 @@ def _statistics(args):
         threshold=args.threshold, min_arcs=args.min_arcs, min_separation=args.min_separation,
         site_kinds=[k.strip() for k in args.site_kinds.split(",") if k.strip()],
         window=args.window, stride=args.stride, device=args.device, quiet=args.quiet,
-        definition=args.definition)
+        definition=args.definition, dtype=args.dtype)
 
 
 def _notes(stats) -> None:
@@ -310,7 +313,7 @@ def _head_map(args, path: str, layer_head: str) -> None:
     structure = read_structure(path)
     ids = _chain_ids(args)
     chain = next(c for c in structure.chains if not ids or c.id in ids)
-    lm = get_model(args.model, args.device)
+    lm = get_model(args.model, args.device, args.dtype)
     spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
     (weights,) = head_maps(lm, chain.sequence, [spec], args.window, args.stride).values()
     head_vs_contacts(weights, contact_map(chain, 8.0, args.min_separation),
@@ -328,7 +331,7 @@ def _draw_top_head(args, path: str, layer_head: str) -> None:
     chains = [c for c in structure.chains if not args.chain or c.id in _chain_ids(args)]
     result = compute_pairs(chains, layer_head, model=args.model, threshold=args.threshold,
                            min_separation=args.min_separation, window=args.window,
-                           stride=args.stride, device=args.device)
+                           stride=args.stride, device=args.device, dtype=args.dtype)
     n = render_png(path, result.scene, ca_coordinates(chains), args.png)
     print(f"{structure.name}: top head {result.summary()}; drew {n} pairs into {args.png}",
           file=sys.stderr)
@@ -345,7 +348,7 @@ def _contacts(args) -> int:
     heads = None if args.heads == "all" else [h for h in args.heads.split(",") if h.strip()]
     result = predict_contacts(chain, args.model, args.method, heads,
                               min_separation=args.min_separation, window=args.window,
-                              stride=args.stride, device=args.device)
+                              stride=args.stride, device=args.device, dtype=args.dtype)
     with _open(args.output) as out:
         if args.format == "json":
             json.dump({"chain": chain.id, "method": result.method,

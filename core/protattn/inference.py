@@ -138,6 +138,7 @@ def _options_and_key(lm: LanguageModel | RemoteModel, sequences: Sequence[str],
         "stride": (stride or max(1, window // 2)) if windowed else None,
         "joined_by": (lm.family.separator or LINKER) if len(sequences) > 1 else None,
         "device": lm.device,
+        "dtype": lm.dtype,
     }
     return options, cache_key(lm.model_id, lm.revision, "/".join(sequences), options)
 

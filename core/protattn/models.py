@@ -176,6 +176,9 @@ class LanguageModel:
     device : str
     spaced : bool
         Residues written space-separated (from the family, or detected for ``auto``).
+    dtype : str
+        The weights' precision (``"float32"``, or ``"float16"`` / ``"bfloat16"`` on a GPU);
+        attention is always handed on in float32.
     """
 
     name: str
@@ -187,6 +190,7 @@ class LanguageModel:
     max_residues: int | None
     device: str
     spaced: bool
+    dtype: str = "float32"
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -679,7 +683,7 @@ def _load_transformers(name: str, source: str, revision: str | None, device: str
         spaced = _detect_spacing(tokenizer)
     try:
         return LanguageModel(name, model_id, commit, family, model, tokenizer, max_residues,
-                             device, spaced)
+                             device, spaced, dtype or "float32")
     except ModelError:
         raise
     except Exception as e:

@@ -398,9 +398,9 @@ class RemoteModel:
     """
 
     def __init__(self, client: WorkerClient, requested: str, device: str | None,
-                 info: dict[str, Any]) -> None:
+                 info: dict[str, Any], dtype: str | None = None) -> None:
         self.client = client
-        self.requested, self.requested_device = requested, device
+        self.requested, self.requested_device, self.requested_dtype = requested, device, dtype
         self.name: str = info["name"]
         self.model_id: str = info["model_id"]
         self.revision: str | None = info["revision"]
@@ -409,12 +409,14 @@ class RemoteModel:
         self.n_heads: int = int(info["n_heads"])
         self.max_residues: int | None = info["max_residues"]
         self.device: str = info["device"]
+        self.dtype: str = info.get("dtype") or "float32"
 
     def __repr__(self) -> str:
         return f"RemoteModel({self.name!r}, {self.client!r})"
 
     def _params(self, **more: Any) -> dict[str, Any]:
-        return {"model": self.requested, "device": self.requested_device, **more}
+        return {"model": self.requested, "device": self.requested_device,
+                "dtype": self.requested_dtype, **more}
 
     def check_segments(self, segments: Sequence[str]) -> int:
         """Refuse chains run as one input that do not fit one pass.

@@ -29,10 +29,11 @@ Operations and their ``params``:
     null when it is not installed; it is not imported).
 ``models``
     → ``{"models": {short name: "package" | "cache" | "missing"}}``.
-``model`` ``{"model": name, "device": null | "cpu" | "cuda"}``
+``model`` ``{"model": name, "device": null | "cpu" | "cuda", "dtype": null |
+"float32" | "float16" | "bfloat16"}``
     Loads the model (kept for later requests) → ``{"name", "model_id",
     "revision", "family", "separator", "n_layers", "n_heads", "max_residues",
-    "device"}``.
+    "device", "dtype"}``.
 ``check`` ``{"model", "device", "chains": [CHAIN, …]}``
     Refuses chains run as one input that are longer than one pass takes
     → ``{"tokens": n}``.
@@ -206,7 +207,8 @@ def _positive(params: dict[str, Any], name: str) -> int | None:
 def _model(params: dict[str, Any]):
     from .models import load_model
 
-    return load_model(_param(params, "model", str), device=_param(params, "device", str, None))
+    return load_model(_param(params, "model", str), device=_param(params, "device", str, None),
+                      dtype=_param(params, "dtype", str, None))
 
 
 def _torch_version() -> str | None:
@@ -238,7 +240,7 @@ def model_info(lm: Any) -> dict[str, Any]:
     return {"name": lm.name, "model_id": lm.model_id, "revision": lm.revision,
             "family": lm.family.name, "separator": lm.family.separator,
             "n_layers": lm.n_layers, "n_heads": lm.n_heads, "max_residues": lm.max_residues,
-            "device": lm.device}
+            "device": lm.device, "dtype": lm.dtype}
 
 
 def _model_op(params: dict[str, Any]) -> dict[str, Any]:

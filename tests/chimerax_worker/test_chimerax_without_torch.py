@@ -112,7 +112,7 @@ def test_worker_errors_and_bad_requests_leave_it_serving(cx) -> None:
     from protattn.errors import BadRequest
 
     with pytest.raises(BadRequest, match="'chains' must be list"):
-        client.request("attention", {"model": "antiberty", "chains": "EVQL"})
+        client.request("stream", {"model": "antiberty", "chains": "EVQL"})
     with pytest.raises(BadRequest, match="parameter 'model' is missing"):
         client.request("model")
     assert len(cxrun(cx, f"attention pairs #1 layerHead {HEAD} topK 3")) == 6
@@ -124,11 +124,11 @@ def test_worker_killed_mid_request_is_restarted_and_the_command_completes(cx) ->
     cxrun(cx, "attention models")  # starts the worker
     client = backend.current_worker()
     first = client.pid
-    killer = kill_when_running(client, "attention", times=1)
+    killer = kill_when_running(client, "stream", times=1)
     with logged(cx) as log:
         pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 24 stride 2")
     killer.join()
-    assert "the worker stopped during 'attention' (killed by signal 9); starting it again" \
+    assert "the worker stopped during 'stream' (killed by signal 9); starting it again" \
         in "\n".join(log)
     assert client.restarts == 1 and client.pid not in (None, first)
     assert len(pbonds) > 0
@@ -139,11 +139,11 @@ def test_a_second_crash_is_a_clear_error_and_nothing_is_drawn(cx) -> None:
 
     (structure,) = cxrun(cx, f"open {HPX}")
     cxrun(cx, "attention models")
-    killer = kill_when_running(backend.current_worker(), "attention", times=2)
+    killer = kill_when_running(backend.current_worker(), "stream", times=2)
     with pytest.raises(UserError) as error:
         cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 20 stride 3")
     killer.join()
-    assert "stopped twice during 'attention'" in str(error.value)
+    assert "stopped twice during 'stream'" in str(error.value)
     assert structure.pseudobond_group(GROUP, create_type=None) is None
     assert len(cxrun(cx, f"attention pairs #1 layerHead {HEAD} topK 2")) == 4  # next one works
 

@@ -88,7 +88,7 @@ def test_worker_errors_and_bad_requests_leave_it_serving(pm) -> None:
     from protattn.worker import BadRequest
 
     with pytest.raises(BadRequest, match="one-letter amino-acid codes"):
-        client.request("attention", {"model": "antiberty", "chains": [{"sequence": "12"}]})
+        client.request("stream", {"model": "antiberty", "chains": [{"sequence": "12"}]})
     with pytest.raises(BadRequest, match="unknown operation"):
         client.request("train")
     result = attention_color("1hpv", HEAD)["1hpv"]
@@ -100,22 +100,22 @@ def test_worker_killed_mid_request_is_restarted_and_the_command_completes(pm, ca
     attention_models()  # starts the worker
     client = backend.current_worker()
     first = client.pid
-    killer = kill_when_running(client, "attention", times=1)
+    killer = kill_when_running(client, "stream", times=1)
     pairs = attention_pairs("1hpv", HEAD, min_separation=6, window=24, stride=2)
     killer.join()
     said = capsys.readouterr().out
-    assert "the worker stopped during 'attention' (killed by signal 9); starting it again" in said
+    assert "the worker stopped during 'stream' (killed by signal 9); starting it again" in said
     assert client.restarts == 1 and client.pid not in (None, first)
     assert pairs and pairs_name("1hpv") in pm.get_names("objects")
 
 
 def test_a_second_crash_is_a_clear_error_and_nothing_is_drawn(pm) -> None:
     attention_models()
-    killer = kill_when_running(backend.current_worker(), "attention", times=2)
+    killer = kill_when_running(backend.current_worker(), "stream", times=2)
     with pytest.raises(CmdException) as error:
         attention_pairs("1hpv", HEAD, window=20, stride=3)  # not in the cache yet
     killer.join()
-    assert "stopped twice during 'attention'" in str(error.value)
+    assert "stopped twice during 'stream'" in str(error.value)
     assert "the next command starts a new worker" in str(error.value)
     assert not [n for n in pm.get_names("all") if n.startswith("attention")]
     assert len(attention_pairs("1hpv", HEAD, top_k=5)) == 10  # the next one works (2 chains)
