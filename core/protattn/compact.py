@@ -61,6 +61,16 @@ def _from_triangle(flat: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
+def _apc_from(summed: Any, rows: Any, weights: Any | None) -> Any:
+    """``(W + Wᵀ) - Σ_h (w_h / t_h) r_h r_hᵀ`` in float64 from ``W = Σ_h w_h a_h`` and the
+    row sums ``r_h`` of ``a_h + a_hᵀ`` (``shape=(H, L)``); see :func:`apc_sum`."""
+    rows = rows.double()
+    total = rows.sum(-1)
+    scale = 1.0 / total if weights is None else weights.double() / total
+    summed = summed.double()
+    return summed + summed.T - (rows.T * scale) @ rows
+
+
 def apc_sum(a: Any, weights: Any | None = None) -> Any:
     """``Σ_h w_h apc(a_h + a_hᵀ)`` of one layer's heads, in float64, no head's features formed.
 
@@ -83,15 +93,8 @@ def apc_sum(a: Any, weights: Any | None = None) -> Any:
     """
     import torch
 
-    rows = (a.sum(-1) + a.sum(-2)).double()  # (H, L)
-    total = rows.sum(-1)  # (H,)
-    if weights is None:
-        summed = a.sum(0).double()
-        scale = 1.0 / total
-    else:
-        summed = torch.einsum("h,hij->ij", weights.to(a.dtype), a).double()
-        scale = weights.double() / total
-    return summed + summed.T - (rows.T * scale) @ rows
+    summed = a.sum(0) if weights is None else torch.einsum("h,hij->ij", weights.to(a.dtype), a)
+    return _apc_from(summed, a.sum(-1) + a.sum(-2), weights)
 
 
 @dataclass(frozen=True, eq=False)
@@ -320,21 +323,33 @@ class CompactBuilder:
             raise ValueError(f"layer {index} was given twice")
         self._seen[index] = True
         a = layer if len(self.windows) == 1 else torch.nan_to_num(layer, nan=0.0)
-        mean = a.mean(0)
-        kept = torch.cat([a >= self.floor, (mean >= self.floor)[None]])  # (H + 1, L, L)
-        counts = kept.sum(-1)
-        where = kept.nonzero()
-        values = torch.cat([a[kept[:-1]], mean[kept[-1]]])
+        n, heads = self.length, self.n_heads
+        # each sum once: over heads, over queries (received), over keys
+        summed = a.sum(0)
+        mean = summed / heads
+        received_heads = a.sum(1)  # (H, L)
+        given = a.sum(2)
+        # kept weights: one comparison and one nonzero per map kind over the flat layer; rows
+        # counted from the flat indices, never from a widened copy of the mask
+        at = (a >= self.floor).view(-1).nonzero().squeeze(1)
+        at_mean = (mean >= self.floor).view(-1).nonzero().squeeze(1)
+        head_rows = at // n
+        values = torch.cat([a[head_rows // n, head_rows % n, at % n],
+                            mean.view(-1)[at_mean]])
+        rows = torch.cat([head_rows, at_mean // n + heads * n])
+        columns = torch.cat([at % n, at_mean % n])
+        counts = torch.bincount(rows, minlength=(heads + 1) * n).reshape(heads + 1, n)
         self._counts[index] = counts.cpu().numpy()
-        self._columns[index] = where[:, 2].cpu().numpy()
-        self._values[index] = values.cpu().numpy().astype(np.float32, copy=False)
-        received = torch.cat([a.sum(1), mean.sum(0)[None], a.amax(0).sum(0)[None]])
+        self._columns[index] = columns.cpu().numpy()
+        self._values[index] = values.cpu().numpy()
+        received = torch.cat([received_heads, mean.sum(0)[None], a.amax(0).sum(0)[None]])
         self._received[index] = received.float().cpu().numpy()
-        contacts = apc_sum(a)
+        contacts = _apc_from(summed, received_heads + given, None)
         self._contacts = contacts if self._contacts is None else self._contacts + contacts
         if self.esm_head is not None:
             weights = torch.as_tensor(self.esm_head[0][index], device=a.device)
-            esm = apc_sum(a, weights)
+            weighted = torch.einsum("h,hij->ij", weights.to(a.dtype), a)
+            esm = _apc_from(weighted, received_heads + given, weights)
             self._esm = esm if self._esm is None else self._esm + esm
 
     def close(self) -> CompactAttention:

@@ -493,8 +493,14 @@ class RemoteModel:
                 reply = self.client.request("stream", {**params, "inline": True})
                 from_cache = False
         if compact is None:
-            compact = CompactAttention.from_arrays(
-                {name: decode_array(a) for name, a in reply["compact"].items()}, key, from_cache)
+            try:
+                compact = CompactAttention.from_arrays(
+                    {name: decode_array(a) for name, a in reply["compact"].items()}, key,
+                    from_cache)
+            except (KeyError, ValueError) as e:
+                raise WorkerError(f"the worker sent attention this host cannot read ({e}); "
+                                  "host and worker run different protattn versions? stop the "
+                                  "worker and run the command again") from None
         specs = {str(s): s for s in request.head_maps}
         maps = {specs[name]: decode_array(a) for name, a in reply.get("head_maps", {}).items()}
         scores = reply.get("contact_scores")

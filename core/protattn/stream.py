@@ -173,8 +173,8 @@ def run_stream(lm: LanguageModel, sequences: Sequence[str],
         seen[0] += 1
         if index >= lm.n_layers:
             return
-        if count is None:
-            layer = residues_of(tokens[0]).float()
+        if count is None:  # contiguous: every consumer reads it several times
+            layer = residues_of(tokens[0]).to(torch.float32, memory_format=torch.contiguous_format)
         else:  # windows merged as merge_windows merges them, in float32
             layer = torch.zeros((tokens.shape[1], n, n), dtype=torch.float32,
                                 device=tokens.device)

@@ -20,10 +20,20 @@ import pytest
 from worker_support import kill_when_running
 
 from protattn import backend
+from protattn.attention import parse_layer_head
 from protattn.cache import AttentionCache
+from protattn.compact import CompactAttention
+from protattn.contacts import unsupervised_contacts
 from protattn.errors import ModelError, ProtattnError, WorkerError
-from protattn.inference import chain_attention, chain_attention_key, clear_memory
+from protattn.inference import (
+    chain_attention,
+    chain_attention_key,
+    clear_memory,
+    compact_attention,
+    head_maps,
+)
 from protattn.remote import RemoteModel, WorkerClient
+from protattn.stream import StreamRequest
 from protattn.worker import PROTOCOL, BadRequest, Server, decode_array, encode_array
 
 HEAVY = ("EVQLVESGGGLVQPGGSLRLSCAASGFNIKDTYIHWVRQAPGKGLEWVARIYPTNGYTRYADSVKGRFTISADTSKNTAYLQ"
@@ -35,6 +45,20 @@ LIGHT = ("DIQMTQSPSSLSASVGDRVTITCRASQDVNTAVAWYQQKPGKAPKLLIYSASFLYSGVPSRFSGSRSGTD
 def _long_sequence(n: int, seed: int = 0) -> str:
     rng = np.random.default_rng(seed)
     return "".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), n))
+
+
+def _assert_same_compact(got: CompactAttention, expected: CompactAttention) -> None:
+    """Every array of two compact attentions equal, in the same dtype."""
+    got_arrays, expected_arrays = got.arrays(), expected.arrays()
+    assert got_arrays.keys() == expected_arrays.keys()
+    for name, array in expected_arrays.items():
+        assert got_arrays[name].dtype == array.dtype, name
+        np.testing.assert_array_equal(got_arrays[name], array, err_msg=name)
+
+
+def _decoded(compact: dict) -> CompactAttention:
+    """The compact attention a reply sends inline (``{name: ARRAY}``)."""
+    return CompactAttention.from_arrays({name: decode_array(a) for name, a in compact.items()})
 
 
 @pytest.fixture
@@ -58,6 +82,12 @@ def test_arrays_round_trip_through_the_protocol() -> None:
     np.testing.assert_array_equal(back, a)
     half = decode_array(encode_array(a, "float16"))
     np.testing.assert_allclose(half, a, atol=5e-4)
+    # any numeric type comes back as itself, 0-d arrays too (a compact attention's floor)
+    for array in (np.arange(7, dtype=np.uint16), np.array([[0, 300]], dtype=np.int64),
+                  np.array(0.05), np.array([True, False])):
+        back = decode_array(json.loads(json.dumps(encode_array(array))))
+        assert back.dtype == array.dtype and back.shape == array.shape
+        np.testing.assert_array_equal(back, array)
     with pytest.raises(BadRequest, match="ARRAY"):
         decode_array({"dtype": "float32", "shape": [5], "base64": "AAAA"})
 
@@ -70,16 +100,16 @@ def test_arrays_round_trip_through_the_protocol() -> None:
     (b'{"id": 3, "op": "model"}', "parameter 'model' is missing"),
     (b'{"id": 3, "op": "model", "params": []}', "'params' must be a JSON object"),
     (b'{"id": 3, "op": "model", "params": {"model": 7}}', "'model' must be str"),
-    (b'{"id": 3, "op": "attention", "params": {"model": "antiberty", "chains": []}}',
+    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": []}}',
      "'chains' is empty"),
-    (b'{"id": 3, "op": "attention", "params": {"model": "antiberty", "chains": '
+    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": '
      b'[{"id": "A", "sequence": "EV QL"}]}}', "one-letter amino-acid codes"),
-    (b'{"id": 3, "op": "attention", "params": {"model": "antiberty", "chains": '
+    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": '
      b'[{"id": "H", "sequence": "EVQL", "residues": [["H", 1, ""]]}]}}',
      "1 residue ids for a sequence of 4"),
-    (b'{"id": 3, "op": "attention", "params": {"model": "antiberty", "window": 0, '
+    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "window": 0, '
      b'"chains": [{"sequence": "EVQL"}]}}', "'window' must be a positive"),
-    (b'{"id": 3, "op": "attention", "params": {"model": "antiberty", "window": true, '
+    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "window": true, '
      b'"chains": [{"sequence": "EVQL"}]}}', "'window' must be int"),
 ])
 def test_bad_requests_get_an_error_reply_naming_the_problem(line: bytes, expected: str) -> None:
@@ -105,10 +135,11 @@ def test_model_errors_keep_their_type_and_the_server_keeps_serving(tmp_path) -> 
     too_long = server.handle(json.dumps({"id": 2, "op": "check", "params": {
         "model": "antiberty", "chains": [{"sequence": HEAVY * 3}, {"sequence": LIGHT * 3}]}}))
     assert too_long["error"]["type"] == "SequenceTooLongError"
-    ok = server.handle(json.dumps({"id": 3, "op": "attention", "params": {
+    ok = server.handle(json.dumps({"id": 3, "op": "stream", "params": {
         "model": "antiberty", "chains": [{"id": "H", "sequence": HEAVY}],
         "cache": str(tmp_path)}}))
     assert ok["ok"] and ok["id"] == 3 and ok["result"]["lengths"] == [len(HEAVY)]
+    assert ok["result"]["path"].startswith(str(tmp_path)) and "attention" not in ok["result"]
     assert not server.stopping
     server.handle('{"id": 4, "op": "shutdown"}')
     assert server.stopping
@@ -136,26 +167,29 @@ def test_protattn_worker_serves_after_bad_requests_and_writes_only_json(cache_di
         assert _ask(process, b"{{{\n")["error"]["type"] == "BadRequest"
         assert _ask(process, '{"id": 1, "op": "model", "params": {"model": "nope"}}')[
             "error"]["type"] == "ModelError"
-        reply = _ask(process, json.dumps({"id": 2, "op": "attention", "params": {
+        reply = _ask(process, json.dumps({"id": 2, "op": "stream", "params": {
             "model": "antiberty", "chains": [{"id": "H", "sequence": HEAVY}],
             "cache": str(cache_dir.directory)}}))
         assert reply["ok"] and reply["id"] == 2
         result = reply["result"]
         assert result["path"].startswith(str(cache_dir.directory))
+        assert "compact" not in result and "attention" not in result
         assert result["chains"] == ["H"] and result["windows"] == [[0, len(HEAVY)]]
-        stored = cache_dir.get(result["key"])["attention"]
-        assert stored.shape == (8, 8, len(HEAVY), len(HEAVY))
-        inline = _ask(process, json.dumps({"id": 3, "op": "attention", "params": {
+        assert not result["from_cache"]
+        stored = CompactAttention.from_arrays(cache_dir.get(result["key"]))
+        assert (stored.n_layers, stored.n_heads, stored.length) == (8, 8, len(HEAVY))
+        inline = _ask(process, json.dumps({"id": 3, "op": "stream", "params": {
             "model": "antiberty", "chains": [{"sequence": HEAVY}], "inline": True,
             "cache": str(cache_dir.directory)}}))["result"]
-        assert "path" not in inline
-        np.testing.assert_array_equal(decode_array(inline["attention"]), stored)
+        assert "path" not in inline and inline["key"] == result["key"]
+        assert inline["from_cache"]  # the entry it wrote, not another pass
+        _assert_same_compact(_decoded(inline["compact"]), stored)
         assert _ask(process, '{"id": 4, "op": "shutdown"}') == {"id": 4, "ok": True,
                                                                 "result": {}}
         assert process.wait(timeout=30) == 0
         assert process.stdout.read() == b""  # nothing after the last reply
         log = process.stderr.read().decode()
-        assert "protattn worker: attention antiberty 1 chain(s)" in log
+        assert "protattn worker: stream antiberty 1 chain(s)" in log
     finally:
         process.kill()
         process.wait()
@@ -190,21 +224,24 @@ def test_remote_attention_equals_in_process_and_is_read_from_the_shared_cache(
     remote = RemoteModel(client, "antiberty", None, client.request("model",
                                                                    {"model": "antiberty"}))
     clear_memory()
-    got = chain_attention(remote, [HEAVY, LIGHT], cache=cache_dir)
+    got = compact_attention(remote, [HEAVY, LIGHT], cache=cache_dir)
     key = chain_attention_key(antiberty, [HEAVY, LIGHT])
     assert chain_attention_key(remote, [HEAVY, LIGHT]) == key == got.key
     assert cache_dir.path_for(key).is_file()  # the worker wrote the host's cache
+    assert not got.from_cache
     clear_memory()
-    here = chain_attention(antiberty, [HEAVY, LIGHT], cache=False)
-    np.testing.assert_array_equal(got.attention, here.attention)
+    here = compact_attention(antiberty, [HEAVY, LIGHT], cache=False)
+    assert not here.from_cache
+    _assert_same_compact(got, here)
     assert got.lengths == (len(HEAVY), len(LIGHT))
     # a second host process (or the command line) finds it without asking the worker
     clear_memory()
     asked = []
     real = client.request
     client.request = lambda op, params=None, timeout=None: asked.append(op) or real(op, params)
-    again = chain_attention(remote, [HEAVY, LIGHT], cache=cache_dir)
+    again = compact_attention(remote, [HEAVY, LIGHT], cache=cache_dir)
     assert again.from_cache and asked == []
+    _assert_same_compact(again, here)
 
 
 def test_windows_run_in_the_worker_match_in_process(client, cache_dir, antiberty) -> None:
@@ -212,23 +249,46 @@ def test_windows_run_in_the_worker_match_in_process(client, cache_dir, antiberty
     remote = RemoteModel(client, "antiberty", None, client.request("model",
                                                                    {"model": "antiberty"}))
     clear_memory()
-    got = chain_attention(remote, sequence, window=300, stride=200, cache=cache_dir)
+    got = compact_attention(remote, sequence, window=300, stride=200, cache=cache_dir)
+    assert cache_dir.path_for(chain_attention_key(remote, sequence, 300, 200)).is_file()
     clear_memory()
-    here = chain_attention(antiberty, sequence, window=300, stride=200, cache=False)
-    assert got.windows == here.windows == ((0, 300), (200, 500), (400, 700))
-    np.testing.assert_array_equal(got.attention, here.attention)
+    here = compact_attention(antiberty, sequence, window=300, stride=200, cache=False)
+    assert got.window_ranges == here.window_ranges == ((0, 300), (200, 500), (400, 700))
+    assert np.isnan(got.contacts).any()  # pairs no window held: NaN in both, at the same places
+    _assert_same_compact(got, here)
 
 
 def test_entry_removed_since_the_worker_wrote_it_is_computed_again(client, cache_dir) -> None:
     remote = RemoteModel(client, "antiberty", None, client.request("model",
                                                                    {"model": "antiberty"}))
+    key = chain_attention_key(remote, LIGHT)
     clear_memory()
-    first = chain_attention(remote, LIGHT, cache=cache_dir)
+    first = compact_attention(remote, LIGHT, cache=cache_dir)
     cache_dir.clear()  # e.g. `protattn cache --clear` from another terminal
+    assert not cache_dir.path_for(key).is_file()
     clear_memory()
-    again = chain_attention(remote, LIGHT, cache=cache_dir)
-    np.testing.assert_array_equal(again.attention, first.attention)
-    assert cache_dir.path_for(chain_attention_key(remote, LIGHT)).is_file()
+    again = compact_attention(remote, LIGHT, cache=cache_dir)
+    assert not again.from_cache
+    _assert_same_compact(again, first)
+    assert cache_dir.path_for(key).is_file()
+    # removed between the worker's writing it and the host's reading it: sent inline instead
+    clear_memory()
+    cache_dir.clear()
+    asked: list[dict] = []
+    real = client.request
+
+    def request(op, params=None, timeout=None):
+        result = real(op, params, timeout)
+        asked.append(params)
+        if op == "stream" and "path" in result:
+            os.remove(result["path"])
+        return result
+
+    client.request = request
+    raced = compact_attention(remote, LIGHT, cache=cache_dir)
+    assert [p["inline"] for p in asked] == [False, True]
+    assert not raced.from_cache
+    _assert_same_compact(raced, first)
 
 
 def test_worker_killed_mid_request_is_restarted_once(client, cache_dir, antiberty) -> None:
@@ -239,14 +299,14 @@ def test_worker_killed_mid_request_is_restarted_once(client, cache_dir, antibert
                                                                    {"model": "antiberty"}))
     first_pid = client.pid
     clear_memory()
-    killer = kill_when_running(client, "attention", times=1)
-    got = chain_attention(remote, sequence, window=64, stride=16, cache=cache_dir)
+    killer = kill_when_running(client, "stream", times=1)
+    got = compact_attention(remote, sequence, window=64, stride=16, cache=cache_dir)
     killer.join()
     assert client.restarts == 1 and client.pid not in (None, first_pid)
-    assert notes and "stopped during 'attention' (killed by signal 9)" in notes[0]
+    assert notes and "stopped during 'stream' (killed by signal 9)" in notes[0]
     clear_memory()
-    here = chain_attention(antiberty, sequence, window=64, stride=16, cache=False)
-    np.testing.assert_array_equal(got.attention, here.attention)
+    here = compact_attention(antiberty, sequence, window=64, stride=16, cache=False)
+    _assert_same_compact(got, here)
 
 
 def test_a_second_crash_gives_a_clear_message_and_the_next_request_starts_afresh(
@@ -324,12 +384,15 @@ def test_compute_errors_from_the_worker_reach_the_front_end(settings, monkeypatc
 def test_attention_is_sent_inline_when_the_cache_cannot_be_written(tmp_path) -> None:
     blocked = tmp_path / "a-file"
     blocked.write_text("not a directory")
-    reply = Server(log=lambda text: None).handle(json.dumps({"id": 1, "op": "attention",
+    reply = Server(log=lambda text: None).handle(json.dumps({"id": 1, "op": "stream",
         "params": {"model": "antiberty", "chains": [{"sequence": LIGHT}],
                    "cache": str(blocked)}}))
+    assert reply["ok"], reply
     result = reply["result"]
-    assert "path" not in result
-    assert decode_array(result["attention"]).shape == (8, 8, len(LIGHT), len(LIGHT))
+    assert "path" not in result and "attention" not in result
+    compact = _decoded(result["compact"])
+    assert (compact.n_layers, compact.n_heads, compact.length) == (8, 8, len(LIGHT))
+    assert compact.lengths == (len(LIGHT),) and compact.window_ranges == ((0, len(LIGHT)),)
 
 
 def test_stop_ends_a_request_in_flight_without_a_restart(client) -> None:
@@ -340,15 +403,15 @@ def test_stop_ends_a_request_in_flight_without_a_restart(client) -> None:
 
     def run() -> None:
         try:
-            chain_attention(remote, _long_sequence(600, seed=5), window=40, stride=5,
-                            cache=False)
+            compact_attention(remote, _long_sequence(600, seed=5), window=40, stride=5,
+                              cache=False)
         except BaseException as e:  # noqa: BLE001 - handed to the test thread
             outcome.append(e)
 
     thread = threading.Thread(target=run)
     thread.start()
     deadline = time.monotonic() + 60
-    while not any("protattn worker: attention" in m for m in client.messages()):
+    while not any("protattn worker: stream" in m for m in client.messages()):
         assert time.monotonic() < deadline
         time.sleep(0.02)
     start = time.monotonic()
@@ -357,7 +420,7 @@ def test_stop_ends_a_request_in_flight_without_a_restart(client) -> None:
     thread.join(timeout=30)
     assert stopped_in < 5  # not after the request
     assert len(outcome) == 1 and isinstance(outcome[0], WorkerError)
-    assert "was stopped during 'attention'" in str(outcome[0])
+    assert "was stopped during 'stream'" in str(outcome[0])
     assert client.restarts == 0 and client.pid is None
     assert client.request("hello")["pid"] == client.pid  # usable again
 
@@ -389,10 +452,11 @@ def test_lowercase_and_uncached_requests_match_in_process(client, tmp_path, anti
     remote = RemoteModel(client, "antiberty", None, client.request("model",
                                                                    {"model": "antiberty"}))
     clear_memory()
-    got = chain_attention(remote, LIGHT.lower(), cache=False)
+    got = compact_attention(remote, LIGHT.lower(), cache=False)
     clear_memory()
-    here = chain_attention(antiberty, LIGHT.lower(), cache=False)
-    np.testing.assert_array_equal(got.attention, here.attention)
+    here = compact_attention(antiberty, LIGHT.lower(), cache=False)
+    assert not got.from_cache and got.length == len(LIGHT)
+    _assert_same_compact(got, here)
     # cache=False reaches the worker: it wrote nothing into its default cache
     default = AttentionCache()
     assert not any(default.path_for(chain_attention_key(antiberty, s)).is_file()
@@ -410,36 +474,101 @@ def test_a_python_is_found_on_path_or_refused_by_name(tmp_path) -> None:
 
 
 def test_statistics_stream_in_the_worker_and_only_counts_come_back(
-        client, cache_dir, antiberty, shared_dir, load_structure, monkeypatch) -> None:
+        client, cache_dir, tmp_path, antiberty, shared_dir, load_structure,
+        monkeypatch) -> None:
     from protattn import analysis
 
     structure = load_structure(shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb")
     remote = RemoteModel(client, "antiberty", None, client.request("model",
                                                                    {"model": "antiberty"}))
-    monkeypatch.setenv("PROTATTN_CACHE", str(cache_dir.directory))
     clear_memory()
     analysis.clear_counts()
-    asked = []
+    asked: list[tuple[str, dict, dict]] = []
     real = client.request
-    client.request = lambda op, params=None, timeout=None: asked.append(op) or real(op, params)
+
+    def request(op, params=None, timeout=None):
+        result = real(op, params, timeout)
+        asked.append((op, params, result))
+        return result
+
+    client.request = request
     props = ["contact", "binding_site", "helix"]
     for definition in ("paper", "judged"):
+        monkeypatch.setenv("PROTATTN_CACHE", str(cache_dir.directory))
         got = analysis.head_statistics([structure], remote, props, min_arcs=0,
-                                       definition=definition, stream=True)
+                                       definition=definition)
+        # in process, with a cache of its own: nothing the worker filed can answer it
+        monkeypatch.setenv("PROTATTN_CACHE", str(tmp_path / "in-process"))
         analysis.clear_counts()
         here = analysis.head_statistics([structure], antiberty, props, min_arcs=0,
-                                        definition=definition, stream=True)
+                                        definition=definition)
+        analysis.clear_counts()
         for prop in props:
             np.testing.assert_array_equal(got[prop].n_arcs, here[prop].n_arcs)
             np.testing.assert_array_equal(got[prop].hits, here[prop].hits)
             np.testing.assert_array_equal(got[prop].attention_mass, here[prop].attention_mass)
             assert got[prop].background_pairs == here[prop].background_pairs
         assert got["contact"].hits.sum() > 0
-    assert asked.count("counts") == 4 and "attention" not in asked  # no attention crossed
-    assert not cache_dir.entries()
+    # one streamed pass per chain and definition, each asking for counts only
+    assert [op for op, _, _ in asked] == ["stream"] * (2 * len(structure.chains))
+    for definition, (_, params, result) in zip(
+            ["paper"] * len(structure.chains) + ["judged"] * len(structure.chains), asked):
+        counts = params["request"]["counts"]
+        assert counts is not None and counts["definition"] == definition
+        assert set(counts["properties"]) == set(props)
+        assert params["request"]["head_maps"] == [] and params["request"]["contact_heads"] is None
+        assert result["counts"] is not None and result["head_maps"] == {}
+        # no attention crossed: the compact attention stays in the shared cache
+        assert "attention" not in result and "compact" not in result
+        assert result["path"].startswith(str(cache_dir.directory))
+    # the counts were filed in the host's cache: asking again runs nothing in the worker
+    monkeypatch.setenv("PROTATTN_CACHE", str(cache_dir.directory))
+    asked.clear()
+    again = analysis.head_statistics([structure], remote, props, min_arcs=0,
+                                     definition="judged")
+    assert asked == []
+    np.testing.assert_array_equal(again["contact"].hits, here["contact"].hits)
     # a malformed mask is the worker's BadRequest, and the worker keeps serving
-    with pytest.raises(ProtattnError, match="properties"):
-        real("counts", {"model": "antiberty", "chain": {"sequence": "ACDEF"},
-                        "definition": "paper", "threshold": 0.3,
-                        "properties": {"s": {"values": {"shape": [5], "base64": "AAAA"}}}})
+    with pytest.raises(BadRequest, match=r"parameter 'request'.*mask"):
+        real("stream", {"model": "antiberty", "chains": [{"sequence": "ACDEF"}],
+                        "inline": True, "request": {"counts": {
+                            "definition": "paper", "threshold": 0.3,
+                            "properties": {"s": {"values": {"shape": [5],
+                                                            "base64": "AAAA"}}}}}})
     assert real("hello", {})["protocol"] == PROTOCOL
+
+
+def test_dense_attention_never_comes_from_a_worker(client) -> None:
+    remote = RemoteModel(client, "antiberty", None, client.request("model",
+                                                                   {"model": "antiberty"}))
+    asked = []
+    real = client.request
+    client.request = lambda op, params=None, timeout=None: asked.append(op) or real(op, params)
+    clear_memory()
+    with pytest.raises(ModelError, match="worker"):
+        chain_attention(remote, LIGHT, cache=False)
+    assert asked == []  # refused in the host, before anything was sent
+    with pytest.raises(ModelError, match="worker"):
+        StreamRequest(dense=True).to_message()  # nor can a request ask for it
+
+
+def test_head_maps_and_chosen_contact_scores_stream_from_the_worker(client, antiberty) -> None:
+    result = client.request("stream", {
+        "model": "antiberty", "chains": [{"sequence": LIGHT}], "inline": True,
+        "request": {"head_maps": ["3-2"], "contact_heads": [[3, 2]]}})
+    dense = antiberty.attention(LIGHT)
+    assert list(result["head_maps"]) == ["3-2"] and "attention" not in result
+    one = decode_array(result["head_maps"]["3-2"])
+    assert one.dtype == np.float32 and one.shape == (len(LIGHT), len(LIGHT))
+    np.testing.assert_array_equal(one, dense[2, 1])
+    scores = decode_array(result["contact_scores"])
+    assert scores.shape == (len(LIGHT), len(LIGHT))
+    np.testing.assert_allclose(scores, unsupervised_contacts(dense, [(3, 2)]), rtol=1e-6)
+    assert _decoded(result["compact"]).length == len(LIGHT)
+    # the host's side: head_maps() through the worker gives the same map
+    remote = RemoteModel(client, "antiberty", None, client.request("model",
+                                                                   {"model": "antiberty"}))
+    clear_memory()
+    spec = parse_layer_head("3-2", remote.n_layers, remote.n_heads)
+    np.testing.assert_array_equal(head_maps(remote, LIGHT, [spec], cache=False)[spec],
+                                  dense[2, 1])
