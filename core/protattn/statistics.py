@@ -89,7 +89,7 @@ import csv
 import dataclasses
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import TextIO
@@ -622,6 +622,34 @@ class HeadStatsAccumulator:
                               self.definition)
 
 
+@dataclass
+class LayerSums:
+    """One layer's reductions for one group of properties (see :attr:`ChainCounter.plan`).
+
+    Attributes
+    ----------
+    arcs, mass : numpy.ndarray
+        ``shape=(heads,)``: arcs and total weight on the group's considered pairs.
+    hits, mass_on : numpy.ndarray
+        ``shape=(heads, P)``: arcs and weight on each residue property.
+    pair_hits, pair_mass : numpy.ndarray
+        ``shape=(heads, Q)``: arcs and weight on each pair property.
+    """
+
+    arcs: np.ndarray
+    mass: np.ndarray
+    hits: np.ndarray
+    mass_on: np.ndarray
+    pair_hits: np.ndarray
+    pair_mass: np.ndarray
+
+    @classmethod
+    def zeros(cls, n_heads: int, n_residue: int, n_pair: int) -> LayerSums:
+        return cls(np.zeros(n_heads, np.int64), np.zeros(n_heads),
+                   np.zeros((n_heads, n_residue), np.int64), np.zeros((n_heads, n_residue)),
+                   np.zeros((n_heads, n_pair), np.int64), np.zeros((n_heads, n_pair)))
+
+
 class ChainCounter:
     """The counts of one chain, fed one layer at a time (:meth:`HeadStatsAccumulator.chain`).
 
@@ -739,7 +767,6 @@ class ChainCounter:
         self._seen[index] = True
         if not self._groups:
             return
-        li = int(index)
         high = self._high
         if self._product.dtype != layer.dtype:  # float16 or float64 attention
             self._product = np.empty(self._product.shape, dtype=layer.dtype)
@@ -750,11 +777,7 @@ class ChainCounter:
         has_nan = not finite and not np.isfinite(np.add.reduce(layer, axis=None,
                                                                 dtype=np.float64))
         n_heads = layer.shape[0]
-        # per group: arcs and mass per head, hits and mass on each property per head,
-        # written to the counts once per layer
-        sums = [(np.zeros(n_heads, np.int64), np.zeros(n_heads), np.zeros((n_heads, len(r)),
-                 np.int64), np.zeros((n_heads, len(r))), np.zeros((n_heads, len(p)), np.int64),
-                 np.zeros((n_heads, len(p)))) for _, r, _, _, p in self._groups]
+        sums = [LayerSums.zeros(n_heads, len(r), len(p)) for _, r, _, _, p in self._groups]
         for hi, head in enumerate(layer):
             if has_nan:  # NaN (not covered) is never an arc and weighs nothing
                 head = np.where(np.isnan(head), 0, head)
@@ -771,22 +794,62 @@ class ChainCounter:
                     np.logical_and(high, considered, out=chosen)
                 column_arcs = np.add.reduce(chosen.view(np.uint8), axis=0, dtype=np.int64)
                 column_mass = np.add.reduce(weights, axis=0, dtype=np.float64)
-                arcs, mass, hits, mass_on, pair_hits, pair_mass = total
-                arcs[hi] = column_arcs.sum()
-                mass[hi] = column_mass.sum()
+                total.arcs[hi] = column_arcs.sum()
+                total.mass[hi] = column_mass.sum()
                 if residue:
-                    hits[hi] = column_arcs @ values
-                    mass_on[hi] = column_mass @ values_float
+                    total.hits[hi] = column_arcs @ values
+                    total.mass_on[hi] = column_mass @ values_float
                 for k, (_, where) in enumerate(pairs):
-                    pair_hits[hi, k] = np.count_nonzero(chosen[where])
-                    pair_mass[hi, k] = np.add.reduce(weights[where], dtype=np.float64)
+                    total.pair_hits[hi, k] = np.count_nonzero(chosen[where])
+                    total.pair_mass[hi, k] = np.add.reduce(weights[where], dtype=np.float64)
+        self._add(int(index), sums)
+
+    @property
+    def plan(self) -> list[tuple]:
+        """What a layer is reduced to, per group of properties judged on the same pairs.
+
+        One tuple per group: ``(considered, residue values, pair indices)`` with
+        ``considered`` the ``(L, L)`` bool mask of the pairs that count (None: all),
+        ``residue values`` an ``(L, P)`` int64 matrix (one column per residue
+        property) and ``pair indices`` one ``(rows, columns)`` pair of arrays per pair
+        property. :meth:`add_sums` takes the reductions of a layer in this order.
+        """
+        return [(considered, values, [where for _, where in pairs])
+                for considered, _, values, _, pairs in self._groups]
+
+    @property
+    def uncovered(self) -> np.ndarray | None:
+        """Pairs no window covered, ``(L, L)`` bool (None: every pair); they never count."""
+        return self._uncovered
+
+    def add_sums(self, index: int, sums: Sequence[LayerSums]) -> None:
+        """Add one layer's counts reduced elsewhere (in torch), one per :attr:`plan` group.
+
+        The reductions are those :meth:`add_layer` makes: per head, the arcs (weights
+        at or above θ under the paper's definition, above it otherwise, on considered
+        pairs), their hits on each residue property (arcs per column times the
+        property) and on each pair property, and the same sums of the weights.
+        """
+        acc = self._acc
+        if self._closed:
+            raise ValueError("this chain is closed; start another with accumulator.chain()")
+        if not 0 <= int(index) < acc.n_layers or self._seen[index]:
+            raise ValueError(f"layer index {index} is out of range 0-{acc.n_layers - 1} "
+                             "or was given twice")
+        if len(sums) != len(self._groups):
+            raise ValueError(f"{len(sums)} sums for {len(self._groups)} groups")
+        self._seen[index] = True
+        self._add(int(index), sums)
+
+    def _add(self, li: int, sums: Sequence[LayerSums]) -> None:
         for (_, residue, _, _, pairs), total in zip(self._groups, sums):
-            arcs, mass, hits, mass_on, pair_hits, pair_mass = total
-            members = [(c, hits[:, k], mass_on[:, k]) for k, c in enumerate(residue)]
-            members += [(c, pair_hits[:, k], pair_mass[:, k]) for k, (c, _) in enumerate(pairs)]
+            members = [(c, total.hits[:, k], total.mass_on[:, k])
+                       for k, c in enumerate(residue)]
+            members += [(c, total.pair_hits[:, k], total.pair_mass[:, k])
+                        for k, (c, _) in enumerate(pairs)]
             for counts, on, on_mass in members:
-                counts.n_arcs[li] += arcs
-                counts.mass[li] += mass
+                counts.n_arcs[li] += total.arcs
+                counts.mass[li] += total.mass
                 counts.hits[li] += on
                 counts.mass_on[li] += on_mass
 

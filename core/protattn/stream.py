@@ -37,7 +37,8 @@ from .models import LanguageModel
 from .statistics import HeadStatsAccumulator, PropertyMask
 from .windows import plan_windows
 
-__all__ = ["LayerConsumer", "NumpyLayers", "StreamRequest", "StreamResult", "covered_pairs",
+__all__ = ["LayerConsumer", "NumpyLayers", "StreamRequest", "StreamResult", "TorchCounts",
+           "covered_pairs",
            "run_chain", "run_stream", "stream_attention", "stream_windows"]
 
 
@@ -351,6 +352,94 @@ class _ChosenContacts:
         return scores
 
 
+class TorchCounts:
+    """Per-head statistics counts of a layer in torch, on the layer's device (a layer consumer).
+
+    Parameters
+    ----------
+    counter : protattn.statistics.ChainCounter
+    threshold : float
+        θ.
+    paper : bool
+        Arcs are weights at or above θ (the paper's definition), else above it.
+    finite : bool
+        The layers hold no ``NaN`` (no windows).
+
+    Makes the reductions of :meth:`protattn.statistics.ChainCounter.add_layer` for all heads
+    at once (comparisons and sums over a layer, a matrix product per residue property
+    group, a gather per pair property), in the layer's float32, and hands them to the
+    counter (:meth:`~protattn.statistics.ChainCounter.add_sums`): arcs and hits are the
+    same; weight sums are summed over queries in float32, then in float64 (within 1e-6).
+    """
+
+    def __init__(self, counter: Any, threshold: float, paper: bool, finite: bool) -> None:
+        self.counter = counter
+        self.finite = finite
+        self.threshold = float(threshold)
+        self.paper = paper
+        self._plan: list | None = None
+
+    def _device_plan(self, device: Any) -> list:
+        import torch
+
+        plan = []
+        for considered, values, pairs in self.counter.plan:
+            plan.append((
+                None if considered is None else torch.as_tensor(considered, device=device),
+                torch.as_tensor(values, dtype=torch.float64, device=device),
+                [(torch.as_tensor(r, device=device), torch.as_tensor(c, device=device))
+                 for r, c in pairs]))
+        return plan
+
+    def add_layer(self, index: int, layer: Any) -> None:
+        import torch
+
+        from .statistics import LayerSums
+
+        if self._plan is None:
+            self._plan = self._device_plan(layer.device)
+        a = layer
+        uncovered = self.counter.uncovered
+        if not self.finite:  # windows: NaN where not covered
+            a = torch.nan_to_num(a, nan=0.0)
+        if uncovered is not None:
+            a = a.masked_fill(torch.as_tensor(uncovered, device=a.device), 0.0)
+        high = a >= self.threshold if self.paper else a > self.threshold
+        sums = []
+        for considered, values, pairs in self._plan:
+            if considered is None:
+                weights, chosen = a, high
+            else:
+                weights, chosen = a * considered, high & considered
+            # no dtype= on these sums: it would cast the whole layer first
+            column_arcs = torch.count_nonzero(chosen, dim=1)  # (H, L)
+            column_mass = weights.sum(1).double()
+            pair_hits = [torch.count_nonzero(chosen[:, r, c], dim=-1) for r, c in pairs]
+            pair_mass = [weights[:, r, c].double().sum(-1) for r, c in pairs]
+            sums.append(LayerSums(
+                column_arcs.sum(1).cpu().numpy(), column_mass.sum(1).cpu().numpy(),
+                *_residue_sums(column_arcs, column_mass, values),
+                _stacked(pair_hits, a.shape[0], np.int64),
+                _stacked(pair_mass, a.shape[0], np.float64)))
+        self.counter.add_sums(index, sums)
+
+
+def _residue_sums(column_arcs: Any, column_mass: Any, values: Any) -> tuple[np.ndarray, ...]:
+    """Arcs and weight on each residue property: ``(H, L) @ (L, P)``."""
+    heads = column_arcs.shape[0]
+    if values.numel() == 0:
+        return np.zeros((heads, 0), np.int64), np.zeros((heads, 0))
+    return ((column_arcs.double() @ values).round().long().cpu().numpy(),
+            (column_mass @ values).cpu().numpy())
+
+
+def _stacked(parts: list, heads: int, dtype: Any) -> np.ndarray:
+    """Per-property sums ``(heads,)`` side by side: ``(heads, Q)``."""
+    import torch
+
+    return torch.stack(parts, 1).cpu().numpy() if parts else np.zeros((heads, 0), dtype=dtype)
+
+
 class _Dense:
     def __init__(self, n_layers: int) -> None:
         self.layers: list[Any] = [None] * n_layers
@@ -408,8 +497,14 @@ def run_chain(lm: LanguageModel, sequences: Sequence[str], window: int | None,
         definition, threshold, masks = request.counts
         accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
         counter = accumulator.chain(n, masks, covered if definition == "judged" else None)
-        consumers.append(NumpyLayers(
-            lambda index, layer: counter.add_layer(index, layer, finite=covered is None)))
+        # on a GPU the layer is reduced where it is; on the CPU numpy's per-head loop is
+        # faster than torch's reductions of the whole layer (1.3 s against 2.8 s for the
+        # 30 layers of a 150M-shaped ESM-2 at 1,000 residues, 26 properties)
+        consumers.append(
+            TorchCounts(counter, threshold, definition == "paper", finite=covered is None)
+            if str(lm.device).startswith("cuda") else
+            NumpyLayers(lambda index, layer: counter.add_layer(index, layer,
+                                                               finite=covered is None)))
     consumers += [c for c in (maps, contacts, dense) if c is not None]
     run_stream(lm, sequences, consumers, window, stride)
     if counter is not None:

@@ -375,3 +375,39 @@ def test_contact_map_masks_count_the_same_streamed(antiberty, structures, fresh)
     np.testing.assert_array_equal(streamed.counts["contact"].hits, dense.counts["contact"].hits)
     np.testing.assert_array_equal(streamed.counts["contact"].n_arcs,
                                   dense.counts["contact"].n_arcs)
+
+
+@pytest.mark.parametrize("definition", ["paper", "judged"])
+@pytest.mark.parametrize("how", ["one pass", "windows"])
+def test_counts_reduced_in_torch_equal_numpys(definition, how, antiberty, structures):
+    """The GPU's counting path (torch, every head at once), run here on the CPU."""
+    from protattn.stream import NumpyLayers, TorchCounts, run_stream
+
+    structure = structures[0]
+    chain = structure.chain("A")
+    masks = analysis.chain_properties(structure, chain, analysis.property_names(None), 6)
+    window, stride = (40, 20) if how == "windows" else (None, None)
+    covered = None
+    if window:
+        covered = np.zeros((len(chain), len(chain)), bool)
+        for s, e in plan_windows(len(chain), window, stride):
+            covered[s:e, s:e] = True
+    counters = []
+    for _ in range(2):
+        acc = HeadStatsAccumulator(8, 8, 0.3, definition)
+        counters.append(acc.chain(len(chain), masks,
+                                  covered if definition == "judged" else None))
+    numpy_counts, torch_counts = counters
+    run_stream(antiberty, [chain.sequence],
+               [NumpyLayers(lambda i, layer: numpy_counts.add_layer(i, layer)),
+                TorchCounts(torch_counts, 0.3, definition == "paper", window is None)],
+               window, stride)
+    for counter in counters:
+        counter.close()
+    for name in masks:
+        a, b = numpy_counts.counts[name], torch_counts.counts[name]
+        np.testing.assert_array_equal(a.n_arcs, b.n_arcs)
+        np.testing.assert_array_equal(a.hits, b.hits)
+        np.testing.assert_allclose(a.mass, b.mass, rtol=1e-6)
+        np.testing.assert_allclose(a.mass_on, b.mass_on, rtol=1e-6, atol=1e-9)
+    assert numpy_counts.counts["contact"].hits.sum() > 0
