@@ -1,16 +1,18 @@
-"""On-disk cache of attention, so that changing a head, threshold or colour never re-runs a model.
+"""On-disk cache of what a model run leaves: a new head, threshold or colour never re-runs it.
 
-An entry holds the arrays a model run produced for one (model id and revision,
-sequence, windowing options), addressed by :func:`cache_key`:
+An entry holds the arrays of one model run for one (model id and revision,
+sequence, windowing options), addressed by :func:`cache_key`. protattn files the
+run's compact attention there (:meth:`protattn.compact.CompactAttention.arrays`,
+a few per cent of the dense attention) and, under keys of their own, the per-head
+statistics counts of a chain (:mod:`protattn.analysis`):
 
 >>> key = cache_key("antiberty", None, "EVQLVESGG", {"window": 510, "stride": 255})
 >>> len(key)
 64
 >>> cache = AttentionCache()                          # doctest: +SKIP
->>> arrays = {"attention": attention, "covered": covered}  # doctest: +SKIP
->>> cache.put(key, arrays, {"model_id": "antiberty"})  # doctest: +SKIP
->>> cache.get(key)["attention"].shape                 # doctest: +SKIP
-(8, 8, 9, 9)
+>>> cache.put(key, compact.arrays(), {"model_id": "antiberty"})  # doctest: +SKIP
+>>> CompactAttention.from_arrays(cache.get(key)).length  # doctest: +SKIP
+9
 
 Layout and format
 -----------------
@@ -27,8 +29,9 @@ arrays an entry holds
 - ``__checksum__``: the SHA-256 of every other member's name, dtype, shape and
   bytes, verified by :meth:`AttentionCache.get`.
 
-A float array named ``attention`` is stored in two parts and returned as
-float32 (:func:`cached_precision` gives the values an entry returns):
+A float array named ``attention`` (a dense array a caller stores; protattn itself
+no longer does) is stored in two parts and returned as float32
+(:func:`cached_precision` gives the values an entry returns):
 
 - every weight as float16 (attention weights lie in [0, 1], where float16 is
   within 2.5e-4; ``NaN``, e.g. for pairs no window covered, survives);

@@ -314,6 +314,7 @@ class CompactBuilder:
         self._contacts: Any = None
         self._esm: Any = None
         self._seen = np.zeros(self.n_layers, dtype=bool)
+        self.last: tuple | None = None
 
     def add_layer(self, index: int, layer: Any) -> None:
         """Reduce one layer, ``torch.Tensor`` of ``shape=(heads, L, L)`` (``NaN``: not covered)."""
@@ -334,8 +335,11 @@ class CompactBuilder:
         at = (a >= self.floor).view(-1).nonzero().squeeze(1)
         at_mean = (mean >= self.floor).view(-1).nonzero().squeeze(1)
         head_rows = at // n
-        values = torch.cat([a[head_rows // n, head_rows % n, at % n],
-                            mean.view(-1)[at_mean]])
+        head_values = a[head_rows // n, head_rows % n, at % n]
+        #: this layer's kept head weights (flat indices into (H, L, L), values), the layer with
+        #: NaN as 0 and its column sums: for consumers after this one (statistics counts)
+        self.last = (at, head_values, a, received_heads)
+        values = torch.cat([head_values, mean.view(-1)[at_mean]])
         rows = torch.cat([head_rows, at_mean // n + heads * n])
         columns = torch.cat([at % n, at_mean % n])
         counts = torch.bincount(rows, minlength=(heads + 1) * n).reshape(heads + 1, n)

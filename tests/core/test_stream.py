@@ -339,11 +339,27 @@ def test_every_family_streams_what_its_dense_attention_gives(family_model, how, 
     else:
         sequences, window = [FAMILY_SEQUENCE], (16 if how == "windows" else None)
     dense = _dense(lm, sequences, window, 8 if window else None)
+    n = dense.shape[-1]
+    # random weights spread attention thinly: a threshold their weights reach
+    theta = float(np.quantile(np.nan_to_num(dense), 0.97))
+    masks = {"r": PropertyMask.residue(np.arange(n) % 4 == 1),
+             "p": PropertyMask.pair(np.abs(np.subtract.outer(np.arange(n), np.arange(n))) == 1)}
     result = run_chain(lm, sequences, window, 8 if window else None,
-                       StreamRequest(head_maps=tuple(SPECS), dense=True))
+                       StreamRequest(head_maps=tuple(SPECS), counts=("paper", theta, masks),
+                                     contact_heads=((1, 2), (2, 1)), dense=True))
     np.testing.assert_allclose(np.nan_to_num(result.attention), np.nan_to_num(dense),
                                rtol=1e-5, atol=1e-7)
     _check_compact(result.compact, result.attention, SPECS)
+    from protattn.statistics import ChainCounter
+    expected = HeadStatsAccumulator(2, 2, theta).count(result.attention, masks)
+    got = ChainCounter.from_message(HeadStatsAccumulator(2, 2, theta), result.counts)
+    for name in masks:
+        np.testing.assert_array_equal(got.counts[name].n_arcs, expected.counts[name].n_arcs)
+        np.testing.assert_array_equal(got.counts[name].hits, expected.counts[name].hits)
+    assert expected.counts["r"].n_arcs.sum() > 0
+    chosen = unsupervised_contacts(result.attention, [(1, 2), (2, 1)])
+    np.testing.assert_allclose(np.nan_to_num(result.contact_scores), np.nan_to_num(chosen),
+                               rtol=1e-6, atol=1e-9)
     for spec in SPECS:
         np.testing.assert_allclose(result.head_maps[spec], spec.select(result.attention),
                                    rtol=1e-6)
@@ -380,8 +396,10 @@ def test_contact_map_masks_count_the_same_streamed(antiberty, structures, fresh)
 @pytest.mark.parametrize("definition", ["paper", "judged"])
 @pytest.mark.parametrize("how", ["one pass", "windows"])
 def test_counts_reduced_in_torch_equal_numpys(definition, how, antiberty, structures):
-    """The GPU's counting path (torch, every head at once), run here on the CPU."""
-    from protattn.stream import NumpyLayers, TorchCounts, run_stream
+    """Counted three ways in one pass: numpy per head, torch per layer (the GPU's path when θ
+    is below the floor) and from the kept weights (θ at or above it)."""
+    from protattn.compact import CompactBuilder
+    from protattn.stream import NumpyLayers, SparseCounts, TorchCounts, run_stream
 
     structure = structures[0]
     chain = structure.chain("A")
@@ -393,21 +411,25 @@ def test_counts_reduced_in_torch_equal_numpys(definition, how, antiberty, struct
         for s, e in plan_windows(len(chain), window, stride):
             covered[s:e, s:e] = True
     counters = []
-    for _ in range(2):
+    for _ in range(3):
         acc = HeadStatsAccumulator(8, 8, 0.3, definition)
         counters.append(acc.chain(len(chain), masks,
                                   covered if definition == "judged" else None))
-    numpy_counts, torch_counts = counters
+    numpy_counts, torch_counts, sparse_counts = counters
+    windows = plan_windows(len(chain), window, stride) if window else [(0, len(chain))]
+    builder = CompactBuilder(8, 8, len(chain), [len(chain)], windows)
     run_stream(antiberty, [chain.sequence],
                [NumpyLayers(lambda i, layer: numpy_counts.add_layer(i, layer)),
-                TorchCounts(torch_counts, 0.3, definition == "paper", window is None)],
+                TorchCounts(torch_counts, 0.3, definition == "paper", window is None),
+                builder, SparseCounts(sparse_counts, 0.3, definition == "paper", builder)],
                window, stride)
     for counter in counters:
         counter.close()
     for name in masks:
-        a, b = numpy_counts.counts[name], torch_counts.counts[name]
-        np.testing.assert_array_equal(a.n_arcs, b.n_arcs)
-        np.testing.assert_array_equal(a.hits, b.hits)
-        np.testing.assert_allclose(a.mass, b.mass, rtol=1e-6)
-        np.testing.assert_allclose(a.mass_on, b.mass_on, rtol=1e-6, atol=1e-9)
+        a = numpy_counts.counts[name]
+        for b in (torch_counts.counts[name], sparse_counts.counts[name]):
+            np.testing.assert_array_equal(a.n_arcs, b.n_arcs)
+            np.testing.assert_array_equal(a.hits, b.hits)
+            np.testing.assert_allclose(a.mass, b.mass, rtol=1e-6)
+            np.testing.assert_allclose(a.mass_on, b.mass_on, rtol=1e-6, atol=1e-9)
     assert numpy_counts.counts["contact"].hits.sum() > 0
