@@ -311,10 +311,39 @@ class CompactBuilder:
         self._columns: list[Any] = [None] * self.n_layers
         self._values: list[Any] = [None] * self.n_layers
         self._received = np.zeros((self.n_layers, self.n_heads + 2, self.length), np.float32)
-        self._contacts: Any = None
-        self._esm: Any = None
+        self._buf: dict[str, Any] | None = None
         self._seen = np.zeros(self.n_layers, dtype=bool)
         self.last: tuple | None = None
+
+    def _buffers(self, a: Any) -> dict[str, Any]:
+        """The ``(L, L)`` and ``(H, L, L)`` arrays every layer reuses (allocated once: a new
+        one a layer would grow the allocator's heap by their sizes, 4-32 MB at 1,000
+        residues, which it keeps)."""
+        import torch
+
+        if getattr(self, "_buf", None) is None:
+            n, heads = self.length, self.n_heads
+            square = (n, n)
+            self._buf = {
+                "kept": torch.empty((heads, n, n), dtype=torch.bool, device=a.device),
+                "kept_mean": torch.empty(square, dtype=torch.bool, device=a.device),
+                "summed": torch.empty(square, dtype=a.dtype, device=a.device),
+                "mean": torch.empty(square, dtype=a.dtype, device=a.device),
+                "max": torch.empty(square, dtype=a.dtype, device=a.device),
+                "contacts": torch.zeros(square, dtype=torch.float64, device=a.device),
+            }
+            if self.esm_head is not None:
+                self._buf["weighted"] = torch.empty(square, dtype=a.dtype, device=a.device)
+                self._buf["esm"] = torch.zeros(square, dtype=torch.float64, device=a.device)
+        return self._buf
+
+    @staticmethod
+    def _add_apc(total: Any, summed: Any, rows: Any, weights: Any | None) -> None:
+        """``total += (W + Wᵀ) - Σ_h (w_h / t_h) r_h r_hᵀ`` in place (see :func:`apc_sum`)."""
+        rows = rows.double()
+        scale = 1.0 / rows.sum(-1) if weights is None else weights.double() / rows.sum(-1)
+        total.add_(summed).add_(summed.T)
+        total.addmm_(rows.T * scale, rows, alpha=-1.0)
 
     def add_layer(self, index: int, layer: Any) -> None:
         """Reduce one layer, ``torch.Tensor`` of ``shape=(heads, L, L)`` (``NaN``: not covered)."""
@@ -325,15 +354,16 @@ class CompactBuilder:
         self._seen[index] = True
         a = layer if len(self.windows) == 1 else torch.nan_to_num(layer, nan=0.0)
         n, heads = self.length, self.n_heads
+        buf = self._buffers(a)
         # each sum once: over heads, over queries (received), over keys
-        summed = a.sum(0)
-        mean = summed / heads
+        summed = torch.sum(a, 0, out=buf["summed"])
+        mean = torch.div(summed, heads, out=buf["mean"])
         received_heads = a.sum(1)  # (H, L)
         given = a.sum(2)
         # kept weights: one comparison and one nonzero per map kind over the flat layer; rows
         # counted from the flat indices, never from a widened copy of the mask
-        at = (a >= self.floor).view(-1).nonzero().squeeze(1)
-        at_mean = (mean >= self.floor).view(-1).nonzero().squeeze(1)
+        at = torch.ge(a, self.floor, out=buf["kept"]).view(-1).nonzero().squeeze(1)
+        at_mean = torch.ge(mean, self.floor, out=buf["kept_mean"]).view(-1).nonzero().squeeze(1)
         head_rows = at // n
         head_values = a[head_rows // n, head_rows % n, at % n]
         #: this layer's kept head weights (flat indices into (H, L, L), values), the layer with
@@ -346,15 +376,15 @@ class CompactBuilder:
         self._counts[index] = counts.cpu().numpy()
         self._columns[index] = columns.cpu().numpy()
         self._values[index] = values.cpu().numpy()
-        received = torch.cat([received_heads, mean.sum(0)[None], a.amax(0).sum(0)[None]])
+        largest = torch.amax(a, 0, out=buf["max"])
+        received = torch.cat([received_heads, mean.sum(0)[None], largest.sum(0)[None]])
         self._received[index] = received.float().cpu().numpy()
-        contacts = _apc_from(summed, received_heads + given, None)
-        self._contacts = contacts if self._contacts is None else self._contacts + contacts
+        self._add_apc(buf["contacts"], summed, received_heads + given, None)
         if self.esm_head is not None:
-            weights = torch.as_tensor(self.esm_head[0][index], device=a.device)
-            weighted = torch.einsum("h,hij->ij", weights.to(a.dtype), a)
-            esm = _apc_from(weighted, received_heads + given, weights)
-            self._esm = esm if self._esm is None else self._esm + esm
+            weights = torch.as_tensor(self.esm_head[0][index], device=a.device).to(a.dtype)
+            weighted = torch.matmul(weights[None], a.view(heads, n * n),
+                                    out=buf["weighted"].view(1, n * n)).view(n, n)
+            self._add_apc(buf["esm"], weighted, received_heads + given, weights)
 
     def close(self) -> CompactAttention:
         """The compact attention of the layers given (all of them)."""
@@ -364,7 +394,7 @@ class CompactBuilder:
         counts = np.stack(self._counts)
         count_type = np.uint8 if counts.max(initial=0) < 256 else np.uint16
         column_type = np.uint16 if self.length < 2**16 else np.uint32
-        contacts = (self._contacts / (self.n_layers * self.n_heads)).cpu().numpy()
+        contacts = (self._buf["contacts"] / (self.n_layers * self.n_heads)).cpu().numpy()
         uncovered = None
         if len(self.windows) > 1:
             covered = np.zeros((self.length, self.length), dtype=bool)
@@ -373,8 +403,8 @@ class CompactBuilder:
             uncovered = ~covered
             contacts[uncovered] = np.nan
         esm = None
-        if self._esm is not None and uncovered is None:
-            logits = self._esm.cpu().numpy() + self.esm_head[1]
+        if self.esm_head is not None and uncovered is None:
+            logits = self._buf["esm"].cpu().numpy() + self.esm_head[1]
             esm = _triangle(np.exp(-np.logaddexp(0.0, -logits)))
         return CompactAttention(
             self.n_layers, self.n_heads, self.length, self.floor, self.lengths, self.windows,

@@ -176,7 +176,7 @@ def run_stream(lm: LanguageModel, sequences: Sequence[str],
         if index >= lm.n_layers:
             return
         if count is None:  # contiguous: every consumer reads it several times
-            layer = residues_of(tokens[0]).to(torch.float32, memory_format=torch.contiguous_format)
+            layer = residues_of(tokens[0]).float().contiguous()
         else:  # windows merged as merge_windows merges them, in float32
             layer = torch.zeros((tokens.shape[1], n, n), dtype=torch.float32,
                                 device=tokens.device)
