@@ -441,16 +441,16 @@ def test_prepare_leaves_the_command_nothing_to_run(cx, logic, tmp_path, monkeypa
     state = logic.PanelState("#1", "A", layer=3, head=5)
     line = logic.command("color", state)
 
-    def no_model(self, sequence):
+    def no_model(self, *args, **kwargs):
         raise protattn.ModelError("the model was run")
 
     with monkeypatch.context() as m:
-        m.setattr(LanguageModel, "attention", no_model)
+        m.setattr(LanguageModel, "forward", no_model)
         with pytest.raises(UserError, match="the model was run"):
             cxrun(cx, line)
     summary = logic.prepare("color", state, logic.read_structures(cx, state.spec))
     assert "attention received" in summary
-    monkeypatch.setattr(LanguageModel, "attention", no_model)
+    monkeypatch.setattr(LanguageModel, "forward", no_model)
     cxrun(cx, line)
     assert any(hasattr(r, "attention") for r in cx.models[0].residues)
 

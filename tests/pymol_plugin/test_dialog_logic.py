@@ -131,7 +131,7 @@ def test_prepare_leaves_the_command_no_model_to_run(pm, monkeypatch, tmp_path, a
     def no_model(*args, **kwargs):
         raise AssertionError("the model ran on the GUI thread")
 
-    monkeypatch.setattr(protattn.inference, "_run", no_model)
+    monkeypatch.setattr(protattn.inference, "run_chain", no_model)
     before = _b_factors(pm, "B")
     pm.do(command(action, state))
 
