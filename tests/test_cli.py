@@ -288,3 +288,17 @@ def test_contacts_json(capsys, hpx_file):
 def test_analysis_errors(capsys, hpx_file, argv, message):
     code, _, err = _run(capsys, *[hpx_file if a == "PLACEHOLDER" else a for a in argv])
     assert code == 2 and message in err
+
+
+def test_half_precision_is_refused_where_it_cannot_run(shared_dir):
+    """--dtype reaches the model loader: AntiBERTy and any model on the CPU say what to do."""
+    import contextlib
+    import io
+
+    from protattn.cli import main
+
+    path = str(shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["pairs", path, "--layer-head", "6-3", "--dtype", "float16"]) != 0
+    assert "AntiBERTy runs in float32 only, not float16" in err.getvalue()

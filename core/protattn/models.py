@@ -750,7 +750,8 @@ def load_model(name: str = _DEFAULT_MODEL, device: str | None = None,
         if cache_key not in _MODELS:
             if spec is not None and spec.family == "antiberty":
                 if dtype not in (None, "float32"):
-                    raise ModelError("AntiBERTy runs in float32 here")
+                    raise ModelError(f"AntiBERTy runs in float32 only, not {dtype}; leave the "
+                                     "precision out (--dtype / dtype=) for it")
                 _MODELS[cache_key] = _load_antiberty(device)
             elif spec is not None:
                 _MODELS[cache_key] = _load_transformers(spec.name, spec.source, revision,
