@@ -112,6 +112,7 @@ def run_one(directory: str, method: str, length: int, repeats: int = 1,
     the peak resident memory (GB)."""
     import shutil
 
+    import numpy as np
     import torch
 
     import protattn
@@ -151,7 +152,7 @@ def run_one(directory: str, method: str, length: int, repeats: int = 1,
         else:
             ids, _ = lm.tokenize([sequence])
         chain = protattn.Chain("A", sequence, (None,) * length,
-                               __import__("numpy").full((length, 4, 3), float("nan")),
+                               np.full((length, 4, 3), np.nan),
                                (None,) * length)
         top = tuple((1 + k % lm.n_layers, 1 + k % lm.n_heads) for k in range(10))
 

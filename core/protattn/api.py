@@ -62,15 +62,6 @@ def _runs(lm: LanguageModel | RemoteModel, chains: Sequence[Chain], window: int 
             for group in groups]
 
 
-def _head_map(lm: LanguageModel | RemoteModel, joined: Chain, parts: Sequence[Chain],
-              run: CompactAttention, spec: HeadSpec, window: int | None, stride: int | None,
-              need_all: bool) -> np.ndarray:
-    """The head's map: from the compact attention, or whole from one more pass if needed."""
-    if not need_all:
-        return run.head_map(spec)
-    return head_maps(lm, [c.sequence for c in parts], [spec], window, stride)[spec]
-
-
 @dataclass(frozen=True)
 class PairsResult:
     """High-attention pairs of one head over one or more chains, and what to draw.
@@ -215,20 +206,22 @@ def compute_pairs(
     notes = _notes(runs)
     reran = False
     for joined, parts, run in runs:
+
+        def select(need_all: bool, joined: Chain = joined, parts: list[Chain] = parts,
+                   run: CompactAttention = run) -> list[Pair]:
+            weights = (head_maps(lm, [c.sequence for c in parts], [spec], window,
+                                 stride)[spec] if need_all else run.head_map(spec))
+            return chain_pairs(joined, weights, threshold, top_k, min_separation, symmetrize,
+                               within=within, parts=parts)
+
         # below the floor the compact attention keeps no weight: the whole map is needed
         # for a lower threshold, for mean symmetrisation (both weights of a pair) and for
         # top-k when fewer than k pairs reach the floor
         need_all = not run.answers(None if top_k is not None else threshold, symmetrize)
-        found = chain_pairs(joined, _head_map(lm, joined, parts, run, spec, window, stride,
-                                              need_all),
-                            threshold, top_k, min_separation, symmetrize, within=within,
-                            parts=parts)
+        found = select(need_all)
         if top_k is not None and not need_all and found and found[-1].weight < run.floor:
             need_all = True
-            found = chain_pairs(joined, _head_map(lm, joined, parts, run, spec, window, stride,
-                                                  True),
-                                threshold, top_k, min_separation, symmetrize, within=within,
-                                parts=parts)
+            found = select(True)
         reran = reran or need_all
         pairs.extend(found)
     if reran:

@@ -38,8 +38,9 @@ from typing import Any
 import numpy as np
 
 from .attention import HeadSpec
+from .windows import covered_pairs
 
-__all__ = ["FLOOR", "CompactAttention", "CompactBuilder", "apc_sum"]
+__all__ = ["FLOOR", "CompactAttention", "CompactBuilder", "add_apc", "apc_sum"]
 
 #: Weights kept exactly: at or above this (the floor of thresholds answered from a cache entry).
 FLOOR = 0.05
@@ -61,14 +62,24 @@ def _from_triangle(flat: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def _apc_from(summed: Any, rows: Any, weights: Any | None) -> Any:
-    """``(W + Wᵀ) - Σ_h (w_h / t_h) r_h r_hᵀ`` in float64 from ``W = Σ_h w_h a_h`` and the
-    row sums ``r_h`` of ``a_h + a_hᵀ`` (``shape=(H, L)``); see :func:`apc_sum`."""
+def add_apc(total: Any, summed: Any, rows: Any, weights: Any | None = None) -> None:
+    """``total += (W + Wᵀ) - Σ_h (w_h / t_h) r_h r_hᵀ``, in place (see :func:`apc_sum`).
+
+    Parameters
+    ----------
+    total : torch.Tensor
+        ``shape=(L, L), dtype=float64``, added to.
+    summed : torch.Tensor
+        ``W = Σ_h w_h a_h``, ``shape=(L, L)``.
+    rows : torch.Tensor
+        ``r_h``, the row sums of each ``a_h + a_hᵀ``, ``shape=(H, L)``.
+    weights : torch.Tensor, optional
+        ``w_h``, ``shape=(H,)``; 1 for every head by default.
+    """
     rows = rows.double()
-    total = rows.sum(-1)
-    scale = 1.0 / total if weights is None else weights.double() / total
-    summed = summed.double()
-    return summed + summed.T - (rows.T * scale) @ rows
+    scale = 1.0 / rows.sum(-1) if weights is None else weights.double() / rows.sum(-1)
+    total.add_(summed).add_(summed.T)
+    total.addmm_(rows.T * scale, rows, alpha=-1.0)
 
 
 def apc_sum(a: Any, weights: Any | None = None) -> Any:
@@ -94,7 +105,9 @@ def apc_sum(a: Any, weights: Any | None = None) -> Any:
     import torch
 
     summed = a.sum(0) if weights is None else torch.einsum("h,hij->ij", weights.to(a.dtype), a)
-    return _apc_from(summed, a.sum(-1) + a.sum(-2), weights)
+    total = torch.zeros(summed.shape, dtype=torch.float64, device=a.device)
+    add_apc(total, summed, a.sum(-1) + a.sum(-2), weights)
+    return total
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,10 +177,8 @@ class CompactAttention:
     @property
     def covered(self) -> np.ndarray:
         """Pairs seen together by the model, ``shape=(L, L), dtype=bool``."""
-        covered = np.zeros((self.length, self.length), dtype=bool)
-        for start, end in self.window_ranges:
-            covered[start:end, start:end] = True
-        return covered
+        covered = covered_pairs(self.length, self.window_ranges)
+        return np.ones((self.length, self.length), dtype=bool) if covered is None else covered
 
     @property
     def nbytes(self) -> int:
@@ -337,14 +348,6 @@ class CompactBuilder:
                 self._buf["esm"] = torch.zeros(square, dtype=torch.float64, device=a.device)
         return self._buf
 
-    @staticmethod
-    def _add_apc(total: Any, summed: Any, rows: Any, weights: Any | None) -> None:
-        """``total += (W + Wᵀ) - Σ_h (w_h / t_h) r_h r_hᵀ`` in place (see :func:`apc_sum`)."""
-        rows = rows.double()
-        scale = 1.0 / rows.sum(-1) if weights is None else weights.double() / rows.sum(-1)
-        total.add_(summed).add_(summed.T)
-        total.addmm_(rows.T * scale, rows, alpha=-1.0)
-
     def add_layer(self, index: int, layer: Any) -> None:
         """Reduce one layer, ``torch.Tensor`` of ``shape=(heads, L, L)`` (``NaN``: not covered)."""
         import torch
@@ -379,12 +382,12 @@ class CompactBuilder:
         largest = torch.amax(a, 0, out=buf["max"])
         received = torch.cat([received_heads, mean.sum(0)[None], largest.sum(0)[None]])
         self._received[index] = received.float().cpu().numpy()
-        self._add_apc(buf["contacts"], summed, received_heads + given, None)
+        add_apc(buf["contacts"], summed, received_heads + given)
         if self.esm_head is not None:
             weights = torch.as_tensor(self.esm_head[0][index], device=a.device).to(a.dtype)
             weighted = torch.matmul(weights[None], a.view(heads, n * n),
                                     out=buf["weighted"].view(1, n * n)).view(n, n)
-            self._add_apc(buf["esm"], weighted, received_heads + given, weights)
+            add_apc(buf["esm"], weighted, received_heads + given, weights)
 
     def close(self) -> CompactAttention:
         """The compact attention of the layers given (all of them)."""
@@ -395,15 +398,11 @@ class CompactBuilder:
         count_type = np.uint8 if counts.max(initial=0) < 256 else np.uint16
         column_type = np.uint16 if self.length < 2**16 else np.uint32
         contacts = (self._buf["contacts"] / (self.n_layers * self.n_heads)).cpu().numpy()
-        uncovered = None
-        if len(self.windows) > 1:
-            covered = np.zeros((self.length, self.length), dtype=bool)
-            for start, end in self.windows:
-                covered[start:end, start:end] = True
-            uncovered = ~covered
-            contacts[uncovered] = np.nan
+        covered = covered_pairs(self.length, self.windows.tolist())
+        if covered is not None:
+            contacts[~covered] = np.nan
         esm = None
-        if self.esm_head is not None and uncovered is None:
+        if self.esm_head is not None and covered is None:
             logits = self._buf["esm"].cpu().numpy() + self.esm_head[1]
             esm = _triangle(np.exp(-np.logaddexp(0.0, -logits)))
         return CompactAttention(

@@ -23,6 +23,7 @@ came from the cache or from a new pass.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import warnings
 from collections import OrderedDict
@@ -38,7 +39,8 @@ from .errors import ModelError
 from .models import LINKER, LanguageModel
 from .remote import RemoteModel
 from .statistics import PropertyMask
-from .stream import StreamRequest, StreamResult, covered_pairs, run_chain
+from .stream import StreamRequest, StreamResult, run_chain
+from .windows import covered_pairs
 
 __all__ = ["ChainAttention", "cached_compact_attention", "chain_attention",
            "chain_attention_key", "chain_counts", "clear_memory", "compact_attention", "head_maps",
@@ -248,8 +250,7 @@ def stream_chain(
     else:
         result = run_chain(lm, sequences, options["window"], options["stride"], request)
         compact = result.compact.filed(key, from_cache=False)
-        result = StreamResult(compact, result.head_maps, result.contact_scores,
-                              result.counts, result.attention)
+        result = dataclasses.replace(result, compact=compact)
         if _cached(key, store, compact.lengths, memory=False) is None:
             _file(store, compact, {"model_id": lm.model_id, "revision": lm.revision,
                                    "length": compact.length, "options": options})
@@ -312,8 +313,16 @@ def cached_compact_attention(
     window: int | None = None,
     stride: int | None = None,
     cache: AttentionCache | bool = True,
+    memory: bool = True,
 ) -> CompactAttention | None:
     """The compact attention :func:`compact_attention` would return, if no model must run.
+
+    Parameters
+    ----------
+    lm, sequences, window, stride, cache
+        As for :func:`compact_attention`.
+    memory : bool
+        Keep what the disk cache gave in this process's memory (a worker does not).
 
     Returns
     -------
@@ -323,7 +332,7 @@ def cached_compact_attention(
     """
     sequences = [sequences] if isinstance(sequences, str) else list(sequences)
     _, key = _options_and_key(lm, sequences, window, stride)
-    return _cached(key, _store(cache), tuple(len(s) for s in sequences), memory=True)
+    return _cached(key, _store(cache), tuple(len(s) for s in sequences), memory)
 
 
 def head_maps(

@@ -35,11 +35,10 @@ from .compact import CompactAttention, CompactBuilder, apc_sum
 from .errors import ModelError
 from .models import LanguageModel
 from .statistics import HeadStatsAccumulator, PropertyMask
-from .windows import plan_windows
+from .windows import covered_pairs, plan_windows
 
 __all__ = ["LayerConsumer", "NumpyLayers", "SparseCounts", "StreamRequest", "StreamResult",
            "TorchCounts",
-           "covered_pairs",
            "run_chain", "run_stream", "stream_attention", "stream_windows"]
 
 
@@ -66,16 +65,6 @@ class NumpyLayers:
 
     def add_layer(self, index: int, layer: Any) -> None:
         self.function(index, (layer if layer.device.type == "cpu" else layer.cpu()).numpy())
-
-
-def covered_pairs(length: int, windows: Sequence[tuple[int, int]]) -> np.ndarray | None:
-    """Pairs some window holds both residues of, ``shape=(L, L), dtype=bool``; None if all."""
-    if len(windows) <= 1:
-        return None
-    covered = np.zeros((length, length), dtype=bool)
-    for start, end in windows:
-        covered[start:end, start:end] = True
-    return covered
 
 
 def stream_windows(lm: LanguageModel, sequences: Sequence[str], window: int | None,
@@ -380,25 +369,13 @@ class TorchCounts:
         self.paper = paper
         self._plan: list | None = None
 
-    def _device_plan(self, device: Any) -> list:
-        import torch
-
-        plan = []
-        for considered, values, pairs in self.counter.plan:
-            plan.append((
-                None if considered is None else torch.as_tensor(considered, device=device),
-                torch.as_tensor(values, dtype=torch.float64, device=device),
-                [(torch.as_tensor(r, device=device), torch.as_tensor(c, device=device))
-                 for r, c in pairs]))
-        return plan
-
     def add_layer(self, index: int, layer: Any) -> None:
         import torch
 
         from .statistics import LayerSums
 
         if self._plan is None:
-            self._plan = self._device_plan(layer.device)
+            self._plan = _device_plan(self.counter, layer.device)
         a = layer
         uncovered = self.counter.uncovered
         if not self.finite:  # windows: NaN where not covered
@@ -423,6 +400,17 @@ class TorchCounts:
                 _stacked(pair_hits, a.shape[0], np.int64),
                 _stacked(pair_mass, a.shape[0], np.float64)))
         self.counter.add_sums(index, sums)
+
+
+def _device_plan(counter: Any, device: Any) -> list:
+    """:attr:`ChainCounter.plan` as tensors on ``device`` (residue values as float64)."""
+    import torch
+
+    return [(None if considered is None else torch.as_tensor(considered, device=device),
+             torch.as_tensor(values, dtype=torch.float64, device=device),
+             [(torch.as_tensor(r, device=device), torch.as_tensor(c, device=device))
+              for r, c in pairs])
+            for considered, values, pairs in counter.plan]
 
 
 def _residue_sums(column_arcs: Any, column_mass: Any, values: Any) -> tuple[np.ndarray, ...]:
@@ -478,20 +466,15 @@ class SparseCounts:
 
         at, values, a, received = self.builder.last
         heads, n = a.shape[0], a.shape[-1]
-        if self._plan is None:
+        if self._plan is None:  # each pair property also as a flat mask of the L x L pairs
             self._plan = []
-            for considered, residue_values, pairs in self.counter.plan:
+            for considered, residue_values, pairs in _device_plan(self.counter, a.device):
                 masks = []
                 for r, c in pairs:
                     mask = torch.zeros((n, n), dtype=torch.bool, device=a.device)
-                    mask[torch.as_tensor(r, device=a.device),
-                         torch.as_tensor(c, device=a.device)] = True
-                    masks.append((mask.view(-1), torch.as_tensor(r, device=a.device),
-                                  torch.as_tensor(c, device=a.device)))
-                self._plan.append((
-                    None if considered is None else torch.as_tensor(considered, device=a.device),
-                    torch.as_tensor(residue_values, dtype=torch.float64, device=a.device),
-                    masks))
+                    mask[r, c] = True
+                    masks.append((mask.view(-1), r, c))
+                self._plan.append((considered, residue_values, masks))
         arc = values >= self.threshold if self.paper else values > self.threshold
         at, values = at[arc], values[arc]
         head = at // (n * n)

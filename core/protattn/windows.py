@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["plan_windows", "merge_windows"]
+__all__ = ["covered_pairs", "plan_windows", "merge_windows"]
 
 
 def _as_int(value: object, name: str) -> int:
@@ -101,6 +101,30 @@ def plan_windows(length: int, window: int, stride: int) -> list[tuple[int, int]]
     if windows[-1][1] < length:
         windows.append((length - window, length))
     return windows
+
+
+def covered_pairs(length: int, windows: Iterable[tuple[int, int]]) -> np.ndarray | None:
+    """Pairs some window holds both residues of, ``shape=(L, L), dtype=bool``.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        None when one window covers the chain (every pair is covered).
+
+    Examples
+    --------
+    >>> int(covered_pairs(3, [(0, 2), (1, 3)]).sum())
+    7
+    >>> covered_pairs(3, [(0, 3)]) is None
+    True
+    """
+    windows = list(windows)
+    if len(windows) <= 1:
+        return None
+    covered = np.zeros((length, length), dtype=bool)
+    for start, end in windows:
+        covered[start:end, start:end] = True
+    return covered
 
 
 def merge_windows(

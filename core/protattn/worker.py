@@ -255,7 +255,7 @@ def _check(params: dict[str, Any]) -> dict[str, Any]:
 
 def _stream(params: dict[str, Any]) -> dict[str, Any]:
     from .cache import AttentionCache
-    from .inference import _cached, chain_attention_key, stream_chain
+    from .inference import cached_compact_attention, chain_attention_key, stream_chain
     from .stream import StreamRequest
 
     chains = _chains(params)
@@ -274,7 +274,8 @@ def _stream(params: dict[str, Any]) -> dict[str, Any]:
     key = chain_attention_key(lm, sequences, window, stride)
     compact = None
     if request == StreamRequest():  # only the compact attention: maybe cached already
-        compact = _cached(key, store, tuple(len(s) for s in sequences), memory=False)
+        compact = cached_compact_attention(lm, sequences, window, stride, store or False,
+                                           memory=False)
     result = None
     if compact is None:
         result = stream_chain(lm, sequences, window, stride, request, store or False,

@@ -72,15 +72,20 @@ def _t5(directory):
 FAMILIES = {"esm": _esm, "bert": _bert, "albert": _albert, "xlnet": _xlnet, "t5": _t5}
 
 
+def save_tiny(family: str, directory, seed: int = 0):
+    """Build the tiny random model of ``family`` and save it (and its tokenizer) there."""
+    torch.manual_seed(seed)
+    tokenizer, model = FAMILIES[family](directory)
+    tokenizer.save_pretrained(directory)
+    model.save_pretrained(directory)
+    return model
+
+
 @pytest.fixture(scope="module", params=sorted(FAMILIES))
 def tiny(request, tmp_path_factory):
     """(family name, directory, the model as built) for one tiny random model per family."""
     directory = tmp_path_factory.mktemp(f"tiny_{request.param}")
-    torch.manual_seed(0)
-    tokenizer, model = FAMILIES[request.param](directory)
-    tokenizer.save_pretrained(directory)
-    model.save_pretrained(directory)
-    return request.param, directory, model
+    return request.param, directory, save_tiny(request.param, directory)
 
 
 def _token_attention(model, ids):

@@ -318,13 +318,10 @@ transformers = pytest.importorskip("transformers")
 
 @pytest.fixture(scope="module", params=["esm", "bert", "albert", "xlnet", "t5"])
 def family_model(request, tmp_path_factory):
-    from tests.core.test_families import FAMILIES
+    from tests.core.test_families import save_tiny
 
     directory = tmp_path_factory.mktemp(f"stream_{request.param}")
-    torch.manual_seed(1)
-    tokenizer, model = FAMILIES[request.param](directory)
-    tokenizer.save_pretrained(directory)
-    model.save_pretrained(directory)
+    save_tiny(request.param, directory, seed=1)
     return protattn.load_model(str(directory), device="cpu")
 
 
