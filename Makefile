@@ -13,28 +13,31 @@ BIN      = $(VENV)/bin
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
-.PHONY: venv chimerax-venv pymol-lite-venv chimerax-lite-venv demo test test-core test-chimerax \
-	test-worker lint bench plugin-zip clean
+.PHONY: help venv chimerax-venv pymol-lite-venv chimerax-lite-venv demo test test-core \
+	test-chimerax test-worker check lint format typecheck bench plugin-zip clean
 
-venv: $(VENV)/.installed
+help:  ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
-$(VENV)/.installed: requirements.txt setup.py
+venv: $(VENV)/.installed  ## .venv: the core's pinned packages, protattn installed editable
+
+$(VENV)/.installed: requirements.txt pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-chimerax-venv: $(CXVENV)/.installed
+chimerax-venv: $(CXVENV)/.installed  ## .venv-chimerax: headless ChimeraX with the bundle
 
-$(CXVENV)/.installed: requirements.txt setup.py chimerax_bundle/setup-test-env.sh \
+$(CXVENV)/.installed: requirements.txt pyproject.toml setup.py chimerax_bundle/setup-test-env.sh \
 		$(shell find chimerax_bundle core -name '*.py' -o -name '*.toml' 2>/dev/null)
 	SHARED=$(SHARED) bash chimerax_bundle/setup-test-env.sh $(CXVENV)
 	touch $@
 
 # PyMOL with numpy, Biopython and matplotlib but no torch; the checkout's core and plugin
 # are on its path (a .pth file), as the plugin zip would put them.
-pymol-lite-venv: $(PYLITE)/.installed
+pymol-lite-venv: $(PYLITE)/.installed  ## .venv-pymol-lite: PyMOL without torch
 
 $(PYLITE)/.installed: requirements.txt
 	test -x $(PYLITE)/bin/python || $(PYTHON) -m venv $(PYLITE)
@@ -43,9 +46,9 @@ $(PYLITE)/.installed: requirements.txt
 	touch $@
 
 # headless ChimeraX with the bundle and the core but no torch (its models run in a worker)
-chimerax-lite-venv: $(CXLITE)/.installed
+chimerax-lite-venv: $(CXLITE)/.installed  ## .venv-chimerax-lite: ChimeraX without torch
 
-$(CXLITE)/.installed: requirements.txt setup.py chimerax_bundle/setup-test-env.sh \
+$(CXLITE)/.installed: requirements.txt pyproject.toml setup.py chimerax_bundle/setup-test-env.sh \
 		$(shell find chimerax_bundle core -name '*.py' -o -name '*.toml' 2>/dev/null)
 	SHARED=$(SHARED) bash chimerax_bundle/setup-test-env.sh $(CXLITE) --no-torch
 	touch $@
@@ -53,7 +56,7 @@ $(CXLITE)/.installed: requirements.txt setup.py chimerax_bundle/setup-test-env.s
 # AntiBERTy on the HIV-1 protease PyMOL ships: a pairs table and a ray-traced picture.
 DEMO_PDB  = $$($(BIN)/python -c "from pymol import cmd; print(cmd.exp_path('\$$PYMOL_DATA/tut/1hpv.pdb'))")
 DEMO_HEAD = 6-3
-demo: venv
+demo: venv  ## the offline demo: pairs table and picture of AntiBERTy head 6-3 on 1HPV
 	mkdir -p $(OUT)
 	$(BIN)/protattn pairs $(DEMO_PDB) --layer-head $(DEMO_HEAD) --min-separation 6 \
 		--format csv -o $(OUT)/1hpv_pairs_$(DEMO_HEAD).csv
@@ -61,31 +64,45 @@ demo: venv
 		--png $(OUT)/1hpv_pairs_$(DEMO_HEAD).png
 	@echo "demo: wrote $(OUT)/1hpv_pairs_$(DEMO_HEAD).csv and $(OUT)/1hpv_pairs_$(DEMO_HEAD).png"
 
-test: test-core test-chimerax test-worker
+test: check test-core test-chimerax test-worker  ## everything CI runs: checks, then every test
 
-test-core: venv
+test-core: venv  ## core, PyMOL, CLI and benchmark tests, and every core module's doctests
 	$(BIN)/python -m pytest tests --ignore=tests/chimerax --ignore=tests/pymol_worker \
 		--ignore=tests/chimerax_worker
+	$(BIN)/python -m pytest --doctest-modules core/protattn -q \
+		-o doctest_optionflags="NORMALIZE_WHITESPACE ELLIPSIS"
 
-test-chimerax: chimerax-venv
+test-chimerax: chimerax-venv  ## the ChimeraX bundle's tests in headless ChimeraX
 	cd tests/chimerax && ../../$(CXVENV)/bin/python -m pytest .
 
 # PyMOL's and ChimeraX's Pythons without torch drive a worker in $(VENV)
-test-worker: venv pymol-lite-venv chimerax-lite-venv
+test-worker: venv pymol-lite-venv chimerax-lite-venv  ## hosts without torch, models in a worker
 	PROTATTN_TEST_WORKER_PYTHON=$(CURDIR)/$(BIN)/python $(PYLITE)/bin/python -m pytest tests/pymol_worker
 	cd tests/chimerax_worker && PROTATTN_TEST_WORKER_PYTHON=$(CURDIR)/$(BIN)/python \
 		../../$(CXLITE)/bin/python -m pytest .
 
-lint: venv
-	$(BIN)/ruff check core plugin chimerax_bundle tests benchmarks
+SOURCES = core plugin chimerax_bundle tests benchmarks
 
-bench: venv
+check: lint typecheck  ## lint, format and type checks (also run by pre-commit)
+
+lint: venv  ## ruff: lint rules and formatting, checked
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+format: venv  ## ruff: fix what can be fixed, and format
+	$(BIN)/ruff check --fix $(SOURCES)
+	$(BIN)/ruff format $(SOURCES)
+
+typecheck: venv  ## mypy on the core (configuration in pyproject.toml)
+	$(BIN)/mypy
+
+bench: venv  ## the quick benchmarks (results in benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/bench_attention_cache.py
 	$(BIN)/python benchmarks/bench_pymol_drawing.py
 
 # the PyMOL plugin with the core inside, for PyMOL's Plugin Manager (Install New Plugin)
-plugin-zip: venv
+plugin-zip: venv  ## dist/protattn_pymol.zip for PyMOL's Plugin Manager
 	$(BIN)/python plugin/build_zip.py --output dist/protattn_pymol.zip
 
-clean:
+clean:  ## remove the environments and build outputs
 	rm -rf $(VENV) $(CXVENV) $(PYLITE) $(CXLITE) $(OUT) build dist *.egg-info chimerax_bundle/*.egg-info

@@ -17,7 +17,7 @@ import tempfile
 from timing import median_seconds
 
 import protattn
-from protattn.inference import clear_memory
+from protattn.lm.inference import clear_memory
 
 
 def main(path: str | None = None) -> None:

@@ -26,7 +26,7 @@ import tempfile
 from timing import median_seconds
 
 import protattn
-from protattn.inference import clear_memory, compact_attention
+from protattn.lm.inference import clear_memory, compact_attention
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT = os.path.join(HERE, "..", "..", "shared", "data", "structures", "antibody")

@@ -5,7 +5,7 @@ out of the timing), the paper's definition of contacts and binding sites is coun
 
 - naively: a Python loop over every (i, j), each step updating all heads at once with
   numpy, as salesforce/provis's ``compute_mean_attention`` does with torch;
-- by :class:`protattn.statistics.HeadStatsAccumulator`.
+- by :class:`protattn.analysis.statistics.HeadStatsAccumulator`.
 
 The counts are checked equal before the times are compared.
 
@@ -24,8 +24,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 
 import protattn  # noqa: E402
-from protattn import analysis  # noqa: E402
-from protattn.statistics import HeadStatsAccumulator  # noqa: E402
+from protattn.analysis.statistics import HeadStatsAccumulator
+from protattn.api import stats as api_stats
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "structures")
 DEFAULT = [os.path.join(SHARED, "ligand", "1HPX.pdb"),
@@ -59,9 +59,9 @@ def main() -> None:
     for path in args.structures:
         structure = protattn.read_structure(path)
         for chain in structure.chains:
-            n = min(len(chain), analysis.PAPER_MAX_RESIDUES)
+            n = min(len(chain), api_stats.PAPER_MAX_RESIDUES)
             masks = {name: mask.truncated(n) if n < len(chain) else mask for name, mask in
-                     analysis.chain_properties(structure, chain,
+                     api_stats.chain_properties(structure, chain,
                                                ["contact", "binding_site"]).items()}
             attention = protattn.chain_attention(lm, chain.sequence[:n]).attention
             contact = masks["contact"].values & masks["contact"].valid

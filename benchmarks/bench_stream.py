@@ -88,7 +88,7 @@ def build(shape: str, root: str) -> str:
 def _masks(n: int, seed: int = 0) -> dict:
     import numpy as np
 
-    from protattn.statistics import PropertyMask
+    from protattn.lm.counts import PropertyMask
 
     rng = np.random.default_rng(seed)
     sequence = "".join(rng.choice(list(RESIDUES), n))
@@ -116,9 +116,9 @@ def run_one(directory: str, method: str, length: int, repeats: int = 1,
     import torch
 
     import protattn
-    from protattn.inference import clear_memory, stream_chain
-    from protattn.statistics import HeadStatsAccumulator
-    from protattn.stream import StreamRequest
+    from protattn.analysis.statistics import HeadStatsAccumulator
+    from protattn.lm.contract import StreamRequest
+    from protattn.lm.inference import clear_memory, stream_chain
 
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     cache = tempfile.mkdtemp(prefix="protattn-bench-cache-")
@@ -128,13 +128,13 @@ def run_one(directory: str, method: str, length: int, repeats: int = 1,
         import transformers
 
         if directory == "antiberty":
-            from protattn.models import _antiberty_dir
+            from protattn.lm.registry import antiberty_dir
 
             lm = protattn.load_model("antiberty", device=device)
             model = transformers.BertForMaskedLM.from_pretrained(
-                os.path.join(_antiberty_dir(), "AntiBERTy_md_smooth"),
+                os.path.join(antiberty_dir(), "AntiBERTy_md_smooth"),
                 attn_implementation="sdpa").eval().to(device)
-            plan = protattn.windows.plan_windows(length, lm.max_residues,
+            plan = protattn.lm.windows.plan_windows(length, lm.max_residues,
                                                  lm.max_residues // 2)
             batch = [lm.tokenize([sequence[s:e]])[0] for s, e in plan]
             ids = {"input_ids": torch.tensor(batch, device=device)}
@@ -147,7 +147,7 @@ def run_one(directory: str, method: str, length: int, repeats: int = 1,
         lm = protattn.load_model(directory, device=device)
         window = lm.max_residues if lm.max_residues and length > lm.max_residues else None
         if window:
-            plan = protattn.windows.plan_windows(length, window, window // 2)
+            plan = protattn.lm.windows.plan_windows(length, window, window // 2)
             ids = [lm.tokenize([sequence[s:e]])[0] for s, e in plan]
         else:
             ids, _ = lm.tokenize([sequence])

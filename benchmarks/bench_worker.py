@@ -21,8 +21,8 @@ import time
 from timing import median_seconds
 
 import protattn
-from protattn import backend
-from protattn.inference import clear_memory
+from protattn.compute import backend
+from protattn.lm.inference import clear_memory
 
 
 def _bench(path: str, repeats: int) -> None:

@@ -132,7 +132,7 @@ def test_models_lists_short_names_and_what_is_here(capsys):
 
 
 def test_cache_shows_and_clears_entries(capsys, tmp_path, monkeypatch):
-    from protattn.inference import clear_memory
+    from protattn.lm.inference import clear_memory
 
     monkeypatch.setenv("PROTATTN_CACHE", str(tmp_path / "c"))
     clear_memory()

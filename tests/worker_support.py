@@ -1,6 +1,6 @@
 """What the worker tests share: the hosts' torch-free environments, and killing a busy worker.
 
-Imported by tests/core/test_worker.py (main venv) and by the hosts' tests without
+Imported by tests/core/compute/test_worker.py (main venv) and by the hosts' tests without
 torch (tests/pymol_worker, tests/chimerax_worker), each in its own venv.
 """
 

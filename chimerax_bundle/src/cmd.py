@@ -474,7 +474,7 @@ def attention_heads(
     ``attention_helix``, ``attention_aa_C`` …), so that ``color byattribute
     attention_binding_site`` shows it and several properties' values coexist.
     """
-    from protattn.analysis import head_statistics, rank_heads, ranking_table
+    from protattn.api.stats import head_statistics, rank_heads, ranking_table
 
     use_settings(session)
     targets = _targets(residues)
@@ -539,7 +539,7 @@ def attention_contacts(
     model); esm uses the ESM model's contact head. Precision at L, L/2 and L/5
     by range (short 6-11, medium 12-23, long >= 24) is logged per chain.
     """
-    from protattn.analysis import predict_contacts
+    from protattn.api.contacts import predict_contacts
 
     use_settings(session)
     chosen = None if heads.strip() in ("", "all") else [
@@ -583,8 +583,8 @@ def attention_stats(
     import base64
     import io
 
-    from protattn.analysis import head_statistics, ranking_table
-    from protattn.plots import heatmap
+    from protattn.api.stats import head_statistics, ranking_table
+    from protattn.report.plots import heatmap
 
     use_settings(session)
     targets = _targets(residues)
@@ -623,12 +623,12 @@ def attention_models(session: Session) -> dict[str, str]:
     -------
     dict
         Short name to ``"package"``, ``"cache"`` or ``"missing"``
-        (:func:`protattn.models.model_status`).
+        (:func:`protattn.lm.registry.model_status`).
     """
-    from protattn.models import MODELS
+    from protattn.lm.registry import MODELS
 
     use_settings(session)
-    status = _core(protattn.backend.model_statuses)
+    status = _core(protattn.compute.backend.model_statuses)
     cell = "<td style='padding: 0 0.8em 0 0'>{}</td>".format
     rows = ["<tr>" + "".join(f"<th style='text-align: left'>{h}</th>" for h in (
         "model", "parameters", "family", "offline", "source")) + "</tr>"]
@@ -642,7 +642,7 @@ def attention_models(session: Session) -> dict[str, str]:
     session.logger.info(
         f"<table>{''.join(rows)}</table>{len(status)} known models, {offline} available "
         "offline; any other Hugging Face id or model directory also works (model NAME). "
-        f"Models run {html.escape(protattn.backend.describe())}.", is_html=True)
+        f"Models run {html.escape(protattn.compute.backend.describe())}.", is_html=True)
     return status
 
 
@@ -678,7 +678,7 @@ def use_settings(session: Session) -> None:
         else:
             session.logger.info(message)
 
-    protattn.backend.configure(
+    protattn.compute.backend.configure(
         python=None if os.environ.get("PROTATTN_PYTHON") else settings.worker_python or None,
         mode=None if os.environ.get("PROTATTN_COMPUTE") else settings.compute or None,
         notify=log)
@@ -716,16 +716,16 @@ def attention_worker(session: Session, python: str | None = None, *, mode: str |
     use_settings(session)
     settings = _WorkerSettings.get(session)
     if python:
-        path = "" if python.strip().lower() == "none" else _core(protattn.backend.resolve_python,
+        path = "" if python.strip().lower() == "none" else _core(protattn.compute.backend.resolve_python,
                                                                   python)
-        _core(protattn.backend.configure, python=path or None)
+        _core(protattn.compute.backend.configure, python=path or None)
         settings.worker_python = path
     if mode:
-        _core(protattn.backend.configure, mode=mode)
+        _core(protattn.compute.backend.configure, mode=mode)
         settings.compute = mode
     if stop:
-        protattn.backend.stop_worker()
-    where = _core(protattn.backend.describe)
+        protattn.compute.backend.stop_worker()
+    where = _core(protattn.compute.backend.describe)
     session.logger.info(f"protattn: models run {where}")
     return where
 
@@ -836,7 +836,7 @@ def _write(path: str, text: str) -> None:
 
 _LAYER_HEAD = ("layer_head", StringArg)
 _MODEL = ("model", StringArg)
-_DEFINITION = ("definition", EnumOf(protattn.statistics.DEFINITIONS))
+_DEFINITION = ("definition", EnumOf(protattn.lm.counts.DEFINITIONS))
 _RUN = [("window", PositiveIntArg), ("stride", PositiveIntArg), ("concatenate", BoolArg)]
 
 
@@ -907,7 +907,7 @@ def _models_desc() -> CmdDesc:
 def _worker_desc() -> CmdDesc:
     return CmdDesc(
         optional=[("python", StringArg)],
-        keyword=[("mode", EnumOf(protattn.backend.MODES)), ("stop", BoolArg)],
+        keyword=[("mode", EnumOf(protattn.compute.backend.MODES)), ("stop", BoolArg)],
         synopsis="show or set where language models run (this Python or a worker)",
     )
 

@@ -37,11 +37,13 @@ from chimerax.core.errors import UserError
 from chimerax.core.session import Session
 
 import protattn
-from protattn import backend, grid
-from protattn.analysis import predict_contacts
-from protattn.grid import (
+from protattn.api.contacts import predict_contacts
+from protattn.compute import backend
+from protattn.lm.counts import DEFINITIONS, check_definition
+from protattn.lm.registry import MODELS
+from protattn.panel import grid
+from protattn.panel.grid import (
     AGGREGATES,
-    DEFINITIONS,
     FLAGGED_RGB,
     GRID_PALETTE,
     PROPERTIES,
@@ -59,8 +61,6 @@ from protattn.grid import (
     property_of,
     text_is_dark,
 )
-from protattn.models import MODELS
-from protattn.statistics import check_definition
 
 from .adapter import protein_chains
 
@@ -361,7 +361,7 @@ def grid_statistics(structures: Sequence[protattn.Structure], state: PanelState,
 
     Runs the model over every chain of ``structures`` (:func:`read_structures`);
     slow the first time (it loads the model), so the panel runs it in a thread. See
-    :func:`protattn.grid.grid_statistics`.
+    :func:`protattn.panel.grid.grid_statistics`.
     """
     return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress,
                                 state.definition)

@@ -1,23 +1,23 @@
 """protattn: protein language model attention on the structure you have open.
 
-The core is host-neutral: it reads structures into :class:`~protattn.structure.Chain`
+The core is host-neutral: it reads structures into :class:`~protattn.structure.model.Chain`
 objects (or receives them from PyMOL / ChimeraX), runs a protein language model,
 and turns attention into residue pairs, residue scores and a drawable
 :class:`~protattn.scene.Scene`. torch is imported only when a model is loaded.
 """
 
-from .api import PairsResult, ScoresResult, compute_pairs, compute_scores
-from .attention import HeadSpec, Pair, parse_layer_head, residue_scores, select_pairs, symmetrize
-from .backend import get_model
-from .cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
-from .compact import CompactAttention
-from .contacts import (
+from ._version import __version__
+from .analysis.contacts import (
     ContactPrecision,
     contact_precision,
     esm_contact_probabilities,
     predicted_pairs,
     unsupervised_contacts,
 )
+from .analysis.pairs import Pair, residue_scores, select_pairs, symmetrize
+from .analysis.statistics import HeadStatistics, HeadStatsAccumulator
+from .api.pairs import PairsResult, ScoresResult, compute_pairs, compute_scores
+from .compute.backend import get_model
 from .errors import (
     ChainError,
     LayerHeadError,
@@ -27,22 +27,18 @@ from .errors import (
     StructureError,
     WorkerError,
 )
-from .features import (
-    AMINO_ACIDS,
-    LIGAND_KINDS,
-    RANGE_BANDS,
-    BindingSite,
-    binding_sites,
-    contact_map,
-    secondary_structure,
-    site_mask,
-    structure_features,
-)
-from .inference import ChainAttention, chain_attention, compact_attention
-from .models import MODELS, LanguageModel, available_models, load_model
+from .lm.cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
+from .lm.compact import CompactAttention
+from .lm.counts import PropertyMask
+from .lm.heads import HeadSpec, parse_layer_head
+from .lm.inference import ChainAttention, chain_attention, compact_attention
+from .lm.loading import load_model
+from .lm.model import LanguageModel
+from .lm.registry import MODELS, available_models
 from .scene import PseudoBond, ResidueColor, Scene, pair_scene, residue_scene
-from .statistics import HeadStatistics, HeadStatsAccumulator, PropertyMask
-from .structure import (
+from .structure.dssp import secondary_structure
+from .structure.io import read_structure
+from .structure.model import (
     Chain,
     Ligand,
     ObservedResidue,
@@ -51,12 +47,13 @@ from .structure import (
     ca_coordinates,
     chain_from_residues,
     join_chains,
-    read_structure,
 )
-
-__version__ = "0.1.0"
+from .structure.properties import AMINO_ACIDS, RANGE_BANDS, contact_map
+from .structure.records import structure_features
+from .structure.sites import LIGAND_KINDS, BindingSite, binding_sites, site_mask
 
 __all__ = [
+    "__version__",
     "AMINO_ACIDS", "AttentionCache", "BindingSite", "CacheWarning", "Chain", "ChainAttention",
     "ChainError", "CompactAttention", "ContactPrecision", "HeadSpec", "HeadStatistics",
     "HeadStatsAccumulator", "LIGAND_KINDS", "LanguageModel", "LayerHeadError", "Ligand",

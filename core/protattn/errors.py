@@ -19,7 +19,6 @@ __all__ = [
     "BadRequest",
 ]
 
-
 class ProtattnError(Exception):
     """Base class of every error protattn raises on purpose."""
 
@@ -45,7 +44,7 @@ class SequenceTooLongError(ModelError):
 
 
 class WorkerError(ProtattnError):
-    """The compute worker (:mod:`protattn.worker`) could not be started or kept running."""
+    """The compute worker (:mod:`protattn.compute.server`) could not be started or kept running."""
 
 
 class BadRequest(WorkerError):

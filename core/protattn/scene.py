@@ -7,24 +7,25 @@ pseudobond group) without further decisions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .attention import Pair
-from .structure import Chain, ResidueId
+from .analysis.pairs import Pair
+from .structure.model import Chain, ResidueId
 
 __all__ = [
-    "PALETTES",
     "RGBA",
+    "PALETTES",
+    "value_range",
+    "palette_colors",
+    "palette_spec",
     "PseudoBond",
     "ResidueColor",
     "Scene",
-    "value_range",
-    "palette_colors",
     "CONTACT_COLORS",
-    "palette_spec",
     "pair_scene",
     "residue_scene",
 ]
@@ -57,6 +58,12 @@ def value_range(values: np.ndarray, vmin: float | None = None,
     lo = vmin if vmin is not None else (float(values.min()) if values.size else 0.0)
     hi = vmax if vmax is not None else (float(values.max()) if values.size else 1.0)
     return float(lo), float(hi)
+
+
+def _rgba(color: Iterable[Any]) -> RGBA:
+    """A colour's four components as floats."""
+    r, g, b, a = (float(x) for x in color)
+    return (r, g, b, a)
 
 
 def palette_colors(values: np.ndarray, palette: str = "attention",
@@ -170,16 +177,17 @@ def pair_scene(pairs: Sequence[Pair], palette: str = "attention",
     """
     if color_by not in ("weight", "contact"):
         raise ValueError(f"color_by must be 'weight' or 'contact', not {color_by!r}")
-    drawn = [p for p in pairs if p.residue_i is not None and p.residue_j is not None]
-    weights = np.array([p.weight for p in drawn], dtype=float)
+    drawn = [(p, p.residue_i, p.residue_j) for p in pairs
+             if p.residue_i is not None and p.residue_j is not None]
+    weights = np.array([p.weight for p, _, _ in drawn], dtype=float)
     lo, hi = value_range(weights)
     colors = (palette_colors(weights, palette, lo, hi) if color_by == "weight"
-              else [CONTACT_COLORS[p.contact] for p in drawn])
+              else [CONTACT_COLORS[p.contact] for p, _, _ in drawn])
     t = np.zeros_like(weights) if hi <= lo else (weights - lo) / (hi - lo)
     radii = radius[0] + t * (radius[1] - radius[0]) if hi > lo else np.full_like(weights, radius[1])
     bonds = tuple(
-        PseudoBond(p.residue_i, p.residue_j, p.weight, tuple(map(float, c)), float(r), p.contact)
-        for p, c, r in zip(drawn, colors, radii)
+        PseudoBond(i, j, p.weight, _rgba(c), float(r), p.contact)
+        for (p, i, j), c, r in zip(drawn, colors, radii)
     )
     return Scene(bonds=bonds, skipped=len(pairs) - len(drawn), vmin=lo, vmax=hi, palette=palette)
 
@@ -208,6 +216,6 @@ def residue_scene(chain: Chain, scores: np.ndarray, palette: str = "white_red",
     colors = palette_colors(shown, palette, lo, hi)
     ids = [r for r in chain.residue_ids if r is not None]
     residues = tuple(
-        ResidueColor(r, float(v), tuple(map(float, c))) for r, v, c in zip(ids, shown, colors)
+        ResidueColor(r, float(v), _rgba(c)) for r, v, c in zip(ids, shown, colors)
     )
     return Scene(residues=residues, skipped=int((~mask).sum()), vmin=lo, vmax=hi, palette=palette)

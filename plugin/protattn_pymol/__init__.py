@@ -1,4 +1,3 @@
-# Version: 0.1.0
 """protattn for PyMOL: protein language model attention drawn on the loaded structure.
 
 Loaded by PyMOL's plugin system (``__init_plugin__``) or by hand::
@@ -33,8 +32,10 @@ from .commands import (  # noqa: E402
     attention_worker,
     configure_backend,
 )
+from protattn import __version__  # noqa: E402  (PyMOL's plugin manager shows it)
 
 __all__ = [
+    "__version__",
     "attention_pairs", "attention_color", "attention_clear", "attention_heads",
     "attention_contacts", "attention_stats", "attention_models", "attention_worker", "register",
 ]

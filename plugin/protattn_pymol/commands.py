@@ -325,7 +325,7 @@ SEE ALSO
 
     attention_pairs, attention_contacts
     """
-    from protattn.analysis import head_statistics, rank_heads, ranking_table
+    from protattn.api.stats import head_statistics, rank_heads, ranking_table
 
     structures = structures_by_object(selection, _self=_self)
     try:
@@ -397,7 +397,7 @@ SEE ALSO
 
     attention_heads, attention_pairs
     """
-    from protattn.analysis import predict_contacts
+    from protattn.api.contacts import predict_contacts
 
     by_object = chains_by_object(selection, _self=_self)
     chosen = None if str(heads).strip() in ("", "all") else [
@@ -465,8 +465,8 @@ SEE ALSO
 
     attention_heads
     """
-    from protattn.analysis import head_statistics, ranking_table
-    from protattn.plots import heatmap
+    from protattn.api.stats import head_statistics, ranking_table
+    from protattn.report.plots import heatmap
 
     structures = structures_by_object(selection, _self=_self)
     prop = str(prop)
@@ -514,8 +514,8 @@ EXAMPLE
     attention_models
     attention_pairs 1hpv, 6-3, model=esm2_t33_650M
     """
-    from protattn import backend
-    from protattn.models import MODELS
+    from protattn.compute import backend
+    from protattn.lm.registry import MODELS
 
     try:
         status = backend.model_statuses()
@@ -534,7 +534,7 @@ def _say(message: str) -> None:
 
 def configure_backend() -> None:
     """Where models run, from the plugin preferences (PROTATTN_PYTHON / _COMPUTE win)."""
-    from protattn import backend
+    from protattn.compute import backend
 
     try:
         from pymol.plugins import pref_get
@@ -586,7 +586,7 @@ SEE ALSO
 
     attention_models
     """
-    from protattn import backend
+    from protattn.compute import backend
 
     saved: dict[str, str] = {}
     try:

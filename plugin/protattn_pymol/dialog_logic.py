@@ -12,7 +12,7 @@ Every action of the dialog is a PyMOL command string built here and run with
 The grid (rows: layers, columns: heads) is coloured by each head's share of
 high-confidence attention (≥ :data:`STATS_THRESHOLD`, the paper's θ, under the paper's
 definition by default) on a
-property, from :func:`protattn.analysis.head_statistics`; :func:`grid_cells`
+property, from :func:`protattn.api.stats.head_statistics`; :func:`grid_cells`
 maps those statistics to colours. :func:`prepare` and :func:`grid_statistics`
 are the long jobs the dialog runs in a background thread: plain core calls on
 chains the dialog read from PyMOL beforehand, never a PyMOL call. Nothing here
@@ -25,10 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import protattn
-from protattn import backend, grid
-from protattn.grid import (
+from protattn.compute import backend
+from protattn.lm.counts import DEFINITIONS
+from protattn.lm.registry import MODELS
+from protattn.panel import grid
+from protattn.panel.grid import (
     AGGREGATES,
-    DEFINITIONS,
     FLAGGED_RGB,
     GRID_PALETTE,
     PROPERTIES,
@@ -45,7 +47,6 @@ from protattn.grid import (
     property_of,
     text_is_dark,
 )
-from protattn.models import MODELS
 
 __all__ = [
     "ACTIONS", "AGGREGATES", "MODELS", "PROPERTIES", "DEFAULT_MODEL", "DEFINITIONS",
@@ -130,7 +131,7 @@ class DialogState:
 
     @property
     def property_name(self) -> str | None:
-        """The grid's property as :func:`~protattn.analysis.head_statistics` names it."""
+        """The grid's property as :func:`~protattn.api.stats.head_statistics` names it."""
         return property_of(self.prop)
 
     def model_option(self) -> list[str]:
@@ -208,7 +209,7 @@ def grid_statistics(structures: Sequence[protattn.Structure], state: DialogState
     """Per-head statistics of the state's property over ``structures`` (core only, no PyMOL).
 
     Runs the model over every chain (slow the first time: it loads the model); see
-    :func:`protattn.grid.grid_statistics`.
+    :func:`protattn.panel.grid.grid_statistics`.
     """
     return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress,
                                 state.definition)
@@ -252,7 +253,7 @@ def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[prota
             result = protattn.compute_scores(object_chains, state.layer_head, model=state.model)
             lines.append(f"{obj}: {result.summary()}")
         else:
-            from protattn.analysis import predict_contacts
+            from protattn.api.contacts import predict_contacts
 
             for chain in object_chains:
                 lines.append(f"{obj}/{chain.id}: "

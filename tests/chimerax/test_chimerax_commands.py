@@ -271,7 +271,7 @@ def test_saved_image_shows_the_pairs(cx, tmp_path):
 
 
 def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
-    from protattn.analysis import head_statistics, rank_heads
+    from protattn.api.stats import head_statistics, rank_heads
 
     s = open_structure(cx, HPX)
     expected = rank_heads(head_statistics([protattn.read_structure(HPX)], "antiberty",
@@ -301,7 +301,7 @@ def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
 
 
 def test_contacts_draws_predictions_green_and_red(cx):
-    from protattn.analysis import predict_contacts
+    from protattn.api.contacts import predict_contacts
 
     s = open_structure(cx, HPX)
     chain = protattn.read_structure(HPX).chain("A")
@@ -319,7 +319,7 @@ def test_contacts_draws_predictions_green_and_red(cx):
 
 
 def test_stats_logs_the_table_and_heatmap_and_returns_the_statistics(cx):
-    from protattn.analysis import head_statistics
+    from protattn.api.stats import head_statistics
 
     open_structure(cx, HPX)
     logged = []
@@ -340,7 +340,7 @@ def test_stats_logs_the_table_and_heatmap_and_returns_the_statistics(cx):
 def test_heads_and_stats_take_the_definition(cx):
     from chimerax.core.errors import UserError
 
-    from protattn.analysis import head_statistics
+    from protattn.api.stats import head_statistics
 
     open_structure(cx, HPX)
     for definition in ("paper", "judged"):
@@ -411,7 +411,7 @@ def selected_residues(session, structure, command: str) -> set:
 
 
 def test_models_logs_the_table_and_returns_statuses(cx):
-    from protattn.models import MODELS, model_status
+    from protattn.lm.registry import MODELS, model_status
 
     with logged(cx) as messages:
         status = cxrun(cx, "attention models")

@@ -28,9 +28,10 @@ from cxtesting import HPX, VFB, cxrun, logged, open_structure, rid
 
 import protattn
 from protattn import ResidueId
-from protattn.analysis import predict_contacts
-from protattn.inference import clear_memory
-from protattn.models import MODELS, LanguageModel, model_status
+from protattn.api.contacts import predict_contacts
+from protattn.lm.inference import clear_memory
+from protattn.lm.model import LanguageModel
+from protattn.lm.registry import MODELS, model_status
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL_PY = ROOT / "chimerax_bundle" / "src" / "tool.py"

@@ -52,7 +52,7 @@ def cx(session, monkeypatch):
     """The session, emptied, with models set to run in a worker in the main venv."""
     from chimerax.core.commands import run
 
-    from protattn import backend
+    from protattn.compute import backend
 
     monkeypatch.setenv("PROTATTN_PYTHON", worker_python())
     monkeypatch.delenv("PROTATTN_COMPUTE", raising=False)

@@ -15,7 +15,7 @@ import pytest
 from cxtesting import HPX, STRUCTURES, cxrun, logged
 from worker_support import assert_exits, kill_when_running, worker_python
 
-from protattn import backend
+from protattn.compute import backend
 
 HEAD = "6-3"
 GROUP = "attention pairs"

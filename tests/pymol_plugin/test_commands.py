@@ -175,7 +175,7 @@ def test_window_options_reach_the_core(pm, file_chains):
 
 
 def test_heads_ranks_by_binding_site_with_pymols_ligand_and_draws_the_top(pm, hpv_path):
-    from protattn.analysis import head_statistics, rank_heads
+    from protattn.api.stats import head_statistics, rank_heads
 
     structure = protattn.read_structure(hpv_path)
     expected = rank_heads(head_statistics([structure], "antiberty", ["binding_site"],
@@ -191,7 +191,7 @@ def test_heads_ranks_by_binding_site_with_pymols_ligand_and_draws_the_top(pm, hp
 
 
 def test_contacts_draws_true_and_false_predictions(pm, file_chains):
-    from protattn.analysis import predict_contacts
+    from protattn.api.contacts import predict_contacts
 
     expected = predict_contacts(file_chains[0], "antiberty", heads=["3-2", "5-4"])
     results = attention_contacts("1hpv and chain A", heads="3-2+5-4", _self=pm)
@@ -205,7 +205,7 @@ def test_contacts_draws_true_and_false_predictions(pm, file_chains):
 
 
 def test_heads_and_stats_take_the_definition(pm, hpv_path, capsys):
-    from protattn.analysis import head_statistics
+    from protattn.api.stats import head_statistics
 
     structure = protattn.read_structure(hpv_path)
     for definition in ("paper", "judged"):
@@ -232,7 +232,7 @@ def test_heads_bad_property_is_a_cmd_exception(pm):
 def test_stats_writes_the_heatmap_and_returns_the_statistics(pm, hpv_path, tmp_path):
     from PIL import Image
 
-    from protattn.analysis import head_statistics
+    from protattn.api.stats import head_statistics
 
     png = tmp_path / "sites.png"
     stats = attention_stats("1hpv", "binding_site", png=str(png), min_arcs=20, _self=pm)

@@ -124,14 +124,14 @@ def test_prepare_leaves_the_command_no_model_to_run(pm, monkeypatch, tmp_path, a
     """The worker thread's job computes everything; the command on the GUI thread only draws."""
     state = DialogState(obj="1hpv", chain="B", layer=3, head=5, top_k=3)
     monkeypatch.setenv("PROTATTN_CACHE", str(tmp_path))  # nothing cached but what prepare does
-    protattn.inference.clear_memory()
+    protattn.lm.inference.clear_memory()
     summary = prepare(action, state, chains_by_object(state.selection, _self=pm))
     assert summary.startswith("1hpv")
 
     def no_model(*args, **kwargs):
         raise AssertionError("the model ran on the GUI thread")
 
-    monkeypatch.setattr(protattn.inference, "run_chain", no_model)
+    monkeypatch.setattr(protattn.lm.model, "run_chain", no_model)
     before = _b_factors(pm, "B")
     pm.do(command(action, state))
 
@@ -247,7 +247,7 @@ from protattn_pymol import dialog_logic
 statuses = dialog_logic.model_statuses()
 shape = dialog_logic.model_shape("antiberty")
 clean = not any(m in sys.modules for m in ("torch", "antiberty", "PyQt5", "pymol.Qt"))
-from protattn.models import model_status
+from protattn.lm.model import model_status
 core = {name: model_status(name) for name in statuses}
 print(json.dumps({"statuses": statuses, "core": core, "shape": shape, "clean": clean}))
 """

@@ -30,7 +30,7 @@ def _host_without_torch() -> None:
 @pytest.fixture
 def worker(monkeypatch):
     """protattn set to run models in a worker in the main venv (as PROTATTN_PYTHON does)."""
-    from protattn import backend
+    from protattn.compute import backend
 
     monkeypatch.setenv("PROTATTN_PYTHON", worker_python())
     monkeypatch.delenv("PROTATTN_COMPUTE", raising=False)

@@ -11,7 +11,7 @@ import pytest
 from pymol import CmdException
 from worker_support import assert_exits, kill_when_running, worker_python
 
-from protattn import backend
+from protattn.compute import backend
 from protattn_pymol import (
     attention_color,
     attention_models,
@@ -85,7 +85,7 @@ def test_worker_errors_and_bad_requests_leave_it_serving(pm) -> None:
         attention_pairs("1hpv", HEAD, model="nonsense")
     client = backend.current_worker()
     pid = client.pid
-    from protattn.worker import BadRequest
+    from protattn.errors import BadRequest
 
     with pytest.raises(BadRequest, match="one-letter amino-acid codes"):
         client.request("stream", {"model": "antiberty", "chains": [{"sequence": "12"}]})

@@ -1,0 +1,135 @@
+"""Contacts predicted from attention for a structure's chain, scored against its contacts.
+
+The front ends' ``contacts`` request: unsupervised (APC over all heads, or chosen
+heads) or an ESM model's own contact head, with precision at L, L/2, L/5 by range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..analysis.contacts import BANDS, contact_precision, esm_contact_probabilities
+from ..analysis.pairs import Pair, chain_pairs
+from ..compute.backend import get_model
+from ..errors import ProtattnError
+from ..lm.contract import Model
+from ..lm.heads import HeadSpec
+from ..lm.inference import compact_attention, stream_chain
+from ..lm.stream import StreamRequest
+from ..scene import Scene, pair_scene
+from ..structure.model import Chain
+from ..structure.properties import contact_map, observed_pairs
+
+__all__ = [
+    "ContactsResult",
+    "predict_contacts",
+]
+
+@dataclass(frozen=True)
+class ContactsResult:
+    """Contacts predicted from attention for one chain, scored against the structure.
+
+    Attributes
+    ----------
+    method : str
+        ``"apc"`` (unsupervised: APC-corrected symmetrised attention averaged over
+        heads) or ``"esm"`` (the ESM model's logistic-regression contact head).
+    heads : tuple of HeadSpec
+        Heads averaged (``"apc"``); empty for ``"esm"``.
+    scores : numpy.ndarray
+        ``shape=(L, L)``.
+    precision : ContactPrecision
+        Band (``short`` 6–11, ``medium`` 12–23, ``long`` ≥ 24, ``all`` ≥ the minimum
+        separation, and ESM's ``local`` 3–5) to ``{"L": p, "L/2": p, "L/5": p}``.
+    pairs : tuple of Pair
+        The top ``L`` predictions (``|i - j| >= 6``), with their true contact status.
+    scene : Scene
+        The predictions coloured true (green) / false (red) contact.
+    """
+
+    method: str
+    heads: tuple[HeadSpec, ...]
+    scores: np.ndarray
+    precision: dict
+    pairs: tuple[Pair, ...]
+    scene: Scene
+
+    def summary(self) -> str:
+        p = self.precision
+        bands = [b for b in ("long", "medium", "short", "local", "all") if b in p]
+        return (f"contacts ({self.method}): precision at L, L/2, L/5 — "
+                + ", ".join(f"{b} {p[b]['L']:.2f}/{p[b]['L/2']:.2f}/{p[b]['L/5']:.2f}"
+                            for b in bands))
+
+
+def predict_contacts(
+    chain: Chain,
+    model: str | Model = "antiberty",
+    method: str = "apc",
+    heads: Sequence[HeadSpec | str] | None = None,
+    top: int | None = None,
+    min_separation: int = 6,
+    window: int | None = None,
+    stride: int | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+) -> ContactsResult:
+    """Predict contacts of one chain from attention and score them against its structure.
+
+    Parameters
+    ----------
+    chain : Chain
+    model : str or Model
+        A name for :func:`protattn.compute.backend.get_model`, or a model it returned.
+    method : {"apc", "esm"}
+        ``"apc"``: average over ``heads`` of APC(a + aᵀ) (any model); ``"esm"``: the
+        model's own contact head (ESM models only).
+    heads : sequence of HeadSpec or "L-H" strings, optional
+        Heads averaged by ``"apc"`` (default all).
+    top : int, optional
+        Predictions drawn (default ``L``).
+    min_separation : int
+    window, stride : int, optional
+    device : str, optional
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision when loaded here by name (half precision on a GPU only).
+
+    Returns
+    -------
+    ContactsResult
+    """
+    from ..lm.heads import parse_layer_head
+
+    lm = get_model(model, device, dtype) if isinstance(model, str) else model
+    if method not in ("apc", "esm"):
+        raise ProtattnError(f"method must be 'apc' or 'esm', not {method!r}")
+    specs = tuple(parse_layer_head(h, lm.n_layers, lm.n_heads) for h in heads or ())
+    if any(s.head is None for s in specs):
+        raise ProtattnError("contact prediction averages single heads: give L-H, not L-mean")
+    if method == "esm":
+        scores = esm_contact_probabilities(lm, chain.sequence)
+    elif specs:  # chosen heads: one more pass, each head's features summed as it comes
+        scores = stream_chain(lm, chain.sequence, window, stride, StreamRequest(
+            contact_heads=tuple((s.layer, s.head) for s in specs))).contact_scores
+    else:  # all heads: filed with the run's compact attention
+        scores = compact_attention(lm, chain.sequence, window,
+                                   stride).contact_scores().astype(np.float64)
+    truth = contact_map(chain, 8.0, min_separation)
+    valid = observed_pairs(chain)
+    precision = contact_precision(scores, truth, valid, min_separation=min_separation)
+    low, high = BANDS["local"]
+    if min_separation > high:  # ESM's local band (3-5) lies below the pairs scored above
+        local = contact_precision(scores, contact_map(chain, 8.0, low), valid,
+                                  min_separation=low, bands=("local",))
+        precision["local"] = local["local"]
+        for counts in ("true_positives", "candidates", "contacts", "auc"):
+            getattr(precision, counts).update(getattr(local, counts))
+    n = len(chain)
+    k = top or n
+    pairs = chain_pairs(chain, np.where(valid, scores, np.nan), threshold=-np.inf, top_k=k,
+                        min_separation=min_separation, symmetrize_by="max")
+    return ContactsResult(method, specs, scores, precision, tuple(pairs),
+                          pair_scene(pairs, color_by="contact"))

@@ -1,0 +1,299 @@
+"""The requests every front end makes: chains in, pairs or residue scores and a scene out.
+
+PyMOL, ChimeraX and the command line all call these two functions, so the same
+options mean the same thing everywhere. Everything is computed and checked
+before a host draws anything: an error leaves the user's session untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..analysis.pairs import Pair, chain_pairs
+from ..compute.backend import get_model
+from ..errors import ModelError, StructureError
+from ..lm.compact import CompactAttention
+from ..lm.contract import Model
+from ..lm.heads import HeadSpec, parse_layer_head
+from ..lm.inference import compact_attention, head_maps, run_note
+from ..scene import Scene, pair_scene, residue_scene, value_range
+from ..structure.model import Chain, ResidueId, join_chains
+from ..structure.properties import CONTACT_CUTOFF
+
+__all__ = [
+    "PairsResult",
+    "ScoresResult",
+    "compute_pairs",
+    "compute_scores",
+]
+
+def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
+             device: str | None, window: int | None, stride: int | None,
+             concatenate: bool, dtype: str | None = None
+             ) -> tuple[Model, HeadSpec]:
+    """Load the model and check every argument before anything runs."""
+    if not chains:
+        raise StructureError(
+            "no protein chain was selected; select residues of a protein (e.g. 'polymer.protein')"
+        )
+    lm = get_model(model, device, dtype)
+    spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
+    if window is not None and window < 1 or stride is not None and stride < 1:
+        raise ModelError("window and stride must be positive numbers of residues")
+    if window is not None and stride is not None and stride > window:
+        raise ModelError(f"stride {stride} is larger than the window {window}: residues would "
+                         f"be left out; use a stride of at most {window}")
+    if lm.max_residues is not None and window is not None and window > lm.max_residues:
+        raise ModelError(f"a window of {window} residues is larger than {lm.name}'s limit of "
+                         f"{lm.max_residues}; use window={lm.max_residues} or less")
+    if concatenate and len(chains) > 1:
+        if window is not None:
+            raise ModelError("windows and concatenated chains cannot be combined; run long "
+                             "chains one by one")
+        lm.check_segments([c.sequence for c in chains])
+    return lm, spec
+
+
+def _runs(lm: Model, chains: Sequence[Chain], window: int | None,
+          stride: int | None, concatenate: bool
+          ) -> list[tuple[Chain, list[Chain], CompactAttention]]:
+    """(chain as run, the chains it holds, compact attention) for each model input."""
+    groups = [list(chains)] if concatenate and len(chains) > 1 else [[c] for c in chains]
+    return [(join_chains(group), group,
+             compact_attention(lm, [c.sequence for c in group], window, stride))
+            for group in groups]
+
+
+@dataclass(frozen=True)
+class PairsResult:
+    """High-attention pairs of one head over one or more chains, and what to draw.
+
+    Attributes
+    ----------
+    model : str
+    head : HeadSpec
+    pairs : tuple of Pair
+        Strongest first.
+    scene : Scene
+    notes : tuple of str
+        How the attention was obtained, where a user should know (windows,
+        concatenated chains).
+    """
+
+    model: str
+    head: HeadSpec
+    pairs: tuple[Pair, ...]
+    scene: Scene
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_contacts(self) -> int:
+        return sum(1 for p in self.pairs if p.contact)
+
+    def summary(self) -> str:
+        """One line for a log."""
+        known = sum(1 for p in self.pairs if p.contact is not None)
+        chains = sorted({p.chain for p in self.pairs} | {p.chain_j for p in self.pairs
+                                                           if p.chain_j})
+        between = sum(1 for p in self.pairs if p.inter_chain)
+        line = (f"{self.model} {self.head}: {len(self.pairs)} pairs"
+                f"{' on chain ' + ','.join(chains) if chains else ''}"
+                f"{f' ({between} between chains)' if between else ''}, "
+                f"{self.n_contacts} of {known} in contact (CB-CB < {CONTACT_CUTOFF:g} A)")
+        if self.scene.skipped:
+            line += f"; {self.scene.skipped} involve unobserved residues and are not drawn"
+        return "; ".join([line, *self.notes])
+
+
+@dataclass(frozen=True)
+class ScoresResult:
+    """Attention received per residue for one head, and the residue colours.
+
+    Attributes
+    ----------
+    model : str
+    head : HeadSpec
+    scores : dict of str to numpy.ndarray
+        Chain id to scores of every sequence position, ``shape=(L,)``.
+    scene : Scene
+    notes : tuple of str
+    """
+
+    model: str
+    head: HeadSpec
+    scores: dict[str, np.ndarray]
+    scene: Scene
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One line for a log."""
+        n = sum(len(s) for s in self.scores.values())
+        lo, hi = self.scene.vmin, self.scene.vmax
+        return "; ".join([f"{self.model} {self.head}: attention received coloured on "
+                          f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g})",
+                          *self.notes])
+
+
+def _notes(runs: Sequence[tuple[Chain, list[Chain], CompactAttention]]) -> tuple[str, ...]:
+    notes = ((joined.id, run_note(run.lengths, run.window_ranges)) for joined, _, run in runs)
+    return tuple(f"chain {chain}: {note}" for chain, note in notes if note)
+
+
+def compute_pairs(
+    chains: Sequence[Chain],
+    layer_head: str | HeadSpec,
+    model: str = "antiberty",
+    threshold: float = 0.1,
+    top_k: int | None = None,
+    min_separation: int = 1,
+    symmetrize: str = "max",
+    palette: str = "attention",
+    device: str | None = None,
+    within: Collection[ResidueId] | None = None,
+    window: int | None = None,
+    stride: int | None = None,
+    concatenate: bool = False,
+    color_by: str = "weight",
+    dtype: str | None = None,
+) -> PairsResult:
+    """High-attention residue pairs of one head (or layer aggregate) for each chain.
+
+    Parameters
+    ----------
+    chains : sequence of Chain
+        Each chain is run through the model on its own, unless ``concatenate``.
+    layer_head : str or HeadSpec
+        ``"7-1"`` (1-based layer and head), ``"7-mean"`` or ``"7-max"``.
+    model : str
+        Short name, Hugging Face id or directory (see :func:`protattn.load_model`).
+    threshold : float
+        Keep pairs whose symmetrised weight is above it (default 0.1).
+    top_k : int, optional
+        Keep the ``top_k`` strongest pairs of each model input (a chain, or the
+        concatenated chains) instead of thresholding.
+    min_separation : int
+        Minimum ``|i - j|`` in sequence within a chain (1: no self-pairs); pairs
+        between chains are always kept.
+    symmetrize : {"max", "mean"}
+        How ``a_ij`` and ``a_ji`` are combined.
+    palette : str
+        Colour palette of the pseudo-bonds (see :data:`protattn.scene.PALETTES`).
+    device : str, optional
+    within : collection of ResidueId, optional
+        Keep only pairs with both residues in it, ``top_k`` counting these only
+        (the model still sees whole chains).
+    window : int, optional
+        Run chains longer than this as overlapping windows of this many residues
+        (default: windows only for chains longer than the model's limit, at that limit).
+    stride : int, optional
+        Residues between window starts (default half the window).
+    concatenate : bool
+        Run all ``chains`` as one input (joined by the family's separator token or a
+        poly-G linker, see :mod:`protattn.lm.model`) to expose attention between chains.
+    color_by : {"weight", "contact"}
+        Colour pairs by weight (``palette``) or green / red for true / false contacts.
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision; half precision on a GPU only (weights are still
+        compared with ``threshold`` in float32).
+
+    Returns
+    -------
+    PairsResult
+    """
+    if symmetrize not in ("max", "mean"):
+        raise ValueError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
+    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
+    runs = _runs(lm, chains, window, stride, concatenate)
+    pairs: list[Pair] = []
+    notes = _notes(runs)
+    reran = False
+    for joined, parts, run in runs:
+
+        def select(need_all: bool, joined: Chain = joined, parts: list[Chain] = parts,
+                   run: CompactAttention = run) -> list[Pair]:
+            weights = (head_maps(lm, [c.sequence for c in parts], [spec], window,
+                                 stride)[spec] if need_all else run.head_map(spec))
+            return chain_pairs(joined, weights, threshold, top_k, min_separation, symmetrize,
+                               within=within, parts=parts)
+
+        # below the floor the compact attention keeps no weight: the whole map is needed
+        # for a lower threshold, for mean symmetrisation (both weights of a pair) and for
+        # top-k when fewer than k pairs reach the floor
+        need_all = not run.answers(None if top_k is not None else threshold, symmetrize)
+        found = select(need_all)
+        if top_k is not None and not need_all and found and found[-1].weight < run.floor:
+            need_all = True
+            found = select(True)
+        reran = reran or need_all
+        pairs.extend(found)
+    if reran:
+        notes += (f"weights below {runs[0][2].floor:g} are not cached: head {spec}'s whole "
+                  "map came from one more pass of the model (kept for the session)",)
+    pairs.sort(key=lambda p: -p.weight)
+    scene = pair_scene(pairs, palette, color_by=color_by)
+    return PairsResult(lm.name, spec, tuple(pairs), scene, notes)
+
+
+def compute_scores(
+    chains: Sequence[Chain],
+    layer_head: str | HeadSpec,
+    model: str = "antiberty",
+    palette: str = "white_red",
+    device: str | None = None,
+    within: Collection[ResidueId] | None = None,
+    window: int | None = None,
+    stride: int | None = None,
+    concatenate: bool = False,
+    dtype: str | None = None,
+) -> ScoresResult:
+    """Attention each residue receives from one head (column sum over queries / L).
+
+    Parameters
+    ----------
+    chains : sequence of Chain
+    layer_head : str or HeadSpec
+    model : str
+    palette : str
+    device : str, optional
+    within : collection of ResidueId, optional
+        Colour only these residues (the model still sees whole chains).
+    window : int, optional
+        Run chains longer than this as overlapping windows of this many residues
+        (default: windows only for chains longer than the model's limit, at that limit).
+    stride : int, optional
+        Residues between window starts (default half the window).
+    concatenate : bool
+        Run all ``chains`` as one input (joined by the family's separator token or a
+        poly-G linker, see :mod:`protattn.lm.model`) to expose attention between chains.
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision; half precision on a GPU only.
+
+    Returns
+    -------
+    ScoresResult
+        Scores of every position of every chain; colours span the range of the
+        coloured residues. With ``concatenate``, ``L`` is the total length and
+        queries come from every chain.
+    """
+    lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
+    runs = _runs(lm, chains, window, stride, concatenate)
+    scores: dict[str, np.ndarray] = {}
+    for _, parts, run in runs:
+        joint = run.scores(spec)
+        for part, piece in zip(parts, np.split(joint, np.cumsum([len(c) for c in parts])[:-1])):
+            scores[part.id] = piece
+    shown = np.array([
+        s for c in chains for rid, s in zip(c.residue_ids, scores[c.id])
+        if rid is not None and (within is None or rid in within)
+    ])
+    lo, hi = value_range(shown)
+    residues = [
+        r for c in chains for r in residue_scene(c, scores[c.id], palette, lo, hi).residues
+        if within is None or r.residue in within
+    ]
+    skipped = sum(len(c) for c in chains) - len(residues)
+    scene = Scene(residues=tuple(residues), skipped=skipped, vmin=lo, vmax=hi, palette=palette)
+    return ScoresResult(lm.name, spec, scores, scene, _notes(runs))

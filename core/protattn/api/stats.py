@@ -1,0 +1,351 @@
+"""The paper's analysis for the structures at hand: per-head statistics, head ranking, contacts.
+
+Every front end (PyMOL, ChimeraX, the command line) asks these functions, so
+"which heads of this model look at contacts / at this ligand's binding site,
+here" has one answer everywhere. Attention comes from
+:func:`protattn.lm.inference.chain_attention` (windowed, cached) and is consumed
+one chain at a time; the statistics keep counts only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..analysis.statistics import HeadStatistics, HeadStatsAccumulator
+from ..compute.backend import get_model
+from ..errors import ProtattnError, StructureError
+from ..lm.cache import AttentionCache, CacheWarning, cache_key
+from ..lm.contract import Model
+from ..lm.counts import DEFAULT_DEFINITION, DEFINITIONS, ChainCounter, PropertyMask
+from ..lm.inference import chain_attention_key, chain_counts
+from ..structure.dssp import secondary_structure
+from ..structure.model import Chain, Structure
+from ..structure.properties import AMINO_ACIDS, contact_map, observed_pairs
+from ..structure.sites import LIGAND_KINDS, binding_sites, site_mask
+
+__all__ = [
+    "SS_CLASSES",
+    "PAPER_MAX_RESIDUES",
+    "DEFAULT_PROPERTIES",
+    "property_names",
+    "chain_properties",
+    "head_statistics",
+    "clear_counts",
+    "rank_heads",
+    "ranking_table",
+]
+
+#: The paper's four secondary-structure classes, by the one-letter code of
+#: :func:`protattn.structure.dssp.secondary_structure`.
+SS_CLASSES = {"helix": "H", "strand": "E", "turn_bend": "T", "other": "C"}
+
+#: The paper's code cuts every sequence to 512 tokens, two of them special tokens.
+PAPER_MAX_RESIDUES = 510
+
+#: Properties analysed when none are named.
+DEFAULT_PROPERTIES = ("contact", "binding_site", *SS_CLASSES,
+                      *(f"aa:{aa}" for aa in AMINO_ACIDS))
+
+
+def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Validate property names: ``contact``, ``binding_site`` (or ``binding_site:CODE`` for
+    one ligand), ``helix``, ``strand``, ``turn_bend``, ``other``, ``aa:X``, or ``all``."""
+    if names is None or names == "all" or list(names) == ["all"]:
+        return DEFAULT_PROPERTIES
+    if isinstance(names, str):
+        names = [n for n in names.replace(",", " ").split() if n]
+    out = []
+    for name in names:
+        ok = (name in ("contact", "binding_site") or name in SS_CLASSES
+              or (name.startswith("aa:") and name[3:] in AMINO_ACIDS and len(name) == 4)
+              or (name.startswith("binding_site:") and len(name) > 13))
+        if not ok:
+            raise ProtattnError(
+                f"unknown property {name!r}; choose from contact, binding_site, "
+                "binding_site:<ligand code>, helix, strand, turn_bend, other, aa:<one letter>, "
+                "or all"
+            )
+        out.append(name)
+    return tuple(out)
+
+
+def chain_properties(structure: Structure, chain: Chain, properties: Sequence[str],
+                     min_separation: int = 6, contact_cutoff: float = 8.0,
+                     site_cutoff: float = 4.0,
+                     site_kinds: Sequence[str] = ("ligand",)) -> dict[str, PropertyMask]:
+    """The property masks of one chain, each with the pairs it is judged on.
+
+    - ``contact`` (a pair property): Cβ–Cβ < ``contact_cutoff``; judged on pairs of
+      observed residues with ``|i - j| >= min_separation``.
+    - ``binding_site`` (of the attended residue): within ``site_cutoff`` Å of a
+      ligand of ``site_kinds`` (``binding_site:CODE``: of ligands named CODE);
+      judged on pairs whose attended residue is observed.
+    - secondary-structure classes (of the attended residue): judged likewise.
+    - ``aa:X`` (of the attended residue): judged on every pair.
+    """
+    n = len(chain)
+    observed = chain.observed
+    both = observed_pairs(chain)
+    sep = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) >= min_separation
+    attended_known = np.broadcast_to(observed[None, :], (n, n))
+    masks: dict[str, PropertyMask] = {}
+    sites = None
+    ss = None
+    for name in properties:
+        if name == "contact":
+            masks[name] = PropertyMask.pair(contact_map(chain, contact_cutoff, min_separation),
+                                            valid=both & sep)
+        elif name.startswith("binding_site"):
+            if sites is None:
+                sites = binding_sites(structure, site_cutoff, kinds=tuple(site_kinds))
+            code = name.partition(":")[2]
+            chosen = [s for s in sites if not code or s.ligand.name == code]
+            masks[name] = PropertyMask.residue(site_mask(chain, chosen), valid=attended_known)
+        elif name in SS_CLASSES:
+            if ss is None:
+                ss = np.array(list(secondary_structure(chain, structure)))
+            masks[name] = PropertyMask.residue(ss == SS_CLASSES[name], valid=attended_known)
+        else:
+            masks[name] = PropertyMask.residue(np.array([aa == name[3:] for aa in chain.sequence],
+                                                        dtype=bool))
+    return masks
+
+
+def _progress(total: int, quiet: bool):
+    if quiet:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with transformers
+        return None
+    return tqdm(total=total, unit="chain", file=sys.stderr, desc="attention")
+
+
+def head_statistics(
+    structures: Iterable[Structure],
+    model: str | Model = "antiberty",
+    properties: str | Sequence[str] | None = None,
+    chains: Sequence[str] | None = None,
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    min_separation: int = 6,
+    site_kinds: Sequence[str] = ("ligand",),
+    window: int | None = None,
+    stride: int | None = None,
+    device: str | None = None,
+    quiet: bool = True,
+    on_chain: Callable[[Structure, Chain], None] | None = None,
+    definition: str = DEFAULT_DEFINITION,
+    dtype: str | None = None,
+) -> HeadStatistics:
+    """Per-head agreement of attention with structural properties over a set of structures.
+
+    Counts are summed over every chain of every structure (as the paper did
+    over its datasets) before shares, intervals and tests are computed.
+    Under the paper's definition a chain longer than the model's input is cut,
+    as the paper's code cuts it, to its first :data:`PAPER_MAX_RESIDUES` residues
+    (or the model's own limit, if smaller), and its properties with it.
+
+    Parameters
+    ----------
+    structures : iterable of Structure
+    model : str or Model
+        A name for :func:`protattn.compute.backend.get_model`, or a model it returned.
+    properties : str or sequence of str, optional
+        See :func:`property_names`; default all.
+    chains : sequence of str, optional
+        Chain ids to use in every structure (default: all protein chains).
+    threshold : float
+        High-confidence attention θ (the paper's 0.3): arcs with ``a_ij ≥ θ``
+        (paper) or ``a_ij > θ`` (judged) count.
+    min_arcs : int
+        Heads with too few high-confidence arcs over the set are flagged: 100 or
+        fewer (paper), fewer than 100 (judged).
+    min_separation : int
+        Minimum ``|i - j|`` for contact pairs (6, as in contact prediction).
+    site_kinds : sequence of str
+        Which HETATM groups make binding sites (``ligand``, ``ion``, ``glycan``, ``additive``).
+    window, stride : int, optional
+        Windows for long chains (see :func:`protattn.lm.inference.chain_attention`).
+    device : str, optional
+    quiet : bool
+        No progress bar on standard error.
+    on_chain : callable, optional
+        Called with each (structure, chain) before it is analysed.
+    definition : {"paper", "judged"}
+        The paper's own counting (default) or share and background judged on the
+        same pairs; see :mod:`protattn.analysis.statistics`.
+    dtype : {"float32", "float16", "bfloat16"}, optional
+        The model's precision when it is loaded here by name; half precision on a GPU
+        only (θ is still decided on float32 values).
+
+    Each chain's counts come from one streamed pass of the model (every layer
+    counted as it is computed, then dropped; :func:`protattn.lm.inference.chain_counts`),
+    on the model's float32 weights, and are kept for the session and in the disk
+    cache beside the run's compact attention, so asking again (another property
+    set aside) never re-runs the model.
+
+    Returns
+    -------
+    HeadStatistics
+
+    Raises
+    ------
+    ProtattnError
+        For an unknown property, site kind or definition, or windows asked for
+        under the paper's definition (which truncates instead).
+    """
+    if definition not in DEFINITIONS:
+        raise ProtattnError(f"unknown definition {definition!r}; choose from "
+                            f"{', '.join(DEFINITIONS)} (paper: the paper's own counting)")
+    paper = definition == "paper"
+    if paper and (window is not None or stride is not None):
+        raise ProtattnError("the paper's definition cuts long chains to the model's input, as "
+                            "the paper's code does, and uses no windows; give definition "
+                            "judged to analyse long chains in windows")
+    names = property_names(properties)
+    unknown = sorted(set(site_kinds) - set(LIGAND_KINDS))
+    if unknown:
+        raise ProtattnError(f"unknown site kind {', '.join(unknown)}; choose from "
+                            f"{', '.join(LIGAND_KINDS)}")
+    lm = get_model(model, device, dtype) if isinstance(model, str) else model
+    structures = list(structures)
+    todo = [(s, c) for s in structures for c in s.chains if chains is None or c.id in chains]
+    if not todo:
+        raise StructureError("none of the structures has a protein chain to analyse"
+                             + (f" among chains {', '.join(chains)}" if chains else ""))
+    accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
+    limit = min(PAPER_MAX_RESIDUES, lm.max_residues or PAPER_MAX_RESIDUES)
+    truncated = []
+    bar = _progress(len(todo), quiet)
+    for structure, chain in todo:
+        if on_chain is not None:
+            on_chain(structure, chain)
+        masks = chain_properties(structure, chain, names, min_separation,
+                                 site_kinds=site_kinds)
+        sequence = chain.sequence
+        if paper and len(sequence) > limit:
+            truncated.append(f"{structure.name} {chain.id}: {len(sequence)} → {limit}")
+            sequence = sequence[:limit]
+            masks = {name: mask.truncated(limit) for name, mask in masks.items()}
+        _count_chain(accumulator, lm, sequence, masks, window, stride)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    result = accumulator.result(min_arcs=min_arcs)
+    return dataclasses.replace(result, truncated=tuple(truncated))
+
+
+_COUNTS: OrderedDict[tuple, ChainCounter] = OrderedDict()
+_COUNTS_KEPT = 1024  # per-chain counts are small: (layers, heads) arrays per property
+_COUNTS_LOCK = threading.Lock()
+
+
+def clear_counts() -> None:
+    """Forget the per-chain counts :func:`head_statistics` keeps for the session."""
+    with _COUNTS_LOCK:
+        _COUNTS.clear()
+
+
+def _digest(masks: Mapping[str, PropertyMask]) -> str:
+    """A fingerprint of a chain's property masks (values, judged pairs, background)."""
+    digest = hashlib.sha256()
+    for name, mask in masks.items():
+        digest.update(f"{name}\0{mask.kind}\0".encode())
+        for part in (mask, mask.background_from):
+            for array in (None if part is None else part.values,
+                          None if part is None else part.valid):
+                digest.update(b"-" if array is None else
+                              np.packbits(np.ascontiguousarray(array)).tobytes() +
+                              str(array.shape).encode())
+    return digest.hexdigest()
+
+
+def _counts_key(attention_key: str, accumulator: HeadStatsAccumulator, digest: str) -> str:
+    """The cache key of one chain's counts (filed beside its compact attention)."""
+    return cache_key("counts", None, attention_key,
+                     {"definition": accumulator.definition, "threshold": accumulator.threshold,
+                      "shape": [accumulator.n_layers, accumulator.n_heads], "masks": digest})
+
+
+def _count_chain(accumulator: HeadStatsAccumulator, lm: Model,
+                 sequence: str, masks: dict[str, PropertyMask], window: int | None,
+                 stride: int | None) -> None:
+    """Add one chain's counts: remembered, from the disk cache, or from one streamed pass."""
+    attention_key = chain_attention_key(lm, sequence, window, stride)
+    key = _counts_key(attention_key, accumulator, _digest(masks))
+    with _COUNTS_LOCK:
+        counter = _COUNTS.get(key)
+        if counter is not None:
+            _COUNTS.move_to_end(key)
+    store = AttentionCache()
+    if counter is None:
+        found = store.get(key)
+        if found is not None and "counts" in found:
+            try:
+                counter = ChainCounter.from_message(accumulator,
+                                                    json.loads(str(found["counts"])))
+            except (KeyError, TypeError, ValueError):
+                counter = None  # another version's counts: count again
+    if counter is None:
+        message = chain_counts(lm, sequence, accumulator.definition, accumulator.threshold,
+                               masks, window, stride, store)
+        counter = ChainCounter.from_message(accumulator, message)
+        try:
+            store.put(key, {"counts": np.array(json.dumps(message))},
+                      {"model_id": lm.model_id, "length": len(sequence), "of": attention_key})
+        except OSError as e:
+            warnings.warn(f"counts not cached in {store.directory}: {e}", CacheWarning,
+                          stacklevel=3)
+    accumulator.add_chain(counter)
+    with _COUNTS_LOCK:
+        _COUNTS[key] = counter
+        while len(_COUNTS) > _COUNTS_KEPT:
+            _COUNTS.popitem(last=False)
+
+
+def rank_heads(statistics: HeadStatistics, prop: str, top: int | None = 10,
+               min_arcs_only: bool = True) -> list[dict]:
+    """Heads ranked by the share of their high-confidence attention on ``prop``, best first."""
+    rows = statistics.ranking(prop, min_arcs_only=min_arcs_only)
+    return rows[:top] if top else rows
+
+
+def _cell(value: float | None, width: int = 5, digits: int = 3) -> str:
+    """A table cell: the number, or n/a where it is undefined (no arcs, no variance)."""
+    return f"{'n/a':>{width}}" if value is None else f"{value:{width}.{digits}f}"
+
+
+def ranking_table(statistics: HeadStatistics, prop: str, rows: Sequence[dict]) -> list[str]:
+    """The ranked heads as text lines (a header and one line per head), for logs and terminals.
+
+    The header names the definition; under the paper's, ``z`` is background minus
+    head (negative for a head that favours the property), as in the paper's code.
+    """
+    paper = statistics.definition == "paper"
+    interval = "Wald" if paper else "Wilson"
+    lines = [f"{prop}: background {statistics.stats[prop].background:.3f}, "
+             f"θ = {statistics.threshold:g}, {statistics.n_chains} chains",
+             f"({statistics.describe()}"
+             + ("; z = background − head)" if paper else "; z = head − background)"),
+             f"{'head':>6} {'share':>6} {f'95% CI ({interval}, Bonferroni)':>27} {'arcs':>7} "
+             f"{'z':>7}"]
+    lines += [f"{r['layer_head']:>6} {_cell(r['share'], 6)}   [{_cell(r['ci_low'])}, "
+              f"{_cell(r['ci_high'])}]          {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}"
+              for r in rows]
+    if not rows:
+        few = (f"more than {statistics.min_arcs} arcs at or above θ" if paper
+               else f"{statistics.min_arcs} arcs above θ")
+        lines.append(f"no head has {few}; lower the minimum number of arcs or θ, or add "
+                     "structures")
+    return lines

@@ -1,0 +1,41 @@
+"""Pictures for the command line, drawn by a renderer another package registers.
+
+The core draws nothing itself: a renderer is a function ``render(path, scene, ca, png,
+width, height) -> int`` (pairs drawn) registered under the entry-point group
+:data:`GROUP`. protattn's PyMOL plugin package registers ``pymol``
+(:func:`protattn_pymol.render.render_png`, headless PyMOL, ray-traced); another host
+could register its own in its package metadata::
+
+    [project.entry-points."protattn.renderers"]
+    pymol = "protattn_pymol.render:render_png"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
+from ..errors import ProtattnError
+
+__all__ = ["GROUP", "renderer"]
+
+#: The entry-point group renderers are registered under.
+GROUP = "protattn.renderers"
+
+
+def renderer(name: str = "pymol") -> Callable[..., Any]:
+    """The renderer registered as ``name``.
+
+    Raises
+    ------
+    ProtattnError
+        If none is installed under that name, with how to install PyMOL's.
+    """
+    found = [e for e in entry_points(group=GROUP) if e.name == name]
+    if not found:
+        raise ProtattnError(
+            f"no {name!r} renderer is installed for pictures (entry point group {GROUP!r}); "
+            "protattn draws them with headless PyMOL: pip install 'protattn[pymol]' (the "
+            "protattn package with its PyMOL plugin and pymol-open-source)")
+    return found[0].load()

@@ -1,0 +1,1 @@
+"""Figures of the analysis (matplotlib, Agg): heatmaps, layer profiles, contact maps, top heads."""

@@ -1,0 +1,428 @@
+"""Figures of the paper's analyses: per-head heatmaps, layer profiles, heads against contacts.
+
+Every function takes plain numpy values (what :mod:`protattn.analysis.contacts` and the
+statistics compute), draws on a new :class:`matplotlib.figure.Figure` with the
+Agg canvas, and returns it; given ``path``, it also saves it (PNG, SVG or PDF by
+the extension). pyplot is never used, so no figure stays registered anywhere
+and the caller's backend is untouched: a figure is freed when it is dropped.
+
+Layers and heads are written 1-based. In :func:`heatmap` layer 1 is at the
+bottom and head 1 on the left, as in Vig et al. (2021).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import SupportsFloat, cast
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Colormap, LinearSegmentedColormap, Normalize, TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import PercentFormatter
+
+__all__ = [
+    "FORMATS",
+    "save",
+    "heatmap",
+    "layer_profile",
+    "head_vs_contacts",
+    "contact_prediction",
+    "top_heads",
+]
+
+#: File extensions a figure is saved as, and the format each gives.
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+#: The paper's colours: below the background red, above it blue.
+_BELOW, _ABOVE = "#F14100", "#3D4FC4"
+_DIVERGING = LinearSegmentedColormap.from_list("protattn_diverging", [_BELOW, "white", _ABOVE])
+_SEQUENTIAL = LinearSegmentedColormap.from_list("protattn_sequential", ["white", _ABOVE])
+_MASKED, _HATCH = "#E7E6E6", "#9A9A9A"
+_TRUE, _FALSE, _UNKNOWN = "#3D4FC4", "#F14100", "#9A9A9A"
+_DPI = 150
+
+
+def save(figure: Figure, path: str | os.PathLike, dpi: int = _DPI) -> Path:
+    """Save ``figure`` as PNG, SVG or PDF, by the extension of ``path``.
+
+    SVG keeps text as text (``svg.fonttype = "none"``), so labels stay editable and
+    searchable, and is reproducible (no date, fixed ids).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        If the extension is none of :data:`FORMATS`.
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"cannot save a figure as {path.name!r}; give a path ending in "
+                         f"{', '.join(FORMATS)}")
+    metadata = {"Date": None} if fmt == "svg" else None
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "protattn"}):
+        figure.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+    return path
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _done(figure: Figure, path: str | os.PathLike | None) -> Figure:
+    if path is not None:
+        save(figure, path)
+    return figure
+
+
+def _ticks(n: int) -> list[int]:
+    """1-based tick positions: every one up to 16, else 1 and multiples of a step."""
+    if n <= 16:
+        return list(range(1, n + 1))
+    step = math.ceil(n / 12)
+    return sorted({1, *range(step, n + 1, step)})
+
+
+def _matrix(values: object, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array, not of shape {array.shape}")
+    return array
+
+
+def heatmap(
+    values: np.ndarray,
+    title: str = "",
+    label: str = "",
+    mask: np.ndarray | None = None,
+    background: float | None = None,
+    percent: bool = False,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """One value per head: the paper's layer × head grid, with a colour bar.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        ``shape=(layers, heads)``, e.g. each head's share of high-confidence
+        attention on contacts. NaN cells are drawn as masked.
+    title : str
+    label : str
+        Colour bar label (what the values are).
+    mask : numpy.ndarray, optional
+        ``shape=(layers, heads), dtype=bool``: heads to grey out and hatch (too
+        little high-confidence attention to say anything).
+    background : float, optional
+        The value a head with no preference would have (the background rate):
+        the colours then diverge from it (red below, blue above) and the colour
+        bar marks it. Without it, white is 0 (or the minimum) and blue the maximum.
+    percent : bool
+        Values are shares in [0, 1], labelled as percentages.
+    path : str or os.PathLike, optional
+        Also save the figure there (see :func:`save`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes: the grid (layers on y, layer 1 at the bottom; heads on x) and
+        the colour bar.
+    """
+    values = _matrix(values, "values")
+    n_layers, n_heads = values.shape
+    hidden = np.isnan(values)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != values.shape:
+            raise ValueError(f"mask {mask.shape} and values {values.shape} differ in shape")
+        hidden = hidden | mask
+    shown = values[~hidden]
+    low = float(shown.min()) if shown.size else 0.0
+    high = float(shown.max()) if shown.size else 1.0
+    if background is not None:
+        margin = 1e-9 * max(1.0, abs(background))
+        norm: Normalize = TwoSlopeNorm(background, min(low, background - margin),
+                                       max(high, background + margin))
+        cmap: Colormap = _DIVERGING
+    else:
+        low = min(low, 0.0)
+        norm, cmap = Normalize(low, high if high > low else low + 1.0), _SEQUENTIAL
+    cmap = cmap.with_extremes(bad=_MASKED)
+
+    cell = min(0.32, 7.0 / max(n_layers, n_heads))  # inches; at most 7 for the grid
+    figure = _figure(2.4 + cell * n_heads, 1.4 + cell * n_layers)
+    ax = figure.add_subplot()
+    image = ax.imshow(np.ma.masked_array(values, hidden), cmap=cmap, norm=norm, origin="lower",
+                      extent=(0.5, n_heads + 0.5, 0.5, n_layers + 0.5), interpolation="nearest")
+    for layer, head in zip(*np.nonzero(hidden)):
+        ax.add_patch(Rectangle((head + 0.5, layer + 0.5), 1, 1, facecolor=_MASKED,
+                               edgecolor=_HATCH, hatch="///", linewidth=0))
+    ax.set_xticks(_ticks(n_heads))
+    ax.set_yticks(_ticks(n_layers))
+    ax.set_xlabel("Head")
+    ax.set_ylabel("Layer")
+    ax.tick_params(length=2)
+    if title:
+        ax.set_title(title)
+    colorbar = figure.colorbar(image, ax=ax, shrink=0.85,
+                               format=PercentFormatter(1.0, decimals=0) if percent else None)
+    if label:
+        colorbar.set_label(label)
+    if background is not None:
+        colorbar.ax.axhline(background, color="black", linewidth=1)
+    return _done(figure, path)
+
+
+def layer_profile(
+    profile: np.ndarray,
+    center_of_gravity: float | None = None,
+    title: str = "",
+    label: str = "",
+    percent: bool = False,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """One value per layer as bars, with the profile's centre of gravity.
+
+    Parameters
+    ----------
+    profile : numpy.ndarray
+        ``shape=(layers,)``, e.g. the share of all attention on a property in each layer.
+    center_of_gravity : float, optional
+        1-based layer (fractional) to mark with a vertical line, as in the paper's
+        layer analysis: ``Σ_l l·p_l / Σ_l p_l``.
+    title, label : str
+        Figure title; y-axis label.
+    percent : bool
+        Values are shares in [0, 1], labelled as percentages.
+    path : str or os.PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; layers on x, 1-based.
+    """
+    profile = np.asarray(profile, dtype=float)
+    if profile.ndim != 1:
+        raise ValueError(f"profile must have one value per layer, not shape {profile.shape}")
+    n = len(profile)
+    figure = _figure(min(12.0, 2.5 + 0.25 * n), 3.0)
+    ax = figure.add_subplot()
+    layers = np.arange(1, n + 1)
+    ax.bar(layers, profile, color=_ABOVE, width=0.8)
+    if center_of_gravity is not None:
+        ax.axvline(center_of_gravity, color=_BELOW, linestyle="--", linewidth=1.5,
+                   label=f"centre of gravity {center_of_gravity:.1f}")
+        ax.legend(frameon=False, loc="best")
+    ax.set_xticks(_ticks(n))
+    ax.set_xlim(0.4, n + 0.6)
+    ax.set_xlabel("Layer")
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if label:
+        ax.set_ylabel(label)
+    if title:
+        ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _done(figure, path)
+
+
+def _residue_axes(ax: Axes, n: int) -> None:
+    ticks = _residue_ticks(n)
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
+    ax.set_xlabel("Residue")
+    ax.set_ylabel("Residue")
+
+
+def _residue_ticks(n: int) -> list[int]:
+    """1 and multiples of a round step, at most about 8 of them."""
+    step = next((s for s in (5, 10, 20, 25, 50, 100, 200, 250, 500) if n / s <= 8), 1000)
+    return sorted({1, *range(step, n + 1, step)})
+
+
+def head_vs_contacts(
+    head_map: np.ndarray,
+    contact_map: np.ndarray,
+    title: str = "",
+    head_label: str = "Attention",
+    contact_label: str = "Contacts",
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """A head's attention map beside the chain's contact map, residue by residue.
+
+    Parameters
+    ----------
+    head_map : numpy.ndarray
+        ``shape=(L, L)``, query residues in rows; NaN (not covered) drawn grey.
+    contact_map : numpy.ndarray
+        ``shape=(L, L), dtype=bool``.
+    title : str
+        Figure title (e.g. ``"antiberty 6-3, chain H"``).
+    head_label, contact_label : str
+        Panel titles.
+    path : str or os.PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three axes: attention, contacts, the attention's colour bar. Residues are
+        1-based, residue 1 at the top left.
+    """
+    head_map = _matrix(head_map, "head_map")
+    contacts = np.asarray(contact_map, dtype=bool)
+    n = head_map.shape[0]
+    if head_map.shape != (n, n) or contacts.shape != (n, n):
+        raise ValueError(f"head map {head_map.shape} and contact map {contacts.shape} must "
+                         "both be (L, L) for the same chain")
+    figure = _figure(9.0, 4.4)
+    left, right = figure.subplots(1, 2, sharex=True, sharey=True)
+    extent = (0.5, n + 0.5, n + 0.5, 0.5)
+    known = head_map[~np.isnan(head_map)]
+    high = float(known.max()) if known.size and known.max() > 0 else 1.0
+    image = left.imshow(np.ma.masked_invalid(head_map), cmap=_SEQUENTIAL.with_extremes(
+        bad=_MASKED), vmin=0.0, vmax=high, extent=extent, interpolation="nearest")
+    right.imshow(contacts, cmap=LinearSegmentedColormap.from_list("contacts",
+                 ["white", "#202020"]), vmin=0, vmax=1, extent=extent, interpolation="nearest")
+    for ax, name in ((left, head_label), (right, contact_label)):
+        _residue_axes(ax, n)
+        ax.set_title(name)
+    right.set_ylabel("")
+    figure.colorbar(image, ax=left, shrink=0.8)
+    if title:
+        figure.suptitle(title)
+    return _done(figure, path)
+
+
+def contact_prediction(
+    contact_map: np.ndarray,
+    pairs: Sequence[Sequence[object]],
+    title: str = "",
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """True contacts (grey) and the top predicted pairs: blue when right, red when wrong.
+
+    Parameters
+    ----------
+    contact_map : numpy.ndarray
+        ``shape=(L, L), dtype=bool``.
+    pairs : sequence of (i, j, score, is_contact)
+        0-based, as :func:`protattn.analysis.contacts.predicted_pairs` gives; drawn above
+        the diagonal (row ``i``, column ``j``). ``is_contact`` None is drawn grey.
+    title : str
+    path : str or os.PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; residues 1-based, residue 1 at the top left.
+    """
+    contacts = np.asarray(contact_map, dtype=bool)
+    n = contacts.shape[0]
+    if contacts.shape != (n, n):
+        raise ValueError(f"contact map must be (L, L), not {contacts.shape}")
+    figure = _figure(5.2, 5.0)
+    ax = figure.add_subplot()
+    ax.imshow(contacts, cmap=LinearSegmentedColormap.from_list("contacts", ["white", "#C8C8C8"]),
+              vmin=0, vmax=1, extent=(0.5, n + 0.5, n + 0.5, 0.5), interpolation="nearest")
+    groups = {True: ("true contact", _TRUE), False: ("false contact", _FALSE),
+              None: ("unknown", _UNKNOWN)}
+    size = max(2.0, min(20.0, 4000.0 / max(n, 1) ** 1.5))
+    kinds = [None if p[3] is None else bool(p[3]) for p in pairs]
+    for truth, (name, colour) in groups.items():
+        chosen = [(p[0], p[1]) for p, kind in zip(pairs, kinds) if kind is truth]
+        if chosen:
+            rows, cols = np.array(chosen).T + 1
+            ax.scatter(cols, rows, s=size, color=colour, label=f"{name} ({len(chosen)})",
+                       linewidths=0)
+    _residue_axes(ax, n)
+    ax.set_xlim(0.5, n + 0.5)
+    ax.set_ylim(n + 0.5, 0.5)
+    if len(pairs):
+        ax.legend(loc="lower left", frameon=False, fontsize="small")
+    if title:
+        ax.set_title(title)
+    return _done(figure, path)
+
+
+def top_heads(
+    rows: Sequence[Mapping[str, object]],
+    title: str = "",
+    label: str = "Share of high-confidence attention",
+    percent: bool = True,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """The best heads as horizontal bars with their intervals, against the background.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        One per head, drawn top to bottom in the given order, with keys
+        ``layer_head`` (``"12-4"``), ``share`` (the head's value), ``ci_low`` and
+        ``ci_high`` (its interval; None or NaN draws no whisker) and
+        ``background`` (the rate with no preference; None to omit). One dashed
+        line is drawn when every row has the same background, else a mark per bar.
+    title, label : str
+        Figure title; x-axis label.
+    percent : bool
+        Values are shares in [0, 1], labelled as percentages.
+    path : str or os.PathLike, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes.
+    """
+    if not rows:
+        raise ValueError("no heads to plot; give at least one row")
+
+    def number(row: Mapping[str, object], key: str) -> float:
+        value = row.get(key)
+        return math.nan if value is None else float(cast("SupportsFloat | str", value))
+
+    names = [str(row["layer_head"]) for row in rows]
+    share = np.array([number(row, "share") for row in rows])
+    low = np.array([number(row, "ci_low") for row in rows])
+    high = np.array([number(row, "ci_high") for row in rows])
+    background = np.array([number(row, "background") for row in rows])
+    has_interval = ~(np.isnan(low) | np.isnan(high))
+
+    figure = _figure(6.0, 1.0 + 0.32 * len(rows))
+    ax = figure.add_subplot()
+    y = np.arange(len(rows))
+    ax.barh(y, share, height=0.7, color=_ABOVE)
+    if has_interval.any():
+        whiskers = np.vstack([share - low, high - share])[:, has_interval].clip(min=0.0)
+        ax.errorbar(share[has_interval], y[has_interval], xerr=whiskers, fmt="none",
+                    ecolor="black", elinewidth=1, capsize=3)
+    known = background[~np.isnan(background)]
+    if known.size and np.allclose(known, known[0]) and known.size == len(rows):
+        ax.axvline(known[0], color=_BELOW, linestyle="--", linewidth=1.5, label="background")
+        ax.legend(frameon=False, loc="lower right")
+    elif known.size:
+        ax.scatter(background, y, marker="|", s=300, color=_BELOW, label="background",
+                   zorder=3)
+        ax.legend(frameon=False, loc="lower right")
+    ax.set_yticks(y, names)
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
+    ax.set_ylabel("Layer-head")
+    ax.set_xlim(left=0)
+    if percent:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if label:
+        ax.set_xlabel(label)
+    if title:
+        ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _done(figure, path)
