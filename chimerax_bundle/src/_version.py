@@ -1,0 +1,1 @@
+../../core/protattn/_version.py
