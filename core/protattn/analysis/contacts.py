@@ -23,7 +23,7 @@ maps them back to residues); layers and heads are 1-based, as in the paper.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -365,7 +365,7 @@ def _checked(scores: np.ndarray, contacts: np.ndarray | None,
     valid = np.ones(n, dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
     if valid.shape == (n, n):  # pairs: a residue counts if any of its pairs does
         scores = np.where(valid, scores, np.nan)
-        valid = valid.any(axis=1)
+        valid = cast(np.ndarray, valid.any(axis=1))  # an array: valid is 2-D
     elif valid.shape != (n,):
         raise ValueError(f"valid must have shape ({n},) (residues) or ({n}, {n}) (pairs), "
                          f"not {valid.shape}")
@@ -402,7 +402,8 @@ def contact_precision(
         ``shape=(L, L)``; read at ``i < j`` (the upper triangle). NaN pairs (not
         covered by any window) are never counted, but ``k`` stays a share of ``L``.
     contacts : numpy.ndarray
-        ``shape=(L, L), dtype=bool``: true contacts (:func:`protattn.structure.properties.contact_map`).
+        ``shape=(L, L), dtype=bool``: true contacts
+        (:func:`protattn.structure.properties.contact_map`).
     valid : numpy.ndarray, optional
         ``shape=(L,), dtype=bool``: residues that count (observed in the structure);
         pairs with another residue are left out and ``L`` is the number of valid ones.
@@ -432,11 +433,13 @@ def contact_precision(
     ESM's "AUC" bins are ⌊m L / 10⌋ here, where its float32 arithmetic can give
     one pair less for ``m = 7, 9``.
     """
-    scores, contacts, valid = _checked(scores, contacts, valid)
+    scores, checked, valid = _checked(scores, contacts, valid)
     length = int(valid.sum()) if length is None else int(length)
     labels = {str(label): _k_of(label, length) for label in ks}
     i, j, _ = _ranked(scores, valid, min_separation)
-    truth = contacts[i, j]
+    if checked is None:  # what indexing None would raise
+        raise TypeError("contacts must be an (L, L) array, not None")
+    truth = checked[i, j]
     separation = j - i
     precision: dict[str, dict[str, float]] = {}
     true_positives: dict[str, dict[str, int]] = {}

@@ -31,7 +31,8 @@ from ..errors import ModelError, WorkerError
 from ..lm.contract import Model
 from ..lm.loading import load_model
 from ..lm.registry import MODELS, model_status
-from .client import RemoteModel, WorkerClient
+from .client import WorkerClient
+from .remote import RemoteModel
 
 __all__ = [
     "MODES",
@@ -58,7 +59,7 @@ class _Settings:
     mode: str | None = None
     notify: Callable[[str], None] | None = None
     client: WorkerClient | None = None
-    models: dict[tuple[str, str | None], RemoteModel] = {}
+    models: dict[tuple[str, str | None, str | None], RemoteModel] = {}
     torch: tuple[bool, str] | None = None
     announced: str | None = None
 
@@ -206,6 +207,7 @@ def uses_worker(probe: bool = True) -> bool:
 
 def _client() -> WorkerClient:
     python = worker_python()
+    assert python is not None  # every caller asked uses_worker(), which refuses without one
     if _S.client is None or _S.client.python != python:
         stop_worker()
         _S.client = WorkerClient(python, notify=_notify)
@@ -255,14 +257,17 @@ def get_model(name: str = "antiberty", device: str | None = None,
     with _LOCK:
         worker = uses_worker()
         client = _client() if worker else None
-        model = _S.models.get(key) if worker else None
-    if worker and model is None:  # loading may take a while: not under the lock
-        info = client.request("model", {"model": key[0], "device": device, "dtype": dtype})
-        model = RemoteModel(client, key[0], device, info, dtype)
-        with _LOCK:
-            if _S.client is client:
-                model = _S.models.setdefault(key, model)
-    elif not worker:
+        remote = _S.models.get(key) if worker else None
+    model: Model
+    if client is not None:  # worker
+        if remote is None:  # loading may take a while: not under the lock
+            info = client.request("model", {"model": key[0], "device": device, "dtype": dtype})
+            remote = RemoteModel(client, key[0], device, info, dtype)
+            with _LOCK:
+                if _S.client is client:
+                    remote = _S.models.setdefault(key, remote)
+        model = remote
+    else:
         model = load_model(name, device=device, dtype=dtype)
     with _LOCK:
         where = describe()
@@ -297,7 +302,7 @@ def current_worker() -> WorkerClient | None:
 def stop_worker() -> None:
     """Stop the worker, if one runs (the next model starts a new one).
 
-    Models it ran (:class:`~protattn.compute.client.RemoteModel`) refuse further requests
+    Models it ran (:class:`~protattn.compute.remote.RemoteModel`) refuse further requests
     instead of starting it again; :func:`get_model` gives new ones.
     """
     with _LOCK:

@@ -15,10 +15,7 @@ only needs torch, transformers and the models.
 - The worker stops with the host: its standard input closes when the host exits,
   and :func:`stop_all` (registered with :mod:`atexit`) asks it to shut down.
 
-A :class:`RemoteModel` stands in for :class:`protattn.lm.model.LanguageModel`
-wherever the core runs a model: :func:`protattn.lm.inference.chain_attention` asks
-the worker for attention, which the worker writes to the host's attention cache,
-and the host reads the entry back.
+The models a worker runs are :class:`protattn.compute.remote.RemoteModel`.
 """
 
 from __future__ import annotations
@@ -32,28 +29,16 @@ import subprocess
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from .. import errors
-from ..errors import ModelError, ProtattnError, WorkerError
-from ..lm.cache import AttentionCache
-from ..lm.compact import CompactAttention
-from ..lm.contract import StreamRequest, StreamResult
-from .protocol import PROTOCOL, decode_array
+from ..errors import ProtattnError, WorkerError
+from .protocol import PROTOCOL
 
-__all__ = [
-    "WorkerClient",
-    "stop_all",
-    "RemoteFamily",
-    "RemoteModel",
-]
+__all__ = ["WorkerClient", "stop_all"]
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["RemoteFamily", "RemoteModel", "WorkerClient", "stop_all"]
+__all__ = ["WorkerClient", "stop_all"]
 
 #: Seconds a new worker has to say it is ready (it imports numpy and the core, not torch).
 START_TIMEOUT = 120.0
@@ -159,8 +144,9 @@ class WorkerClient:
         env["PYTHONUNBUFFERED"] = "1"
         options: dict[str, Any] = {}
         if os.name == "nt":  # no console window; a Ctrl-C at the host's console is the host's
-            options["creationflags"] = (subprocess.CREATE_NO_WINDOW
-                                        | subprocess.CREATE_NEW_PROCESS_GROUP)
+            # getattr: the constants exist on Windows only (and the stubs know it)
+            options["creationflags"] = (getattr(subprocess, "CREATE_NO_WINDOW", 0)
+                                        | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
         else:
             options["start_new_session"] = True
         try:
@@ -193,6 +179,7 @@ class WorkerClient:
     @staticmethod
     def _read_replies(process: subprocess.Popen, replies: queue.Queue,
                       log: collections.deque[str]) -> None:
+        assert process.stdout is not None  # started with stdout=PIPE
         for line in process.stdout:
             try:
                 message = json.loads(line)
@@ -206,6 +193,7 @@ class WorkerClient:
 
     @staticmethod
     def _read_stderr(process: subprocess.Popen, log: collections.deque[str]) -> None:
+        assert process.stderr is not None  # started with stderr=PIPE
         for line in process.stderr:
             log.append(line.decode("utf-8", "replace").rstrip())
 
@@ -267,6 +255,7 @@ class WorkerClient:
                 return
             try:
                 if process.poll() is None:
+                    assert process.stdin is not None  # started with stdin=PIPE
                     process.stdin.write(b'{"id":null,"op":"shutdown"}\n')
                     process.stdin.flush()
                     process.stdin.close()
@@ -290,9 +279,11 @@ class WorkerClient:
         self._next_id += 1
         line = json.dumps({"protocol": PROTOCOL, "id": self._next_id, "op": op,
                            "params": params}, separators=(",", ":"))
+        process = self._process
+        assert process is not None and process.stdin is not None  # started, with stdin=PIPE
         try:
-            self._process.stdin.write(line.encode("utf-8") + b"\n")
-            self._process.stdin.flush()
+            process.stdin.write(line.encode("utf-8") + b"\n")
+            process.stdin.flush()
         except OSError:
             raise _Died(self._exit_status()) from None
         return self._receive(self._next_id, timeout)
@@ -383,139 +374,3 @@ def stop_all() -> None:
 atexit.register(stop_all)
 
 
-@dataclass(frozen=True)
-class RemoteFamily:
-    """What the core needs of a worker model's :class:`~protattn.lm.model.Family`."""
-
-    name: str
-    separator: str | None
-
-
-def _chain_message(sequence: str, chain_id: str = "") -> dict[str, Any]:
-    return {"id": chain_id, "sequence": sequence}
-
-
-class RemoteModel:
-    """A language model loaded in a worker: sizes here, every model run there.
-
-    Made by :func:`protattn.compute.backend.get_model`; has the attributes of
-    :class:`~protattn.lm.model.LanguageModel` the analyses read (``name``,
-    ``model_id``, ``revision``, ``family``, ``n_layers``, ``n_heads``,
-    ``max_residues``, ``device``).
-    """
-
-    def __init__(self, client: WorkerClient, requested: str, device: str | None,
-                 info: dict[str, Any], dtype: str | None = None) -> None:
-        self.client = client
-        self.requested, self.requested_device, self.requested_dtype = requested, device, dtype
-        self.name: str = info["name"]
-        self.model_id: str = info["model_id"]
-        self.revision: str | None = info["revision"]
-        self.family = RemoteFamily(info["family"], info["separator"])
-        self.n_layers: int = int(info["n_layers"])
-        self.n_heads: int = int(info["n_heads"])
-        self.max_residues: int | None = info["max_residues"]
-        self.device: str = info["device"]
-        self.dtype: str = info.get("dtype") or "float32"
-
-    def __repr__(self) -> str:
-        return f"RemoteModel({self.name!r}, {self.client!r})"
-
-    def _params(self, **more: Any) -> dict[str, Any]:
-        return {"model": self.requested, "device": self.requested_device,
-                "dtype": self.requested_dtype, **more}
-
-    def check_segments(self, segments: Sequence[str]) -> int:
-        """Refuse chains run as one input that do not fit one pass.
-
-        Parameters
-        ----------
-        segments : sequence of str
-            The chains' sequences.
-
-        Returns
-        -------
-        int
-            Tokens of the joined input (:meth:`LanguageModel.check_segments` returns
-            the token ids themselves).
-
-        Raises
-        ------
-        SequenceTooLongError
-            If they do not fit.
-        """
-        chains = [_chain_message(s) for s in segments]
-        return self.client.request("check", self._params(chains=chains))["tokens"]
-
-    def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
-               request: StreamRequest, store: AttentionCache | None, key: str) -> StreamResult:
-        """One streamed pass in the worker (:func:`protattn.lm.stream.run_chain`).
-
-        Parameters
-        ----------
-        sequences : sequence of str
-            One chain, or chains run as one input.
-        window, stride : int or None
-            As resolved by :func:`protattn.lm.inference.stream_chain`.
-        request : StreamRequest
-            What to compute beside the compact attention (never the dense array).
-        store : AttentionCache or None
-            Where the worker files the compact attention; None: nowhere, it comes inline.
-        key : str
-            The entry the host expects (:func:`protattn.lm.inference.chain_attention_key`).
-
-        Returns
-        -------
-        StreamResult
-            Only reductions cross: the compact attention, maps of the heads asked
-            for, contact scores, counts.
-
-        Raises
-        ------
-        WorkerError
-            If the worker filed it under another key: the model it has loaded is no
-            longer the one this host described (another revision or device).
-        """
-        if request.dense:
-            raise ModelError(
-                f"{self.name} runs in a worker, which never sends dense attention; load the "
-                "model in this process (protattn.load_model) for the dense array, or ask for "
-                "pairs, scores or statistics")
-        params = self._params(chains=[_chain_message(s) for s in sequences], window=window,
-                              stride=stride,
-                              cache=os.path.abspath(store.directory) if store else None,
-                              inline=store is None, request=request.to_message())
-        reply = self.client.request("stream", params)
-        if reply.get("key") != key:
-            raise WorkerError(
-                f"the worker filed the attention under another cache key than this host: its "
-                f"{self.name} is not the one it described when loaded (another revision or "
-                "device, e.g. after a restart); stop the worker (attention_worker stop=1 / "
-                "attention worker stop true) and run the command again")
-        from_cache = bool(reply["from_cache"])
-        compact = None
-        if "compact" not in reply:
-            found = store.get(key)
-            if found is not None:
-                try:
-                    compact = CompactAttention.from_arrays(found, key, from_cache)
-                except ValueError:
-                    compact = None
-            if compact is None:  # removed or damaged since the worker wrote it: inline
-                reply = self.client.request("stream", {**params, "inline": True})
-                from_cache = False
-        if compact is None:
-            try:
-                compact = CompactAttention.from_arrays(
-                    {name: decode_array(a) for name, a in reply["compact"].items()}, key,
-                    from_cache)
-            except (KeyError, ValueError) as e:
-                raise WorkerError(f"the worker sent attention this host cannot read ({e}); "
-                                  "host and worker run different protattn versions? stop the "
-                                  "worker and run the command again") from None
-        specs = {str(s): s for s in request.head_maps}
-        maps = {specs[name]: decode_array(a) for name, a in reply.get("head_maps", {}).items()}
-        scores = reply.get("contact_scores")
-        return StreamResult(compact, maps,
-                            None if scores is None else decode_array(scores),
-                            reply.get("counts"))

@@ -7,7 +7,8 @@
   whether it runs here or in a worker (:mod:`protattn.compute`);
 - :mod:`.heads`: layers and heads (``"7-1"``);
 - :mod:`.windows`: long chains as overlapping windows;
-- :mod:`.stream`: the engine: forward hooks hand each layer to its consumers;
+- :mod:`.stream`: the engine: forward hooks hand each layer to its consumers
+  (:mod:`.consumers`);
 - :mod:`.compact`, :mod:`.counts`: what the consumers keep of a layer (the compact
   attention; per-head counts for the statistics);
 - :mod:`.cache`, :mod:`.inference`: the run's compact attention filed in memory and

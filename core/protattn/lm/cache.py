@@ -252,7 +252,8 @@ def _checksum(members: Mapping[str, np.ndarray]) -> str:
 
 def _check_key(key: str) -> str:
     if not isinstance(key, str) or not _KEY.match(key):
-        raise ValueError(f"{key!r} is not a cache key; make keys with protattn.lm.cache.cache_key()")
+        raise ValueError(f"{key!r} is not a cache key; make keys with "
+                         "protattn.lm.cache.cache_key()")
     return key
 
 

@@ -93,8 +93,9 @@ def apc_sum(a: Any, weights: Any | None = None) -> Any:
 
     ``(W + Wᵀ) - Σ_h (w_h / t_h) r_h r_hᵀ`` with ``W = Σ_h w_h a_h``, ``r_h`` the row
     sums of ``a_h + a_hᵀ`` and ``t_h`` their total: what
-    :func:`protattn.analysis.contacts.apc` of :func:`protattn.analysis.contacts.symmetrize_sum` of each
-    head gives, summed, at the cost of a few passes over the layer.
+    :func:`protattn.analysis.contacts.apc` of
+    :func:`protattn.analysis.contacts.symmetrize_sum` of each head gives, summed, at the
+    cost of a few passes over the layer.
 
     Parameters
     ----------

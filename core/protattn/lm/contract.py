@@ -1,7 +1,7 @@
 """The model contract: what every stage asks of a language model, here or in a worker.
 
 A :class:`~protattn.lm.model.LanguageModel` loaded in this process and a
-:class:`~protattn.compute.client.RemoteModel` run by a worker both satisfy
+:class:`~protattn.compute.remote.RemoteModel` run by a worker both satisfy
 :class:`Model`; no stage asks which one it has. One method does the work:
 :meth:`Model.stream` runs one pass over an input for a :class:`StreamRequest`
 (what to compute beside the compact attention) and gives a :class:`StreamResult`,

@@ -488,7 +488,8 @@ class ChainCounter:
                 counts.mass_on[li] += on_mass
 
     def close(self) -> None:
-        """Close the chain (its counts join the accumulator it came from); every layer must have been given."""
+        """Close the chain (its counts join the accumulator it came from); every layer must
+        have been given."""
         if self._closed:
             raise ValueError("this chain was closed already")
         missing = np.flatnonzero(~self._seen)

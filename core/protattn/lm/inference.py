@@ -73,6 +73,7 @@ def run_note(lengths: Sequence[int], windows: Sequence[tuple[int, int]]) -> str:
     if len(windows) > 1:
         size = max(e - s for s, e in windows)
         covered = covered_pairs(sum(lengths), windows)
+        assert covered is not None  # None only for a single window
         notes.append(
             f"{len(windows)} overlapping windows of {size} residues (attention averaged "
             f"where they overlap; {int((~covered).sum()) // 2} pairs further apart "
@@ -144,7 +145,8 @@ def _options_and_key(lm: Model, sequences: Sequence[str],
                          "chains one by one")
     options = {
         "window": window if windowed else None,
-        "stride": (stride or max(1, window // 2)) if windowed else None,
+        "stride": ((stride or max(1, window // 2))
+                   if windowed and window is not None else None),  # windowed: it is not
         "joined_by": (lm.family.separator or LINKER) if len(sequences) > 1 else None,
         "device": lm.device,
         "dtype": lm.dtype,
@@ -393,6 +395,7 @@ def chain_counts(
     """
     result = stream_chain(lm, sequences, window, stride,
                           StreamRequest(counts=(definition, threshold, dict(masks))), cache)
+    assert result.counts is not None  # every model's pass fills what the request asks
     return result.counts
 
 
@@ -441,6 +444,7 @@ def chain_attention(
             found = _DENSE[key]
             return ChainAttention(found.attention, found.lengths, found.windows, True, key)
     result = stream_chain(lm, sequences, window, stride, StreamRequest(dense=True), cache)
+    assert result.attention is not None  # a pass asked for dense attention keeps it
     dense = ChainAttention(result.attention, result.compact.lengths,
                            result.compact.window_ranges, key=key)
     if memory:

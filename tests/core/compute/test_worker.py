@@ -21,8 +21,9 @@ from worker_support import kill_when_running
 
 from protattn.analysis.contacts import unsupervised_contacts
 from protattn.compute import backend
-from protattn.compute.client import RemoteModel, WorkerClient
+from protattn.compute.client import WorkerClient
 from protattn.compute.protocol import PROTOCOL, decode_array, encode_array
+from protattn.compute.remote import RemoteModel
 from protattn.compute.server import Server
 from protattn.errors import BadRequest, ModelError, ProtattnError, WorkerError
 from protattn.lm.cache import AttentionCache

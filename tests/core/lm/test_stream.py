@@ -400,7 +400,8 @@ def test_counts_reduced_in_torch_equal_numpys(definition, how, antiberty, struct
     """Counted three ways in one pass: numpy per head, torch per layer (the GPU's path when θ
     is below the floor) and from the kept weights (θ at or above it)."""
     from protattn.lm.compact import CompactBuilder
-    from protattn.lm.stream import NumpyLayers, SparseCounts, TorchCounts, run_stream
+    from protattn.lm.consumers import NumpyLayers, SparseCounts, TorchCounts
+    from protattn.lm.stream import run_stream
 
     structure = structures[0]
     chain = structure.chain("A")
