@@ -88,7 +88,7 @@ def build(shape: str, root: str) -> str:
 def _masks(n: int, seed: int = 0) -> dict:
     import numpy as np
 
-    from protattn.lm.counts import PropertyMask
+    from protattn.lm.masks import PropertyMask
 
     rng = np.random.default_rng(seed)
     sequence = "".join(rng.choice(list(RESIDUES), n))

@@ -7,15 +7,11 @@ and turns attention into residue pairs, residue scores and a drawable
 """
 
 from ._version import __version__
-from .analysis.contacts import (
-    ContactPrecision,
-    contact_precision,
-    esm_contact_probabilities,
-    predicted_pairs,
-    unsupervised_contacts,
-)
+from .analysis.contacts import esm_contact_probabilities, unsupervised_contacts
 from .analysis.pairs import Pair, residue_scores, select_pairs, symmetrize
-from .analysis.statistics import HeadStatistics, HeadStatsAccumulator
+from .analysis.precision import ContactPrecision, contact_precision, predicted_pairs
+from .analysis.results import HeadStatistics
+from .analysis.statistics import HeadStatsAccumulator
 from .api.pairs import PairsResult, ScoresResult, compute_pairs, compute_scores
 from .compute.backend import get_model
 from .errors import (
@@ -29,10 +25,10 @@ from .errors import (
 )
 from .lm.cache import AttentionCache, CacheWarning, cache_key, default_cache_dir
 from .lm.compact import CompactAttention
-from .lm.counts import PropertyMask
 from .lm.heads import HeadSpec, parse_layer_head
 from .lm.inference import ChainAttention, chain_attention, compact_attention
 from .lm.loading import load_model
+from .lm.masks import PropertyMask
 from .lm.model import LanguageModel
 from .lm.registry import MODELS, available_models
 from .scene import PseudoBond, ResidueColor, Scene, pair_scene, residue_scene

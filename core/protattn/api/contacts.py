@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analysis.contacts import BANDS, contact_precision, esm_contact_probabilities
+from ..analysis.contacts import esm_contact_probabilities
 from ..analysis.pairs import Pair, chain_pairs
+from ..analysis.precision import BANDS, contact_precision
 from ..compute.backend import get_model
 from ..errors import ProtattnError
 from ..lm.contract import Model

@@ -20,13 +20,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..analysis.statistics import HeadStatistics, HeadStatsAccumulator
+from ..analysis.results import HeadStatistics
+from ..analysis.statistics import HeadStatsAccumulator
 from ..compute.backend import get_model
 from ..errors import ProtattnError, StructureError
 from ..lm.cache import AttentionCache, CacheWarning, cache_key
 from ..lm.contract import Model
-from ..lm.counts import DEFAULT_DEFINITION, DEFINITIONS, ChainCounter, PropertyMask
+from ..lm.counts import DEFAULT_DEFINITION, DEFINITIONS, ChainCounter
 from ..lm.inference import chain_attention_key, chain_counts
+from ..lm.masks import PropertyMask
 from ..structure.dssp import secondary_structure
 from ..structure.model import Chain, Structure
 from ..structure.properties import AMINO_ACIDS, contact_map, observed_pairs

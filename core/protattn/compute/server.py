@@ -56,7 +56,7 @@ Operations and their ``params``:
     "contact_scores": ARRAY | null, "counts": COUNTS | null}``, ``COUNTS`` being
     :meth:`protattn.lm.counts.ChainCounter.to_message` (nested lists of the
     ``(layers, heads)`` arrays). A ``MASK`` is
-    :meth:`protattn.lm.counts.PropertyMask.to_message`.
+    :meth:`protattn.lm.masks.PropertyMask.to_message`.
 ``shutdown``
     → ``{}``; the worker then exits. It also exits when its standard input closes
     (the host quit or died).

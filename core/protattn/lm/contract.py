@@ -19,8 +19,8 @@ import numpy as np
 from ..errors import ModelError
 from .cache import AttentionCache
 from .compact import CompactAttention
-from .counts import PropertyMask
 from .heads import HeadSpec, parse_layer_head
+from .masks import PropertyMask
 
 __all__ = ["Family", "LocalModel", "Model", "StreamRequest", "StreamResult"]
 

@@ -35,8 +35,8 @@ from ..errors import ModelError
 from .cache import AttentionCache, CacheWarning, cache_key
 from .compact import CompactAttention
 from .contract import Model, StreamRequest, StreamResult
-from .counts import PropertyMask
 from .heads import HeadSpec
+from .masks import PropertyMask
 from .registry import LINKER
 from .windows import covered_pairs
 

@@ -318,7 +318,7 @@ def contact_prediction(
     contact_map : numpy.ndarray
         ``shape=(L, L), dtype=bool``.
     pairs : sequence of (i, j, score, is_contact)
-        0-based, as :func:`protattn.analysis.contacts.predicted_pairs` gives; drawn above
+        0-based, as :func:`protattn.analysis.precision.predicted_pairs` gives; drawn above
         the diagonal (row ``i``, column ``j``). ``is_contact`` None is drawn grey.
     title : str
     path : str or os.PathLike, optional

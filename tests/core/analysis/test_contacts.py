@@ -13,14 +13,16 @@ import pytest
 
 from protattn import LayerHeadError, ModelError
 from protattn.analysis.contacts import (
-    ContactPrecision,
-    PredictedPair,
     apc,
-    contact_precision,
     esm_contact_probabilities,
-    predicted_pairs,
     symmetrize_sum,
     unsupervised_contacts,
+)
+from protattn.analysis.precision import (
+    ContactPrecision,
+    PredictedPair,
+    contact_precision,
+    predicted_pairs,
 )
 
 # ------------------------------------------------------------------------ features

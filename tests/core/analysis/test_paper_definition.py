@@ -22,7 +22,8 @@ from protattn.analysis.intervals import wald_interval
 from protattn.analysis.statistics import HeadStatsAccumulator
 from protattn.api import stats as api_stats
 from protattn.errors import ProtattnError
-from protattn.lm.counts import DEFAULT_DEFINITION, ChainCounter, PropertyMask
+from protattn.lm.counts import DEFAULT_DEFINITION, ChainCounter
+from protattn.lm.masks import PropertyMask
 
 # One head over four residues (rows attend, columns are attended).
 # Weights >= 0.3: (0,0) 0.5, (1,1) 0.4, (1,3) 0.5, (2,0) 0.3 (a tie), (2,1) 0.35, (3,1) 0.75

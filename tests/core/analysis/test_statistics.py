@@ -20,8 +20,9 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 import protattn.analysis.statistics as statistics_module
 from protattn.analysis.intervals import two_proportion_z, wilson_interval
-from protattn.analysis.statistics import ROW_FIELDS, HeadStatistics, HeadStatsAccumulator
-from protattn.lm.counts import PropertyMask
+from protattn.analysis.results import ROW_FIELDS, HeadStatistics
+from protattn.analysis.statistics import HeadStatsAccumulator
+from protattn.lm.masks import PropertyMask
 
 # One head over four residues; rows attend (i), columns are attended (j).
 # Arcs (> 0.3): (0,0) 0.5, (1,1) 0.4, (1,3) 0.5, (2,1) 0.35, (3,1) 0.75  -> 5 arcs;

@@ -22,7 +22,6 @@ from protattn.api import stats as api_stats
 from protattn.lm.cache import AttentionCache
 from protattn.lm.compact import FLOOR, CompactAttention
 from protattn.lm.contract import StreamRequest
-from protattn.lm.counts import PropertyMask
 from protattn.lm.heads import HeadSpec
 from protattn.lm.inference import (
     cached_compact_attention,
@@ -32,6 +31,7 @@ from protattn.lm.inference import (
     head_maps,
     stream_chain,
 )
+from protattn.lm.masks import PropertyMask
 from protattn.lm.stream import run_chain, stream_attention
 from protattn.lm.windows import merge_windows, plan_windows
 from protattn.structure.model import join_chains

@@ -11,7 +11,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 PIL = pytest.importorskip("PIL.Image")
 
-from protattn.analysis.contacts import predicted_pairs
+from protattn.analysis.precision import predicted_pairs
 from protattn.report import plots
 
 SVG = "{http://www.w3.org/2000/svg}"
