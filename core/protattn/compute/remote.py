@@ -29,7 +29,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RemoteFamily:
-    """What the core needs of a worker model's :class:`~protattn.lm.model.Family`."""
+    """What the core needs of a worker model's :class:`~protattn.lm.families.Family`."""
 
     name: str
     separator: str | None

@@ -26,7 +26,7 @@ __all__ = ["Family", "LocalModel", "Model", "StreamRequest", "StreamResult"]
 
 
 class Family(Protocol):
-    """What the stages read of a model's family (:class:`protattn.lm.model.Family`).
+    """What the stages read of a model's family (:class:`protattn.lm.families.Family`).
 
     Read-only: the implementations are frozen dataclasses.
     """

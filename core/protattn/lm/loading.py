@@ -13,7 +13,8 @@ import threading
 from typing import Any
 
 from ..errors import ModelError
-from .model import FAMILIES, MODEL_TYPE_FAMILY, Family, LanguageModel
+from .families import FAMILIES, MODEL_TYPE_FAMILY, Family
+from .model import LanguageModel
 from .registry import (
     DEFAULT_MODEL,
     MODELS,

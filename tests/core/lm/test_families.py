@@ -187,7 +187,7 @@ def test_a_tokenizer_that_lower_cases_is_refused(tmp_path):
     model.save_pretrained(tmp_path)
     bad = transformers.BertTokenizer.from_pretrained(tmp_path, do_lower_case=True)
     with pytest.raises(protattn.ModelError, match="unknown token|one token per residue"):
-        protattn.LanguageModel("lower", str(tmp_path), None, protattn.lm.model.FAMILIES["bert"],
+        protattn.LanguageModel("lower", str(tmp_path), None, protattn.lm.families.FAMILIES["bert"],
                                model, bad, 62, "cpu", spaced=True)
 
 
