@@ -32,6 +32,8 @@ LIGAND_KINDS = ("ligand", "ion", "glycan", "additive")
 #: Heavy-atom distance (Å) within which a residue belongs to a binding site.
 SITE_CUTOFF = 4.0
 
+# the tables of component ids are kept in columns, as they are read
+# fmt: off
 _IONS = frozenset({
     # metal cations
     "LI", "NA", "K", "RB", "CS", "MG", "CA", "SR", "BA", "MN", "MN3", "FE", "FE2", "CO",
@@ -63,6 +65,7 @@ _ADDITIVES = frozenset({
     "DTV", "HED", "TCE", "SGM", "IMD", "URE", "GAI", "DMS", "DMF", "DOX", "ACN", "CCN",
     "SDS", "LDA", "C8E", "BOG", "BNG", "LMT", "DMU",
 })
+# fmt: on
 
 
 def ligand_kind(name: str) -> str:
