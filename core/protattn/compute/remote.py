@@ -93,26 +93,11 @@ class RemoteModel:
 
     def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
                request: StreamRequest, store: AttentionCache | None, key: str) -> StreamResult:
-        """One streamed pass in the worker (:func:`protattn.lm.stream.run_chain`).
+        """One streamed pass in the worker (:meth:`protattn.lm.contract.Model.stream`).
 
-        Parameters
-        ----------
-        sequences : sequence of str
-            One chain, or chains run as one input.
-        window, stride : int or None
-            As resolved by :func:`protattn.lm.inference.stream_chain`.
-        request : StreamRequest
-            What to compute beside the compact attention (never the dense array).
-        store : AttentionCache or None
-            Where the worker files the compact attention; None: nowhere, it comes inline.
-        key : str
-            The entry the host expects (:func:`protattn.lm.inference.chain_attention_key`).
-
-        Returns
-        -------
-        StreamResult
-            Only reductions cross: the compact attention, maps of the heads asked
-            for, contact scores, counts.
+        The worker files the compact attention in ``store`` (None: it comes inline);
+        only reductions cross: the compact attention, maps of the heads asked for,
+        contact scores, counts, never the dense array.
 
         Raises
         ------

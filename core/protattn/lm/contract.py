@@ -81,8 +81,27 @@ class Model(Protocol):
     def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
                request: StreamRequest, store: AttentionCache | None, key: str
                ) -> StreamResult:
-        """One pass over ``sequences`` for ``request``; the compact attention filed under
-        ``key`` in ``store`` (None: nowhere)."""
+        """One pass over ``sequences`` for ``request``.
+
+        Parameters
+        ----------
+        sequences : sequence of str
+            One chain, or chains run as one input.
+        window, stride : int or None
+            As resolved by :func:`protattn.lm.inference.stream_chain`.
+        request : StreamRequest
+            What to compute beside the compact attention.
+        store : AttentionCache or None
+            The cache the caller files the result in; a model that runs elsewhere (a
+            worker) writes it there itself, as the way large results cross.
+        key : str
+            The cache key of this run (:func:`protattn.lm.inference.chain_attention_key`).
+
+        Returns
+        -------
+        StreamResult
+            Its compact attention keyed ``key``.
+        """
         ...
 
 

@@ -198,26 +198,11 @@ class LanguageModel:
     def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
                request: StreamRequest, store: AttentionCache | None = None, key: str = ""
                ) -> StreamResult:
-        """One streamed pass (:func:`protattn.lm.stream.run_chain`), its compact attention
-        keyed ``key`` (:class:`protattn.lm.contract.Model`).
-
-        Parameters
-        ----------
-        sequences : sequence of str
-            One chain, or chains run as one input.
-        window, stride : int or None
-            As resolved by :func:`protattn.lm.inference.stream_chain`.
-        request : StreamRequest
-            What to compute beside the compact attention.
-        store : AttentionCache, optional
-            Not written here: :func:`~protattn.lm.inference.stream_chain` files what a
-            model in this process computes.
-        key : str
-            The cache key the compact attention is filed under.
-
-        Returns
-        -------
-        StreamResult
+        """One streamed pass (:func:`protattn.lm.stream.run_chain`), as
+        :meth:`protattn.lm.contract.Model.stream` describes; its compact attention keyed
+        ``key``. ``store`` is not written here:
+        :func:`~protattn.lm.inference.stream_chain` files what a model in this process
+        computes.
         """
         result = run_chain(self, sequences, window, stride, request)
         return dataclasses.replace(result, compact=result.compact.filed(key, from_cache=False))
