@@ -9,7 +9,7 @@ Commands (registered lazily, on first use)::
 and the Attention panel (Tools -> Structure Analysis -> Attention), whose every
 action runs one of those commands.
 
-Nothing heavy is imported when ChimeraX starts: the command module, the panel (Qt),
+Nothing heavy is imported when ChimeraX starts: each command's module, the panel (Qt),
 the protattn core and (when a command first runs a model) torch are imported on
 first use.
 """
@@ -17,13 +17,21 @@ first use.
 from chimerax.core.errors import UserError
 from chimerax.core.toolshed import BundleAPI
 
+#: The ``attention`` verbs, each a module of its own holding its command, its
+#: CmdDesc and ``register_command(logger)``.
+_VERBS = ("pairs", "color", "clear", "heads", "contacts", "stats", "models", "worker", "save")
+
 
 class _ProtAttnAPI(BundleAPI):
     @staticmethod
     def register_command(command_name, logger):
-        from . import cmd
+        """Import the verb's module (``attention pairs``: ``pairs.py``) and register its command."""
+        from importlib import import_module
 
-        cmd.register_command(command_name, logger)
+        verb = command_name.split()[-1]
+        if verb not in _VERBS:
+            raise ValueError(f"protattn has no command {command_name!r}")
+        import_module(f".{verb}", __name__).register_command(logger)
 
     @staticmethod
     def start_tool(session, tool_name):
@@ -32,7 +40,7 @@ class _ProtAttnAPI(BundleAPI):
             raise UserError(f"the {tool_name} panel needs ChimeraX's window; without it use "
                             "the commands it runs: attention pairs, color, contacts, stats, "
                             "clear")
-        from .cmd import use_settings
+        from .settings import use_settings
         from .tool import AttentionTool
 
         use_settings(session)  # the panel's model runs use the saved worker setting too

@@ -21,6 +21,8 @@ try:  # installed with pip, the core is a package of its own
 except ImportError:  # installed from the plugin zip, the core travels inside the plugin
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_core"))
 
+from protattn import __version__  # noqa: E402  (PyMOL's plugin manager shows it)
+
 from .commands import (  # noqa: E402
     attention_clear,
     attention_color,
@@ -32,7 +34,6 @@ from .commands import (  # noqa: E402
     attention_worker,
     configure_backend,
 )
-from protattn import __version__  # noqa: E402  (PyMOL's plugin manager shows it)
 
 __all__ = [
     "__version__",

@@ -12,6 +12,12 @@ from pymol import CmdException, cmd
 
 import protattn
 from protattn import PairsResult, ProtattnError, ResidueId, ScoresResult
+from protattn.api import heads as head_requests
+from protattn.api import worker as worker_requests
+from protattn.api.contacts import predict_chains_contacts
+from protattn.api.models import models_table
+from protattn.api.options import run_options
+from protattn.api.stats import property_report
 
 from . import draw
 from .adapter import chains_by_object, icode, structures_by_object
@@ -44,9 +50,16 @@ def _number(value, name: str, kind=float):
 
 
 def _run_options(window, stride, concatenate) -> dict:
-    window, stride = _number(window, "window", int), _number(stride, "stride", int)
-    return dict(window=window if window > 0 else None, stride=stride if stride > 0 else None,
-                concatenate=bool(_number(concatenate, "concatenate", int)))
+    return run_options(_number(window, "window", int), _number(stride, "stride", int),
+                       _number(concatenate, "concatenate", int))
+
+
+def _core(compute, *args, **kwargs):
+    """Call the core, turning its errors into ``CmdException``."""
+    try:
+        return compute(*args, **kwargs)
+    except (ProtattnError, ValueError) as e:
+        raise CmdException(str(e)) from e
 
 
 def attention_pairs(
@@ -140,13 +153,10 @@ SEE ALSO
         **_run_options(window, stride, concatenate),
     )
     by_object = chains_by_object(selection, _self=_self)
-    results: dict[str, PairsResult] = {}
-    try:  # everything is computed before anything is drawn
-        for obj, chains in by_object.items():
-            within = _selected_residues(selection, obj, _self)
-            results[obj] = protattn.compute_pairs(chains, layer_head, within=within, **options)
-    except (ProtattnError, ValueError) as e:
-        raise CmdException(str(e)) from e
+    results: dict[str, PairsResult] = {  # everything is computed before anything is drawn
+        obj: _core(protattn.compute_pairs, chains, layer_head,
+                   within=_selected_residues(selection, obj, _self), **options)
+        for obj, chains in by_object.items()}
     pairs: list[protattn.Pair] = []
     for obj, result in results.items():
         n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
@@ -211,15 +221,12 @@ SEE ALSO
     if not str(layer_head).strip():
         raise CmdException("give a layer-head, e.g. attention_color 1hpv, 7-1")
     by_object = chains_by_object(selection, _self=_self)
-    results: dict[str, ScoresResult] = {}
-    try:
-        for obj, chains in by_object.items():
-            within = _selected_residues(selection, obj, _self)
-            results[obj] = protattn.compute_scores(
-                chains, layer_head, model=model, palette=str(palette), within=within,
-                **_run_options(window, stride, concatenate))
-    except (ProtattnError, ValueError) as e:
-        raise CmdException(str(e)) from e
+    options = _run_options(window, stride, concatenate)
+    results: dict[str, ScoresResult] = {
+        obj: _core(protattn.compute_scores, chains, layer_head, model=model,
+                   palette=str(palette), within=_selected_residues(selection, obj, _self),
+                   **options)
+        for obj, chains in by_object.items()}
     for obj, result in results.items():
         n = draw.color_residues(obj, result.scene, selection, _self=_self)
         if not int(quiet) or result.notes:
@@ -247,13 +254,6 @@ EXAMPLE
     objects = _self.get_object_list(f"({selection})") or []
     for obj in objects:
         draw.clear(obj, _self=_self)
-
-
-def _pair_options_for(prop: str) -> dict:
-    """How the top head of a property is drawn: contacts by contact, others by weight."""
-    if prop == "contact":
-        return {"min_separation": 6, "color_by": "contact"}
-    return {"min_separation": 1, "color_by": "weight"}
 
 
 def attention_heads(
@@ -325,33 +325,21 @@ SEE ALSO
 
     attention_pairs, attention_contacts
     """
-    from protattn.api.stats import head_statistics, rank_heads, ranking_table
-
     structures = structures_by_object(selection, _self=_self)
-    try:
-        stats = head_statistics(
-            structures.values(), model, [str(prop)], threshold=_number(threshold, "threshold"),
-            min_arcs=_number(min_arcs, "min_arcs", int),
-            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()],
-            definition=str(definition).strip())
-        rows = rank_heads(stats, str(prop), _number(top, "top", int))
-        drawn = {}
-        if rows and int(draw_top):
-            for obj, structure in structures.items():
-                within = _selected_residues(selection, obj, _self)
-                drawn[obj] = protattn.compute_pairs(
-                    structure.chains, rows[0]["layer_head"], model=model,
-                    threshold=float(threshold), within=within, **_pair_options_for(str(prop)))
-    except (ProtattnError, ValueError) as e:
-        raise CmdException(str(e)) from e
-    for line in ranking_table(stats, str(prop), rows):
+    within = [_selected_residues(selection, obj, _self) for obj in structures]
+    result = _core(
+        head_requests.top_heads, structures.values(), str(prop), model,
+        _number(top, "top", int), _number(threshold, "threshold"),
+        _number(min_arcs, "min_arcs", int), str(site_kinds), str(definition).strip(),
+        draw=bool(int(draw_top)), within=within)
+    for line in result.table():
         print(f" {line}")
-    for obj, result in drawn.items():
-        n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(structures[obj].chains),
+    for obj, drawn in zip(structures, result.pairs):
+        n = draw.draw_pairs(obj, drawn.scene, protattn.ca_coordinates(structures[obj].chains),
                             _self=_self)
-        print(f" attention_heads: {obj}: drew head {rows[0]['layer_head']}: {n} pairs"
-              + (" (green: contact, red: not)" if str(prop) == "contact" else ""))
-    return rows
+        print(f" attention_heads: {obj}: drew head {result.best}: {n} pairs"
+              + head_requests.top_head_legend(str(prop)))
+    return list(result.rows)
 
 
 def attention_contacts(
@@ -397,26 +385,15 @@ SEE ALSO
 
     attention_heads, attention_pairs
     """
-    from protattn.api.contacts import predict_contacts
-
     by_object = chains_by_object(selection, _self=_self)
-    chosen = None if str(heads).strip() in ("", "all") else [
-        h for h in str(heads).replace("+", ",").split(",") if h.strip()]
-    results = {}
-    try:
-        for obj, chains in by_object.items():
-            for chain in chains:
-                results[(obj, chain.id)] = predict_contacts(chain, model, str(method), chosen)
-    except (ProtattnError, ValueError) as e:
-        raise CmdException(str(e)) from e
-    for obj, chains in by_object.items():
-        bonds = [b for c in chains for b in results[(obj, c.id)].scene.bonds]
-        scene = protattn.Scene(bonds=tuple(bonds))
-        draw.draw_pairs(obj, scene, protattn.ca_coordinates(chains), _self=_self)
-        for chain in chains:
-            print(f" attention_contacts: {obj}/{chain.id}: {results[(obj, chain.id)].summary()}"
-                  " (green: true contact, red: false)")
-    return results
+    predicted = {obj: _core(predict_chains_contacts, chains, model, str(method), str(heads))
+                 for obj, chains in by_object.items()}
+    for obj, found in predicted.items():
+        draw.draw_pairs(obj, found.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
+        for line in found.lines(f"{obj}"):
+            print(f" attention_contacts: {line} (green: true contact, red: false)")
+    return {(obj, chain): result for obj, found in predicted.items()
+            for chain, result in found.results.items()}
 
 
 def attention_stats(
@@ -465,33 +442,21 @@ SEE ALSO
 
     attention_heads
     """
-    from protattn.api.stats import head_statistics, ranking_table
-    from protattn.report.plots import heatmap
-
     structures = structures_by_object(selection, _self=_self)
     prop = str(prop)
     png = str(png) or f"attention_{prop.replace(':', '_')}.png"
     folder = os.path.dirname(os.path.abspath(png))
     if not os.path.isdir(folder):
         raise CmdException(f"folder {folder!r} does not exist; choose another png")
-    try:
-        stats = head_statistics(
-            structures.values(), model, [prop], threshold=_number(threshold, "threshold"),
-            min_arcs=_number(min_arcs, "min_arcs", int),
-            site_kinds=[k.strip() for k in str(site_kinds).split(",") if k.strip()],
-            definition=str(definition).strip())
-    except (ProtattnError, ValueError) as e:
-        raise CmdException(str(e)) from e
-    result = stats[prop]
-    heatmap(result.share, title=f"{model}: {prop} ({stats.definition_name})",
-            label=stats.share_label(), mask=~result.enough_arcs, background=result.background,
-            path=png)
-    print(f" attention_stats: {prop}: {int(result.enough_arcs.sum())} heads with "
-          f"{stats.enough_text()}, centre of gravity layer {stats.center_of_gravity(prop):.2f}")
-    for line in ranking_table(stats, prop, stats.ranking(prop)[:5]):
+    report = _core(property_report, structures.values(), prop, model,
+                   _number(threshold, "threshold"), _number(min_arcs, "min_arcs", int),
+                   str(site_kinds), str(definition).strip(), top=5)
+    report.heatmap(png)
+    print(f" attention_stats: {prop}: {report.summary()}")
+    for line in report.table():
         print(f" {line}")
     print(f" attention_stats: heatmap written to {os.path.abspath(png)}")
-    return stats
+    return report.statistics
 
 
 def attention_models(quiet: int = 1, *, _self=cmd) -> dict[str, str]:
@@ -514,18 +479,11 @@ EXAMPLE
     attention_models
     attention_pairs 1hpv, 6-3, model=esm2_t33_650M
     """
-    from protattn.compute import backend
-    from protattn.lm.registry import MODELS
-
-    try:
-        status = backend.model_statuses()
-    except ProtattnError as e:
-        raise CmdException(str(e)) from e
-    for name, spec in MODELS.items():
-        here = "offline" if status.get(name, "missing") != "missing" else "not here"
-        print(f" {name:<16} {spec.parameters:<16} {spec.family:<10} {here:<9} {spec.source}")
-    print(f" models run {backend.describe()}")
-    return status
+    table = _core(models_table)
+    for line in table.lines():
+        print(f" {line}")
+    print(f" models run {table.where}")
+    return dict(table.status)
 
 
 def _say(message: str) -> None:
@@ -534,18 +492,12 @@ def _say(message: str) -> None:
 
 def configure_backend() -> None:
     """Where models run, from the plugin preferences (PROTATTN_PYTHON / _COMPUTE win)."""
-    from protattn.compute import backend
-
     try:
         from pymol.plugins import pref_get
     except ImportError:  # PyMOL without its plugin system
         pref_get = None  # noqa: N806
-    python = pref_get(PREF_PYTHON) if pref_get else None
-    mode = pref_get(PREF_MODE) if pref_get else None
-    backend.configure(
-        python=None if os.environ.get("PROTATTN_PYTHON") else python or None,
-        mode=None if os.environ.get("PROTATTN_COMPUTE") else mode or None,
-        notify=_say)
+    worker_requests.configure_saved(pref_get(PREF_PYTHON) if pref_get else None,
+                                    pref_get(PREF_MODE) if pref_get else None, notify=_say)
 
 
 def attention_worker(python: str = "", mode: str = "", stop: int = 0, quiet: int = 0, *,
@@ -586,28 +538,14 @@ SEE ALSO
 
     attention_models
     """
-    from protattn.compute import backend
-
-    saved: dict[str, str] = {}
-    try:
-        if str(python).strip():
-            path = str(python).strip()
-            path = "" if path.lower() == "none" else backend.resolve_python(path)
-            backend.configure(python=path or None)
-            saved[PREF_PYTHON] = path
-        if str(mode).strip():
-            backend.configure(mode=str(mode).strip().lower())
-            saved[PREF_MODE] = str(mode).strip().lower()
-    except ProtattnError as e:
-        raise CmdException(str(e)) from e
-    if saved:
-        _save_preferences(saved)
-    if _number(stop, "stop", int):
-        backend.stop_worker()
-    where = backend.describe()
+    change = _core(worker_requests.set_worker, str(python), str(mode),
+                   bool(_number(stop, "stop", int)))
+    prefs = {"python": PREF_PYTHON, "mode": PREF_MODE}
+    if change.saved:
+        _save_preferences({prefs[key]: value for key, value in change.saved.items()})
     if not _number(quiet, "quiet", int):
-        print(f" attention_worker: models run {where}")
-    return where
+        print(f" attention_worker: models run {change.where}")
+    return change.where
 
 
 def _save_preferences(values: dict[str, str]) -> None:

@@ -152,7 +152,7 @@ def test_worker_stops_when_chimerax_exits() -> None:
     script = ("import os, sys; sys.path.insert(0, sys.argv[1])\n"
               "from cxheadless import make_session\n"
               "from chimerax.core.commands import run\n"
-              "from protattn import backend\n"
+              "from protattn.compute import backend\n"
               "s = make_session()\n"
               "run(s, 'attention models', log=False)\n"
               "print(backend.current_worker().pid, flush=True)\n"

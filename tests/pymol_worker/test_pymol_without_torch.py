@@ -126,7 +126,7 @@ def test_worker_stops_when_pymol_exits(tmp_path) -> None:
         "import os, sys\n"
         "from pymol import cmd\n"
         "import protattn_pymol\n"
-        "from protattn import backend\n"
+        "from protattn.compute import backend\n"
         "protattn_pymol.register()\n"
         "backend.model_statuses()\n"
         "print(backend.current_worker().pid, flush=True)\n"

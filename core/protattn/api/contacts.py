@@ -6,7 +6,7 @@ heads) or an ESM model's own contact head, with precision at L, L/2, L/5 by rang
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,10 +23,13 @@ from ..lm.stream import StreamRequest
 from ..scene import Scene, pair_scene
 from ..structure.model import Chain
 from ..structure.properties import contact_map, observed_pairs
+from .options import parse_heads
 
 __all__ = [
     "ContactsResult",
+    "ChainsContacts",
     "predict_contacts",
+    "predict_chains_contacts",
 ]
 
 @dataclass(frozen=True)
@@ -88,8 +91,9 @@ def predict_contacts(
     method : {"apc", "esm"}
         ``"apc"``: average over ``heads`` of APC(a + aᵀ) (any model); ``"esm"``: the
         model's own contact head (ESM models only).
-    heads : sequence of HeadSpec or "L-H" strings, optional
-        Heads averaged by ``"apc"`` (default all).
+    heads : sequence of HeadSpec or "L-H" strings, or str, optional
+        Heads averaged by ``"apc"`` (default all); a string is read by
+        :func:`protattn.api.options.parse_heads` (``"6-3+7-1"``, ``"all"``).
     top : int, optional
         Predictions drawn (default ``L``).
     min_separation : int
@@ -105,6 +109,8 @@ def predict_contacts(
     from ..lm.heads import parse_layer_head
 
     lm = get_model(model, device, dtype) if isinstance(model, str) else model
+    if isinstance(heads, str):
+        heads = parse_heads(heads)
     if method not in ("apc", "esm"):
         raise ProtattnError(f"method must be 'apc' or 'esm', not {method!r}")
     specs = tuple(parse_layer_head(h, lm.n_layers, lm.n_heads) for h in heads or ())
@@ -134,3 +140,52 @@ def predict_contacts(
                         min_separation=min_separation, symmetrize_by="max")
     return ContactsResult(method, specs, scores, precision, tuple(pairs),
                           pair_scene(pairs, color_by="contact"))
+
+
+@dataclass(frozen=True)
+class ChainsContacts:
+    """Contacts predicted for several chains of one structure, and one scene of them all.
+
+    Attributes
+    ----------
+    results : dict of str to ContactsResult
+        Chain id to that chain's prediction, in the order the chains were given.
+    scene : Scene
+        Every chain's predictions, coloured true (green) / false (red) contact.
+    """
+
+    results: Mapping[str, ContactsResult]
+    scene: Scene
+
+    def lines(self, prefix: str = "") -> list[str]:
+        """One log line per chain: ``{prefix}/A: contacts (apc): precision ...``."""
+        return [f"{prefix}/{chain}: {result.summary()}" for chain, result in self.results.items()]
+
+
+def predict_chains_contacts(
+    chains: Sequence[Chain],
+    model: str | Model = "antiberty",
+    method: str = "apc",
+    heads: Sequence[HeadSpec | str] | str | None = None,
+    **options,
+) -> ChainsContacts:
+    """Predict contacts for each chain (:func:`predict_contacts`) and merge their scenes.
+
+    Parameters
+    ----------
+    chains : sequence of Chain
+        Each is predicted on its own (contacts within chains).
+    model, method, heads
+        As for :func:`predict_contacts`.
+    **options
+        ``top``, ``min_separation``, ``window``, ``stride``, ``device``, ``dtype``.
+
+    Returns
+    -------
+    ChainsContacts
+        Every prediction made before it returns: an error leaves nothing half done.
+    """
+    results = {chain.id: predict_contacts(chain, model, method, heads, **options)
+               for chain in chains}
+    bonds = tuple(b for result in results.values() for b in result.scene.bonds)
+    return ChainsContacts(results, Scene(bonds=bonds))

@@ -191,14 +191,15 @@ def _check_folder(path: str | None) -> None:
 
 
 def _statistics(args):
+    from ..api.options import parse_site_kinds
     from ..api.stats import head_statistics
 
     paths = expand_inputs(args.inputs)
     return paths, head_statistics(
         _structures(paths), args.model, args.property, chains=_chain_ids(args),
         threshold=args.threshold, min_arcs=args.min_arcs, min_separation=args.min_separation,
-        site_kinds=[k.strip() for k in args.site_kinds.split(",") if k.strip()],
-        window=args.window, stride=args.stride, device=args.device, quiet=args.quiet,
+        site_kinds=parse_site_kinds(args.site_kinds), window=args.window, stride=args.stride,
+        device=args.device, quiet=args.quiet,
         definition=args.definition, dtype=args.dtype)
 
 
@@ -214,10 +215,11 @@ def run(args: argparse.Namespace) -> int:
     for path in (getattr(args, a, None) for a in ("heatmap", "profile", "plot", "png", "output")):
         _check_folder(path)
     if args.command == "features":
+        from ..api.options import parse_site_kinds
         from ..structure.records import chain_features, structure_features
         from ..structure.sites import LIGAND_KINDS
 
-        kinds = tuple(k.strip() for k in args.site_kinds.split(",") if k.strip())
+        kinds = tuple(parse_site_kinds(args.site_kinds))
         if set(kinds) - set(LIGAND_KINDS):
             raise ProtattnError(f"--site-kinds takes {', '.join(LIGAND_KINDS)}")
         structure = read_structure(args.file)
@@ -242,12 +244,9 @@ def run(args: argparse.Namespace) -> int:
                 stats.to_csv(out)
         first = stats.properties[0]
         if args.heatmap:
-            from ..report.plots import heatmap
+            from ..api.stats import property_heatmap
 
-            heatmap(stats.stats[first].share,
-                    title=f"{args.model}: {first} ({stats.definition_name})",
-                    label=stats.share_label(), mask=~stats.stats[first].enough_arcs,
-                    background=stats.stats[first].background, path=args.heatmap)
+            property_heatmap(stats, first, args.model, args.heatmap)
         if args.profile:
             from ..report.plots import layer_profile
 
@@ -346,14 +345,14 @@ def _draw_top_head(args, path: str, layer_head: str) -> None:
 
 def _contacts(args) -> int:
     from ..api.contacts import predict_contacts
+    from ..api.options import parse_heads
 
     structure = read_structure(args.file)
     ids = _chain_ids(args)
     if ids and len(ids) != 1:
         raise ProtattnError("contacts predicts one chain at a time: give --chain ID")
     chain = structure.chain(ids[0]) if ids else structure.chains[0]
-    heads = None if args.heads == "all" else [h for h in args.heads.split(",") if h.strip()]
-    result = predict_contacts(chain, args.model, args.method, heads,
+    result = predict_contacts(chain, args.model, args.method, parse_heads(args.heads),
                               min_separation=args.min_separation, window=args.window,
                               stride=args.stride, device=args.device, dtype=args.dtype)
     with _open(args.output) as out:

@@ -1,0 +1,91 @@
+"""``attention heads``: heads ranked by a structural property; the top head drawn."""
+
+from __future__ import annotations
+
+from chimerax.atomic import Residues, ResiduesArg
+from chimerax.core.commands import BoolArg, CmdDesc, FloatArg, PositiveIntArg, StringArg, register
+from chimerax.core.logger import Logger
+from chimerax.core.session import Session
+
+from protattn.api.heads import property_attribute, top_heads
+
+from .arguments import DEFINITION, MODEL
+from .drawing import (
+    PAIRS_GROUP,
+    PairsPlan,
+    check_attribute_name,
+    core,
+    draw_plans,
+    set_attribute,
+    targets,
+)
+from .settings import use_settings
+
+__all__ = ["attention_heads", "property_attribute", "register_command"]
+
+
+def attention_heads(
+    session: Session,
+    residues: Residues,
+    prop: str = "contact",
+    *,
+    top: int = 10,
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    site_kinds: str = "ligand",
+    draw: bool = True,
+    definition: str = "paper",
+) -> list[dict]:
+    """Rank heads by the share of their high-confidence attention on a property; draw the top.
+
+    Usage: attention heads atom-spec [property name] [top n] [threshold t]
+    [minArcs n] [model name] [siteKinds kinds] [draw true|false]
+    [definition paper|judged]
+
+    property is contact, binding_site, binding_site:CODE, helix, strand,
+    turn_bend, other or aa:X. Under the paper's definition (the default, as
+    the paper's code counts), a head's share is the fraction of all its arcs
+    with attention of at least threshold (the paper's 0.3) that are contacts
+    (|i-j| >= 6, CB-CB < 8 A) or whose attended residue has the property;
+    heads with more than minArcs arcs are ranked, each share with a
+    Bonferroni-corrected 95% (Wald) interval, against the property's
+    background rate in the structures. definition judged counts only the
+    pairs the property is judged on (attention above threshold; Wilson).
+    The ranked table is logged and returned; the top head's pairs are drawn
+    (contacts green / red) into "attention pairs", and the attention each
+    residue receives from that head is set as the property's own residue
+    attribute, ``attention_<property>`` (``attention_binding_site``,
+    ``attention_helix``, ``attention_aa_C`` ...), so that ``color byattribute
+    attention_binding_site`` shows it and several properties' values coexist.
+    """
+    use_settings(session)
+    found = targets(residues)
+    attribute = property_attribute(prop)
+    if draw:
+        check_attribute_name(session, attribute)
+    result = core(top_heads, [t.core_structure() for t in found], prop, model, top, threshold,
+                  min_arcs, site_kinds, definition, draw=draw,
+                  within=[t.selected for t in found], scores=True)
+    session.logger.info("\n".join(result.table()))
+    if result.pairs:
+        plans = [PairsPlan.of(t, pairs) for t, pairs in zip(found, result.pairs)]
+        draw_plans(session, plans, PAIRS_GROUP)
+        for plan in plans:
+            session.logger.info(f"top head {plan.log_line()}")
+        set_attribute(session, attribute, zip(found, result.scores))
+        session.logger.info(f"residue attribute {attribute}: attention received from head "
+                            f"{result.best} (color byattribute {attribute})")
+    return list(result.rows)
+
+
+def register_command(logger: Logger) -> None:
+    """Register ``attention heads`` (the bundle API calls it on first use)."""
+    desc = CmdDesc(
+        required=[("residues", ResiduesArg)],
+        optional=[("prop", StringArg)],
+        keyword=[("top", PositiveIntArg), ("threshold", FloatArg), ("min_arcs", PositiveIntArg),
+                 MODEL, ("site_kinds", StringArg), ("draw", BoolArg), DEFINITION],
+        synopsis="rank attention heads by a structural property and draw the top head",
+    )
+    register("attention heads", desc, attention_heads, logger=logger)

@@ -1,0 +1,133 @@
+"""``attention pairs``: high-attention residue pairs of one head, drawn as pseudobonds."""
+
+from __future__ import annotations
+
+from chimerax.atomic import Pseudobonds, Residues, ResiduesArg
+from chimerax.core.commands import (
+    BoolArg,
+    CmdDesc,
+    EnumOf,
+    FloatArg,
+    NonNegativeIntArg,
+    PositiveIntArg,
+    StringArg,
+    register,
+)
+from chimerax.core.logger import Logger
+from chimerax.core.session import Session
+
+import protattn
+from protattn.api.options import run_options
+from protattn.scene import PALETTES
+
+from .arguments import LAYER_HEAD, MODEL, RUN
+from .drawing import PAIRS_GROUP, PairsPlan, core, draw_plans, targets
+from .settings import use_settings
+
+__all__ = ["attention_pairs", "register_command"]
+
+
+def attention_pairs(
+    session: Session,
+    residues: Residues,
+    layer_head: str,
+    *,
+    threshold: float = 0.1,
+    top_k: int | None = None,
+    min_separation: int = 1,
+    symmetrize: str = "max",
+    model: str = "antiberty",
+    palette: str = "attention",
+    name: str = PAIRS_GROUP,
+    replace: bool = True,
+    window: int | None = None,
+    stride: int | None = None,
+    concatenate: bool = False,
+    dashes: int = 0,
+    color_by: str = "weight",
+) -> Pseudobonds:
+    """Draw high-attention residue pairs of one head as pseudobonds between CA atoms.
+
+    Usage: attention pairs atom-spec layerHead L-H [threshold t] [topK n]
+    [minSeparation n] [symmetrize max|mean] [model name] [palette name]
+    [name group-name] [replace true|false] [window n] [stride n]
+    [concatenate true|false] [dashes n] [colorBy weight|contact]
+
+    The model runs on each whole protein chain that the spec touches (its full
+    SEQRES / entity sequence), so attention does not depend on the selection;
+    only pairs with both residues in the spec are drawn. Pairs are drawn into one
+    pseudobond group per structure, coloured and sized by weight over the drawn
+    pairs (strongest: thickest, darkest), and one summary line per structure is
+    logged. Each pseudobond keeps its weight in the float attribute
+    ``attention_weight`` (saved in sessions, written by ``attention save``).
+
+    Parameters
+    ----------
+    residues : Residues
+        Residues whose protein chains are analysed; ligands and nucleic acids are ignored.
+    layer_head : str
+        ``L-H`` with 1-based layer and head (``7-1``), or ``L-mean`` / ``L-max``.
+    threshold : float
+        Keep pairs whose symmetrised weight is above it (default 0.1).
+    top_k : int, optional
+        Keep the ``top_k`` strongest pairs of each chain instead of thresholding.
+    min_separation : int
+        Minimum sequence separation ``|i - j|`` (default 1: every pair but self-pairs).
+    symmetrize : "max" or "mean"
+        How the two directions of attention of a pair are combined (default max).
+    model : str
+        Language model (default antiberty).
+    palette : str
+        Pseudobond colours, one of protattn's palettes (default attention).
+    name : str
+        Pseudobond group name (default "attention pairs").
+    replace : bool
+        Delete the group's previous pseudobonds first (default true).
+    window : int, optional
+        Run chains longer than this as overlapping windows (default: only chains
+        longer than the model's limit, at that limit).
+    stride : int, optional
+        Residues between window starts (default half the window).
+    concatenate : bool
+        Run the structure's chosen chains as one input, so that pairs between
+        chains appear (default false).
+    dashes : int
+        Dashes per pseudobond (default 0: solid), as the group's ``dashes``.
+    color_by : "weight" or "contact"
+        Colour by weight with ``palette`` (default), or green for pairs that are
+        contacts (CB-CB < 8 A) and red for the others.
+
+    Returns
+    -------
+    Pseudobonds
+        The pseudobonds drawn, over all structures.
+    """
+    use_settings(session)
+    plans = [
+        PairsPlan.of(target, core(
+            protattn.compute_pairs, target.chains, layer_head, model=model,
+            threshold=threshold, top_k=top_k, min_separation=min_separation,
+            symmetrize=symmetrize, palette=palette, within=target.selected,
+            color_by=color_by, **run_options(window, stride, concatenate),
+        ))
+        for target in targets(residues)
+    ]
+    drawn = draw_plans(session, plans, name, replace, dashes)
+    for plan in plans:
+        session.logger.info(plan.log_line())
+    return drawn
+
+
+def register_command(logger: Logger) -> None:
+    """Register ``attention pairs`` (the bundle API calls it on first use)."""
+    desc = CmdDesc(
+        required=[("residues", ResiduesArg)],
+        keyword=[LAYER_HEAD, ("threshold", FloatArg), ("top_k", PositiveIntArg),
+                 ("min_separation", PositiveIntArg), ("symmetrize", EnumOf(("max", "mean"))),
+                 MODEL, ("palette", EnumOf(tuple(PALETTES))), ("name", StringArg),
+                 ("replace", BoolArg), *RUN, ("dashes", NonNegativeIntArg),
+                 ("color_by", EnumOf(("weight", "contact")))],
+        required_arguments=["layer_head"],
+        synopsis="draw high-attention residue pairs of a language model head",
+    )
+    register("attention pairs", desc, attention_pairs, logger=logger)
