@@ -313,7 +313,7 @@ def _head_map(args, path: str, layer_head: str) -> None:
     from ..compute.backend import get_model
     from ..lm.heads import parse_layer_head
     from ..lm.inference import head_maps
-    from ..report.plots import head_vs_contacts
+    from ..report.contacts import head_vs_contacts
     from ..structure.properties import contact_map
 
     structure = read_structure(path)
@@ -370,7 +370,7 @@ def _contacts(args) -> int:
             writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
     print(f"{structure.name} chain {chain.id}: {result.summary()}", file=sys.stderr)
     if args.plot:
-        from ..report.plots import head_vs_contacts
+        from ..report.contacts import head_vs_contacts
         from ..structure.properties import contact_map
 
         head_vs_contacts(result.scores, contact_map(chain, 8.0, args.min_separation),

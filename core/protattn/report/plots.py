@@ -20,7 +20,6 @@ from typing import SupportsFloat, cast
 
 import matplotlib
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap, LinearSegmentedColormap, Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
@@ -32,8 +31,6 @@ __all__ = [
     "save",
     "heatmap",
     "layer_profile",
-    "head_vs_contacts",
-    "contact_prediction",
     "top_heads",
 ]
 
@@ -43,9 +40,10 @@ FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 #: The paper's colours: below the background red, above it blue.
 _BELOW, _ABOVE = "#F14100", "#3D4FC4"
 _DIVERGING = LinearSegmentedColormap.from_list("protattn_diverging", [_BELOW, "white", _ABOVE])
-_SEQUENTIAL = LinearSegmentedColormap.from_list("protattn_sequential", ["white", _ABOVE])
-_MASKED, _HATCH = "#E7E6E6", "#9A9A9A"
-_TRUE, _FALSE, _UNKNOWN = "#3D4FC4", "#F14100", "#9A9A9A"
+#: White to the paper's blue, for weights from 0 up.
+SEQUENTIAL = LinearSegmentedColormap.from_list("protattn_sequential", ["white", _ABOVE])
+#: Cells and pairs with nothing to show (too few arcs, unobserved), and their hatching.
+MASKED, _HATCH = "#E7E6E6", "#9A9A9A"
 _DPI = 150
 
 
@@ -76,13 +74,15 @@ def save(figure: Figure, path: str | os.PathLike, dpi: int = _DPI) -> Path:
     return path
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """An Agg figure of ``width`` x ``height`` inches, laid out with constrained layout."""
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 
 
-def _done(figure: Figure, path: str | os.PathLike | None) -> Figure:
+def finish(figure: Figure, path: str | os.PathLike | None) -> Figure:
+    """Save ``figure`` to ``path`` (if given, :func:`save`) and return it."""
     if path is not None:
         save(figure, path)
     return figure
@@ -96,7 +96,8 @@ def _ticks(n: int) -> list[int]:
     return sorted({1, *range(step, n + 1, step)})
 
 
-def _matrix(values: object, name: str) -> np.ndarray:
+def as_matrix(values: object, name: str) -> np.ndarray:
+    """``values`` as a 2-D float array; ``name`` says what was wrong otherwise."""
     array = np.asarray(values, dtype=float)
     if array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, not of shape {array.shape}")
@@ -140,7 +141,7 @@ def heatmap(
         Two axes: the grid (layers on y, layer 1 at the bottom; heads on x) and
         the colour bar.
     """
-    values = _matrix(values, "values")
+    values = as_matrix(values, "values")
     n_layers, n_heads = values.shape
     hidden = np.isnan(values)
     if mask is not None:
@@ -158,16 +159,16 @@ def heatmap(
         cmap: Colormap = _DIVERGING
     else:
         low = min(low, 0.0)
-        norm, cmap = Normalize(low, high if high > low else low + 1.0), _SEQUENTIAL
-    cmap = cmap.with_extremes(bad=_MASKED)
+        norm, cmap = Normalize(low, high if high > low else low + 1.0), SEQUENTIAL
+    cmap = cmap.with_extremes(bad=MASKED)
 
     cell = min(0.32, 7.0 / max(n_layers, n_heads))  # inches; at most 7 for the grid
-    figure = _figure(2.4 + cell * n_heads, 1.4 + cell * n_layers)
+    figure = new_figure(2.4 + cell * n_heads, 1.4 + cell * n_layers)
     ax = figure.add_subplot()
     image = ax.imshow(np.ma.masked_array(values, hidden), cmap=cmap, norm=norm, origin="lower",
                       extent=(0.5, n_heads + 0.5, 0.5, n_layers + 0.5), interpolation="nearest")
     for layer, head in zip(*np.nonzero(hidden)):
-        ax.add_patch(Rectangle((head + 0.5, layer + 0.5), 1, 1, facecolor=_MASKED,
+        ax.add_patch(Rectangle((head + 0.5, layer + 0.5), 1, 1, facecolor=MASKED,
                                edgecolor=_HATCH, hatch="///", linewidth=0))
     ax.set_xticks(_ticks(n_heads))
     ax.set_yticks(_ticks(n_layers))
@@ -182,7 +183,7 @@ def heatmap(
         colorbar.set_label(label)
     if background is not None:
         colorbar.ax.axhline(background, color="black", linewidth=1)
-    return _done(figure, path)
+    return finish(figure, path)
 
 
 def layer_profile(
@@ -217,7 +218,7 @@ def layer_profile(
     if profile.ndim != 1:
         raise ValueError(f"profile must have one value per layer, not shape {profile.shape}")
     n = len(profile)
-    figure = _figure(min(12.0, 2.5 + 0.25 * n), 3.0)
+    figure = new_figure(min(12.0, 2.5 + 0.25 * n), 3.0)
     ax = figure.add_subplot()
     layers = np.arange(1, n + 1)
     ax.bar(layers, profile, color=_ABOVE, width=0.8)
@@ -235,125 +236,7 @@ def layer_profile(
     if title:
         ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
-    return _done(figure, path)
-
-
-def _residue_axes(ax: Axes, n: int) -> None:
-    ticks = _residue_ticks(n)
-    ax.set_xticks(ticks)
-    ax.set_yticks(ticks)
-    ax.set_xlabel("Residue")
-    ax.set_ylabel("Residue")
-
-
-def _residue_ticks(n: int) -> list[int]:
-    """1 and multiples of a round step, at most about 8 of them."""
-    step = next((s for s in (5, 10, 20, 25, 50, 100, 200, 250, 500) if n / s <= 8), 1000)
-    return sorted({1, *range(step, n + 1, step)})
-
-
-def head_vs_contacts(
-    head_map: np.ndarray,
-    contact_map: np.ndarray,
-    title: str = "",
-    head_label: str = "Attention",
-    contact_label: str = "Contacts",
-    path: str | os.PathLike | None = None,
-) -> Figure:
-    """A head's attention map beside the chain's contact map, residue by residue.
-
-    Parameters
-    ----------
-    head_map : numpy.ndarray
-        ``shape=(L, L)``, query residues in rows; NaN (not covered) drawn grey.
-    contact_map : numpy.ndarray
-        ``shape=(L, L), dtype=bool``.
-    title : str
-        Figure title (e.g. ``"antiberty 6-3, chain H"``).
-    head_label, contact_label : str
-        Panel titles.
-    path : str or os.PathLike, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Three axes: attention, contacts, the attention's colour bar. Residues are
-        1-based, residue 1 at the top left.
-    """
-    head_map = _matrix(head_map, "head_map")
-    contacts = np.asarray(contact_map, dtype=bool)
-    n = head_map.shape[0]
-    if head_map.shape != (n, n) or contacts.shape != (n, n):
-        raise ValueError(f"head map {head_map.shape} and contact map {contacts.shape} must "
-                         "both be (L, L) for the same chain")
-    figure = _figure(9.0, 4.4)
-    left, right = figure.subplots(1, 2, sharex=True, sharey=True)
-    extent = (0.5, n + 0.5, n + 0.5, 0.5)
-    known = head_map[~np.isnan(head_map)]
-    high = float(known.max()) if known.size and known.max() > 0 else 1.0
-    image = left.imshow(np.ma.masked_invalid(head_map), cmap=_SEQUENTIAL.with_extremes(
-        bad=_MASKED), vmin=0.0, vmax=high, extent=extent, interpolation="nearest")
-    right.imshow(contacts, cmap=LinearSegmentedColormap.from_list("contacts",
-                 ["white", "#202020"]), vmin=0, vmax=1, extent=extent, interpolation="nearest")
-    for ax, name in ((left, head_label), (right, contact_label)):
-        _residue_axes(ax, n)
-        ax.set_title(name)
-    right.set_ylabel("")
-    figure.colorbar(image, ax=left, shrink=0.8)
-    if title:
-        figure.suptitle(title)
-    return _done(figure, path)
-
-
-def contact_prediction(
-    contact_map: np.ndarray,
-    pairs: Sequence[Sequence[object]],
-    title: str = "",
-    path: str | os.PathLike | None = None,
-) -> Figure:
-    """True contacts (grey) and the top predicted pairs: blue when right, red when wrong.
-
-    Parameters
-    ----------
-    contact_map : numpy.ndarray
-        ``shape=(L, L), dtype=bool``.
-    pairs : sequence of (i, j, score, is_contact)
-        0-based, as :func:`protattn.analysis.precision.predicted_pairs` gives; drawn above
-        the diagonal (row ``i``, column ``j``). ``is_contact`` None is drawn grey.
-    title : str
-    path : str or os.PathLike, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes; residues 1-based, residue 1 at the top left.
-    """
-    contacts = np.asarray(contact_map, dtype=bool)
-    n = contacts.shape[0]
-    if contacts.shape != (n, n):
-        raise ValueError(f"contact map must be (L, L), not {contacts.shape}")
-    figure = _figure(5.2, 5.0)
-    ax = figure.add_subplot()
-    ax.imshow(contacts, cmap=LinearSegmentedColormap.from_list("contacts", ["white", "#C8C8C8"]),
-              vmin=0, vmax=1, extent=(0.5, n + 0.5, n + 0.5, 0.5), interpolation="nearest")
-    groups = {True: ("true contact", _TRUE), False: ("false contact", _FALSE),
-              None: ("unknown", _UNKNOWN)}
-    size = max(2.0, min(20.0, 4000.0 / max(n, 1) ** 1.5))
-    kinds = [None if p[3] is None else bool(p[3]) for p in pairs]
-    for truth, (name, colour) in groups.items():
-        chosen = [(p[0], p[1]) for p, kind in zip(pairs, kinds) if kind is truth]
-        if chosen:
-            rows, cols = np.array(chosen).T + 1
-            ax.scatter(cols, rows, s=size, color=colour, label=f"{name} ({len(chosen)})",
-                       linewidths=0)
-    _residue_axes(ax, n)
-    ax.set_xlim(0.5, n + 0.5)
-    ax.set_ylim(n + 0.5, 0.5)
-    if len(pairs):
-        ax.legend(loc="lower left", frameon=False, fontsize="small")
-    if title:
-        ax.set_title(title)
-    return _done(figure, path)
+    return finish(figure, path)
 
 
 def top_heads(
@@ -398,7 +281,7 @@ def top_heads(
     background = np.array([number(row, "background") for row in rows])
     has_interval = ~(np.isnan(low) | np.isnan(high))
 
-    figure = _figure(6.0, 1.0 + 0.32 * len(rows))
+    figure = new_figure(6.0, 1.0 + 0.32 * len(rows))
     ax = figure.add_subplot()
     y = np.arange(len(rows))
     ax.barh(y, share, height=0.7, color=_ABOVE)
@@ -425,4 +308,4 @@ def top_heads(
     if title:
         ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
-    return _done(figure, path)
+    return finish(figure, path)

@@ -11,8 +11,9 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 PIL = pytest.importorskip("PIL.Image")
 
-from protattn.analysis.precision import predicted_pairs
-from protattn.report import plots
+from protattn.analysis.precision import predicted_pairs  # noqa: E402
+from protattn.report import contacts as contact_plots  # noqa: E402
+from protattn.report import plots  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -50,14 +51,14 @@ def _head_vs_contacts(path=None):
     contacts = _contact_map()
     head = np.random.default_rng(1).random(contacts.shape) * 0.2 + contacts * 0.5
     head[:4, -4:] = np.nan
-    return plots.head_vs_contacts(head, contacts, title="antiberty 6-3 chain H", path=path)
+    return contact_plots.head_vs_contacts(head, contacts, title="antiberty 6-3 chain H", path=path)
 
 
 def _contact_prediction(path=None):
     contacts = _contact_map()
     scores = np.random.default_rng(2).random(contacts.shape) + contacts
     pairs = predicted_pairs(scores, contacts)
-    return plots.contact_prediction(contacts, pairs, title="Top L predictions", path=path)
+    return contact_plots.contact_prediction(contacts, pairs, title="Top L predictions", path=path)
 
 
 def _top_heads(path=None, background=0.1):
@@ -177,4 +178,4 @@ def test_bad_input(tmp_path):
     with pytest.raises(ValueError, match="mask"):
         plots.heatmap(np.zeros((2, 2)), mask=np.zeros((3, 2), dtype=bool))
     with pytest.raises(ValueError, match="same chain"):
-        plots.head_vs_contacts(np.zeros((3, 3)), np.zeros((4, 4), dtype=bool))
+        contact_plots.head_vs_contacts(np.zeros((3, 3)), np.zeros((4, 4), dtype=bool))
