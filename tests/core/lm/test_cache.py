@@ -297,8 +297,8 @@ def test_plain_npz_without_checksum_is_a_miss(cache):
 
 def test_entry_of_another_format_version_is_a_quiet_miss(cache, monkeypatch):
     key = _key()
-    monkeypatch.setattr(protattn.lm.cache, "CACHE_FORMAT_VERSION", protattn.lm.cache.CACHE_FORMAT_VERSION
-                        + 1)
+    version = protattn.lm.cache.CACHE_FORMAT_VERSION
+    monkeypatch.setattr(protattn.lm.cache, "CACHE_FORMAT_VERSION", version + 1)
     path = cache.put(key, _arrays(), {"model_id": "antiberty"})
     monkeypatch.undo()
     with warnings.catch_warnings():

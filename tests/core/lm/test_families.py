@@ -13,8 +13,8 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 import protattn  # noqa: E402
-from protattn.lm.loading import load_model
-from protattn.lm.registry import LINKER
+from protattn.lm.loading import load_model  # noqa: E402
+from protattn.lm.registry import LINKER  # noqa: E402
 
 RESIDUES = "LAGVESIKRDTPNQFYMHCWXBUZO"
 SEQUENCE = "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ"
