@@ -119,8 +119,11 @@ def predict_contacts(
     if method == "esm":
         scores = esm_contact_probabilities(lm, chain.sequence)
     elif specs:  # chosen heads: one more pass, each head's features summed as it comes
-        scores = stream_chain(lm, chain.sequence, window, stride, StreamRequest(
-            contact_heads=tuple((s.layer, s.head) for s in specs))).contact_scores
+        chosen = stream_chain(lm, chain.sequence, window, stride, StreamRequest(
+            contact_heads=tuple((s.layer, s.head) for s in specs if s.head is not None)))
+        if chosen.contact_scores is None:
+            raise ProtattnError(f"{lm.name} gave no contact scores for heads {heads}")
+        scores = chosen.contact_scores
     else:  # all heads: filed with the run's compact attention
         scores = compact_attention(lm, chain.sequence, window,
                                    stride).contact_scores().astype(np.float64)
@@ -128,7 +131,8 @@ def predict_contacts(
     valid = observed_pairs(chain)
     precision = contact_precision(scores, truth, valid, min_separation=min_separation)
     low, high = BANDS["local"]
-    if min_separation > high:  # ESM's local band (3-5) lies below the pairs scored above
+    # ESM's local band (3-5) lies below the pairs scored above
+    if high is not None and min_separation > high:
         local = contact_precision(scores, contact_map(chain, 8.0, low), valid,
                                   min_separation=low, bands=("local",))
         precision["local"] = local["local"]

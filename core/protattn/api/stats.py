@@ -121,7 +121,8 @@ def chain_properties(structure: Structure, chain: Chain, properties: Sequence[st
             if sites is None:
                 sites = binding_sites(structure, site_cutoff, kinds=tuple(site_kinds))
             code = name.partition(":")[2]
-            chosen = [s for s in sites if not code or s.ligand.name == code]
+            chosen = [s for s in sites
+                      if not code or (s.ligand is not None and s.ligand.name == code)]
             masks[name] = PropertyMask.residue(site_mask(chain, chosen), valid=attended_known)
         elif name in SS_CLASSES:
             if ss is None:
@@ -259,7 +260,7 @@ def head_statistics(
     return dataclasses.replace(result, truncated=tuple(truncated))
 
 
-_COUNTS: OrderedDict[tuple, ChainCounter] = OrderedDict()
+_COUNTS: OrderedDict[str, ChainCounter] = OrderedDict()
 _COUNTS_KEPT = 1024  # per-chain counts are small: (layers, heads) arrays per property
 _COUNTS_LOCK = threading.Lock()
 

@@ -334,7 +334,8 @@ def _draw_top_head(args, path: str, layer_head: str) -> None:
     from ..structure.model import ca_coordinates
 
     structure = read_structure(path)
-    chains = [c for c in structure.chains if not args.chain or c.id in _chain_ids(args)]
+    ids = _chain_ids(args)
+    chains = [c for c in structure.chains if ids is None or c.id in ids]
     result = compute_pairs(chains, layer_head, model=args.model, threshold=args.threshold,
                            min_separation=args.min_separation, window=args.window,
                            stride=args.stride, device=args.device, dtype=args.dtype)
