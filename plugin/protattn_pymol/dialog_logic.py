@@ -1,4 +1,4 @@
-"""The protattn dialog without Qt: command strings, grid colours, model choices, background jobs.
+"""The protattn dialog's PyMOL side without Qt: command strings, reading objects, running.
 
 Every action of the dialog is a PyMOL command string built here and run with
 ``cmd.do``, so that it is echoed, logged and replayable, and testable headless::
@@ -9,143 +9,55 @@ Every action of the dialog is a PyMOL command string built here and run with
     >>> command("color", DialogState(obj="1hpv", layer=8, aggregate="mean"))
     'attention_color 1hpv, 8-mean'
 
-The grid (rows: layers, columns: heads) is coloured by each head's share of
-high-confidence attention (≥ :data:`STATS_THRESHOLD`, the paper's θ, under the paper's
-definition by default) on a
-property, from :func:`protattn.api.stats.head_statistics`; :func:`grid_cells`
-maps those statistics to colours. :func:`prepare` and :func:`grid_statistics`
-are the long jobs the dialog runs in a background thread: plain core calls on
-chains the dialog read from PyMOL beforehand, never a PyMOL call. Nothing here
-imports Qt or torch; torch comes with the first model a job loads.
+The dialog's behaviour (background jobs, the grid's statistics and colours,
+:func:`prepare`) is the core's :class:`protattn.panel.controller.PanelController`,
+shared with ChimeraX's panel; :class:`PymolHost` gives it what is PyMOL's: the
+command strings, the chains read from PyMOL on the GUI thread, ``cmd.do``, and a
+way back to the GUI thread (the dialog's). Nothing here imports Qt or torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
+
+from pymol import CmdException, cmd
 
 import protattn
 from protattn.compute import backend
-from protattn.lm.counts import DEFINITIONS
-from protattn.lm.registry import MODELS
 from protattn.panel import grid
-from protattn.panel.grid import (
-    AGGREGATES,
-    FLAGGED_RGB,
-    GRID_PALETTE,
-    PROPERTIES,
-    STATS_THRESHOLD,
-    GridCell,
-    GridStats,
-    grid_cells,
-    grid_legend,
-    layer_head_text,
-    loaded_shape,
-    model_name,
-    model_shape,
-    number_text,
-    property_of,
-    text_is_dark,
-)
+from protattn.panel import state as core_state
+from protattn.panel.controller import grid_statistics, prepare
+from protattn.panel.grid import grid_cells, model_name, model_shape
+from protattn.panel.state import DEFAULT_MODEL, command_names, command_options
+
+from .adapter import structures_by_object
 
 __all__ = [
-    "ACTIONS", "AGGREGATES", "MODELS", "PROPERTIES", "DEFAULT_MODEL", "DEFINITIONS",
-    "STATS_THRESHOLD",
-    "FLAGGED_RGB", "GRID_PALETTE", "DialogState", "GridCell", "GridStats", "command",
-    "grid_cells", "grid_legend", "text_is_dark", "model_statuses", "model_label", "model_name",
-    "model_shape", "grid_statistics", "prepare", "loaded_shape",
+    "ACTIONS", "DEFAULT_MODEL", "DialogState", "selection", "command", "model_statuses",
+    "model_label", "model_name", "model_shape", "grid_cells", "grid_statistics", "prepare",
+    "PymolHost",
 ]
 
 #: The dialog's buttons, in order, and the command each runs.
-ACTIONS = {
-    "pairs": "attention_pairs",
-    "color": "attention_color",
-    "contacts": "attention_contacts",
-    "clear": "attention_clear",
-}
+ACTIONS = command_names("attention_", ("pairs", "color", "contacts", "clear"))
 
-#: The commands' default model (left out of the command strings).
-DEFAULT_MODEL = "antiberty"
+_POSITIONAL = {"layer_head"}  # the core's options written without their name
 
 
-_DEFAULTS = {"threshold": 0.1, "top_k": 0, "min_separation": 1}
+def selection(state: core_state.PanelState) -> str:
+    """The PyMOL selection of a state's object and chain (``1hpv and chain A``).
 
-
-@dataclass(frozen=True)
-class DialogState:
-    """What the dialog's widgets say, as plain values.
-
-    Attributes
-    ----------
-    obj : str
-        PyMOL object; ``""`` when none is loaded.
-    chain : str
-        Chain id, or ``None`` for all chains of the object (``""`` is a blank chain id).
-    model : str
-        Short name, Hugging Face id or model directory.
-    layer, head : int
-        1-based, as in the paper.
-    aggregate : {"none", "mean", "max"}
-        ``none`` draws one head; ``mean`` / ``max`` combine the layer's heads.
-    threshold : float
-        Pairs with attention above it are drawn (unless ``top_k``).
-    top_k : int
-        Draw the ``top_k`` strongest pairs per chain instead (0: use the threshold).
-    min_separation : int
-        Minimum ``|i - j|`` in sequence of a drawn pair.
-    prop : str
-        A key of :data:`PROPERTIES`: what the grid is coloured by.
-    min_arcs : int
-        Grid cells of heads with too few high-confidence arcs are grey.
-    definition : str
-        Of the grid's statistics: ``paper`` (the paper's own counting) or ``judged``.
+    A ValueError says to load a structure if no object is chosen.
     """
-
-    obj: str = ""
-    chain: str | None = None
-    model: str = DEFAULT_MODEL
-    layer: int = 1
-    head: int = 1
-    aggregate: str = "none"
-    threshold: float = 0.1
-    top_k: int = 0
-    min_separation: int = 1
-    prop: str = "none"
-    min_arcs: int = 20
-    definition: str = grid.DEFAULT_DEFINITION
-
-    @property
-    def selection(self) -> str:
-        """The PyMOL selection of the chosen object and chain (``1hpv and chain A``)."""
-        if not self.obj.strip():
-            raise ValueError("no object chosen; load a protein structure into PyMOL first")
-        if self.chain is None:
-            return self.obj
-        chain = self.chain or '""'  # a blank chain id
-        return f"{self.obj} and chain {chain}"
-
-    @property
-    def layer_head(self) -> str:
-        """``"6-3"``, or ``"6-mean"`` / ``"6-max"`` with an aggregate."""
-        return layer_head_text(self.layer, self.head, self.aggregate)
-
-    @property
-    def property_name(self) -> str | None:
-        """The grid's property as :func:`~protattn.api.stats.head_statistics` names it."""
-        return property_of(self.prop)
-
-    def model_option(self) -> list[str]:
-        """``["model=..."]`` unless it is the commands' default."""
-        model = self.model.strip()
-        if not model:
-            raise ValueError("no model given; choose one, or type a Hugging Face id or folder")
-        if any(c in model for c in ",;\n"):
-            raise ValueError(f"model {model!r} contains ',' or ';', which PyMOL's command line "
-                             "splits on; rename or link the folder")
-        return [] if model == DEFAULT_MODEL else [f"model={model}"]
+    target = state.chosen_target("no object chosen; load a protein structure into PyMOL first")
+    if state.chain is None:
+        return target
+    chain = state.chain or '""'  # a blank chain id
+    return f"{target} and chain {chain}"
 
 
-def command(action: str, state: DialogState) -> str:
+def command(action: str, state: core_state.PanelState) -> str:
     """The PyMOL command a dialog button runs.
 
     Parameters
@@ -156,8 +68,8 @@ def command(action: str, state: DialogState) -> str:
     Returns
     -------
     str
-        One line for ``cmd.do``; options equal to the command's defaults are left
-        out (the threshold of ``pairs`` is always written, unless ``top_k`` replaces it).
+        One line for ``cmd.do``, with the options of
+        :func:`protattn.panel.state.command_options`.
 
     Raises
     ------
@@ -168,26 +80,24 @@ def command(action: str, state: DialogState) -> str:
         raise ValueError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     name = ACTIONS[action]
     if action == "clear":
-        return f"{name} {state.obj}" if state.obj.strip() else name
-    args = [state.selection]
-    if action == "pairs":
-        args.append(state.layer_head)
-        if int(state.top_k) > 0:
-            args.append(f"top_k={int(state.top_k)}")
-        else:
-            args.append(f"threshold={number_text(state.threshold)}")
-        if int(state.min_separation) != _DEFAULTS["min_separation"]:
-            args.append(f"min_separation={int(state.min_separation)}")
-    elif action == "color":
-        args.append(state.layer_head)
-    args += state.model_option()
+        return f"{name} {state.target}" if state.target.strip() else name
+    args = [selection(state)]
+    for option, text in command_options(action, state):
+        if option == "model" and any(c in text for c in ",;\n"):
+            raise ValueError(f"model {text!r} contains ',' or ';', which PyMOL's command line "
+                             "splits on; rename or link the folder")
+        args.append(text if option in _POSITIONAL else f"{option}={text}")
     return f"{name} {', '.join(args)}"
 
 
-# ---------------------------------------------------------------------------------- the grid
+class DialogState(core_state.PanelState, target_name="obj"):
+    """The core's :class:`~protattn.panel.state.PanelState`, its target ``obj`` a PyMOL object.
 
+    ``selection`` is the PyMOL selection of its object and chain (``1hpv and chain A``).
+    """
 
-# -------------------------------------------------------------------------------- the models
+    selection = property(selection)
+
 
 def model_statuses() -> dict[str, str]:
     """Where each known model loads from, where models run (``backend.model_statuses``).
@@ -202,60 +112,34 @@ def model_label(name: str, status: str | None = None) -> str:
     return grid.model_label(name, status, missing="not here")
 
 
-# ------------------------------------------------------------------ jobs for the worker thread
+class PymolHost:
+    """The core controller's :class:`~protattn.panel.controller.PanelHost` in PyMOL.
 
-def grid_statistics(structures: Sequence[protattn.Structure], state: DialogState,
-                    progress: Callable[[str], None] = lambda message: None) -> GridStats:
-    """Per-head statistics of the state's property over ``structures`` (core only, no PyMOL).
-
-    Runs the model over every chain (slow the first time: it loads the model); see
-    :func:`protattn.panel.grid.grid_statistics`.
+    Parameters
+    ----------
+    post : callable
+        ``post(function, *args)`` calls ``function(*args)`` on Qt's GUI thread.
+    _self : PyMOL's ``cmd`` (or a ``pymol2.PyMOL().cmd``)
     """
-    return grid.grid_statistics(structures, state.model, state.prop, state.min_arcs, progress,
-                                state.definition)
 
+    actions = ACTIONS
+    errors = (CmdException,)
 
-def prepare(action: str, state: DialogState, chains: Mapping[str, Sequence[protattn.Chain]],
-            progress: Callable[[str], None] = lambda message: None) -> str:
-    """Compute what ``command(action, state)`` will draw, so that it then runs in an instant.
+    def __init__(self, post: Callable[..., Any], *, _self=cmd) -> None:
+        self.post = post
+        self._cmd = _self
 
-    The model is loaded and its attention kept in memory (and the disk cache) by
-    the core, so the command, run afterwards on PyMOL's GUI thread, finds it
-    there. ``chains`` are :func:`protattn_pymol.adapter.chains_by_object` of the
-    state's selection, read from PyMOL by the caller.
+    def command(self, action: str, state: core_state.PanelState) -> str:
+        return command(action, state)
 
-    Returns
-    -------
-    str
-        A one-line summary for the dialog's status line.
+    def where(self, state: core_state.PanelState) -> str:
+        return selection(state)
 
-    Raises
-    ------
-    protattn.ProtattnError, ValueError
-        What the command would say (an unknown model, a head out of range …).
-    """
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    if action == "clear":
-        return ""
-    progress(f"loading {state.model}")
-    protattn.get_model(state.model)
-    progress(f"running {state.model}")
-    lines = []
-    for obj, object_chains in chains.items():
-        if action == "pairs":
-            result = protattn.compute_pairs(
-                object_chains, state.layer_head, model=state.model, threshold=state.threshold,
-                top_k=state.top_k if state.top_k > 0 else None,
-                min_separation=state.min_separation)
-            lines.append(f"{obj}: {result.summary()}")
-        elif action == "color":
-            result = protattn.compute_scores(object_chains, state.layer_head, model=state.model)
-            lines.append(f"{obj}: {result.summary()}")
-        else:
-            from protattn.api.contacts import predict_contacts
+    def read_structures(self, state: core_state.PanelState) -> list[protattn.Structure]:
+        return list(structures_by_object(selection(state), _self=self._cmd).values())
 
-            for chain in object_chains:
-                lines.append(f"{obj}/{chain.id}: "
-                             f"{predict_contacts(chain, state.model, 'apc').summary()}")
-    return "; ".join(lines)
+    def run(self, line: str) -> None:
+        self._cmd.do(line)  # echoed and logged; PyMOL prints its own errors
+
+    def job_failed(self, message: str) -> None:
+        pass  # the dialog prints every error it shows

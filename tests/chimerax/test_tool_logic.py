@@ -15,11 +15,9 @@ from __future__ import annotations
 import ast
 import doctest
 import os
-import queue
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +30,10 @@ from protattn.api.contacts import predict_contacts
 from protattn.lm.inference import clear_memory
 from protattn.lm.model import LanguageModel
 from protattn.lm.registry import MODELS, model_status
+from protattn.panel import controller as core_controller
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared test helpers
+from panel_support import FakeView, GuiQueue  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL_PY = ROOT / "chimerax_bundle" / "src" / "tool.py"
@@ -73,56 +75,6 @@ def write_pdb(path: Path, source: Path, keep, rename=None) -> Path:
             lines.append(line[:21] + (rename or {}).get(chain, chain) + line[22:])
     path.write_text("\n".join([*lines, "END", ""]))
     return path
-
-
-class FakeView:
-    """A PanelView that records what the controller shows."""
-
-    def __init__(self, state) -> None:
-        self.current = state
-        self.messages: list[str] = []
-        self.errors: list[str] = []
-        self.busy: list[bool] = []
-        self.shapes: list = []
-        self.grids: list = []
-
-    def state(self):
-        return self.current
-
-    def say(self, text: str) -> None:
-        self.messages.append(text)
-
-    def error(self, text: str) -> None:
-        self.errors.append(text)
-
-    def set_busy(self, busy: bool) -> None:
-        self.busy.append(busy)
-
-    def set_shape(self, shape) -> None:
-        self.shapes.append(shape)
-
-    def show_grid(self, cells, legend: str) -> None:
-        self.grids.append((cells, legend))
-
-
-class GuiQueue:
-    """Stands in for ``session.ui.thread_safe``: posted calls run when the test pumps them."""
-
-    def __init__(self) -> None:
-        self.calls: queue.Queue = queue.Queue()
-        self.thread = threading.get_ident()
-        self.ran_on: set[int] = set()
-
-    def __call__(self, function, *args, **kw) -> None:
-        self.calls.put((function, args, kw))
-
-    def pump(self, worker, timeout: float = 300.0) -> None:
-        """Run posted calls on this thread until the worker's job has finished."""
-        end = time.monotonic() + timeout
-        while worker.busy or not self.calls.empty():
-            function, args, kw = self.calls.get(timeout=max(0.1, end - time.monotonic()))
-            self.ran_on.add(threading.get_ident())
-            function(*args, **kw)
 
 
 # ------------------------------------------------------------------------- command lines
@@ -286,50 +238,6 @@ def test_grid_statistics_are_those_of_attention_stats(cx, logic, label, spec_cha
     assert grid.enough_arcs.any() and np.isfinite(grid.share[grid.enough_arcs]).all()
 
 
-def test_grid_colours(logic):
-    share = np.array([[0.0, 0.1, 0.2], [0.3, np.nan, 0.4], [0.5, 0.25, 0.05]])
-    enough = np.ones_like(share, dtype=bool)
-    enough[2, 1] = False
-    n_arcs = np.full(share.shape, 40)
-    n_arcs[2, 1] = 3
-    cells = logic.grid_cells(share, enough, n_arcs, background=0.12, label="contacts")
-    flat = [c for row in cells for c in row]
-    assert [(c.layer, c.head) for c in flat] == [(i + 1, j + 1) for i in range(3)
-                                                  for j in range(3)]
-    grey = [c for c in flat if c.flagged]
-    assert {(c.layer, c.head) for c in grey} == {(2, 2), (3, 2)}
-    assert all(c.rgb == logic.FLAGGED_RGB and c.text == "" for c in grey)
-    assert "no high-confidence attention" in cells[1][1].tooltip
-    assert "too few high-confidence arcs: 3 arcs" in cells[2][1].tooltip
-    valid = sorted((c for c in flat if not c.flagged), key=lambda c: c.value)
-    rgb = np.array([c.rgb for c in valid])
-    assert np.allclose(rgb[0], 1.0)  # share 0: white
-    assert np.all(np.diff(rgb, axis=0) <= 1e-12)  # every channel darkens with the share
-    assert np.all(np.diff(rgb.sum(axis=1)) < 0)  # strictly, for distinct shares
-    assert valid[-1].value == 0.5 and valid[-1].rgb == pytest.approx((0.65, 0.0, 0.05))
-    assert cells[0][1].text == "10" and "10.0% of 40 arcs on contacts" in cells[0][1].tooltip
-    assert "(background 12.0%)" in cells[0][1].tooltip
-    assert logic.text_is_dark(valid[0].rgb) and not logic.text_is_dark(valid[-1].rgb)
-
-    nothing = logic.grid_cells(np.full((2, 2), np.nan))
-    assert all(c.flagged for row in nothing for c in row)
-    with pytest.raises(ValueError, match="layers, heads"):
-        logic.grid_cells(np.zeros(4))
-
-
-def test_grid_legend(logic):
-    assert "Choose a property" in logic.grid_legend()
-    assert "Colours by contacts come once" in logic.grid_legend(label="contacts")
-    stats = logic.GridStats("contact", np.array([[0.2, np.nan]]), np.array([[True, False]]),
-                            np.array([[30, 0]]), 0.05, 20)
-    legend = logic.grid_legend(stats, "contacts")
-    assert "dark red 20%" in legend and "background 5%" in legend and "20 arcs or fewer" in legend
-    assert "the paper's definition" in legend and "≥ 0.3" in legend
-    judged = logic.grid_legend(logic.GridStats("contact", stats.share, stats.enough_arcs,
-                                               stats.n_arcs, 0.05, 20, "judged"), "contacts")
-    assert "judged definition" in judged and "fewer than 20" in judged and "> 0.3" in judged
-
-
 # ---------------------------------------------------------- structures, chains, models
 
 def test_structure_and_chain_choices_from_the_session(cx, logic, tmp_path):
@@ -399,39 +307,6 @@ def test_listing_models_and_importing_the_logic_do_not_import_torch():
 
 # ------------------------------------------------------------------ background jobs
 
-def test_worker_runs_off_the_gui_thread_and_posts_back(logic):
-    gui = GuiQueue()
-    worker = logic.Worker(gui)
-    seen = {}
-    release = threading.Event()
-
-    def work(progress):
-        seen["work"] = threading.get_ident()
-        progress("half way")
-        release.wait(30)
-        return 42
-
-    assert worker.start(work, lambda v: seen.setdefault("done", (v, threading.get_ident())),
-                        lambda e: seen.setdefault("failed", e),
-                        lambda m: seen.setdefault("progress", (m, threading.get_ident())))
-    assert worker.busy
-    assert not worker.start(work, print, print)  # one job at a time
-    release.set()
-    gui.pump(worker)
-    assert seen["work"] != gui.thread
-    assert seen["done"] == (42, gui.thread) and seen["progress"] == ("half way", gui.thread)
-    assert "failed" not in seen and not worker.busy
-
-    def broken(progress):
-        raise protattn.ModelError("no such model")
-
-    worker.start(broken, lambda v: seen.setdefault("done2", v),
-                 lambda e: seen.setdefault("failed", e))
-    gui.pump(worker)
-    assert isinstance(seen["failed"], protattn.ModelError) and "done2" not in seen
-    assert not worker.busy
-
-
 def test_prepare_leaves_the_command_nothing_to_run(cx, logic, tmp_path, monkeypatch):
     """After prepare (the panel's background job) the command runs without the model."""
     from chimerax.core.errors import UserError
@@ -470,7 +345,7 @@ def test_a_button_runs_the_model_in_a_thread_then_the_logged_command(cx, logic, 
         threads.append(threading.get_ident())
         return prepare(*args, **kw)
 
-    monkeypatch.setattr(logic, "prepare", recording_prepare)
+    monkeypatch.setattr(core_controller, "prepare", recording_prepare)  # what the panel runs
     assert controller.run_action("pairs", state)
     assert view.busy == [True] and controller.worker.busy
     assert not controller.run_action("color", state)  # busy: refused, told

@@ -18,15 +18,12 @@ import protattn
 from protattn_pymol import dialog_logic, draw
 from protattn_pymol.adapter import chains_by_object, structures_by_object
 from protattn_pymol.dialog_logic import (
-    FLAGGED_RGB,
     DialogState,
     command,
     grid_cells,
     model_label,
     model_name,
-    model_shape,
     prepare,
-    text_is_dark,
 )
 
 A = dict(obj="1hpv", chain="A", layer=6, head=3)
@@ -148,51 +145,6 @@ def test_prepare_reports_what_the_command_would(pm):
     assert prepare("clear", state, {}) == ""
 
 
-# ------------------------------------------------------------------------------ grid colours
-
-def _luminance(rgb):
-    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
-
-
-def test_grid_colours_grey_out_nan_and_flagged_heads_and_darken_with_the_share():
-    share = np.array([[0.0, 0.1, np.nan], [0.2, 0.4, 0.3]])
-    enough = np.array([[True, True, True], [True, True, False]])
-    arcs = np.array([[50, 40, 0], [30, 25, 3]])
-
-    cells = grid_cells(share, enough, arcs, background=0.05, label="contacts")
-
-    assert [[c.flagged for c in row] for row in cells] == [[False, False, True],
-                                                           [False, False, True]]
-    assert cells[0][2].rgb == cells[1][2].rgb == FLAGGED_RGB
-    assert cells[0][2].text == cells[1][2].text == ""
-    assert "no high-confidence attention" in cells[0][2].tooltip
-    assert "too few high-confidence arcs: 3 arcs" in cells[1][2].tooltip
-    valid = sorted((c for row in cells for c in row if not c.flagged), key=lambda c: c.value)
-    assert [c.text for c in valid] == ["0", "10", "20", "40"]
-    lum = [_luminance(c.rgb) for c in valid]
-    assert all(a > b for a, b in zip(lum, lum[1:]))  # strictly darker as the share grows
-    assert valid[0].rgb == pytest.approx((1.0, 1.0, 1.0))  # 0: white
-    assert valid[-1].rgb == pytest.approx(protattn.scene.PALETTES["white_red"][-1])  # max
-    assert all(c.rgb != FLAGGED_RGB for c in valid)
-    assert (cells[1][1].layer, cells[1][1].head) == (2, 2)
-    assert cells[1][1].tooltip.startswith("2-2: 40.0% of 25 arcs on contacts (background 5.0%)")
-    assert text_is_dark(valid[0].rgb) and not text_is_dark(valid[-1].rgb)
-
-
-def test_grid_colours_monotonic_over_many_values_and_edge_cases():
-    values = np.linspace(0.0, 0.8, 17).reshape(1, -1)
-    lum = [_luminance(c.rgb) for c in grid_cells(values)[0]]
-    assert all(a > b for a, b in zip(lum, lum[1:]))
-
-    assert all(c.flagged for c in grid_cells(np.full((2, 2), np.nan))[1])
-    zeros = grid_cells(np.zeros((2, 3)))
-    assert {c.rgb for row in zeros for c in row} == {(1.0, 1.0, 1.0)}
-    assert all(c.flagged for row in grid_cells(np.ones((2, 2)), np.zeros((2, 2), bool))
-               for c in row)
-    with pytest.raises(ValueError, match="layers, heads"):
-        grid_cells(np.zeros(4))
-
-
 def test_grid_statistics_on_the_object(pm):
     state = DialogState(obj="1hpv", prop="contacts", min_arcs=20)
     structures = list(structures_by_object(state.selection, _self=pm).values())
@@ -226,19 +178,6 @@ def test_model_labels_and_typed_models():
     assert model_name("/models/my model  (copy)") == "/models/my model  (copy)"
 
 
-def test_model_shape_from_a_config_without_loading(tmp_path):
-    (tmp_path / "bert").mkdir()
-    (tmp_path / "bert" / "config.json").write_text(
-        json.dumps({"num_hidden_layers": 12, "num_attention_heads": 16}))
-    (tmp_path / "t5").mkdir()
-    (tmp_path / "t5" / "config.json").write_text(json.dumps({"num_layers": 24, "num_heads": 32}))
-    assert model_shape(str(tmp_path / "bert")) == (12, 16)
-    assert model_shape(str(tmp_path / "t5")) == (24, 32)
-    assert model_shape(str(tmp_path)) is None  # a folder without config.json
-    assert model_shape("antiberty") == (8, 8)
-    assert model_shape("nobody/no_such_model") is None
-
-
 def test_models_are_listed_without_importing_torch_or_qt():
     """In a fresh interpreter: the dialog's model list agrees with the core's, torch-free."""
     script = """
@@ -247,7 +186,7 @@ from protattn_pymol import dialog_logic
 statuses = dialog_logic.model_statuses()
 shape = dialog_logic.model_shape("antiberty")
 clean = not any(m in sys.modules for m in ("torch", "antiberty", "PyQt5", "pymol.Qt"))
-from protattn.lm.model import model_status
+from protattn.lm.registry import model_status
 core = {name: model_status(name) for name in statuses}
 print(json.dumps({"statuses": statuses, "core": core, "shape": shape, "clean": clean}))
 """

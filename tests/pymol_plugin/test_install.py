@@ -200,9 +200,11 @@ def test_zip_holds_the_plugin_with_the_core_and_is_deterministic(plugin_zip, tmp
     plugin = REPO / "plugin" / "protattn_pymol"
     core = REPO / "core" / "protattn"
     assert {f"protattn_pymol/{p.name}" for p in plugin.glob("*.py")} <= set(names)
-    assert {f"protattn_pymol/_core/protattn/{p.name}" for p in core.glob("*.py")} <= set(names)
+    assert {f"protattn_pymol/_core/protattn/{p.relative_to(core).as_posix()}"
+            for p in core.rglob("*.py") if "__pycache__" not in p.parts} <= set(names)
     with zipfile.ZipFile(plugin_zip) as zf:
-        assert zf.read("protattn_pymol/_core/protattn/api.py") == (core / "api.py").read_bytes()
+        assert zf.read("protattn_pymol/_core/protattn/api/pairs.py") == \
+            (core / "api" / "pairs.py").read_bytes()
 
 
 def test_pymols_installer_puts_the_zip_into_the_user_plugin_directory(installed, pymol_home):

@@ -1,4 +1,8 @@
 """The interactive panel both hosts show (PyMOL's dialog, ChimeraX's tool), without Qt.
 
-- :mod:`.grid`: the layer x head grid's cells, texts and legend.
+- :mod:`.grid`: the layer x head grid's cells, texts, legend and painting.
+- :mod:`.state`: the panel's state, its actions' options, its model chooser.
+- :mod:`.controller`: background jobs, the grid's statistics, actions as commands, through
+  a host adapter (:class:`~.controller.PanelHost`) and the host's widgets
+  (:class:`~.controller.PanelView`).
 """

@@ -35,6 +35,9 @@ __all__ = [
     "model_name",
     "model_shape",
     "loaded_shape",
+    "CellPaint",
+    "cell_paints",
+    "is_marked",
 ]
 
 #: Layer aggregates: one head (``none``), or a layer's heads averaged or maxed.
@@ -129,8 +132,8 @@ def grid_cells(share: np.ndarray, enough_arcs: np.ndarray | None = None,
                 tip = f"{name}: {100 * value:.1f}%{arcs} on {label}"
                 if background is not None and np.isfinite(background):
                     tip += f" (background {100 * background:.1f}%)"
-                row.append(GridCell(li + 1, hi + 1, value,
-                                    tuple(float(c) for c in colors[li, hi]),
+                red, green, blue = (float(c) for c in colors[li, hi][:3])
+                row.append(GridCell(li + 1, hi + 1, value, (red, green, blue),
                                     f"{100 * value:.0f}", tip + "; click to draw its pairs"))
             else:
                 why = ("no high-confidence attention" if not np.isfinite(share[li, hi])
@@ -301,3 +304,51 @@ def loaded_shape(model: str) -> tuple[int, int]:
 
     lm = get_model(model_name(model))
     return lm.n_layers, lm.n_heads
+
+
+@dataclass(frozen=True)
+class CellPaint:
+    """What a host paints in one grid cell (0-based ``row``, ``col``).
+
+    ``rgb`` is None for a blank cell (the table's own background and text colour);
+    otherwise ``dark_text`` says whether its text is black (True) or white.
+    """
+
+    row: int
+    col: int
+    text: str
+    tooltip: str
+    rgb: tuple[float, float, float] | None
+    dark_text: bool | None
+
+
+def cell_paints(cells: Sequence[Sequence[GridCell]] | None, rows: int,
+                cols: int) -> list[CellPaint]:
+    """What to paint in each cell of a ``rows`` x ``cols`` grid, row by row.
+
+    ``cells`` (:func:`grid_cells`) that do not fit the grid, or None, blank every
+    cell: no text, no colour, a tooltip that says a click draws its pairs.
+    """
+    if cells is not None and (len(cells), len(cells[0]) if cells else 0) != (rows, cols):
+        cells = None
+    out = []
+    for row in range(rows):
+        for col in range(cols):
+            if cells is None:
+                out.append(CellPaint(row, col, "", f"{row + 1}-{col + 1}: click to draw its pairs",
+                                     None, None))
+                continue
+            cell = cells[row][col]
+            out.append(CellPaint(row, col, cell.text, cell.tooltip, cell.rgb,
+                                 text_is_dark(cell.rgb)))
+    return out
+
+
+def is_marked(row: int, col: int, layer: int, head: int, aggregate: str = "none") -> bool:
+    """Whether grid cell ``(row, col)`` (0-based) is framed: the chosen head, or its layer.
+
+    With an aggregate (``mean`` / ``max``), the whole chosen layer is framed.
+    """
+    if row != int(layer) - 1:
+        return False
+    return aggregate != "none" or col == int(head) - 1
