@@ -40,8 +40,9 @@ def main(path: str | None = None) -> None:
         clear_memory()
         protattn.compute_pairs(chains, "6-3", device="cpu")
 
-    heads = iter(f"{layer}-{head}" for _ in range(100) for layer in range(1, 9)
-                 for head in range(1, 9))
+    heads = iter(
+        f"{layer}-{head}" for _ in range(100) for layer in range(1, 9) for head in range(1, 9)
+    )
 
     def memory_hit() -> None:
         protattn.compute_pairs(chains, next(heads), device="cpu")
@@ -50,13 +51,19 @@ def main(path: str | None = None) -> None:
     t_disk = median_seconds(disk_hit, 5)
     t_memory = median_seconds(memory_hit, 20)
     lengths = "+".join(str(len(c)) for c in chains)
-    print(f"{lm.name} on {path} ({lengths} residues), CPU; "
-          f"disk entries {store.size_bytes() / 1e6:.1f} MB")
+    print(
+        f"{lm.name} on {path} ({lengths} residues), CPU; "
+        f"disk entries {store.size_bytes() / 1e6:.1f} MB"
+    )
     print(f"model run (caches empty):     {t_run * 1e3:8.1f} ms  median of 5")
-    print(f"disk cache hit (new session): {t_disk * 1e3:8.1f} ms  median of 5   "
-          f"{t_run / t_disk:5.0f}x faster")
-    print(f"memory hit (another head):    {t_memory * 1e3:8.1f} ms  median of 20  "
-          f"{t_run / t_memory:5.0f}x faster")
+    print(
+        f"disk cache hit (new session): {t_disk * 1e3:8.1f} ms  median of 5   "
+        f"{t_run / t_disk:5.0f}x faster"
+    )
+    print(
+        f"memory hit (another head):    {t_memory * 1e3:8.1f} ms  median of 20  "
+        f"{t_run / t_memory:5.0f}x faster"
+    )
 
 
 if __name__ == "__main__":

@@ -42,9 +42,11 @@ def main() -> None:
     os.environ["PROTATTN_CACHE"] = tempfile.mkdtemp(prefix="protattn-bench-compact-")
     lm = protattn.load_model("antiberty", device="cpu")
     store = protattn.AttentionCache()
-    lines = ["| chain | residues | dense float16 | entry on disk (ratio) | kept weights a row "
-             "| streamed pass | redraw from memory (ratio) | redraw from disk (ratio) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| chain | residues | dense float16 | entry on disk (ratio) | kept weights a row "
+        "| streamed pass | redraw from memory (ratio) | redraw from disk (ratio) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     print(*lines, sep="\n", flush=True)
     total_entry = total_dense = 0
     seen: set[str] = set()
@@ -68,31 +70,39 @@ def main() -> None:
             total_entry += entry.n_bytes
             total_dense += dense
             kept = compact.values.size / (compact.n_layers * (compact.n_heads + 1) * len(chain))
-            memory_s = median_seconds(lambda c=chain: protattn.compute_pairs([c], "6-3"),
-                                      args.repeats)
+            memory_s = median_seconds(
+                lambda c=chain: protattn.compute_pairs([c], "6-3"), args.repeats
+            )
 
             def from_disk(chain=chain) -> None:
                 clear_memory()
                 protattn.compute_pairs([chain], "6-3")
 
             disk_s = median_seconds(from_disk, args.repeats)
-            line = (f"| {structure.name} {chain.id} | {len(chain)} | {dense / 1e6:.1f} MB | "
-                    f"{entry.n_bytes / 1e6:.2f} MB ({100 * entry.n_bytes / dense:.1f}%) | "
-                    f"{kept:.1f} | {1e3 * pass_s:.0f} ms | {1e3 * memory_s:.1f} ms "
-                    f"({memory_s / pass_s:.3f}) | {1e3 * disk_s:.1f} ms ({disk_s / pass_s:.3f}) |")
+            line = (
+                f"| {structure.name} {chain.id} | {len(chain)} | {dense / 1e6:.1f} MB | "
+                f"{entry.n_bytes / 1e6:.2f} MB ({100 * entry.n_bytes / dense:.1f}%) | "
+                f"{kept:.1f} | {1e3 * pass_s:.0f} ms | {1e3 * memory_s:.1f} ms "
+                f"({memory_s / pass_s:.3f}) | {1e3 * disk_s:.1f} ms ({disk_s / pass_s:.3f}) |"
+            )
             lines.append(line)
             print(line, flush=True)
-    line = (f"| all {len(seen)} chains | | {total_dense / 1e6:.1f} MB | "
-            f"{total_entry / 1e6:.2f} MB ({100 * total_entry / total_dense:.1f}%) | | | | |")
+    line = (
+        f"| all {len(seen)} chains | | {total_dense / 1e6:.1f} MB | "
+        f"{total_entry / 1e6:.2f} MB ({100 * total_entry / total_dense:.1f}%) | | | | |"
+    )
     lines.append(line)
     print(line)
     if not args.no_record:
-        record = [f"\n## {datetime.date.today()}: compact cache entries "
-                  "(`bench_compact_cache.py`)\n",
-                  f"Command: `{' '.join([os.path.relpath(sys.executable), *sys.argv])}`  ",
-                  f"Machine: {platform.machine()}, {os.cpu_count()} CPU threads, "
-                  f"{platform.python_implementation()} {platform.python_version()}, device cpu; "
-                  f"AntiBERTy, medians of {args.repeats} runs, same process\n", *lines, ""]
+        record = [
+            f"\n## {datetime.date.today()}: compact cache entries (`bench_compact_cache.py`)\n",
+            f"Command: `{' '.join([os.path.relpath(sys.executable), *sys.argv])}`  ",
+            f"Machine: {platform.machine()}, {os.cpu_count()} CPU threads, "
+            f"{platform.python_implementation()} {platform.python_version()}, device cpu; "
+            f"AntiBERTy, medians of {args.repeats} runs, same process\n",
+            *lines,
+            "",
+        ]
         with open(os.path.join(HERE, "RESULTS.md"), "a", encoding="utf-8") as fh:
             fh.write("\n".join(record) + "\n")
 

@@ -47,8 +47,9 @@ def random_scene(residues: list[protattn.ResidueId], n: int, seed: int) -> prota
     weights = rng.random(n)
     colors = palette_colors(weights, "attention", 0.0, 1.0)
     bonds = tuple(
-        protattn.PseudoBond(residues[i], residues[j], float(w), tuple(map(float, c)),
-                            0.05 + 0.25 * float(w))
+        protattn.PseudoBond(
+            residues[i], residues[j], float(w), tuple(map(float, c)), 0.05 + 0.25 * float(w)
+        )
         for (i, j), w, c in zip(sorted(pairs), weights, colors)
     )
     return protattn.Scene(bonds=bonds, vmin=0.0, vmax=1.0)
@@ -117,8 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("structure", nargs="?", help="default: PyMOL's $PYMOL_DATA/tut/1hpv.pdb")
     parser.add_argument("--n", type=int, nargs="+", default=[100, 1000, 5000])
-    parser.add_argument("--max-distance-pairs", type=int, default=5000,
-                        help="cap on N for distance objects (default: %(default)s)")
+    parser.add_argument(
+        "--max-distance-pairs",
+        type=int,
+        default=5000,
+        help="cap on N for distance objects (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     path = args.structure or cmd.exp_path("$PYMOL_DATA/tut/1hpv.pdb")
 
@@ -134,33 +139,50 @@ def main(argv: list[str] | None = None) -> None:
         scene = random_scene(residues, n, seed=n)
         cgo_repeats = 20
         time_draw_and_remove(partial(draw_cgo, scene, ca), remove_cgo, _check_cgo, n, 1)  # warm
-        cgo = time_draw_and_remove(partial(draw_cgo, scene, ca), remove_cgo, _check_cgo, n,
-                                   cgo_repeats)
+        cgo = time_draw_and_remove(
+            partial(draw_cgo, scene, ca), remove_cgo, _check_cgo, n, cgo_repeats
+        )
         n_dist = min(n, args.max_distance_pairs)
         dist_scene = protattn.Scene(bonds=scene.bonds[:n_dist])
         dist_repeats = 5 if n_dist <= 100 else 3 if n_dist <= 1000 else 1
-        dist = time_draw_and_remove(partial(draw_distances, dist_scene), remove_distances,
-                                    _check_distances, n_dist, dist_repeats)
-        plain = time_draw_and_remove(partial(draw_distances, dist_scene, styled=False),
-                                     remove_distances, _check_distances, n_dist, dist_repeats)
+        dist = time_draw_and_remove(
+            partial(draw_distances, dist_scene),
+            remove_distances,
+            _check_distances,
+            n_dist,
+            dist_repeats,
+        )
+        plain = time_draw_and_remove(
+            partial(draw_distances, dist_scene, styled=False),
+            remove_distances,
+            _check_distances,
+            n_dist,
+            dist_repeats,
+        )
         if n_dist < n:  # scale to n, linearly (an underestimate if distance objects grow worse)
             dist = (dist[0] * n / n_dist, dist[1] * n / n_dist)
             plain = (plain[0] * n / n_dist, plain[1] * n / n_dist)
         rows.append((n, n_dist, cgo, dist, plain))
-        print(f"N={n}: CGO draw {_ms(cgo[0])}, remove {_ms(cgo[1])} (median of {cgo_repeats}); "
-              f"distance objects ({n_dist} pairs, median of {dist_repeats}) "
-              f"draw {_ms(dist[0])}, remove {_ms(dist[1])}; unstyled draw {_ms(plain[0])}",
-              flush=True)
+        print(
+            f"N={n}: CGO draw {_ms(cgo[0])}, remove {_ms(cgo[1])} (median of {cgo_repeats}); "
+            f"distance objects ({n_dist} pairs, median of {dist_repeats}) "
+            f"draw {_ms(dist[0])}, remove {_ms(dist[1])}; unstyled draw {_ms(plain[0])}",
+            flush=True,
+        )
 
     print()
-    print("| N pairs | CGO draw | CGO remove | distance objects draw (ratio) "
-          "| distance objects remove (ratio) | unstyled distance objects draw (ratio) |")
+    print(
+        "| N pairs | CGO draw | CGO remove | distance objects draw (ratio) "
+        "| distance objects remove (ratio) | unstyled distance objects draw (ratio) |"
+    )
     print("|---|---|---|---|---|---|")
     for n, n_dist, cgo, dist, plain in rows:
         capped = "" if n_dist == n else f", from {n_dist} pairs scaled"
-        print(f"| {n} | {_ms(cgo[0])} | {_ms(cgo[1])} | {_ms(dist[0])} "
-              f"({dist[0] / cgo[0]:.0f}×{capped}) | {_ms(dist[1])} ({dist[1] / cgo[1]:.0f}×) "
-              f"| {_ms(plain[0])} ({plain[0] / cgo[0]:.0f}×) |")
+        print(
+            f"| {n} | {_ms(cgo[0])} | {_ms(cgo[1])} | {_ms(dist[0])} "
+            f"({dist[0] / cgo[0]:.0f}×{capped}) | {_ms(dist[1])} ({dist[1] / cgo[1]:.0f}×) "
+            f"| {_ms(plain[0])} ({plain[0] / cgo[0]:.0f}×) |"
+        )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,7 @@ from protattn.analysis.statistics import HeadStatsAccumulator
 from protattn.api import stats as api_stats
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "structures")
-DEFAULT = [os.path.join(SHARED, "ligand", "1HPX.pdb"),
-           os.path.join(SHARED, "antibody", "1VFB.cif")]
+DEFAULT = [os.path.join(SHARED, "ligand", "1HPX.pdb"), os.path.join(SHARED, "antibody", "1VFB.cif")]
 
 
 def naive(attention: np.ndarray, contact: np.ndarray, site: np.ndarray, theta: float = 0.3):
@@ -60,9 +59,12 @@ def main() -> None:
         structure = protattn.read_structure(path)
         for chain in structure.chains:
             n = min(len(chain), api_stats.PAPER_MAX_RESIDUES)
-            masks = {name: mask.truncated(n) if n < len(chain) else mask for name, mask in
-                     api_stats.chain_properties(structure, chain,
-                                               ["contact", "binding_site"]).items()}
+            masks = {
+                name: mask.truncated(n) if n < len(chain) else mask
+                for name, mask in api_stats.chain_properties(
+                    structure, chain, ["contact", "binding_site"]
+                ).items()
+            }
             attention = protattn.chain_attention(lm, chain.sequence[:n]).attention
             contact = masks["contact"].values & masks["contact"].valid
             start = time.perf_counter()
@@ -76,8 +78,11 @@ def main() -> None:
             assert (stats["contact"].n_arcs == arcs).all()
             assert (stats["contact"].hits == on_contact).all()
             assert (stats["binding_site"].hits == on_site).all()
-            print(f"| {structure.name} {chain.id} | {n} | {slow * 1e3:.0f} ms | "
-                  f"{fast * 1e3:.1f} ms | {slow / fast:.0f}× |", flush=True)
+            print(
+                f"| {structure.name} {chain.id} | {n} | {slow * 1e3:.0f} ms | "
+                f"{fast * 1e3:.1f} ms | {slow / fast:.0f}× |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -36,18 +36,23 @@ def _bench(path: str, repeats: int) -> None:
             if not keep:
                 store.clear()
             protattn.compute_pairs(chains, "6-3", device="cpu")
+
         return once
 
     rows = {}
     for mode in ("process", "worker"):
         run(mode, False)()  # warm-up: model loaded on this side
-        rows[mode] = (median_seconds(run(mode, False), repeats),
-                      median_seconds(run(mode, True), repeats))
+        rows[mode] = (
+            median_seconds(run(mode, False), repeats),
+            median_seconds(run(mode, True), repeats),
+        )
     (p_miss, p_hit), (w_miss, w_hit) = rows["process"], rows["worker"]
     n = sum(len(c) for c in chains)
-    print(f"| {os.path.basename(path)} ({len(chains)} chains, {n} residues) "
-          f"| {p_miss * 1e3:.1f} ms | {w_miss * 1e3:.1f} ms ({w_miss / p_miss:.2f}x) "
-          f"| {p_hit * 1e3:.1f} ms | {w_hit * 1e3:.1f} ms ({w_hit / p_hit:.2f}x) |")
+    print(
+        f"| {os.path.basename(path)} ({len(chains)} chains, {n} residues) "
+        f"| {p_miss * 1e3:.1f} ms | {w_miss * 1e3:.1f} ms ({w_miss / p_miss:.2f}x) "
+        f"| {p_hit * 1e3:.1f} ms | {w_hit * 1e3:.1f} ms ({w_hit / p_hit:.2f}x) |"
+    )
 
 
 def main(paths: list[str]) -> None:
@@ -64,8 +69,9 @@ def main(paths: list[str]) -> None:
     start = time.perf_counter()
     backend.get_model("antiberty", "cpu")
     print(f"in-process AntiBERTy load (torch imported first): {time.perf_counter() - start:.1f} s")
-    print("| structure | model run, in process | in worker | disk-cache hit, in process "
-          "| in worker |")
+    print(
+        "| structure | model run, in process | in worker | disk-cache hit, in process | in worker |"
+    )
     print("|---|---|---|---|---|")
     for path in paths:
         _bench(path, repeats=5)

@@ -87,15 +87,18 @@ def build_zip(output: str | os.PathLike = DEFAULT_OUTPUT) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", "-o", default=str(DEFAULT_OUTPUT),
-                        help="zip to write (default: %(default)s)")
+    parser.add_argument(
+        "--output", "-o", default=str(DEFAULT_OUTPUT), help="zip to write (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     path = build_zip(args.output)
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
     n_core = sum(name.startswith(_CORE_IN_ZIP + "/") for name in names)
-    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB): {len(names) - n_core} plugin "
-          f"files in {_PACKAGE}/, {n_core} core files in {_CORE_IN_ZIP}/")
+    print(
+        f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB): {len(names) - n_core} plugin "
+        f"files in {_PACKAGE}/, {n_core} core files in {_CORE_IN_ZIP}/"
+    )
 
 
 if __name__ == "__main__":

@@ -80,6 +80,7 @@ def antiberty():
 
 # ----------------------------------------------------------------- independent parsers
 
+
 @dataclass(frozen=True)
 class AtomRecord:
     """One atom of model 1 as written in the file."""
@@ -116,7 +117,7 @@ def read_cif_loop(path: Path, category: str) -> list[dict[str, str]]:
         return []
     tags = []
     while lines[k].startswith(prefix):
-        tags.append(lines[k].split()[0][len(prefix):])
+        tags.append(lines[k].split()[0][len(prefix) :])
         k += 1
     tokens: list[str] = []
     while k < len(lines) and not lines[k].startswith(("#", "loop_", "_")):
@@ -124,7 +125,7 @@ def read_cif_loop(path: Path, category: str) -> list[dict[str, str]]:
         k += 1
     n = len(tags)
     assert len(tokens) % n == 0, f"{path}: {category} loop does not parse"
-    return [dict(zip(tags, tokens[i:i + n])) for i in range(0, len(tokens), n)]
+    return [dict(zip(tags, tokens[i : i + n])) for i in range(0, len(tokens), n)]
 
 
 def _element_from_name(name: str) -> str:
@@ -146,8 +147,20 @@ def _read_pdb_atoms(path: Path) -> list[AtomRecord]:
             element = line[76:78].strip().upper() or _element_from_name(name)
             xyz = (float(line[30:38]), float(line[38:46]), float(line[46:54]))
             polymer = record == "ATOM" or (chain, number, icode) in modres
-            atoms.append(AtomRecord(record, name, line[16].strip(), line[17:20].strip(),
-                                    chain, number, icode, xyz, element, polymer))
+            atoms.append(
+                AtomRecord(
+                    record,
+                    name,
+                    line[16].strip(),
+                    line[17:20].strip(),
+                    chain,
+                    number,
+                    icode,
+                    xyz,
+                    element,
+                    polymer,
+                )
+            )
     return atoms
 
 
@@ -158,13 +171,20 @@ def _read_cif_atoms(path: Path) -> list[AtomRecord]:
             continue
         icode = row.get("pdbx_PDB_ins_code", "?")
         altloc = row["label_alt_id"]
-        atoms.append(AtomRecord(
-            row["group_PDB"], row["label_atom_id"], "" if altloc in "?." else altloc,
-            row["label_comp_id"], row["auth_asym_id"], int(row["auth_seq_id"]),
-            "" if icode in ("?", ".") else icode,
-            (float(row["Cartn_x"]), float(row["Cartn_y"]), float(row["Cartn_z"])),
-            row["type_symbol"].upper(), row["label_seq_id"] not in ("?", "."),
-        ))
+        atoms.append(
+            AtomRecord(
+                row["group_PDB"],
+                row["label_atom_id"],
+                "" if altloc in "?." else altloc,
+                row["label_comp_id"],
+                row["auth_asym_id"],
+                int(row["auth_seq_id"]),
+                "" if icode in ("?", ".") else icode,
+                (float(row["Cartn_x"]), float(row["Cartn_y"]), float(row["Cartn_z"])),
+                row["type_symbol"].upper(),
+                row["label_seq_id"] not in ("?", "."),
+            )
+        )
     return atoms
 
 

@@ -29,8 +29,9 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_pairs_csv_round_trip(capsys):
-    code, out, err = _run(capsys, "pairs", HPV, "--chain", "A", "--layer-head", "6-3",
-                          "--min-separation", "6")
+    code, out, err = _run(
+        capsys, "pairs", HPV, "--chain", "A", "--layer-head", "6-3", "--min-separation", "6"
+    )
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     chain = protattn.read_structure(HPV).chain("A")
@@ -49,8 +50,21 @@ def test_pairs_csv_round_trip(capsys):
 
 def test_pairs_json_top_k_over_two_chains(capsys, tmp_path):
     target = tmp_path / "pairs.json"
-    code, _, _ = _run(capsys, "pairs", HPV, "--chain", "A,B", "--layer-head", "8-max",
-                      "--top-k", "7", "--format", "json", "-o", str(target))
+    code, _, _ = _run(
+        capsys,
+        "pairs",
+        HPV,
+        "--chain",
+        "A,B",
+        "--layer-head",
+        "8-max",
+        "--top-k",
+        "7",
+        "--format",
+        "json",
+        "-o",
+        str(target),
+    )
     assert code == 0
     data = json.loads(target.read_text())
     assert data["layer_head"] == "8-max" and data["model"] == "antiberty"
@@ -91,8 +105,21 @@ def test_render_writes_a_non_trivial_png(capsys, tmp_path):
     from PIL import Image
 
     png = tmp_path / "pairs.png"
-    code, _, err = _run(capsys, "render", HPV, "--layer-head", "6-3", "--min-separation", "6",
-                        "--png", str(png), "--width", "480", "--height", "360")
+    code, _, err = _run(
+        capsys,
+        "render",
+        HPV,
+        "--layer-head",
+        "6-3",
+        "--min-separation",
+        "6",
+        "--png",
+        str(png),
+        "--width",
+        "480",
+        "--height",
+        "360",
+    )
     assert code == 0, err
     image = np.asarray(Image.open(png).convert("RGB"))
     assert image.shape == (360, 480, 3)
@@ -111,14 +138,27 @@ def test_console_script_is_installed():
 
 
 def test_concatenated_chains_give_pairs_between_chains(capsys):
-    code, out, err = _run(capsys, "pairs", HPV, "--chain", "A,B", "--layer-head", "6-3",
-                          "--top-k", "40", "--concatenate")
+    code, out, err = _run(
+        capsys,
+        "pairs",
+        HPV,
+        "--chain",
+        "A,B",
+        "--layer-head",
+        "6-3",
+        "--top-k",
+        "40",
+        "--concatenate",
+    )
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 40
     between = [r for r in rows if r["chain_i"] != r["chain_j"]]
-    assert between and all(r["residue_i"].startswith(r["chain_i"] + ":") and
-                           r["residue_j"].startswith(r["chain_j"] + ":") for r in rows)
+    assert between and all(
+        r["residue_i"].startswith(r["chain_i"] + ":")
+        and r["residue_j"].startswith(r["chain_j"] + ":")
+        for r in rows
+    )
     assert "run concatenated (99+99 residues)" in err
 
 
@@ -153,8 +193,14 @@ def test_offline_model_error_from_the_command_line(capsys, tmp_path, monkeypatch
     assert code == 2 and "facebook/esm2_t6_8M_UR50D" in err and "HF_HUB_OFFLINE" in err
 
 
-HPX_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "structures" / \
-    "ligand" / "1HPX.pdb"
+HPX_FILE = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "structures"
+    / "ligand"
+    / "1HPX.pdb"
+)
 
 
 @pytest.fixture
@@ -176,17 +222,40 @@ def test_features_json(capsys, hpx_file):
 
 
 def test_heads_table_json_and_the_top_head_picture(capsys, hpx_file, tmp_path):
-    code, out, _ = _run(capsys, "heads", hpx_file, "--property", "binding_site", "--min-arcs",
-                        "20", "--format", "json", "-q")
+    code, out, _ = _run(
+        capsys,
+        "heads",
+        hpx_file,
+        "--property",
+        "binding_site",
+        "--min-arcs",
+        "20",
+        "--format",
+        "json",
+        "-q",
+    )
     assert code == 0
     data = json.loads(out)
     shares = [h["share"] for h in data["heads"]]
     assert data["property"] == "binding_site" and shares == sorted(shares, reverse=True)
     assert all(h["n_arcs"] >= 20 for h in data["heads"])
     png, plot, head_map = tmp_path / "top.png", tmp_path / "top.svg", tmp_path / "map.svg"
-    code, out, err = _run(capsys, "heads", hpx_file, "--property", "binding_site",
-                          "--min-arcs", "20", "-q", "--png", str(png), "--plot", str(plot),
-                          "--map", str(head_map))
+    code, out, err = _run(
+        capsys,
+        "heads",
+        hpx_file,
+        "--property",
+        "binding_site",
+        "--min-arcs",
+        "20",
+        "-q",
+        "--png",
+        str(png),
+        "--plot",
+        str(plot),
+        "--map",
+        str(head_map),
+    )
     assert code == 0 and png.stat().st_size > 10_000 and "<svg" in plot.read_text()
     assert f"head {data['heads'][0]['layer_head']}" in head_map.read_text()
     top = data["heads"][0]["layer_head"]
@@ -197,8 +266,19 @@ def test_stats_over_a_list_file_csv_and_heatmap(capsys, hpx_file, tmp_path):
     listing = tmp_path / "set.txt"
     listing.write_text(f"# two structures\n{hpx_file}\n{HPX_FILE.parent / '1AKU.pdb'}\n")
     heat = tmp_path / "heat.png"
-    code, out, _ = _run(capsys, "stats", f"@{listing}", "--property", "contact", "helix",
-                        "--format", "csv", "--heatmap", str(heat), "-q")
+    code, out, _ = _run(
+        capsys,
+        "stats",
+        f"@{listing}",
+        "--property",
+        "contact",
+        "helix",
+        "--format",
+        "csv",
+        "--heatmap",
+        str(heat),
+        "-q",
+    )
     assert code == 0 and heat.stat().st_size > 5_000
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["property"] for r in rows} == {"contact", "helix"}
@@ -208,7 +288,7 @@ def test_stats_over_a_list_file_csv_and_heatmap(capsys, hpx_file, tmp_path):
 def _readme_worked_example() -> dict[str, dict[str, str]]:
     """The README's worked example table (definition -> hits, arcs, share ...)."""
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("**Worked example**"):]
+    section = text[text.index("**Worked example**") :]
     rows = {}
     for line in section.splitlines()[1:20]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -222,8 +302,21 @@ def test_definitions_on_the_readmes_worked_example(capsys):
     assert set(example) == {"paper", "judged"}
     rows = {}
     for definition in ("paper", "judged"):
-        code, out, _ = _run(capsys, "heads", HPV, "--property", "contact", "--definition",
-                            definition, "--all-heads", "--top", "0", "--format", "csv", "-q")
+        code, out, _ = _run(
+            capsys,
+            "heads",
+            HPV,
+            "--property",
+            "contact",
+            "--definition",
+            definition,
+            "--all-heads",
+            "--top",
+            "0",
+            "--format",
+            "csv",
+            "-q",
+        )
         assert code == 0
         table = list(csv.DictReader(io.StringIO(out)))
         assert {r["definition"] for r in table} == {definition}
@@ -233,8 +326,7 @@ def test_definitions_on_the_readmes_worked_example(capsys):
         assert rows[definition]["n_arcs"] == want["arcs"].replace(",", "")
         assert f"{100 * float(rows[definition]['share']):.2g}%" == want["share"]
         low, high = (float(rows[definition][k]) for k in ("ci_low", "ci_high"))
-        assert f"[{100 * low:.2g}%, {100 * high:.2g}%]".replace("[0%", "[0.0%") \
-            in want["interval"]
+        assert f"[{100 * low:.2g}%, {100 * high:.2g}%]".replace("[0%", "[0.0%") in want["interval"]
         z = abs(float(rows[definition]["z"]))
         assert f"+{z:.1f}" in want["z"]
     # same hits, but the paper's denominator holds every arc of the head
@@ -243,29 +335,53 @@ def test_definitions_on_the_readmes_worked_example(capsys):
     # z orientations: the paper's is background minus head, judged's head minus background
     for definition, sign in (("paper", -1), ("judged", 1)):
         row = rows[definition]
-        assert np.sign(float(row["z"])) == sign * np.sign(float(row["share"]) -
-                                                          float(row["background"]))
+        assert np.sign(float(row["z"])) == sign * np.sign(
+            float(row["share"]) - float(row["background"])
+        )
 
 
 def test_every_output_says_its_definition(capsys, tmp_path):
     code, out, err = _run(capsys, "heads", HPV, "--property", "binding_site", "-q")
     assert code == 0 and "paper's definition" in out.splitlines()[1]
-    code, out, err = _run(capsys, "heads", HPV, "--property", "binding_site", "-q",
-                          "--definition", "judged", "--format", "json")
+    code, out, err = _run(
+        capsys,
+        "heads",
+        HPV,
+        "--property",
+        "binding_site",
+        "-q",
+        "--definition",
+        "judged",
+        "--format",
+        "json",
+    )
     assert json.loads(out)["definition"] == "judged"
     heat = tmp_path / "heat.svg"
-    code, out, err = _run(capsys, "stats", HPV, "--property", "contact", "-q",
-                          "--heatmap", str(heat))
+    code, out, err = _run(
+        capsys, "stats", HPV, "--property", "contact", "-q", "--heatmap", str(heat)
+    )
     assert json.loads(out)["definition"] == "paper" and "the paper's definition" in err
-    assert "the paper&#x27;s definition" in heat.read_text() or \
-        "the paper's definition" in heat.read_text()
+    assert (
+        "the paper&#x27;s definition" in heat.read_text()
+        or "the paper's definition" in heat.read_text()
+    )
 
 
 def test_the_paper_definition_refuses_windows(capsys):
     code, _, err = _run(capsys, "stats", HPV, "--window", "50", "-q")
     assert code == 2 and "definition judged" in err and "windows" in err
-    code, out, _ = _run(capsys, "stats", HPV, "--property", "contact", "--window", "50",
-                        "--definition", "judged", "-q")
+    code, out, _ = _run(
+        capsys,
+        "stats",
+        HPV,
+        "--property",
+        "contact",
+        "--window",
+        "50",
+        "--definition",
+        "judged",
+        "-q",
+    )
     assert code == 0 and json.loads(out)["definition"] == "judged"
 
 
@@ -278,13 +394,16 @@ def test_contacts_json(capsys, hpx_file):
     assert "precision at L" in err and "local" in err
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["heads", "/no/such.pdb"], "no such file"),
-    (["stats", "@/no/list.txt"], "no such list file"),
-    (["heads", "PLACEHOLDER", "--property", "bogus"], "unknown property"),
-    (["contacts", "PLACEHOLDER", "--chain", "A,B"], "one chain at a time"),
-    (["contacts", "PLACEHOLDER", "--method", "esm"], "only ESM models"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["heads", "/no/such.pdb"], "no such file"),
+        (["stats", "@/no/list.txt"], "no such list file"),
+        (["heads", "PLACEHOLDER", "--property", "bogus"], "unknown property"),
+        (["contacts", "PLACEHOLDER", "--chain", "A,B"], "one chain at a time"),
+        (["contacts", "PLACEHOLDER", "--method", "esm"], "only ESM models"),
+    ],
+)
 def test_analysis_errors(capsys, hpx_file, argv, message):
     code, _, err = _run(capsys, *[hpx_file if a == "PLACEHOLDER" else a for a in argv])
     assert code == 2 and message in err

@@ -30,8 +30,10 @@ def require_host_without_torch(host: str, venv_target: str, module: str | None =
     Python exists; in CI (``CI=true``) fail instead."""
     reason = None
     if importlib.util.find_spec("torch") is not None:
-        reason = (f"torch is installed in {sys.executable}: these tests need a {host} Python "
-                  f"without it (make {venv_target}; make test-worker runs them)")
+        reason = (
+            f"torch is installed in {sys.executable}: these tests need a {host} Python "
+            f"without it (make {venv_target}; make test-worker runs them)"
+        )
     elif module is not None and importlib.util.find_spec(module) is None:
         reason = f"{host} is not installed in {sys.executable}; make {venv_target}"
     elif not Path(worker_python()).is_file():
@@ -60,16 +62,21 @@ def kill_when_running(client, op: str, times: int) -> threading.Thread:
 
     Runs in a thread (started here; join it): each new worker process is killed once.
     """
+
     def run() -> None:
         killed: set[int] = set()
         deadline = time.monotonic() + 120
         while len(killed) < times and time.monotonic() < deadline:
             pid = client.pid
-            if pid and pid not in killed and any(f"protattn worker: {op}" in line
-                                                 for line in client.messages()):
+            if (
+                pid
+                and pid not in killed
+                and any(f"protattn worker: {op}" in line for line in client.messages())
+            ):
                 os.kill(pid, signal.SIGKILL)
                 killed.add(pid)
             time.sleep(0.02)
+
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread

@@ -37,9 +37,11 @@ class _ProtAttnAPI(BundleAPI):
     def start_tool(session, tool_name):
         """Show the Attention panel (made on first use); it needs ChimeraX's window."""
         if not session.ui.is_gui:
-            raise UserError(f"the {tool_name} panel needs ChimeraX's window; without it use "
-                            "the commands it runs: attention pairs, color, contacts, stats, "
-                            "clear")
+            raise UserError(
+                f"the {tool_name} panel needs ChimeraX's window; without it use "
+                "the commands it runs: attention pairs, color, contacts, stats, "
+                "clear"
+            )
         from .settings import use_settings
         from .tool import AttentionTool
 

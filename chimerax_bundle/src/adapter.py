@@ -55,8 +55,13 @@ class StructureChains:
             atoms = residue.atoms
             heavy = ~np.isin(atoms.element_names, _HYDROGENS)
             if heavy.any():
-                ligands.append(protattn.Ligand(residue.name, residue_id(residue),
-                                               np.array(atoms.coords[heavy], dtype=float)))
+                ligands.append(
+                    protattn.Ligand(
+                        residue.name,
+                        residue_id(residue),
+                        np.array(atoms.coords[heavy], dtype=float),
+                    )
+                )
         return protattn.Structure(self.structure.name, self.chains, tuple(ligands))
 
     @property
@@ -76,7 +81,8 @@ def _observed(residue: Residue) -> ObservedResidue:
     coords = atoms.coords[heavy]
     names = atoms.names[heavy]
     return ObservedResidue(
-        residue_id(residue), residue.name,
+        residue_id(residue),
+        residue.name,
         {str(name): np.array(xyz, dtype=float) for name, xyz in zip(names, coords)},
     )
 
@@ -122,8 +128,9 @@ def protein_chains(residues: Residues) -> list[StructureChains]:
     found: list[StructureChains] = []
     for structure, s_residues in residues.by_structure:
         touched = set(s_residues.unique_chains)
-        chains = [c for c in structure.chains
-                  if c in touched and c.polymer_type == Residue.PT_AMINO]
+        chains = [
+            c for c in structure.chains if c in touched and c.polymer_type == Residue.PT_AMINO
+        ]
         if not chains:
             continue
         core_chains: list[Chain] = []
@@ -133,8 +140,7 @@ def protein_chains(residues: Residues) -> list[StructureChains]:
             core_chains.append(core)
             by_id.update(chain_residues)
         selected = frozenset(
-            rid for rid, r in zip(map(residue_id, s_residues), s_residues)
-            if by_id.get(rid) is r
+            rid for rid, r in zip(map(residue_id, s_residues), s_residues) if by_id.get(rid) is r
         )
         found.append(StructureChains(structure, tuple(core_chains), by_id, selected))
     return found

@@ -12,8 +12,9 @@ from .drawing import attention_groups, protattn_attributes
 __all__ = ["attention_clear", "register_command"]
 
 
-def attention_clear(session: Session, residues: Residues | None = None, *,
-                    attribute: bool = True) -> None:
+def attention_clear(
+    session: Session, residues: Residues | None = None, *, attribute: bool = True
+) -> None:
     """Remove what the attention commands drew.
 
     Usage: attention clear [atom-spec] [attribute true|false]
@@ -54,8 +55,10 @@ def attention_clear(session: Session, residues: Residues | None = None, *,
                     delattr(residue, name)
                     had = True
             cleared += had
-    session.logger.info(f"removed {removed} attention pseudobonds"
-                        + (f" and the attention values of {cleared} residues" if attribute else ""))
+    session.logger.info(
+        f"removed {removed} attention pseudobonds"
+        + (f" and the attention values of {cleared} residues" if attribute else "")
+    )
 
 
 def register_command(logger: Logger) -> None:

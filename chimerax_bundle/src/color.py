@@ -79,9 +79,15 @@ def attention_color(
     check_attribute_name(session, attribute)
     plans = []
     for target in targets(residues):
-        result = core(protattn.compute_scores, target.chains, layer_head, model=model,
-                      palette=palette, within=target.selected,
-                      **run_options(window, stride, concatenate))
+        result = core(
+            protattn.compute_scores,
+            target.chains,
+            layer_head,
+            model=model,
+            palette=palette,
+            within=target.selected,
+            **run_options(window, stride, concatenate),
+        )
         values = {c.residue: c.value for c in result.scene.residues}
         plans.append((target, result, values))
     register_float(session, Residue, attribute)
@@ -94,11 +100,17 @@ def attention_color(
         for residue, value in zip(res, values.values()):
             setattr(residue, attribute, float(value))
         scene = result.scene
-        run(session, f"color byattribute r:{attribute} {concise_residue_spec(session, res)} "
-                     f"palette {palette_spec(scene.palette, scene.vmin, scene.vmax)} "
-                     "logInfo false", log=False)
-        session.logger.info(f"{target.structure}: {result.summary()}"
-                            + ("" if attribute == ATTRIBUTE else f" (attribute {attribute})"))
+        run(
+            session,
+            f"color byattribute r:{attribute} {concise_residue_spec(session, res)} "
+            f"palette {palette_spec(scene.palette, scene.vmin, scene.vmax)} "
+            "logInfo false",
+            log=False,
+        )
+        session.logger.info(
+            f"{target.structure}: {result.summary()}"
+            + ("" if attribute == ATTRIBUTE else f" (attribute {attribute})")
+        )
         coloured.append(res)
     return join_collections(coloured, Residues)
 
@@ -107,8 +119,13 @@ def register_command(logger: Logger) -> None:
     """Register ``attention color`` (the bundle API calls it on first use)."""
     desc = CmdDesc(
         required=[("residues", ResiduesArg)],
-        keyword=[LAYER_HEAD, MODEL, ("palette", EnumOf(tuple(PALETTES))), *RUN,
-                 ("attribute", StringArg)],
+        keyword=[
+            LAYER_HEAD,
+            MODEL,
+            ("palette", EnumOf(tuple(PALETTES))),
+            *RUN,
+            ("attribute", StringArg),
+        ],
         required_arguments=["layer_head"],
         synopsis="color residues by the attention they receive from a language model head",
     )

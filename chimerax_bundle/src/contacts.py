@@ -49,8 +49,12 @@ def register_command(logger: Logger) -> None:
     """Register ``attention contacts`` (the bundle API calls it on first use)."""
     desc = CmdDesc(
         required=[("residues", ResiduesArg)],
-        keyword=[("method", EnumOf(("apc", "esm"))), ("heads", StringArg), MODEL,
-                 ("name", StringArg)],
+        keyword=[
+            ("method", EnumOf(("apc", "esm"))),
+            ("heads", StringArg),
+            MODEL,
+            ("name", StringArg),
+        ],
         synopsis="predict contacts from attention and draw them, true / false",
     )
     register("attention contacts", desc, attention_contacts, logger=logger)

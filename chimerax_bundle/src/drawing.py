@@ -80,8 +80,9 @@ def group_names(session: Session) -> set[str]:
     return _GROUP_NAMES.setdefault(session, {PAIRS_GROUP})
 
 
-def attention_groups(session: Session, structure: AtomicStructure,
-                      name: str | None = None) -> list[PseudobondGroup]:
+def attention_groups(
+    session: Session, structure: AtomicStructure, name: str | None = None
+) -> list[PseudobondGroup]:
     """The structure's pseudobond groups drawn by protattn (only ``name`` if given).
 
     A group is protattn's if this session drew it, or if its pseudobonds carry the
@@ -89,10 +90,12 @@ def attention_groups(session: Session, structure: AtomicStructure,
     """
     names = group_names(session)
     return [
-        group for group_name, group in sorted(structure.pbg_map.items())
+        group
+        for group_name, group in sorted(structure.pbg_map.items())
         if (name is None or group_name == name)
-        and (group_name in names
-             or (group.num_pseudobonds and hasattr(group.pseudobonds[0], WEIGHT)))
+        and (
+            group_name in names or (group.num_pseudobonds and hasattr(group.pseudobonds[0], WEIGHT))
+        )
     ]
 
 
@@ -109,15 +112,21 @@ def protattn_attributes(session: Session) -> list[str]:
 def check_attribute_name(session: Session, name: str) -> None:
     """Refuse residue attribute names that ChimeraX could not keep as a float attribute."""
     if not name.isidentifier() or keyword.iskeyword(name):
-        raise UserError(f"{name!r} is not an attribute name: use letters, digits and _, "
-                        "starting with a letter, e.g. attribute attention_8_mean")
+        raise UserError(
+            f"{name!r} is not an attribute name: use letters, digits and _, "
+            "starting with a letter, e.g. attribute attention_8_mean"
+        )
     if hasattr(Residue, name):
-        raise UserError(f"{name!r} is a built-in residue attribute; give another name, "
-                        f"e.g. attribute attention_{name}")
+        raise UserError(
+            f"{name!r} is a built-in residue attribute; give another name, "
+            f"e.g. attribute attention_{name}"
+        )
     floats = session.get_state_manager(MANAGER_NAME).attributes_returning(Residue, [float])
     if name in type_attrs(Residue) and name not in floats:
-        raise UserError(f"residue attribute {name!r} is already registered with another type; "
-                        f"give another name, e.g. attribute attention_{name}")
+        raise UserError(
+            f"residue attribute {name!r} is already registered with another type; "
+            f"give another name, e.g. attribute attention_{name}"
+        )
 
 
 def register_float(session: Session, cls: type, name: str) -> None:
@@ -199,8 +208,9 @@ class PairsPlan:
         return line
 
 
-def draw_plans(session: Session, plans: Iterable[PairsPlan], name: str,
-                replace: bool = True, dashes: int = 0) -> Pseudobonds:
+def draw_plans(
+    session: Session, plans: Iterable[PairsPlan], name: str, replace: bool = True, dashes: int = 0
+) -> Pseudobonds:
     """Draw each plan's pseudobonds into its structure's group ``name``.
 
     With ``replace`` the group's earlier pseudobonds go first; a group left empty is
@@ -222,7 +232,8 @@ def draw_plans(session: Session, plans: Iterable[PairsPlan], name: str,
                 setattr(pbond, WEIGHT, float(bond.weight))
             pbonds.halfbonds = False
             pbonds.colors = np.array(
-                [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8)
+                [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8
+            )
             pbonds.radii = np.array([b.radius for b in plan.bonds], dtype=np.float32)
             drawn.append(pbonds)
         elif group.num_pseudobonds == 0:
@@ -231,10 +242,11 @@ def draw_plans(session: Session, plans: Iterable[PairsPlan], name: str,
     return join_collections(drawn, Pseudobonds)
 
 
-
-
-def set_attribute(session: Session, attribute: str,
-                   scores: Iterable[tuple[StructureChains, protattn.ScoresResult]]) -> None:
+def set_attribute(
+    session: Session,
+    attribute: str,
+    scores: Iterable[tuple[StructureChains, protattn.ScoresResult]],
+) -> None:
     """Set a registered float residue attribute to each result's residue values."""
     register_float(session, Residue, attribute)
     remember_attribute(session, attribute)

@@ -64,9 +64,20 @@ def attention_heads(
     attribute = property_attribute(prop)
     if draw:
         check_attribute_name(session, attribute)
-    result = core(top_heads, [t.core_structure() for t in found], prop, model, top, threshold,
-                  min_arcs, site_kinds, definition, draw=draw,
-                  within=[t.selected for t in found], scores=True)
+    result = core(
+        top_heads,
+        [t.core_structure() for t in found],
+        prop,
+        model,
+        top,
+        threshold,
+        min_arcs,
+        site_kinds,
+        definition,
+        draw=draw,
+        within=[t.selected for t in found],
+        scores=True,
+    )
     session.logger.info("\n".join(result.table()))
     if result.pairs:
         plans = [PairsPlan.of(t, pairs) for t, pairs in zip(found, result.pairs)]
@@ -74,8 +85,10 @@ def attention_heads(
         for plan in plans:
             session.logger.info(f"top head {plan.log_line()}")
         set_attribute(session, attribute, zip(found, result.scores))
-        session.logger.info(f"residue attribute {attribute}: attention received from head "
-                            f"{result.best} (color byattribute {attribute})")
+        session.logger.info(
+            f"residue attribute {attribute}: attention received from head "
+            f"{result.best} (color byattribute {attribute})"
+        )
     return list(result.rows)
 
 
@@ -84,8 +97,15 @@ def register_command(logger: Logger) -> None:
     desc = CmdDesc(
         required=[("residues", ResiduesArg)],
         optional=[("prop", StringArg)],
-        keyword=[("top", PositiveIntArg), ("threshold", FloatArg), ("min_arcs", PositiveIntArg),
-                 MODEL, ("site_kinds", StringArg), ("draw", BoolArg), DEFINITION],
+        keyword=[
+            ("top", PositiveIntArg),
+            ("threshold", FloatArg),
+            ("min_arcs", PositiveIntArg),
+            MODEL,
+            ("site_kinds", StringArg),
+            ("draw", BoolArg),
+            DEFINITION,
+        ],
         synopsis="rank attention heads by a structural property and draw the top head",
     )
     register("attention heads", desc, attention_heads, logger=logger)

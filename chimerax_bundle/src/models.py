@@ -36,17 +36,30 @@ def attention_models(session: Session) -> dict[str, str]:
     use_settings(session)
     table = core(models_table)
     cell = "<td style='padding: 0 0.8em 0 0'>{}</td>".format
-    rows = ["<tr>" + "".join(f"<th style='text-align: left'>{h}</th>" for h in (
-        "model", "parameters", "family", "offline", "source")) + "</tr>"]
+    rows = [
+        "<tr>"
+        + "".join(
+            f"<th style='text-align: left'>{h}</th>"
+            for h in ("model", "parameters", "family", "offline", "source")
+        )
+        + "</tr>"
+    ]
     for row in table.rows:
         here = {"package": "yes (package)", "cache": "yes (cache)"}.get(row.status, "no")
         source = row.source + (f" ({row.note})" if row.note else "")
-        rows.append("<tr>" + "".join(cell(html.escape(v)) for v in (
-            row.name, row.parameters, row.family, here, source)) + "</tr>")
+        rows.append(
+            "<tr>"
+            + "".join(
+                cell(html.escape(v)) for v in (row.name, row.parameters, row.family, here, source)
+            )
+            + "</tr>"
+        )
     session.logger.info(
         f"<table>{''.join(rows)}</table>{len(table.status)} known models, {table.n_offline} "
         "available offline; any other Hugging Face id or model directory also works (model "
-        f"NAME). Models run {html.escape(table.where)}.", is_html=True)
+        f"NAME). Models run {html.escape(table.where)}.",
+        is_html=True,
+    )
     return dict(table.status)
 
 

@@ -104,12 +104,23 @@ def attention_pairs(
     """
     use_settings(session)
     plans = [
-        PairsPlan.of(target, core(
-            protattn.compute_pairs, target.chains, layer_head, model=model,
-            threshold=threshold, top_k=top_k, min_separation=min_separation,
-            symmetrize=symmetrize, palette=palette, within=target.selected,
-            color_by=color_by, **run_options(window, stride, concatenate),
-        ))
+        PairsPlan.of(
+            target,
+            core(
+                protattn.compute_pairs,
+                target.chains,
+                layer_head,
+                model=model,
+                threshold=threshold,
+                top_k=top_k,
+                min_separation=min_separation,
+                symmetrize=symmetrize,
+                palette=palette,
+                within=target.selected,
+                color_by=color_by,
+                **run_options(window, stride, concatenate),
+            ),
+        )
         for target in targets(residues)
     ]
     drawn = draw_plans(session, plans, name, replace, dashes)
@@ -122,11 +133,20 @@ def register_command(logger: Logger) -> None:
     """Register ``attention pairs`` (the bundle API calls it on first use)."""
     desc = CmdDesc(
         required=[("residues", ResiduesArg)],
-        keyword=[LAYER_HEAD, ("threshold", FloatArg), ("top_k", PositiveIntArg),
-                 ("min_separation", PositiveIntArg), ("symmetrize", EnumOf(("max", "mean"))),
-                 MODEL, ("palette", EnumOf(tuple(PALETTES))), ("name", StringArg),
-                 ("replace", BoolArg), *RUN, ("dashes", NonNegativeIntArg),
-                 ("color_by", EnumOf(("weight", "contact")))],
+        keyword=[
+            LAYER_HEAD,
+            ("threshold", FloatArg),
+            ("top_k", PositiveIntArg),
+            ("min_separation", PositiveIntArg),
+            ("symmetrize", EnumOf(("max", "mean"))),
+            MODEL,
+            ("palette", EnumOf(tuple(PALETTES))),
+            ("name", StringArg),
+            ("replace", BoolArg),
+            *RUN,
+            ("dashes", NonNegativeIntArg),
+            ("color_by", EnumOf(("weight", "contact"))),
+        ],
         required_arguments=["layer_head"],
         synopsis="draw high-attention residue pairs of a language model head",
     )

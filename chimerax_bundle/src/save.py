@@ -66,51 +66,68 @@ def attention_save(
 
 def _defattr_text(structures, attribute: str) -> tuple[Residues, str, str]:
     """The residues with ``attribute`` and the .defattr text of their values."""
-    per_structure = [(s, [r for r in s.residues if hasattr(r, attribute)])
-                     for s in structures]
+    per_structure = [(s, [r for r in s.residues if hasattr(r, attribute)]) for s in structures]
     per_structure = [(s, res) for s, res in per_structure if res]
     if not per_structure:
-        raise UserError(f"no residue has attribute {attribute!r}; set it first with "
-                        "attention color SPEC layerHead L-H"
-                        + ("" if attribute == ATTRIBUTE else f" attribute {attribute}"))
+        raise UserError(
+            f"no residue has attribute {attribute!r}; set it first with "
+            "attention color SPEC layerHead L-H"
+            + ("" if attribute == ATTRIBUTE else f" attribute {attribute}")
+        )
     omit_model = len(per_structure) == 1
     lines = [f"attribute: {attribute}", "recipient: residues", "match mode: 1-to-1"]
     for _, res in per_structure:
-        lines += [f"\t{r.string(style='command', omit_structure=omit_model)}"
-                  f"\t{float(getattr(r, attribute))!r}" for r in res]
+        lines += [
+            f"\t{r.string(style='command', omit_structure=omit_model)}"
+            f"\t{float(getattr(r, attribute))!r}"
+            for r in res
+        ]
     residues = Residues([r for _, res in per_structure for r in res])
     where = ", ".join(str(s) for s, _ in per_structure)
-    return residues, "\n".join(lines) + "\n", (
-        f"attribute {attribute} of {len(residues)} residues of {where} (defattr)")
+    return (
+        residues,
+        "\n".join(lines) + "\n",
+        (f"attribute {attribute} of {len(residues)} residues of {where} (defattr)"),
+    )
 
 
-def _contacts_text(session: Session, structures,
-                   name: str | None) -> tuple[Pseudobonds, str, str]:
+def _contacts_text(session: Session, structures, name: str | None) -> tuple[Pseudobonds, str, str]:
     """One structure's attention pseudobonds and the ``alphafold contacts`` file text."""
-    found = [(s, g) for s in structures for g in attention_groups(session, s, name)
-             if g.num_pseudobonds]
+    found = [
+        (s, g) for s in structures for g in attention_groups(session, s, name) if g.num_pseudobonds
+    ]
     what = "attention pairs" if name is None else f"attention pairs in group {name!r}"
     if not found:
-        raise UserError(f"no {what} to save; draw them first with attention pairs SPEC "
-                        "layerHead L-H" + ("" if name is None else f" name {name!r}"))
+        raise UserError(
+            f"no {what} to save; draw them first with attention pairs SPEC "
+            "layerHead L-H" + ("" if name is None else f" name {name!r}")
+        )
     with_pairs = list(dict.fromkeys(s for s, _ in found))
     if len(with_pairs) > 1:
         raise UserError(
             f"{len(with_pairs)} structures have {what} ("
             + ", ".join(s.atomspec for s in with_pairs)
             + "); a contacts file names no model: give one, e.g. models "
-            + with_pairs[0].atomspec)
+            + with_pairs[0].atomspec
+        )
     pbonds = join_collections([g.pseudobonds for _, g in found], Pseudobonds)
     pbonds = pbonds.filter(np.array([hasattr(p, WEIGHT) for p in pbonds], dtype=bool))
     if not pbonds:
-        raise UserError(f"the {what} of {with_pairs[0]} have no weights; draw them again "
-                        "with attention pairs")
+        raise UserError(
+            f"the {what} of {with_pairs[0]} have no weights; draw them again with attention pairs"
+        )
     a, b = pbonds.atoms
-    lines = [f"{x.residue.string(style='command', omit_structure=True)} "
-             f"{y.residue.string(style='command', omit_structure=True)} "
-             f"{getattr(p, WEIGHT):.2f}" for p, x, y in zip(pbonds, a, b)]
-    return pbonds, "\n".join(lines), (
-        f"{len(pbonds)} attention pairs of {with_pairs[0]} (alphafold contacts format)")
+    lines = [
+        f"{x.residue.string(style='command', omit_structure=True)} "
+        f"{y.residue.string(style='command', omit_structure=True)} "
+        f"{getattr(p, WEIGHT):.2f}"
+        for p, x, y in zip(pbonds, a, b)
+    ]
+    return (
+        pbonds,
+        "\n".join(lines),
+        (f"{len(pbonds)} attention pairs of {with_pairs[0]} (alphafold contacts format)"),
+    )
 
 
 def _write(path: str, text: str) -> None:
@@ -131,8 +148,12 @@ def register_command(logger: Logger) -> None:
     """Register ``attention save`` (the bundle API calls it on first use)."""
     desc = CmdDesc(
         required=[("path", SaveFileNameArg)],
-        keyword=[("format", EnumOf(("defattr", "contacts"))), ("models", AtomicStructuresArg),
-                 ("attribute", StringArg), ("name", StringArg)],
+        keyword=[
+            ("format", EnumOf(("defattr", "contacts"))),
+            ("models", AtomicStructuresArg),
+            ("attribute", StringArg),
+            ("name", StringArg),
+        ],
         synopsis="save attention values (defattr) or pairs (alphafold contacts form) to a file",
     )
     register("attention save", desc, attention_save, logger=logger)

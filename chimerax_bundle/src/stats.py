@@ -44,14 +44,22 @@ def attention_stats(
     Returns the statistics.
     """
     use_settings(session)
-    report = core(property_report, [t.core_structure() for t in targets(residues)], prop,
-                  model, threshold, min_arcs, site_kinds, definition, top)
+    report = core(
+        property_report,
+        [t.core_structure() for t in targets(residues)],
+        prop,
+        model,
+        threshold,
+        min_arcs,
+        site_kinds,
+        definition,
+        top,
+    )
     buffer = io.BytesIO()
     report.heatmap().savefig(buffer, format="png", dpi=80)
     image = base64.b64encode(buffer.getvalue()).decode("ascii")
     text = html.escape("\n".join([*report.table(), report.summary()]))
-    session.logger.info(f"<pre>{text}</pre>"
-                        f'<img src="data:image/png;base64,{image}">', is_html=True)
+    session.logger.info(f'<pre>{text}</pre><img src="data:image/png;base64,{image}">', is_html=True)
     return report.statistics
 
 
@@ -60,8 +68,14 @@ def register_command(logger: Logger) -> None:
     desc = CmdDesc(
         required=[("residues", ResiduesArg)],
         optional=[("prop", StringArg)],
-        keyword=[("threshold", FloatArg), ("min_arcs", PositiveIntArg), MODEL,
-                 ("site_kinds", StringArg), ("top", PositiveIntArg), DEFINITION],
+        keyword=[
+            ("threshold", FloatArg),
+            ("min_arcs", PositiveIntArg),
+            MODEL,
+            ("site_kinds", StringArg),
+            ("top", PositiveIntArg),
+            DEFINITION,
+        ],
         synopsis="per-head statistics of a structural property, with the layer x head figure",
     )
     register("attention stats", desc, attention_stats, logger=logger)

@@ -69,10 +69,12 @@ def _brushes(paint: logic.CellPaint) -> tuple[QBrush | None, QBrush | None]:
 _BUTTONS = (
     ("pairs", "Pairs", "draw the head's strongest residue pairs (attention pairs)"),
     ("color", "Color", "color residues by the attention they receive (attention color)"),
-    ("contacts", "Contacts", "predict contacts from all heads and draw them, true / false "
-                             "(attention contacts)"),
-    ("clear", "Clear", "remove the structure's attention pseudobonds and values "
-                       "(attention clear)"),
+    (
+        "contacts",
+        "Contacts",
+        "predict contacts from all heads and draw them, true / false (attention contacts)",
+    ),
+    ("clear", "Clear", "remove the structure's attention pseudobonds and values (attention clear)"),
     ("stats", "Log", "log the property's head table and heatmap (attention stats)"),
 )
 
@@ -84,8 +86,7 @@ class _CellDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._marked = marked
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         super().paint(painter, option, index)
         if self._marked(index.row(), index.column()):
             painter.save()
@@ -117,8 +118,10 @@ class AttentionPanel(QWidget):
         self._fill_models()
         self.set_shape(self.controller.shape(self._model()))
         self.refresh_structures()
-        self._handlers = [session.triggers.add_handler(name, self._models_changed)
-                          for name in (ADD_MODELS, REMOVE_MODELS)]
+        self._handlers = [
+            session.triggers.add_handler(name, self._models_changed)
+            for name in (ADD_MODELS, REMOVE_MODELS)
+        ]
 
     def release(self) -> None:
         """Stop following the session; outcomes of a running job are dropped."""
@@ -139,8 +142,9 @@ class AttentionPanel(QWidget):
         self.model_combo = QComboBox()
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.model_combo.setToolTip("a short name (offline: weights are here), or type a "
-                                    "Hugging Face id or a model folder")
+        self.model_combo.setToolTip(
+            "a short name (offline: weights are here), or type a Hugging Face id or a model folder"
+        )
 
         self.layer_spin = QSpinBox()
         self.head_spin = QSpinBox()
@@ -160,10 +164,17 @@ class AttentionPanel(QWidget):
 
         self.grid = QTableWidget()
         self.grid.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        widgets.set_up_grid(self.grid, _CellDelegate(self._marked, self.grid),
-                            (QAbstractItemView.EditTrigger.NoEditTriggers,
-                             QAbstractItemView.SelectionMode.NoSelection,
-                             QHeaderView.ResizeMode.Stretch), (26, 20), (300, 220))
+        widgets.set_up_grid(
+            self.grid,
+            _CellDelegate(self._marked, self.grid),
+            (
+                QAbstractItemView.EditTrigger.NoEditTriggers,
+                QAbstractItemView.SelectionMode.NoSelection,
+                QHeaderView.ResizeMode.Stretch,
+            ),
+            (26, 20),
+            (300, 220),
+        )
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.status = QLabel("ready")
@@ -174,8 +185,9 @@ class AttentionPanel(QWidget):
         self.progress.setMaximumWidth(100)
 
         choosers = QGridLayout()
-        widgets.lay_out_choosers(choosers, self, ("Structure", self.structure_combo), QLabel,
-                                 QHBoxLayout)
+        widgets.lay_out_choosers(
+            choosers, self, ("Structure", self.structure_combo), QLabel, QHBoxLayout
+        )
 
         actions = QHBoxLayout()
         for action in ("pairs", "color", "contacts", "clear"):
@@ -205,8 +217,9 @@ class AttentionPanel(QWidget):
         self.model_combo.blockSignals(True)
         for choice in logic.model_choices():
             self.model_combo.addItem(choice.label, choice.name)
-            self.model_combo.setItemData(self.model_combo.count() - 1, choice.tooltip,
-                                         Qt.ItemDataRole.ToolTipRole)
+            self.model_combo.setItemData(
+                self.model_combo.count() - 1, choice.tooltip, Qt.ItemDataRole.ToolTipRole
+            )
         self.model_combo.setCurrentIndex(self.model_combo.findData(logic.DEFAULT_MODEL))
         self.model_combo.blockSignals(False)
 
@@ -217,8 +230,13 @@ class AttentionPanel(QWidget):
 
     def state(self) -> PanelState:
         """What the widgets say now."""
-        return widgets.widget_state(PanelState, self.structure_combo.currentData() or "",
-                                    self.chain_combo.currentData(), self._model(), self)
+        return widgets.widget_state(
+            PanelState,
+            self.structure_combo.currentData() or "",
+            self.chain_combo.currentData(),
+            self._model(),
+            self,
+        )
 
     def say(self, text: str) -> None:
         """Show ``text`` on the status line."""
@@ -241,8 +259,12 @@ class AttentionPanel(QWidget):
 
     def show_grid(self, cells: list[list[logic.GridCell]] | None, legend: str) -> None:
         """Colour the grid's cells (blank them if ``cells`` is None) and set the legend."""
-        widgets.paint_grid(self.grid, cells, (Qt.ItemDataRole.BackgroundRole,
-                                              Qt.ItemDataRole.ForegroundRole), _brushes)
+        widgets.paint_grid(
+            self.grid,
+            cells,
+            (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole),
+            _brushes,
+        )
         self.legend.setText(legend)
 
     # ---------------------------------------------------------------------- events
@@ -266,8 +288,11 @@ class AttentionPanel(QWidget):
     def _structure_changed(self, *_) -> None:
         spec = self.structure_combo.currentData()
         choice = next((c for c in self._choices or [] if c.spec == spec), None)
-        widgets.refill_combo(self.chain_combo, [("all chains", None)] + [
-            (chain.label, chain.chain_id) for chain in (choice.chains if choice else ())])
+        widgets.refill_combo(
+            self.chain_combo,
+            [("all chains", None)]
+            + [(chain.label, chain.chain_id) for chain in (choice.chains if choice else ())],
+        )
         self.controller.update_grid(self.state())
 
     def _marked(self, row: int, col: int) -> bool:
@@ -281,8 +306,9 @@ class AttentionTool(ToolInstance):
     SESSION_SAVE = False
 
     @classmethod
-    def get_singleton(cls, session: Session, tool_name: str = "Attention",
-                      create: bool = True) -> AttentionTool | None:
+    def get_singleton(
+        cls, session: Session, tool_name: str = "Attention", create: bool = True
+    ) -> AttentionTool | None:
         """The session's panel (made if ``create``), shown."""
         return tools.get_singleton(session, cls, tool_name, create=create, display=True)
 

@@ -65,15 +65,42 @@ from protattn.panel.state import (
 from .adapter import protein_chains
 
 __all__ = [
-    "ACTIONS", "AGGREGATES", "PROPERTIES", "DEFAULT_MODEL", "DEFINITIONS",
+    "ACTIONS",
+    "AGGREGATES",
+    "PROPERTIES",
+    "DEFAULT_MODEL",
+    "DEFINITIONS",
     "STATS_THRESHOLD",
-    "DEFAULT_MIN_ARCS", "FLAGGED_RGB", "GRID_PALETTE", "PanelState", "command", "chain_spec",
+    "DEFAULT_MIN_ARCS",
+    "FLAGGED_RGB",
+    "GRID_PALETTE",
+    "PanelState",
+    "command",
+    "chain_spec",
     "state_spec",
-    "ChainChoice", "StructureChoice", "structure_choices", "GridCell", "GridStats",
-    "grid_cells", "grid_legend", "text_is_dark", "CellPaint", "cell_paints", "is_marked",
+    "ChainChoice",
+    "StructureChoice",
+    "structure_choices",
+    "GridCell",
+    "GridStats",
+    "grid_cells",
+    "grid_legend",
+    "text_is_dark",
+    "CellPaint",
+    "cell_paints",
+    "is_marked",
     "ModelChoice",
-    "model_choices", "model_label", "model_name", "model_shape", "read_structures",
-    "grid_statistics", "prepare", "loaded_shape", "Worker", "PanelView", "ChimeraXHost",
+    "model_choices",
+    "model_label",
+    "model_name",
+    "model_shape",
+    "read_structures",
+    "grid_statistics",
+    "prepare",
+    "loaded_shape",
+    "Worker",
+    "PanelView",
+    "ChimeraXHost",
     "PanelController",
 ]
 
@@ -82,9 +109,16 @@ __all__ = [
 ACTIONS = command_names("attention ")
 
 #: The commands' keywords of the core's option names (None: a positional argument).
-_KEYWORDS = {"layer_head": "layerHead", "top_k": "topK", "threshold": "threshold",
-             "min_separation": "minSeparation", "property": None, "min_arcs": "minArcs",
-             "definition": "definition", "model": "model"}
+_KEYWORDS = {
+    "layer_head": "layerHead",
+    "top_k": "topK",
+    "threshold": "threshold",
+    "min_separation": "minSeparation",
+    "property": None,
+    "min_arcs": "minArcs",
+    "definition": "definition",
+    "model": "model",
+}
 _SIMPLE_CHAIN_ID = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -104,8 +138,9 @@ def chain_spec(structure: str, chain_id: str | None) -> str:
     for quote in ('"', "'"):
         if quote not in chain_id:
             return f"{structure}::chain_id=={quote}{chain_id}{quote}"
-    raise ValueError(f"chain id {chain_id!r} has both kinds of quotes and cannot be "
-                     "specified; choose all chains")
+    raise ValueError(
+        f"chain id {chain_id!r} has both kinds of quotes and cannot be specified; choose all chains"
+    )
 
 
 def state_spec(state: core_state.PanelState) -> str:
@@ -164,6 +199,7 @@ def command(action: str, state: core_state.PanelState) -> str:
 
 # ----------------------------------------------------------------- structures and chains
 
+
 @dataclass(frozen=True)
 class ChainChoice:
     """One protein chain in the chain chooser."""
@@ -198,9 +234,13 @@ def structure_choices(session: Session) -> list[StructureChoice]:
                 continue
             observed, total = chain.num_existing_residues, len(chain)
             count = f"{total}" if observed == total else f"{observed} of {total}"
-            choices.append(ChainChoice(chain.chain_id, cspec,
-                                       f"{chain.chain_id.strip() or '(blank)'}  "
-                                       f"({count} residues)"))
+            choices.append(
+                ChainChoice(
+                    chain.chain_id,
+                    cspec,
+                    f"{chain.chain_id.strip() or '(blank)'}  ({count} residues)",
+                )
+            )
         found.append(StructureChoice(spec, f"{spec} {structure.name}", tuple(choices)))
     return found
 
@@ -228,6 +268,7 @@ def read_structures(session: Session, spec: str) -> list[protattn.Structure]:
 
 
 # --------------------------------------------------------------------- the controller
+
 
 class ChimeraXHost:
     """The core controller's :class:`~protattn.panel.controller.PanelHost` in a session.
@@ -277,7 +318,8 @@ class PanelController(core.PanelController):
         Calls a function on the GUI thread; ``session.ui.thread_safe`` by default.
     """
 
-    def __init__(self, session: Session, view: PanelView,
-                 post: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self, session: Session, view: PanelView, post: Callable[..., Any] | None = None
+    ) -> None:
         super().__init__(ChimeraXHost(session, post), view)
         self.session = session

@@ -15,8 +15,9 @@ from .settings import WorkerSettings, use_settings
 __all__ = ["attention_worker", "register_command"]
 
 
-def attention_worker(session: Session, python: str | None = None, *, mode: str | None = None,
-                     stop: bool = False) -> str:
+def attention_worker(
+    session: Session, python: str | None = None, *, mode: str | None = None, stop: bool = False
+) -> str:
     """Show or set where protattn runs language models: ChimeraX's Python or a worker.
 
     Usage: attention worker [python-path] [mode auto|process|worker] [stop true|false]

@@ -19,6 +19,7 @@ __all__ = [
     "BadRequest",
 ]
 
+
 class ProtattnError(Exception):
     """Base class of every error protattn raises on purpose."""
 

@@ -51,8 +51,9 @@ def _stops(palette: str) -> np.ndarray:
         ) from None
 
 
-def value_range(values: np.ndarray, vmin: float | None = None,
-                vmax: float | None = None) -> tuple[float, float]:
+def value_range(
+    values: np.ndarray, vmin: float | None = None, vmax: float | None = None
+) -> tuple[float, float]:
     """``(vmin, vmax)``, each defaulting to the values' minimum / maximum (0, 1 if empty)."""
     values = np.asarray(values, dtype=float)
     lo = vmin if vmin is not None else (float(values.min()) if values.size else 0.0)
@@ -66,8 +67,12 @@ def _rgba(color: Iterable[Any]) -> RGBA:
     return (r, g, b, a)
 
 
-def palette_colors(values: np.ndarray, palette: str = "attention",
-                   vmin: float | None = None, vmax: float | None = None) -> np.ndarray:
+def palette_colors(
+    values: np.ndarray,
+    palette: str = "attention",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> np.ndarray:
     """Map values linearly onto a palette.
 
     Parameters
@@ -156,8 +161,12 @@ CONTACT_COLORS: dict[bool | None, RGBA] = {
 }
 
 
-def pair_scene(pairs: Sequence[Pair], palette: str = "attention",
-               radius: tuple[float, float] = (0.05, 0.3), color_by: str = "weight") -> Scene:
+def pair_scene(
+    pairs: Sequence[Pair],
+    palette: str = "attention",
+    radius: tuple[float, float] = (0.05, 0.3),
+    color_by: str = "weight",
+) -> Scene:
     """Pseudo-bonds for pairs: radius grows with weight, colour with weight or by contact.
 
     Parameters
@@ -177,12 +186,18 @@ def pair_scene(pairs: Sequence[Pair], palette: str = "attention",
     """
     if color_by not in ("weight", "contact"):
         raise ValueError(f"color_by must be 'weight' or 'contact', not {color_by!r}")
-    drawn = [(p, p.residue_i, p.residue_j) for p in pairs
-             if p.residue_i is not None and p.residue_j is not None]
+    drawn = [
+        (p, p.residue_i, p.residue_j)
+        for p in pairs
+        if p.residue_i is not None and p.residue_j is not None
+    ]
     weights = np.array([p.weight for p, _, _ in drawn], dtype=float)
     lo, hi = value_range(weights)
-    colors = (palette_colors(weights, palette, lo, hi) if color_by == "weight"
-              else [CONTACT_COLORS[p.contact] for p, _, _ in drawn])
+    colors = (
+        palette_colors(weights, palette, lo, hi)
+        if color_by == "weight"
+        else [CONTACT_COLORS[p.contact] for p, _, _ in drawn]
+    )
     t = np.zeros_like(weights) if hi <= lo else (weights - lo) / (hi - lo)
     radii = radius[0] + t * (radius[1] - radius[0]) if hi > lo else np.full_like(weights, radius[1])
     bonds = tuple(
@@ -192,8 +207,13 @@ def pair_scene(pairs: Sequence[Pair], palette: str = "attention",
     return Scene(bonds=bonds, skipped=len(pairs) - len(drawn), vmin=lo, vmax=hi, palette=palette)
 
 
-def residue_scene(chain: Chain, scores: np.ndarray, palette: str = "white_red",
-                  vmin: float | None = None, vmax: float | None = None) -> Scene:
+def residue_scene(
+    chain: Chain,
+    scores: np.ndarray,
+    palette: str = "white_red",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> Scene:
     """Residue colours for per-position scores of one chain (unobserved positions dropped).
 
     Parameters
@@ -215,7 +235,5 @@ def residue_scene(chain: Chain, scores: np.ndarray, palette: str = "white_red",
     lo, hi = value_range(shown, vmin, vmax)
     colors = palette_colors(shown, palette, lo, hi)
     ids = [r for r in chain.residue_ids if r is not None]
-    residues = tuple(
-        ResidueColor(r, float(v), _rgba(c)) for r, v, c in zip(ids, shown, colors)
-    )
+    residues = tuple(ResidueColor(r, float(v), _rgba(c)) for r, v, c in zip(ids, shown, colors))
     return Scene(residues=residues, skipped=int((~mask).sum()), vmin=lo, vmax=hi, palette=palette)

@@ -37,8 +37,15 @@ from .commands import (  # noqa: E402
 
 __all__ = [
     "__version__",
-    "attention_pairs", "attention_color", "attention_clear", "attention_heads",
-    "attention_contacts", "attention_stats", "attention_models", "attention_worker", "register",
+    "attention_pairs",
+    "attention_color",
+    "attention_clear",
+    "attention_heads",
+    "attention_contacts",
+    "attention_stats",
+    "attention_models",
+    "attention_worker",
+    "register",
 ]
 
 COMMANDS = {

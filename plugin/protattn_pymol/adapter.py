@@ -17,7 +17,7 @@ _PROTEIN = "polymer.protein and not hydro and (alt '' or alt 'A')"
 def icode(resi: str, resv: int) -> str:
     """Insertion code from PyMOL's ``resi`` text (``"82A"`` with ``resv`` 82 gives ``"A"``)."""
     digits = str(resv)
-    return resi[len(digits):] if resi.startswith(digits) else ""
+    return resi[len(digits) :] if resi.startswith(digits) else ""
 
 
 def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
@@ -39,8 +39,11 @@ def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
             f"invalid selection {selection!r}; use a PyMOL selection such as '1hpv and chain A'"
         ) from e
     touched: set[tuple[str, str, str]] = set()
-    _self.iterate(f"({selection}) and {_PROTEIN} and name CA",
-                  "touched.add((model, segi, chain))", space={"touched": touched})
+    _self.iterate(
+        f"({selection}) and {_PROTEIN} and name CA",
+        "touched.add((model, segi, chain))",
+        space={"touched": touched},
+    )
     if not touched:
         raise CmdException(
             f"selection {selection!r} contains no protein residues; select a protein "
@@ -56,17 +59,20 @@ def chains_by_object(selection: str, *, _self=cmd) -> dict[str, list[Chain]]:
         residue[1].setdefault(name, np.array((x, y, z), dtype=float))
 
     objects = " ".join(sorted({m for m, _, _ in touched}))
-    _self.iterate_state(1, f"({objects}) and {_PROTEIN}",
-                        "collect(model, segi, chain, resi, resv, resn, name, x, y, z)",
-                        space={"collect": collect})
+    _self.iterate_state(
+        1,
+        f"({objects}) and {_PROTEIN}",
+        "collect(model, segi, chain, resi, resv, resn, name, x, y, z)",
+        space={"collect": collect},
+    )
     result: dict[str, list[Chain]] = defaultdict(list)
     for (model, _segi, chain), residues in atoms.items():
-        observed = [ObservedResidue(ResidueId(chain, resv, ins), resn, coords)
-                    for (resv, ins), (resn, coords) in residues.items()]
+        observed = [
+            ObservedResidue(ResidueId(chain, resv, ins), resn, coords)
+            for (resv, ins), (resn, coords) in residues.items()
+        ]
         result[model].append(chain_from_residues(chain, observed))
     return dict(result)
-
-
 
 
 def structures_by_object(selection: str, *, _self=cmd) -> dict[str, Structure]:
@@ -83,10 +89,15 @@ def structures_by_object(selection: str, *, _self=cmd) -> dict[str, Structure]:
 
     objects = " ".join(sorted(by_object))
     _self.iterate_state(
-        1, f"({objects}) and not polymer and not solvent and not hydro and (alt '' or alt 'A')",
-        "collect(model, chain, resi, resv, resn, x, y, z)", space={"collect": collect})
+        1,
+        f"({objects}) and not polymer and not solvent and not hydro and (alt '' or alt 'A')",
+        "collect(model, chain, resi, resv, resn, x, y, z)",
+        space={"collect": collect},
+    )
     ligands: dict[str, list[Ligand]] = defaultdict(list)
     for (model, chain, resv, ins, resn), coords in groups.items():
         ligands[model].append(Ligand(resn, ResidueId(chain, resv, ins), np.array(coords)))
-    return {obj: Structure(obj, tuple(chains), tuple(ligands.get(obj, ())))
-            for obj, chains in by_object.items()}
+    return {
+        obj: Structure(obj, tuple(chains), tuple(ligands.get(obj, ())))
+        for obj, chains in by_object.items()
+    }

@@ -79,8 +79,7 @@ def _brushes(paint: CellPaint) -> tuple[QtGui.QBrush | None, QtGui.QBrush | None
 _BUTTONS = (
     ("pairs", "Pairs", "draw the head's strongest residue pairs (attention_pairs)"),
     ("color", "Colour", "colour residues by the attention they receive (attention_color)"),
-    ("contacts", "Contacts", "predict contacts from all heads and draw them "
-                             "(attention_contacts)"),
+    ("contacts", "Contacts", "predict contacts from all heads and draw them (attention_contacts)"),
     ("clear", "Clear", "remove the drawings, restore b-factors (attention_clear)"),
 )
 
@@ -143,13 +142,17 @@ class AttentionDialog(QtWidgets.QDialog):
         self.model_combo = w.QComboBox(objectName="model")
         self.model_combo.setEditable(True)
         self.model_combo.setInsertPolicy(w.QComboBox.NoInsert)
-        self.model_combo.setToolTip("a short name (offline: usable without a network), "
-                                    "or type a Hugging Face id or model folder")
+        self.model_combo.setToolTip(
+            "a short name (offline: usable without a network), "
+            "or type a Hugging Face id or model folder"
+        )
         for name, spec in MODELS.items():
             self.model_combo.addItem(logic.model_label(name), name)
-            self.model_combo.setItemData(self.model_combo.count() - 1,
-                                         f"{spec.source} {spec.note}".strip(),
-                                         QtCore.Qt.ToolTipRole)
+            self.model_combo.setItemData(
+                self.model_combo.count() - 1,
+                f"{spec.source} {spec.note}".strip(),
+                QtCore.Qt.ToolTipRole,
+            )
         self.model_combo.setCurrentIndex(self.model_combo.findData(logic.DEFAULT_MODEL))
 
         self.layer_spin = w.QSpinBox(objectName="layer")
@@ -164,13 +167,22 @@ class AttentionDialog(QtWidgets.QDialog):
         widgets.configure_options(self, AGGREGATES, PROPERTIES, DEFINITIONS)
 
         self.buttons = {}
-        widgets.add_buttons(self, _BUTTONS,
-                            lambda label, action: w.QPushButton(label, objectName=action))
+        widgets.add_buttons(
+            self, _BUTTONS, lambda label, action: w.QPushButton(label, objectName=action)
+        )
 
         self.grid = w.QTableWidget(objectName="grid")
-        widgets.set_up_grid(self.grid, _CellDelegate(self._marked, self.grid),
-                            (w.QAbstractItemView.NoEditTriggers, w.QAbstractItemView.NoSelection,
-                             w.QHeaderView.Stretch), (28, 22), (340, 260))
+        widgets.set_up_grid(
+            self.grid,
+            _CellDelegate(self._marked, self.grid),
+            (
+                w.QAbstractItemView.NoEditTriggers,
+                w.QAbstractItemView.NoSelection,
+                w.QHeaderView.Stretch,
+            ),
+            (28, 22),
+            (340, 260),
+        )
         self.legend = w.QLabel(objectName="legend")
         self.status = w.QLabel("ready", objectName="status")
         self.status.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
@@ -184,8 +196,9 @@ class AttentionDialog(QtWidgets.QDialog):
         self.progress.setMaximumWidth(120)
 
         structure = w.QGridLayout()
-        widgets.lay_out_choosers(structure, self, ("Object", self.object_combo), w.QLabel,
-                                 w.QHBoxLayout)
+        widgets.lay_out_choosers(
+            structure, self, ("Object", self.object_combo), w.QLabel, w.QHBoxLayout
+        )
 
         actions = w.QHBoxLayout()
         for button in self.buttons.values():
@@ -218,8 +231,13 @@ class AttentionDialog(QtWidgets.QDialog):
 
     def state(self) -> DialogState:
         """What the widgets say now."""
-        return widgets.widget_state(DialogState, self.object_combo.currentText(),
-                                    self.chain_combo.currentData(), self.model(), self)
+        return widgets.widget_state(
+            DialogState,
+            self.object_combo.currentText(),
+            self.chain_combo.currentData(),
+            self.model(),
+            self,
+        )
 
     @property
     def busy(self) -> bool:
@@ -234,8 +252,9 @@ class AttentionDialog(QtWidgets.QDialog):
 
     def show_grid(self, cells: list[list[GridCell]] | None, legend: str) -> None:
         """Colour the grid's cells (blank them if ``cells`` is None) and set the legend."""
-        widgets.paint_grid(self.grid, cells, (QtCore.Qt.BackgroundRole, QtCore.Qt.ForegroundRole),
-                           _brushes)
+        widgets.paint_grid(
+            self.grid, cells, (QtCore.Qt.BackgroundRole, QtCore.Qt.ForegroundRole), _brushes
+        )
         self.legend.setText(legend)
 
     def say(self, text: str) -> None:
@@ -260,8 +279,11 @@ class AttentionDialog(QtWidgets.QDialog):
     def refresh_objects(self) -> None:
         """Fill the object chooser with PyMOL's protein objects, keeping the current one."""
         current = self.object_combo.currentText()
-        names = [name for name in self._cmd.get_object_list() or []
-                 if self._cmd.count_atoms(f"({name}) and polymer.protein")]
+        names = [
+            name
+            for name in self._cmd.get_object_list() or []
+            if self._cmd.count_atoms(f"({name}) and polymer.protein")
+        ]
         self.object_combo.blockSignals(True)
         self.object_combo.clear()
         self.object_combo.addItems(names)
@@ -273,8 +295,10 @@ class AttentionDialog(QtWidgets.QDialog):
     def _object_changed(self, *_) -> None:
         obj = self.object_combo.currentText()
         chains = self._cmd.get_chains(f"({obj}) and polymer.protein") if obj else []
-        widgets.refill_combo(self.chain_combo, [("all chains", None)] + [
-            (chain or "(blank)", chain) for chain in chains])
+        widgets.refill_combo(
+            self.chain_combo,
+            [("all chains", None)] + [(chain or "(blank)", chain) for chain in chains],
+        )
         self.controller.update_grid(self.state())
 
     def run_action(self, action: str) -> None:
@@ -286,8 +310,7 @@ class AttentionDialog(QtWidgets.QDialog):
     @staticmethod
     def _list_models(progress) -> tuple[dict, dict]:
         statuses = logic.model_statuses()
-        shapes = {name: logic.model_shape(name) for name, s in statuses.items()
-                  if s != "missing"}
+        shapes = {name: logic.model_shape(name) for name, s in statuses.items() if s != "missing"}
         return statuses, shapes
 
     def _show_models(self, value) -> None:
@@ -300,8 +323,10 @@ class AttentionDialog(QtWidgets.QDialog):
         self.controller.model_changed(self.state())
         if not self.busy:
             offline = sum(1 for s in statuses.values() if s != "missing")
-            self.say(f"{offline} of {len(statuses)} known models are here for offline use; "
-                     f"{self.status.text()}")
+            self.say(
+                f"{offline} of {len(statuses)} known models are here for offline use; "
+                f"{self.status.text()}"
+            )
 
     def _marked(self, row: int, col: int) -> bool:
         """Whether a grid cell is the chosen head (or in the chosen layer, with an aggregate)."""

@@ -34,8 +34,18 @@ from protattn.panel.state import DEFAULT_MODEL, command_names, command_options
 from .adapter import structures_by_object
 
 __all__ = [
-    "ACTIONS", "DEFAULT_MODEL", "DialogState", "selection", "command", "model_statuses",
-    "model_label", "model_name", "model_shape", "grid_cells", "grid_statistics", "prepare",
+    "ACTIONS",
+    "DEFAULT_MODEL",
+    "DialogState",
+    "selection",
+    "command",
+    "model_statuses",
+    "model_label",
+    "model_name",
+    "model_shape",
+    "grid_cells",
+    "grid_statistics",
+    "prepare",
     "PymolHost",
 ]
 
@@ -84,8 +94,10 @@ def command(action: str, state: core_state.PanelState) -> str:
     args = [selection(state)]
     for option, text in command_options(action, state):
         if option == "model" and any(c in text for c in ",;\n"):
-            raise ValueError(f"model {text!r} contains ',' or ';', which PyMOL's command line "
-                             "splits on; rename or link the folder")
+            raise ValueError(
+                f"model {text!r} contains ',' or ';', which PyMOL's command line "
+                "splits on; rename or link the folder"
+            )
         args.append(text if option in _POSITIONAL else f"{option}={text}")
     return f"{name} {', '.join(args)}"
 

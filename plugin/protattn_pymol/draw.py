@@ -84,11 +84,18 @@ def color_residues(obj: str, scene: Scene, selection: str = "all", *, _self=cmd)
         touched.add(key)
         return values[key]
 
-    _self.alter(f"{obj} and polymer.protein", "b = assign(chain, resi, resv, name, alt, b)",
-                space={"assign": assign})
-    _self.spectrum("b", _palette_colors(scene.palette, _self),
-                   f"({selection}) and {obj} and polymer.protein",
-                   minimum=scene.vmin, maximum=scene.vmax)
+    _self.alter(
+        f"{obj} and polymer.protein",
+        "b = assign(chain, resi, resv, name, alt, b)",
+        space={"assign": assign},
+    )
+    _self.spectrum(
+        "b",
+        _palette_colors(scene.palette, _self),
+        f"({selection}) and {obj} and polymer.protein",
+        minimum=scene.vmin,
+        maximum=scene.vmax,
+    )
     return len(touched)
 
 
@@ -98,9 +105,13 @@ def clear(obj: str, *, _self=cmd) -> None:
     _self.delete(pairs_name(obj))
     saved = _SAVED_B.pop((id(_self), obj), None)
     if saved and obj in _self.get_names("objects"):
+
         def restore(chain, resi, resv, name, alt, b):
             original, written = saved.get((chain, resi, resv, name, alt), (b, b))
             return original if abs(b - written) <= 1e-4 * max(1.0, abs(written)) else b
 
-        _self.alter(f"{obj} and polymer.protein", "b = restore(chain, resi, resv, name, alt, b)",
-                    space={"restore": restore})
+        _self.alter(
+            f"{obj} and polymer.protein",
+            "b = restore(chain, resi, resv, name, alt, b)",
+            space={"restore": restore},
+        )

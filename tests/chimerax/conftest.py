@@ -53,7 +53,8 @@ def _stale_bundle_files() -> list[str]:
         return ["(not installed)"]
     installed = Path(list(spec.submodule_search_locations)[0])
     return [
-        src.name for src in sorted(BUNDLE_SRC.glob("*.py"))
+        src.name
+        for src in sorted(BUNDLE_SRC.glob("*.py"))
         if not (installed / src.name).is_file()
         or not filecmp.cmp(src, installed / src.name, shallow=False)
     ]
@@ -75,8 +76,10 @@ def session():
         pytest.skip(reason)
     stale = _stale_bundle_files()
     if stale:
-        pytest.fail(f"the installed ChimeraX-ProtAttn bundle is missing or older than "
-                    f"chimerax_bundle/src ({', '.join(stale)}); {SETUP_HINT}")
+        pytest.fail(
+            f"the installed ChimeraX-ProtAttn bundle is missing or older than "
+            f"chimerax_bundle/src ({', '.join(stale)}); {SETUP_HINT}"
+        )
     from cxheadless import make_session
 
     return make_session(offscreen=True)

@@ -68,8 +68,7 @@ def test_pairs_match_the_core_with_its_colours_and_radii(cx):
     assert {a.name for a in g.pseudobonds.atoms[0] | g.pseudobonds.atoms[1]} == {"CA"}
     want_rgba = np.array([np.round(np.asarray(expected[k].rgba) * 255) for k in keys])
     np.testing.assert_array_equal(g.pseudobonds.colors, want_rgba)
-    np.testing.assert_allclose(g.pseudobonds.radii, [expected[k].radius for k in keys],
-                               rtol=1e-6)
+    np.testing.assert_allclose(g.pseudobonds.radii, [expected[k].radius for k in keys], rtol=1e-6)
     assert len(np.unique(g.pseudobonds.colors, axis=0)) > 5  # weights are told apart
 
 
@@ -89,8 +88,11 @@ def test_pairs_options_reach_the_core(cx):
     expected = core_bonds(HPX, **options)
     assert len(expected) == 14  # 7 per chain, all residues observed
 
-    cxrun(cx, f"attention pairs #1 layerHead {HEAD} topK 7 minSeparation 6 "
-              "symmetrize mean palette viridis name top7")
+    cxrun(
+        cx,
+        f"attention pairs #1 layerHead {HEAD} topK 7 minSeparation 6 "
+        "symmetrize mean palette viridis name top7",
+    )
 
     assert group(s) is None
     assert set(pair_keys(group(s, "top7").pseudobonds)) == set(expected)
@@ -241,10 +243,12 @@ def test_bad_option_value_is_refused_by_the_parser(cx):
     from chimerax.core.errors import UserError
 
     s = open_structure(cx, HPX)
-    for command in (f"attention pairs #1 layerHead {HEAD} symmetrize median",
-                    f"attention pairs #1 layerHead {HEAD} minSeparation 0",
-                    f"attention color #1 layerHead {HEAD} palette rainbow",
-                    "attention pairs #1"):
+    for command in (
+        f"attention pairs #1 layerHead {HEAD} symmetrize median",
+        f"attention pairs #1 layerHead {HEAD} minSeparation 0",
+        f"attention color #1 layerHead {HEAD} palette rainbow",
+        "attention pairs #1",
+    ):
         with pytest.raises(UserError):
             cxrun(cx, command)
     assert group(s) is None
@@ -274,8 +278,11 @@ def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
     from protattn.api.stats import head_statistics, rank_heads
 
     s = open_structure(cx, HPX)
-    expected = rank_heads(head_statistics([protattn.read_structure(HPX)], "antiberty",
-                                          ["binding_site"], min_arcs=20), "binding_site", 5)
+    expected = rank_heads(
+        head_statistics([protattn.read_structure(HPX)], "antiberty", ["binding_site"], min_arcs=20),
+        "binding_site",
+        5,
+    )
     assert expected
 
     rows = cxrun(cx, "attention heads #1 binding_site top 5 minArcs 20")
@@ -292,7 +299,8 @@ def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
     assert not residue_values(s, "attention")  # `attention color`'s values are not touched
     cut = float(f"{np.median(list(got.values())):.6g}")
     assert selected_residues(cx, s, f"select ::attention_binding_site>{cut}") == {
-        k for k, v in got.items() if v > cut}
+        k for k, v in got.items() if v > cut
+    }
     cxrun(cx, "attention heads #1 helix top 3 minArcs 5")
     assert residue_values(s, "attention_helix") and residue_values(s, "attention_binding_site")
     cxrun(cx, "attention clear")
@@ -328,10 +336,10 @@ def test_stats_logs_the_table_and_heatmap_and_returns_the_statistics(cx):
         stats = cxrun(cx, "attention stats #1 binding_site minArcs 20")
     finally:
         del cx.logger.info
-    expected = head_statistics([protattn.read_structure(HPX)], "antiberty", ["binding_site"],
-                               min_arcs=20)
-    np.testing.assert_array_equal(stats["binding_site"].n_arcs,
-                                  expected["binding_site"].n_arcs)
+    expected = head_statistics(
+        [protattn.read_structure(HPX)], "antiberty", ["binding_site"], min_arcs=20
+    )
+    np.testing.assert_array_equal(stats["binding_site"].n_arcs, expected["binding_site"].n_arcs)
     html_messages = [m for m, is_html in logged if is_html]
     assert html_messages and "data:image/png;base64," in html_messages[-1]
     assert expected.ranking("binding_site")[0]["layer_head"] in html_messages[-1]
@@ -344,12 +352,19 @@ def test_heads_and_stats_take_the_definition(cx):
 
     open_structure(cx, HPX)
     for definition in ("paper", "judged"):
-        expected = head_statistics([protattn.read_structure(HPX)], "antiberty", ["contact"],
-                                   min_arcs=20, definition=definition)
-        rows = cxrun(cx, f"attention heads #1 contact top 3 minArcs 20 draw false "
-                         f"definition {definition}")
+        expected = head_statistics(
+            [protattn.read_structure(HPX)],
+            "antiberty",
+            ["contact"],
+            min_arcs=20,
+            definition=definition,
+        )
+        rows = cxrun(
+            cx, f"attention heads #1 contact top 3 minArcs 20 draw false definition {definition}"
+        )
         assert [r["layer_head"] for r in rows] == [
-            r["layer_head"] for r in expected.ranking("contact")[:3]]
+            r["layer_head"] for r in expected.ranking("contact")[:3]
+        ]
         assert {r["definition"] for r in rows} == {definition}
         stats = cxrun(cx, f"attention stats #1 contact minArcs 20 definition {definition}")
         assert stats.definition == definition
@@ -382,8 +397,9 @@ def core_values(path: Path, layer_head: str, chains: str | None = None) -> dict:
     """The core's attention received per residue: ResidueId -> value."""
     read = protattn.read_structure(path)
     selected = [c for c in read.chains if chains is None or c.id in chains]
-    return {c.residue: c.value
-            for c in protattn.compute_scores(selected, layer_head).scene.residues}
+    return {
+        c.residue: c.value for c in protattn.compute_scores(selected, layer_head).scene.residues
+    }
 
 
 def residue_values(structure, attribute: str) -> dict:
@@ -395,10 +411,15 @@ def drawn_state(structure) -> dict:
     state = {}
     for name, g in structure.pbg_map.items():
         pbonds = g.pseudobonds
-        state[name] = (g.dashes, {
-            key: (tuple(int(v) for v in colour), round(float(radius), 6), p.attention_weight)
-            for key, colour, radius, p in zip(pair_keys(pbonds), pbonds.colors, pbonds.radii,
-                                              pbonds)})
+        state[name] = (
+            g.dashes,
+            {
+                key: (tuple(int(v) for v in colour), round(float(radius), 6), p.attention_weight)
+                for key, colour, radius, p in zip(
+                    pair_keys(pbonds), pbonds.colors, pbonds.radii, pbonds
+                )
+            },
+        )
     return state
 
 
@@ -420,13 +441,17 @@ def test_models_logs_the_table_and_returns_statuses(cx):
     assert status["antiberty"] == "package"  # the weights ship in antiberty 0.1.3
     assert len(messages) == 1 and messages[0][1]  # one HTML message: the table and a summary
     table = messages[0][0]
-    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row)
-            for row in re.findall(r"<tr>(.*?)</tr>", table)]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)]
     rows = [row for row in rows if row]
     assert [row[:4] for row in rows] == [
-        [name, spec.parameters, spec.family,
-         {"package": "yes (package)", "cache": "yes (cache)", "missing": "no"}[status[name]]]
-        for name, spec in MODELS.items()]
+        [
+            name,
+            spec.parameters,
+            spec.family,
+            {"package": "yes (package)", "cache": "yes (cache)", "missing": "no"}[status[name]],
+        ]
+        for name, spec in MODELS.items()
+    ]
     offline = sum(v != "missing" for v in status.values())
     assert f"{len(MODELS)} known models, {offline} available offline" in table
 
@@ -443,12 +468,14 @@ def test_pairs_dashes_and_colour_by_contact(cx):
     assert g.dashes == 6
     keys = pair_keys(g.pseudobonds)
     assert set(keys) == set(expected)
-    want = np.array([np.round(np.asarray(CONTACT_COLORS[bool(expected[k].contact)]) * 255)
-                     for k in keys])
+    want = np.array(
+        [np.round(np.asarray(CONTACT_COLORS[bool(expected[k].contact)]) * 255) for k in keys]
+    )
     np.testing.assert_array_equal(g.pseudobonds.colors, want)
     assert {bool(expected[k].contact) for k in keys} == {True, False}  # green and red both
-    np.testing.assert_allclose([p.attention_weight for p in g.pseudobonds],
-                               [expected[k].weight for k in keys], rtol=1e-6)
+    np.testing.assert_allclose(
+        [p.attention_weight for p in g.pseudobonds], [expected[k].weight for k in keys], rtol=1e-6
+    )
 
     cxrun(cx, f"attention pairs #1 layerHead {HEAD}")  # defaults: solid, by weight
     g = group(s)
@@ -457,15 +484,18 @@ def test_pairs_dashes_and_colour_by_contact(cx):
     keys = pair_keys(g.pseudobonds)
     np.testing.assert_array_equal(
         g.pseudobonds.colors,
-        np.array([np.round(np.asarray(by_weight[k].rgba) * 255) for k in keys]))
+        np.array([np.round(np.asarray(by_weight[k].rgba) * 255) for k in keys]),
+    )
 
 
 def test_bad_dashes_and_colour_by_are_refused(cx):
     from chimerax.core.errors import UserError
 
     s = open_structure(cx, HPX)
-    for command in (f"attention pairs #1 layerHead {HEAD} dashes -1",
-                    f"attention pairs #1 layerHead {HEAD} colorBy distance"):
+    for command in (
+        f"attention pairs #1 layerHead {HEAD} dashes -1",
+        f"attention pairs #1 layerHead {HEAD} colorBy distance",
+    ):
         with pytest.raises(UserError):
             cxrun(cx, command)
     assert group(s) is None
@@ -481,8 +511,9 @@ def test_color_keeps_several_named_attributes_that_select_and_clear_see(cx):
 
     expected = core_values(HPX, HEAD)
     assert residue_values(s, "attention").keys() == expected.keys()
-    np.testing.assert_allclose([residue_values(s, "attention")[k] for k in expected],
-                               list(expected.values()), rtol=1e-6)
+    np.testing.assert_allclose(
+        [residue_values(s, "attention")[k] for k in expected], list(expected.values()), rtol=1e-6
+    )
     eight = core_values(HPX, "8-mean", chains="B")
     got = residue_values(s, "attention_8_mean")
     assert got.keys() == eight.keys() and {k.chain for k in got} == {"B"}
@@ -493,7 +524,8 @@ def test_color_keeps_several_named_attributes_that_select_and_clear_see(cx):
     assert {"attention", "attention_8_mean"} <= set(floats)
     cut = float(f"{np.median(list(got.values())):.6g}")
     assert selected_residues(cx, s, f"select ::attention_8_mean>{cut}") == {
-        k for k, v in got.items() if v > cut}
+        k for k, v in got.items() if v > cut
+    }
 
     cxrun(cx, "attention clear #1/B")
     assert not residue_values(s, "attention_8_mean")
@@ -502,12 +534,15 @@ def test_color_keeps_several_named_attributes_that_select_and_clear_see(cx):
     assert not residue_values(s, "attention")
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("number", "built-in residue attribute"),  # would overwrite residue numbers
-    ("8mean", "not an attribute name"),
-    ("class", "not an attribute name"),
-    ("protattn_test_text", "another type"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("number", "built-in residue attribute"),  # would overwrite residue numbers
+        ("8mean", "not an attribute name"),
+        ("class", "not an attribute name"),
+        ("protattn_test_text", "another type"),
+    ],
+)
 def test_bad_attribute_names_are_refused_before_anything_changes(cx, name, message):
     from chimerax.atomic import Residue
     from chimerax.core.errors import UserError
@@ -538,7 +573,8 @@ def test_save_defattr_is_read_back_by_chimerax(cx, tmp_path):
 
     assert {rid(r) for r in written} == values.keys()
     assert [m for m, _ in messages] == [
-        f"saved attribute attention of 99 residues of {s} (defattr) to {path}"]
+        f"saved attribute attention of 99 residues of {s} (defattr) to {path}"
+    ]
     lines = path.read_text().splitlines()
     assert lines[:3] == ["attribute: attention", "recipient: residues", "match mode: 1-to-1"]
     assert len(lines) == 3 + 99
@@ -604,13 +640,16 @@ def test_save_contacts_writes_alphafold_contacts_lines(cx, tmp_path):
         r1, r2 = (a.residue for a in pbond.atoms)
         assert key == (rid(r1), rid(r2))
         if not (i1 or i2):  # alphafold/src/contacts.py's own line template
-            assert line == (f"/{r1.chain_id}:{r1.number} /{r2.chain_id}:{r2.number} %.2f"
-                            % pbond.attention_weight)
+            assert line == (
+                f"/{r1.chain_id}:{r1.number} /{r2.chain_id}:{r2.number} %.2f"
+                % pbond.attention_weight
+            )
     assert saved == {k: f"{b.weight:.2f}" for k, b in expected.items()}
     assert any(i for k in saved for i in (k[0].icode, k[1].icode))
     assert [tuple(map(str, k)) for k in top5] == [
         tuple(spec.lstrip("/") for spec in line.split()[:2])
-        for line in path5.read_text().split("\n")]
+        for line in path5.read_text().split("\n")
+    ]
 
     every = tmp_path / "every.txt"
     cxrun(cx, f"attention save {every} format contacts")  # every attention group
@@ -681,7 +720,8 @@ def test_session_file_restores_pairs_and_attributes(cx, tmp_path):
     assert residue_values(s, "attention_8_mean") == eight
     np.testing.assert_array_equal(s.residues.ribbon_colors, ribbons)
     assert selected_residues(cx, s, "select ::attention>0.01") == {
-        k for k, v in values.items() if v > 0.01}
+        k for k, v in values.items() if v > 0.01
+    }
     after = tmp_path / "after.txt"
     cxrun(cx, f"attention save {after} format contacts")
     assert sorted(after.read_text().split("\n")) == sorted(before.read_text().split("\n"))
@@ -725,18 +765,32 @@ def test_session_file_restores_in_a_fresh_chimerax(cx, tmp_path):
     cxrun(cx, f"attention save {top5} format contacts name top5")
     cxrun(cx, f"save {tmp_path / 'x.cxs'}")
 
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT / "core"), str(ROOT.parent / "shared" / "chimerax")]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT / "core"), str(ROOT.parent / "shared" / "chimerax")]),
+    )
     done = subprocess.run(
-        [sys.executable, "-c", _FRESH_CHIMERAX, str(tmp_path / "x.cxs"),
-         str(tmp_path / "fresh-top5.txt")],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        [
+            sys.executable,
+            "-c",
+            _FRESH_CHIMERAX,
+            str(tmp_path / "x.cxs"),
+            str(tmp_path / "fresh-top5.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
 
     assert report["restored"] == {
         "groups": {name: [len(pairs), dashes] for name, (dashes, pairs) in drawn.items()},
-        "attention": 198, "attention_8_mean": n_eight}
+        "attention": 198,
+        "attention_8_mean": n_eight,
+    }
     assert report["selected"] == n_eight
     # a new process knows "top5" as protattn's from its pseudobonds' registered weights
     assert report["cleared"] == {"groups": {}, "attention": 0, "attention_8_mean": 0}

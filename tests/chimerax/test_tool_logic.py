@@ -79,6 +79,7 @@ def write_pdb(path: Path, source: Path, keep, rename=None) -> Path:
 
 # ------------------------------------------------------------------------- command lines
 
+
 def test_docstring_examples(logic):
     failures, tried = doctest.testmod(logic, verbose=False)
     assert tried >= 3 and failures == 0
@@ -86,34 +87,50 @@ def test_docstring_examples(logic):
 
 def test_command_lines(logic):
     S = logic.PanelState
-    assert logic.command("pairs", S("#1", "A", layer=6, head=3)) == \
-        "attention pairs #1/A layerHead 6-3 threshold 0.1"
-    assert logic.command("pairs", S("#1", None, layer=6, aggregate="mean", top_k=7,
-                                    min_separation=6, model="esm2_t6_8M")) == \
-        "attention pairs #1 layerHead 6-mean topK 7 minSeparation 6 model esm2_t6_8M"
-    assert logic.command("color", S("#2.1", "H", layer=8, aggregate="max")) == \
-        "attention color #2.1/H layerHead 8-max"
+    assert (
+        logic.command("pairs", S("#1", "A", layer=6, head=3))
+        == "attention pairs #1/A layerHead 6-3 threshold 0.1"
+    )
+    assert (
+        logic.command(
+            "pairs",
+            S("#1", None, layer=6, aggregate="mean", top_k=7, min_separation=6, model="esm2_t6_8M"),
+        )
+        == "attention pairs #1 layerHead 6-mean topK 7 minSeparation 6 model esm2_t6_8M"
+    )
+    assert (
+        logic.command("color", S("#2.1", "H", layer=8, aggregate="max"))
+        == "attention color #2.1/H layerHead 8-max"
+    )
     assert logic.command("contacts", S("#1", "B")) == "attention contacts #1/B"
     assert logic.command("clear", S("#1", "B")) == "attention clear #1"
     assert logic.command("clear", S()) == "attention clear"
-    assert logic.command("stats", S("#1", None, prop="binding site", min_arcs=5)) == \
-        "attention stats #1 binding_site threshold 0.3 minArcs 5"
-    assert logic.command("stats", S("#1", None, prop="contacts", min_arcs=5,
-                                    definition="judged")) == \
-        "attention stats #1 contact threshold 0.3 minArcs 5 definition judged"
-    assert logic.command("pairs", S("#1", " ", model="/data/my model")) == \
-        "attention pairs #1::chain_id==\" \" layerHead 1-1 threshold 0.1 model \"/data/my model\""
+    assert (
+        logic.command("stats", S("#1", None, prop="binding site", min_arcs=5))
+        == "attention stats #1 binding_site threshold 0.3 minArcs 5"
+    )
+    assert (
+        logic.command("stats", S("#1", None, prop="contacts", min_arcs=5, definition="judged"))
+        == "attention stats #1 contact threshold 0.3 minArcs 5 definition judged"
+    )
+    assert (
+        logic.command("pairs", S("#1", " ", model="/data/my model"))
+        == 'attention pairs #1::chain_id==" " layerHead 1-1 threshold 0.1 model "/data/my model"'
+    )
 
 
-@pytest.mark.parametrize("state, message", [
-    (dict(structure=""), "no structure chosen"),
-    (dict(structure="#1", aggregate="sum"), "aggregate must be one of"),
-    (dict(structure="#1", layer=0), "count from 1"),
-    (dict(structure="#1", model=" "), "no model given"),
-    (dict(structure="#1", model="a\nb"), "spans lines"),
-    (dict(structure="#1", threshold=-0.1), "threshold must be 0 or more"),
-    (dict(structure="#1", min_separation=0), "minimum separation"),
-])
+@pytest.mark.parametrize(
+    "state, message",
+    [
+        (dict(structure=""), "no structure chosen"),
+        (dict(structure="#1", aggregate="sum"), "aggregate must be one of"),
+        (dict(structure="#1", layer=0), "count from 1"),
+        (dict(structure="#1", model=" "), "no model given"),
+        (dict(structure="#1", model="a\nb"), "spans lines"),
+        (dict(structure="#1", threshold=-0.1), "threshold must be 0 or more"),
+        (dict(structure="#1", min_separation=0), "minimum separation"),
+    ],
+)
 def test_states_that_make_no_command_say_why(logic, state, message):
     with pytest.raises(ValueError, match=message):
         logic.command("pairs", logic.PanelState(**state))
@@ -140,6 +157,7 @@ def test_thresholds_are_written_as_floatarg_reads_them_back(logic, session):
 
 # ------------------------------------------------------ the commands run in ChimeraX
 
+
 def test_pairs_of_one_chain_draw_what_the_core_computes(cx, logic):
     s = open_structure(cx, HPX)
     line = logic.command("pairs", logic.PanelState("#1", "A", layer=6, head=3))
@@ -148,8 +166,7 @@ def test_pairs_of_one_chain_draw_what_the_core_computes(cx, logic):
     expected = core_pair_keys(HPX, "6-3", "A")
     assert len(expected) > 10
     assert pair_keys(group_bonds(s)) == expected == pair_keys(pbonds)
-    assert {a.residue.chain_id for a in group_bonds(s).atoms[0] | group_bonds(s).atoms[1]} == \
-        {"A"}
+    assert {a.residue.chain_id for a in group_bonds(s).atoms[0] | group_bonds(s).atoms[1]} == {"A"}
     assert any("antiberty 6-3" in m and "pairs" in m for m in log), log
 
 
@@ -162,8 +179,12 @@ def test_top_k_separation_and_aggregate_reach_the_command(cx, logic):
     assert pair_keys(group_bonds(s)) == expected
     assert all(abs(a.number - b.number) >= 6 for a, b in expected)
 
-    cxrun(cx, logic.command("pairs", logic.PanelState("#1", "B", layer=2, aggregate="max",
-                                                      threshold=0.25)))
+    cxrun(
+        cx,
+        logic.command(
+            "pairs", logic.PanelState("#1", "B", layer=2, aggregate="max", threshold=0.25)
+        ),
+    )
     assert pair_keys(group_bonds(s)) == core_pair_keys(HPX, "2-max", "B", threshold=0.25)
 
 
@@ -173,7 +194,7 @@ def test_color_sets_the_attribute_on_the_chosen_chain_only(cx, logic):
     scores = protattn.compute_scores(core_chains(HPX, "B"), "8-max").scores["B"]
     chain_b = [r for r in s.residues if r.chain_id == "B" and r.polymer_type == r.PT_AMINO]
     got = np.array([r.attention for r in chain_b])
-    np.testing.assert_allclose(got, scores[:len(chain_b)], rtol=1e-5)
+    np.testing.assert_allclose(got, scores[: len(chain_b)], rtol=1e-5)
     assert not any(hasattr(r, "attention") for r in s.residues if r.chain_id == "A")
 
 
@@ -200,8 +221,7 @@ def test_a_blank_chain_id_is_specified_by_attribute(cx, logic, tmp_path):
     (choice,) = logic.structure_choices(cx)
     (chain,) = choice.chains
     assert chain.chain_id == " " and chain.label.startswith("(blank)")
-    pbonds = cxrun(cx, logic.command("pairs", logic.PanelState(choice.spec, " ", layer=6,
-                                                               head=3)))
+    pbonds = cxrun(cx, logic.command("pairs", logic.PanelState(choice.spec, " ", layer=6, head=3)))
     assert len(pbonds) == len(group_bonds(s)) == len(core_pair_keys(HPX, "6-3", "A")) > 10
 
 
@@ -220,13 +240,15 @@ def test_model_names_with_spaces_reach_the_command_whole(cx, logic, tmp_path, mo
 
 # ---------------------------------------------------------- the grid and `attention stats`
 
+
 @pytest.mark.parametrize("label, spec_chain", [("contacts", None), ("binding site", "A")])
 def test_grid_statistics_are_those_of_attention_stats(cx, logic, label, spec_chain):
     open_structure(cx, HPX)
     state = logic.PanelState("#1", spec_chain, prop=label, min_arcs=5)
     structures = logic.read_structures(cx, state.spec)
-    assert [c.id for s in structures for c in s.chains] == ([spec_chain] if spec_chain
-                                                            else ["A", "B"])
+    assert [c.id for s in structures for c in s.chains] == (
+        [spec_chain] if spec_chain else ["A", "B"]
+    )
     grid = logic.grid_statistics(structures, state)
     stats = cxrun(cx, logic.command("stats", state))
     prop = stats[grid.prop]
@@ -240,13 +262,17 @@ def test_grid_statistics_are_those_of_attention_stats(cx, logic, label, spec_cha
 
 # ---------------------------------------------------------- structures, chains, models
 
+
 def test_structure_and_chain_choices_from_the_session(cx, logic, tmp_path):
     from chimerax.atomic import ResiduesArg
 
     open_structure(cx, HPX)
     open_structure(cx, VFB)
-    ligand_only = write_pdb(tmp_path / "ligand.pdb", HPX, lambda line: line.startswith("HETATM")
-                            and line[17:20] != "HOH")
+    ligand_only = write_pdb(
+        tmp_path / "ligand.pdb",
+        HPX,
+        lambda line: line.startswith("HETATM") and line[17:20] != "HOH",
+    )
     open_structure(cx, ligand_only)
     mixed = write_pdb(tmp_path / "mixed.pdb", HPX, lambda line: True, {"B": "a"})
     open_structure(cx, mixed)
@@ -287,25 +313,36 @@ def test_model_choices_mark_the_offline_ones(logic, language_model):
 
 
 def test_model_shapes_without_loading(logic, language_model, tmp_path):
-    assert logic.model_shape("antiberty") == logic.loaded_shape("antiberty") == \
-        (language_model.n_layers, language_model.n_heads)
+    assert (
+        logic.model_shape("antiberty")
+        == logic.loaded_shape("antiberty")
+        == (language_model.n_layers, language_model.n_heads)
+    )
     (tmp_path / "config.json").write_text('{"num_hidden_layers": 6, "num_attention_heads": 20}')
     assert logic.model_shape(str(tmp_path)) == (6, 20)
     assert logic.model_shape(str(tmp_path / "nowhere")) is None
 
 
 def test_listing_models_and_importing_the_logic_do_not_import_torch():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "from chimerax.protattn import tool_logic; tool_logic.model_choices(); "
-            "tool_logic.model_shape('antiberty'); "
-            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "core")], capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from chimerax.protattn import tool_logic; tool_logic.model_choices(); "
+        "tool_logic.model_shape('antiberty'); "
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "core")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 # ------------------------------------------------------------------ background jobs
+
 
 def test_prepare_leaves_the_command_nothing_to_run(cx, logic, tmp_path, monkeypatch):
     """After prepare (the panel's background job) the command runs without the model."""
@@ -332,6 +369,7 @@ def test_prepare_leaves_the_command_nothing_to_run(cx, logic, tmp_path, monkeypa
 
 
 # ----------------------------------------------------------------- the controller
+
 
 def test_a_button_runs_the_model_in_a_thread_then_the_logged_command(cx, logic, monkeypatch):
     s = open_structure(cx, HPX)
@@ -398,8 +436,9 @@ def test_grid_clicks_and_a_grid_request_while_busy(cx, logic):
     gui.pump(controller.worker)
     cells, legend = view.grids[-1]
     stats = cxrun(cx, logic.command("stats", state))["contact"]
-    expected = logic.grid_cells(stats.share, stats.enough_arcs, stats.n_arcs, stats.background,
-                                "contacts")
+    expected = logic.grid_cells(
+        stats.share, stats.enough_arcs, stats.n_arcs, stats.background, "contacts"
+    )
     assert cells == expected and "on contacts" in legend
     assert "attention stats #1 contact threshold 0.3 minArcs 5" in view.messages[-1]
     assert not controller.update_grid(state)  # known: shown at once, no job
@@ -412,8 +451,10 @@ def test_grid_clicks_and_a_grid_request_while_busy(cx, logic):
     gui.pump(controller.worker)  # the pairs, then the deferred grid job
     gui.pump(controller.worker)
     assert controller.history == ["attention pairs #1 layerHead 2-5 threshold 0.1"]
-    assert controller.grid_stats(site) is not None and controller.grid_stats(site).prop == \
-        "binding_site"
+    assert (
+        controller.grid_stats(site) is not None
+        and controller.grid_stats(site).prop == "binding_site"
+    )
     assert view.grids[-1][0] is not None and "on binding site" in view.grids[-1][1]
 
     controller.close()
@@ -421,6 +462,7 @@ def test_grid_clicks_and_a_grid_request_while_busy(cx, logic):
 
 
 # ------------------------------------------------------------------------ the tool
+
 
 def test_start_tool_without_a_window_says_what_to_use_and_imports_no_qt(cx, monkeypatch):
     from chimerax.core.errors import UserError
@@ -435,8 +477,10 @@ def test_start_tool_without_a_window_says_what_to_use_and_imports_no_qt(cx, monk
 def test_the_panel_is_declared_for_the_tools_menu(cx):
     bundle = cx.toolshed.find_bundle("ChimeraX-ProtAttn", cx.logger)
     if not bundle.tools:
-        pytest.skip('the installed bundle declares no tool: add [chimerax.tool."Attention"] '
-                    "to chimerax_bundle/pyproject.toml")
+        pytest.skip(
+            'the installed bundle declares no tool: add [chimerax.tool."Attention"] '
+            "to chimerax_bundle/pyproject.toml"
+        )
     (tool,) = bundle.tools
     assert tool.name == "Attention" and tool.categories == ["Structure Analysis"]
 
@@ -444,11 +488,20 @@ def test_the_panel_is_declared_for_the_tools_menu(cx):
 def test_tool_py_uses_only_what_tool_logic_has_and_is_a_full_view(logic):
     """tool.py, read without Qt: it uses only what tool_logic has; its panel is a PanelView."""
     tree = ast.parse(TOOL_PY.read_text())
-    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name) and node.value.id == "logic"}
+    used = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "logic"
+    }
     assert used and not [name for name in used if not hasattr(logic, name)]
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                and node.module == "tool_logic" for alias in node.names}
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "tool_logic"
+        for alias in node.names
+    }
     assert imported and not [name for name in imported if not hasattr(logic, name)]
     (panel,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "AttentionPanel"]
     methods = {n.name for n in panel.body if isinstance(n, ast.FunctionDef)}

@@ -44,6 +44,7 @@ MIN_ARCS = 5
 
 # ------------------------------------------------------------------------------ Qt here
 
+
 def _qt_modules() -> dict[str, types.ModuleType]:
     """ChimeraX's ``Qt`` shim over PyQt6, as the application has it (not in the PyPI wheel)."""
     from PyQt6 import QtCore, QtGui, QtWidgets, sip
@@ -92,19 +93,28 @@ def _qt_unavailable() -> str | None:
 
     Tried in a child process: a Qt platform plugin that cannot load aborts its process.
     """
-    probe = ("from PyQt6.QtWidgets import QApplication; "
-             "app = QApplication(['probe']); print(app.platformName())")
+    probe = (
+        "from PyQt6.QtWidgets import QApplication; "
+        "app = QApplication(['probe']); print(app.platformName())"
+    )
     try:
-        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                             timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+        run = subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
     except subprocess.TimeoutExpired:
         return "an offscreen QApplication did not start in 120 s"
     if run.returncode == 0 and run.stdout.strip().endswith("offscreen"):
         return None
-    return (f"PyQt6 cannot make an offscreen QApplication with {sys.executable} (exit "
-            f"{run.returncode}): {(run.stdout + run.stderr)[-1500:]}\nInstall it with "
-            "chimerax_bundle/setup-test-env.sh VENV; Qt needs the Debian libraries libgl1, "
-            "libegl1, libfontconfig1, libxkbcommon0, libglib2.0-0 and libdbus-1-3")
+    return (
+        f"PyQt6 cannot make an offscreen QApplication with {sys.executable} (exit "
+        f"{run.returncode}): {(run.stdout + run.stderr)[-1500:]}\nInstall it with "
+        "chimerax_bundle/setup-test-env.sh VENV; Qt needs the Debian libraries libgl1, "
+        "libegl1, libfontconfig1, libxkbcommon0, libglib2.0-0 and libdbus-1-3"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +146,9 @@ def wait_idle(qt, panel, timeout: float = JOB_TIMEOUT) -> None:
         qt.app.processEvents()
         idle = 0 if panel.controller.worker.busy else idle + 1
         if time.monotonic() > end:
-            raise TimeoutError(f"the panel's job did not finish in {timeout} s; "
-                               f"status: {panel.status.text()!r}")
+            raise TimeoutError(
+                f"the panel's job did not finish in {timeout} s; status: {panel.status.text()!r}"
+            )
         time.sleep(0.02)
     qt.app.processEvents()
 
@@ -160,8 +171,12 @@ def click(qt, widget, pos=None) -> None:
     from PyQt6.QtCore import Qt
     from PyQt6.QtTest import QTest
 
-    QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     pos if pos is not None else widget.rect().center())
+    QTest.mouseClick(
+        widget,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        pos if pos is not None else widget.rect().center(),
+    )
 
 
 def choose_from_list(qt, combo, index: int) -> None:
@@ -212,14 +227,17 @@ def expected_grid(session, logic, spec: str = "#1"):
     """What ``attention stats`` computes for the grid's choices, as the grid's cells."""
     state = logic.PanelState(spec, prop="contacts", min_arcs=MIN_ARCS)
     stats = cxrun(session, logic.command("stats", state))["contact"]
-    cells = logic.grid_cells(stats.share, stats.enough_arcs, stats.n_arcs, stats.background,
-                             "contacts")
-    grid = logic.GridStats("contact", stats.share, stats.enough_arcs, stats.n_arcs,
-                           float(stats.background), MIN_ARCS)
+    cells = logic.grid_cells(
+        stats.share, stats.enough_arcs, stats.n_arcs, stats.background, "contacts"
+    )
+    grid = logic.GridStats(
+        "contact", stats.share, stats.enough_arcs, stats.n_arcs, float(stats.background), MIN_ARCS
+    )
     return cells, logic.grid_legend(grid, "contacts")
 
 
 # ------------------------------------------------------------------------------- tests
+
 
 def test_the_panel_shows_the_session_and_the_model(shown, language_model):
     panel, logic = shown.panel, shown.logic
@@ -231,7 +249,10 @@ def test_the_panel_shows_the_session_and_the_model(shown, language_model):
     assert combo.currentData() == "#1"
     chains = panel.chain_combo
     assert [(chains.itemText(i), chains.itemData(i)) for i in range(chains.count())] == [
-        ("all chains", None), ("A  (99 residues)", "A"), ("B  (99 residues)", "B")]
+        ("all chains", None),
+        ("A  (99 residues)", "A"),
+        ("B  (99 residues)", "B"),
+    ]
     (antiberty,) = [c for c in logic.model_choices() if c.name == "antiberty"]
     assert antiberty.offline and panel.model_combo.currentData() == "antiberty"
     assert panel.model_combo.currentText() == antiberty.label
@@ -239,10 +260,12 @@ def test_the_panel_shows_the_session_and_the_model(shown, language_model):
     shape = (language_model.n_layers, language_model.n_heads)
     assert (panel.grid.rowCount(), panel.grid.columnCount()) == shape == (8, 8)
     assert (panel.layer_spin.maximum(), panel.head_spin.maximum()) == shape
-    assert [panel.grid.horizontalHeaderItem(h).text() for h in range(8)] == \
-        [str(h) for h in range(1, 9)]
-    assert panel.state() == logic.PanelState("#1", None, "antiberty", prop="contacts",
-                                             min_arcs=MIN_ARCS)
+    assert [panel.grid.horizontalHeaderItem(h).text() for h in range(8)] == [
+        str(h) for h in range(1, 9)
+    ]
+    assert panel.state() == logic.PanelState(
+        "#1", None, "antiberty", prop="contacts", min_arcs=MIN_ARCS
+    )
 
 
 def test_the_grid_has_the_colours_of_attention_stats(shown, session):
@@ -301,19 +324,23 @@ def test_the_buttons_run_their_commands_on_the_chosen_chain(shown, session, qt):
     panel.min_separation_spin.setValue(6)
     click(qt, panel.buttons["pairs"])
     wait_idle(qt, panel)
-    assert panel.controller.history[-1] == \
-        "attention pairs #1/B layerHead 6-max topK 7 minSeparation 6"
+    assert (
+        panel.controller.history[-1]
+        == "attention pairs #1/B layerHead 6-max topK 7 minSeparation 6"
+    )
     assert drawn_pairs(structure) == core_pairs("6-max", "B", top_k=7, min_separation=6)
     assert len(drawn_pairs(structure)) == 7
 
     click(qt, panel.buttons["color"])
     wait_idle(qt, panel)
     assert panel.controller.history[-1] == "attention color #1/B layerHead 6-max"
-    chain_b = [r for r in structure.residues
-               if r.chain_id == "B" and r.polymer_type == Residue.PT_AMINO]
+    chain_b = [
+        r for r in structure.residues if r.chain_id == "B" and r.polymer_type == Residue.PT_AMINO
+    ]
     scores = protattn.compute_scores(
-        [c for c in protattn.read_structure(HPX).chains if c.id == "B"], "6-max").scores["B"]
-    np.testing.assert_allclose([r.attention for r in chain_b], scores[:len(chain_b)], rtol=1e-5)
+        [c for c in protattn.read_structure(HPX).chains if c.id == "B"], "6-max"
+    ).scores["B"]
+    np.testing.assert_allclose([r.attention for r in chain_b], scores[: len(chain_b)], rtol=1e-5)
 
     click(qt, panel.buttons["clear"])
     assert panel.controller.history[-1] == "attention clear #1"
@@ -359,8 +386,12 @@ def test_the_choosers_follow_structures_opened_and_closed(shown, session, qt):
     assert [combo.itemText(i) for i in range(combo.count())] == ["#1 1HPX.pdb", "#2 1VFB.cif"]
     assert combo.currentData() == "#1"  # the choice is kept
     combo.setCurrentIndex(1)
-    assert [panel.chain_combo.itemData(i) for i in range(panel.chain_combo.count())] == \
-        [None, "A", "B", "C"]
+    assert [panel.chain_combo.itemData(i) for i in range(panel.chain_combo.count())] == [
+        None,
+        "A",
+        "B",
+        "C",
+    ]
     wait_idle(qt, panel)  # the grid of #2, computed in the background
     cells, legend = expected_grid(session, shown.logic, "#2")
     assert panel.legend.text() == legend

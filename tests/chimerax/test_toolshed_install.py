@@ -45,11 +45,15 @@ def wheel(session) -> Path:
         pytest.fail(f"expected one bundle wheel in {WHEEL_DIR}, found {found}; {SETUP_HINT}")
     (path,) = found
     with zipfile.ZipFile(path) as zf:
-        stale = [src.name for src in sorted(BUNDLE_SRC.glob("*.py"))
-                 if zf.read(f"chimerax/protattn/{src.name}") != src.read_bytes()]
+        stale = [
+            src.name
+            for src in sorted(BUNDLE_SRC.glob("*.py"))
+            if zf.read(f"chimerax/protattn/{src.name}") != src.read_bytes()
+        ]
     if stale:
-        pytest.fail(f"{path.name} is older than chimerax_bundle/src ({', '.join(stale)}); "
-                    f"{SETUP_HINT}")
+        pytest.fail(
+            f"{path.name} is older than chimerax_bundle/src ({', '.join(stale)}); {SETUP_HINT}"
+        )
     return path
 
 
@@ -61,9 +65,10 @@ def _installed_package() -> Path:
 
 def _same_as_checkout() -> bool:
     installed = _installed_package()
-    return all((installed / src.name).is_file()
-               and filecmp.cmp(src, installed / src.name, shallow=False)
-               for src in BUNDLE_SRC.glob("*.py"))
+    return all(
+        (installed / src.name).is_file() and filecmp.cmp(src, installed / src.name, shallow=False)
+        for src in BUNDLE_SRC.glob("*.py")
+    )
 
 
 def _drive(mode: str, arg: str, out: Path, home: Path) -> dict:
@@ -76,11 +81,20 @@ def _drive(mode: str, arg: str, out: Path, home: Path) -> dict:
         "TRANSFORMERS_OFFLINE": "1",
         "HF_HOME": os.environ.get("HF_HOME", str(Path.home() / ".cache" / "huggingface")),
     }
-    run = subprocess.run([sys.executable, str(HERE / "toolshed_driver.py"), mode, arg, str(out)],
-                         env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=home)
+    run = subprocess.run(
+        [sys.executable, str(HERE / "toolshed_driver.py"), mode, arg, str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        cwd=home,
+    )
     if not out.exists():
-        pytest.fail(f"toolshed_driver.py {mode} wrote no report (exit {run.returncode}):\n"
-                    f"{(run.stdout + run.stderr)[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"toolshed_driver.py {mode} wrote no report (exit {run.returncode}):\n"
+            f"{(run.stdout + run.stderr)[-3000:]}",
+            pytrace=False,
+        )
     report = json.loads(out.read_text())
     assert report["ok"], report.get("error")
     return report
@@ -95,8 +109,20 @@ def installed(wheel, tmp_path_factory) -> dict:
         check = _drive("check", str(HPX), home / "check.json", home)
     finally:
         if not _same_as_checkout():  # leave the venv as the setup script made it
-            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                            "--force-reinstall", str(wheel)], check=True, timeout=RUN_TIMEOUT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--no-deps",
+                    "--force-reinstall",
+                    str(wheel),
+                ],
+                check=True,
+                timeout=RUN_TIMEOUT,
+            )
     return {"install": report, "check": check, "wheel": wheel}
 
 
@@ -114,9 +140,17 @@ def test_toolshed_uninstall_then_install_from_the_wheel(installed):
     assert uninstall == ["uninstall", "--yes", "ChimeraX-ProtAttn", "-> exit 0"]
     # ChimeraX 1.7.1's own pip command for a wheel; no --user (userOnly false), no --no-deps:
     # pip checked ChimeraX-Core >=1.6 against what is installed, with no index (PIP_NO_INDEX)
-    assert install == ["install", "-qq", "--extra-index-url",
-                       "https://cxtoolshed.rbvi.ucsf.edu/pypi/", "--upgrade-strategy",
-                       "only-if-needed", "--no-warn-script-location", str(wheel), "-> exit 0"]
+    assert install == [
+        "install",
+        "-qq",
+        "--extra-index-url",
+        "https://cxtoolshed.rbvi.ucsf.edu/pypi/",
+        "--upgrade-strategy",
+        "only-if-needed",
+        "--no-warn-script-location",
+        str(wheel),
+        "-> exit 0",
+    ]
     info = _texts(report["log"], "info")
     assert "Removed ChimeraX-ProtAttn (0.1.0)" in info
     assert "Installed ChimeraX-ProtAttn (0.1.0)" in info  # the toolshed's report, reloaded
@@ -140,8 +174,10 @@ def test_the_toolshed_lists_the_bundle_in_a_new_session(installed):
     assert check["requires"] == ["ChimeraX-Core>=1.6"]
     assert check["core_version"] == "1.7.1"  # the stub dist-info of ../shared's ChimeraX
     listed = [line for text in check["toolshed_list"] for line in text.splitlines()]
-    assert ("ProtAttn (0.1.0) [Structure Analysis]: Protein language model attention on the "
-            "structures you have open") in listed
+    assert (
+        "ProtAttn (0.1.0) [Structure Analysis]: Protein language model attention on the "
+        "structures you have open"
+    ) in listed
     assert check["module"] == str(_installed_package() / "__init__.py")
 
 

@@ -86,7 +86,8 @@ def _run(session, report: dict[str, Any], command: str) -> Any:
         return run(session, command)
     except Exception as e:  # noqa: BLE001 - reported, the test asserts on it
         report.setdefault("exceptions", []).append(
-            {"command": command, "type": type(e).__name__, "text": str(e)})
+            {"command": command, "type": type(e).__name__, "text": str(e)}
+        )
         return None
 
 
@@ -160,8 +161,9 @@ def check(structure: str, report: dict[str, Any]) -> None:
     a, b = pbonds.atoms
     drawn = sorted({(x.residue.number, y.residue.number) for x, y in zip(a, b)})
     chain = next(c for c in protattn.read_structure(structure).chains if c.id == "A")
-    expected = sorted({(p.a.number, p.b.number)
-                       for p in protattn.compute_pairs([chain], "6-3").scene.bonds})
+    expected = sorted(
+        {(p.a.number, p.b.number) for p in protattn.compute_pairs([chain], "6-3").scene.bonds}
+    )
     report["pairs"] = {"drawn": drawn, "core": expected, "structure": m.name}
 
 

@@ -34,8 +34,9 @@ atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 # tests/chimerax/conftest.py: the checkout's core first on sys.path, the headless ChimeraX,
 # the stale-bundle check and the `session` fixture
-_spec = importlib.util.spec_from_file_location("chimerax_conftest",
-                                               ROOT / "tests" / "chimerax" / "conftest.py")
+_spec = importlib.util.spec_from_file_location(
+    "chimerax_conftest", ROOT / "tests" / "chimerax" / "conftest.py"
+)
 _base = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_base)
 session = _base.session

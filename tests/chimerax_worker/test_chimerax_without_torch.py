@@ -29,23 +29,42 @@ def test_torch_is_not_importable_here() -> None:
 def _reference(min_separation: int) -> list[tuple]:
     """Pairs of the command line in the main venv, torch in process."""
     out = subprocess.run(
-        [worker_python(), "-m", "protattn", "pairs", str(HPX), "--layer-head", HEAD,
-         "--min-separation", str(min_separation), "--format", "json"],
-        capture_output=True, text=True, check=True,
-        env={**os.environ, "PROTATTN_COMPUTE": "process"}).stdout
-    return sorted((p["residue_i"], p["residue_j"], round(p["weight"], 4))
-                  for p in json.loads(out)["pairs"] if p["residue_i"] and p["residue_j"])
+        [
+            worker_python(),
+            "-m",
+            "protattn",
+            "pairs",
+            str(HPX),
+            "--layer-head",
+            HEAD,
+            "--min-separation",
+            str(min_separation),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PROTATTN_COMPUTE": "process"},
+    ).stdout
+    return sorted(
+        (p["residue_i"], p["residue_j"], round(p["weight"], 4))
+        for p in json.loads(out)["pairs"]
+        if p["residue_i"] and p["residue_j"]
+    )
 
 
 def _drawn(pbonds) -> list[tuple]:
     """(residue, residue, weight) of pseudobonds, residues written as the core writes them."""
+
     def name(atom) -> str:
         r = atom.residue
         return f"{r.chain_id}:{r.number}{r.insertion_code}"
 
     a, b = pbonds.atoms
-    return sorted((name(x), name(y), round(float(p.attention_weight), 4))
-                  for x, y, p in zip(a, b, pbonds))
+    return sorted(
+        (name(x), name(y), round(float(p.attention_weight), 4)) for x, y, p in zip(a, b, pbonds)
+    )
 
 
 def test_pairs_run_in_the_worker_and_match_torch_in_process(cx) -> None:
@@ -53,8 +72,7 @@ def test_pairs_run_in_the_worker_and_match_torch_in_process(cx) -> None:
     with logged(cx) as log:
         pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} minSeparation 6")
     client = backend.current_worker()
-    assert f"language models run a worker in {worker_python()} (pid {client.pid}" in \
-        "\n".join(log)
+    assert f"language models run a worker in {worker_python()} (pid {client.pid}" in "\n".join(log)
     assert len(pbonds) > 10
     assert _drawn(pbonds) == _reference(6)
     assert structure.pseudobond_group(GROUP, create_type=None).num_pseudobonds == len(pbonds)
@@ -83,21 +101,28 @@ def test_attention_worker_shows_sets_and_saves_the_setting(cx, tmp_path) -> None
         cxrun(cx, f"attention worker {tmp_path / 'nothing'}")
     cxrun(cx, f"open {HPX}")
     cxrun(cx, "attention worker mode process")
-    with pytest.raises(UserError, match="compute mode is 'process', but torch and "
-                                        "transformers not installed"):
+    with pytest.raises(
+        UserError, match="compute mode is 'process', but torch and transformers not installed"
+    ):
         cxrun(cx, f"attention pairs #1 layerHead {HEAD}")
     assert cx.models[0].pseudobond_group(GROUP, create_type=None) is None  # nothing drawn
     # saved in ChimeraX's settings: a new ChimeraX reads it back
     cxrun(cx, f"attention worker {worker_python()} mode worker")
-    script = ("import sys; sys.path.insert(0, sys.argv[1])\n"
-              "from cxheadless import make_session\n"
-              "from chimerax.core.commands import run\n"
-              "s = make_session()\n"
-              "print(run(s, 'attention worker', log=False))\n")
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from cxheadless import make_session\n"
+        "from chimerax.core.commands import run\n"
+        "s = make_session()\n"
+        "print(run(s, 'attention worker', log=False))\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROTATTN_")}
-    out = subprocess.run([sys.executable, "-c", script,
-                          str(STRUCTURES.parents[1] / "chimerax")],
-                         capture_output=True, text=True, check=True, env=env).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(STRUCTURES.parents[1] / "chimerax")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
     assert out.strip().endswith(f"a worker in {worker_python()} (starts on first use)")
 
 
@@ -128,8 +153,10 @@ def test_worker_killed_mid_request_is_restarted_and_the_command_completes(cx) ->
     with logged(cx) as log:
         pbonds = cxrun(cx, f"attention pairs #1 layerHead {HEAD} window 24 stride 2")
     killer.join()
-    assert "the worker stopped during 'stream' (killed by signal 9); starting it again" \
+    assert (
+        "the worker stopped during 'stream' (killed by signal 9); starting it again"
         in "\n".join(log)
+    )
     assert client.restarts == 1 and client.pid not in (None, first)
     assert len(pbonds) > 0
 
@@ -149,17 +176,23 @@ def test_a_second_crash_is_a_clear_error_and_nothing_is_drawn(cx) -> None:
 
 
 def test_worker_stops_when_chimerax_exits() -> None:
-    script = ("import os, sys; sys.path.insert(0, sys.argv[1])\n"
-              "from cxheadless import make_session\n"
-              "from chimerax.core.commands import run\n"
-              "from protattn.compute import backend\n"
-              "s = make_session()\n"
-              "run(s, 'attention models', log=False)\n"
-              "print(backend.current_worker().pid, flush=True)\n"
-              "os._exit(0)\n")  # no clean-up at all: as if ChimeraX crashed
-    out = subprocess.run([sys.executable, "-c", script, str(STRUCTURES.parents[1] / "chimerax")],
-                         capture_output=True, text=True, check=True,
-                         env={**os.environ, "PROTATTN_PYTHON": worker_python()}).stdout
+    script = (
+        "import os, sys; sys.path.insert(0, sys.argv[1])\n"
+        "from cxheadless import make_session\n"
+        "from chimerax.core.commands import run\n"
+        "from protattn.compute import backend\n"
+        "s = make_session()\n"
+        "run(s, 'attention models', log=False)\n"
+        "print(backend.current_worker().pid, flush=True)\n"
+        "os._exit(0)\n"
+    )  # no clean-up at all: as if ChimeraX crashed
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(STRUCTURES.parents[1] / "chimerax")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PROTATTN_PYTHON": worker_python()},
+    ).stdout
     pid = int(out.split()[-1])
     assert_exits(pid, "ChimeraX")
 

@@ -21,8 +21,18 @@ def _interpolate(t: float, stops) -> np.ndarray:
 
 def _pair(i, j, weight, observed_j=True, contact=None):
     rid_j = ResidueId("A", j + 1) if observed_j else None
-    return Pair("A", i, j, ResidueId("A", i + 1), rid_j, "G", "A", weight,
-                None if contact is None else 5.0, contact)
+    return Pair(
+        "A",
+        i,
+        j,
+        ResidueId("A", i + 1),
+        rid_j,
+        "G",
+        "A",
+        weight,
+        None if contact is None else 5.0,
+        contact,
+    )
 
 
 PAIRS = [
@@ -39,8 +49,11 @@ def test_pair_scene_skips_unobserved_and_keeps_the_rest():
     assert scene.skipped == 1
     assert [b.weight for b in scene.bonds] == [0.9, 0.5, 0.3, 0.1]
     assert [(b.a, b.b) for b in scene.bonds] == [
-        (ResidueId("A", 1), ResidueId("A", 6)), (ResidueId("A", 2), ResidueId("A", 8)),
-        (ResidueId("A", 3), ResidueId("A", 10)), (ResidueId("A", 5), ResidueId("A", 13))]
+        (ResidueId("A", 1), ResidueId("A", 6)),
+        (ResidueId("A", 2), ResidueId("A", 8)),
+        (ResidueId("A", 3), ResidueId("A", 10)),
+        (ResidueId("A", 5), ResidueId("A", 13)),
+    ]
     assert [b.contact for b in scene.bonds] == [True, False, None, True]
     # the range spans the drawn pairs
     assert (scene.vmin, scene.vmax) == (0.1, 0.9)

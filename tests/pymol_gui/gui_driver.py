@@ -128,6 +128,7 @@ def cylinders() -> int:
 
 def find_action(window, text: str):
     """The menu action labelled ``text`` anywhere in the menu bar, with its menu path."""
+
     def walk(menu, path):
         for action in menu.actions():
             if action.menu() is not None:
@@ -189,10 +190,15 @@ def drive() -> None:
     from pmg_qt import pymol_qt_gui
 
     window = wait_for("PyMOL's main window", lambda: pymol_qt_gui.window, 30)
-    info = wait_for("the protattn plugin to load",
-                    lambda: (plugins.plugins.get("protattn_pymol")
-                             if getattr(plugins.plugins.get("protattn_pymol"), "loaded", False)
-                             else None), 30)
+    info = wait_for(
+        "the protattn plugin to load",
+        lambda: (
+            plugins.plugins.get("protattn_pymol")
+            if getattr(plugins.plugins.get("protattn_pymol"), "loaded", False)
+            else None
+        ),
+        30,
+    )
     report["plugin_module"] = info.mod_name
     report["torch_at_startup"] = "torch" in sys.modules
     report["dialog_module_at_startup"] = f"{info.mod_name}.dialog" in sys.modules
@@ -208,18 +214,32 @@ def drive() -> None:
 
     cmd.load(cmd.exp_path("$PYMOL_DATA/tut/1hpv.pdb"), "1hpv")
     gui(action.trigger)
-    dialog = wait_for("the dialog", lambda: gui(lambda: next(
-        (w for w in QtWidgets.QApplication.topLevelWidgets()
-         if w.objectName() == "protattn" and w.isVisible()), None)), 30)
+    dialog = wait_for(
+        "the dialog",
+        lambda: gui(
+            lambda: next(
+                (
+                    w
+                    for w in QtWidgets.QApplication.topLevelWidgets()
+                    if w.objectName() == "protattn" and w.isVisible()
+                ),
+                None,
+            )
+        ),
+        30,
+    )
     wait_idle(dialog, "the model list")
     report["torch_after_dialog_open"] = "torch" in sys.modules
     report["dialog_title"] = gui(dialog.windowTitle)
-    report["objects"] = gui(lambda: [dialog.object_combo.itemText(i)
-                                     for i in range(dialog.object_combo.count())])
-    report["chains"] = gui(lambda: [dialog.chain_combo.itemText(i)
-                                    for i in range(dialog.chain_combo.count())])
-    report["models"] = gui(lambda: [dialog.model_combo.itemText(i)
-                                    for i in range(dialog.model_combo.count())])
+    report["objects"] = gui(
+        lambda: [dialog.object_combo.itemText(i) for i in range(dialog.object_combo.count())]
+    )
+    report["chains"] = gui(
+        lambda: [dialog.chain_combo.itemText(i) for i in range(dialog.chain_combo.count())]
+    )
+    report["models"] = gui(
+        lambda: [dialog.model_combo.itemText(i) for i in range(dialog.model_combo.count())]
+    )
     step("dialog open")
 
     # the grid, coloured by contacts: loads the model in the background
@@ -231,12 +251,19 @@ def drive() -> None:
 
     def grid_summary():
         g = dialog.grid
-        colours = {g.item(r, c).background().color().name()
-                   for r in range(g.rowCount()) for c in range(g.columnCount())}
+        colours = {
+            g.item(r, c).background().color().name()
+            for r in range(g.rowCount())
+            for c in range(g.columnCount())
+        }
         texts = [g.item(r, c).text() for r in range(g.rowCount()) for c in range(g.columnCount())]
-        return {"rows": g.rowCount(), "columns": g.columnCount(),
-                "distinct_colours": len(colours), "cells_with_value": sum(1 for t in texts if t),
-                "legend": dialog.legend.text()}
+        return {
+            "rows": g.rowCount(),
+            "columns": g.columnCount(),
+            "distinct_colours": len(colours),
+            "cells_with_value": sum(1 for t in texts if t),
+            "legend": dialog.legend.text(),
+        }
 
     report["grid"] = gui(grid_summary)
     step("grid coloured")
@@ -252,18 +279,26 @@ def drive() -> None:
     report["pairs_object_created"] = bool(wait_for("the pairs object", cylinders, 30))
     report["pairs_after_click"] = cylinders()
     state = gui(dialog.state)
-    report["state_after_click"] = {k: getattr(state, k) for k in (
-        "obj", "chain", "model", "layer", "head", "aggregate", "threshold", "top_k")}
-    report["marked_cells"] = gui(lambda: [
-        [r + 1, c + 1] for r in range(dialog.grid.rowCount())
-        for c in range(dialog.grid.columnCount()) if dialog._marked(r, c)])
+    report["state_after_click"] = {
+        k: getattr(state, k)
+        for k in ("obj", "chain", "model", "layer", "head", "aggregate", "threshold", "top_k")
+    }
+    report["marked_cells"] = gui(
+        lambda: [
+            [r + 1, c + 1]
+            for r in range(dialog.grid.rowCount())
+            for c in range(dialog.grid.columnCount())
+            if dialog._marked(r, c)
+        ]
+    )
     step("cell clicked")
 
     before = b_factors()
     gui(lambda: qtest.mouseClick(dialog.buttons["color"], QtCore.Qt.LeftButton))
     wait_idle(dialog, "the Colour button")
-    report["b_factors_changed"] = bool(wait_for("attention in the b-factors",
-                                                lambda: b_factors() != before, 30))
+    report["b_factors_changed"] = bool(
+        wait_for("attention in the b-factors", lambda: b_factors() != before, 30)
+    )
     step("colour button")
 
     report["screenshots"] = screenshots(window, dialog)
@@ -303,13 +338,19 @@ def drive() -> None:
 
     gui(lambda: qtest.mouseClick(dialog.buttons["contacts"], QtCore.Qt.LeftButton))
     wait_idle(dialog, "the Contacts button")
-    report["pairs_after_contacts"] = wait_for("the contacts", lambda: (
-        cylinders() not in (0, 5) and cylinders()), 30)
+    report["pairs_after_contacts"] = wait_for(
+        "the contacts", lambda: cylinders() not in (0, 5) and cylinders(), 30
+    )
     step("contacts button")
 
     gui(lambda: qtest.mouseClick(dialog.buttons["clear"], QtCore.Qt.LeftButton))
-    report["cleared"] = bool(wait_for("the drawings to go", lambda: not [
-        n for n in cmd.get_names("all") if n.startswith("attention_")], 30))
+    report["cleared"] = bool(
+        wait_for(
+            "the drawings to go",
+            lambda: not [n for n in cmd.get_names("all") if n.startswith("attention_")],
+            30,
+        )
+    )
     report["b_factors_restored"] = b_factors() == before
     step("clear button")
 
@@ -327,8 +368,15 @@ def main() -> None:
         report["error"] = traceback.format_exc()
         try:  # what the screen looked like when it failed
             from pymol.Qt import QtWidgets
-            gui(lambda: QtWidgets.QApplication.primaryScreen().grabWindow(0).save(
-                os.path.join(OUT, "screen.png")), 10)
+
+            gui(
+                lambda: (
+                    QtWidgets.QApplication.primaryScreen()
+                    .grabWindow(0)
+                    .save(os.path.join(OUT, "screen.png"))
+                ),
+                10,
+            )
         except BaseException:
             pass
     finally:

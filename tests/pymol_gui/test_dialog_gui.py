@@ -28,9 +28,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "pymol_gui"
 RUN_TIMEOUT = 120  # seconds for the whole PyMOL run (about 10 s on a quiet machine)
-XCB_PACKAGES = ("libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-image0 "
-                "libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0 "
-                "libxcb-xkb1 libxkbcommon-x11-0 libgl1 libegl1 libfontconfig1 libdbus-1-3")
+XCB_PACKAGES = (
+    "libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-image0 "
+    "libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0 "
+    "libxcb-xkb1 libxkbcommon-x11-0 libgl1 libegl1 libfontconfig1 libdbus-1-3"
+)
 
 
 def _unavailable(reason: str):
@@ -48,7 +50,10 @@ def display():
     read, write = os.pipe()
     server = subprocess.Popen(
         [xvfb, "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     os.close(write)
     with os.fdopen(read) as pipe:
         number = pipe.readline().strip()  # empty if Xvfb exits
@@ -70,15 +75,16 @@ def report(display, tmp_path_factory) -> dict:
     home = out / "home"
     home.mkdir()
     (home / ".pymolpluginsrc.py").write_text(
-        "import pymol.plugins\n"
-        f"pymol.plugins.set_startup_path([{str(REPO / 'plugin')!r}], False)\n")
+        f"import pymol.plugins\npymol.plugins.set_startup_path([{str(REPO / 'plugin')!r}], False)\n"
+    )
     runtime = out / "runtime"
     runtime.mkdir(mode=0o700)
     env = {
         **os.environ,
         "HOME": str(home),  # no user pymolrc or plugins; PyMOL finds only this plugin folder
-        "HF_HOME": os.environ.get("HF_HOME",
-                                  os.path.join(os.path.expanduser("~"), ".cache", "huggingface")),
+        "HF_HOME": os.environ.get(
+            "HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
+        ),
         "HF_HUB_OFFLINE": "1",
         "DISPLAY": display,
         "QT_QPA_PLATFORM": "xcb",
@@ -88,12 +94,15 @@ def report(display, tmp_path_factory) -> dict:
     }
     command = [sys.executable, "-m", "pymol", "-q", "-l", str(HERE / "gui_driver.py")]
     try:
-        run = subprocess.run(command, env=env, cwd=out, capture_output=True, text=True,
-                             timeout=RUN_TIMEOUT)
+        run = subprocess.run(
+            command, env=env, cwd=out, capture_output=True, text=True, timeout=RUN_TIMEOUT
+        )
         log = run.stdout + run.stderr
     except subprocess.TimeoutExpired as e:
-        log = "".join(x.decode(errors="replace") if isinstance(x, bytes) else (x or "")
-                      for x in (e.stdout, e.stderr))
+        log = "".join(
+            x.decode(errors="replace") if isinstance(x, bytes) else (x or "")
+            for x in (e.stdout, e.stderr)
+        )
         log += f"\n[killed after {RUN_TIMEOUT} s]\n"
         hang = out / "hang.txt"
         log += hang.read_text() if hang.exists() else ""
@@ -105,8 +114,10 @@ def report(display, tmp_path_factory) -> dict:
         if (out / name).exists():
             shutil.copy(out / name, ARTIFACTS / name)
     if "could not load the qt platform plugin" in log.lower():
-        _unavailable("Qt's xcb platform plugin cannot load (missing system libraries; Debian: "
-                     f"apt-get install {XCB_PACKAGES}): {log[-1500:]}")
+        _unavailable(
+            "Qt's xcb platform plugin cannot load (missing system libraries; Debian: "
+            f"apt-get install {XCB_PACKAGES}): {log[-1500:]}"
+        )
     if not (out / "report.json").exists():
         pytest.fail(f"PyMOL wrote no report; its output ends:\n{log[-3000:]}", pytrace=False)
     return json.loads((out / "report.json").read_text())
@@ -148,8 +159,15 @@ def test_the_grid_is_computed_in_the_background_and_coloured(report):
 
 def test_clicking_a_grid_cell_draws_that_heads_pairs(report):
     assert report["state_after_click"] == {
-        "obj": "1hpv", "chain": "A", "model": "antiberty", "layer": 6, "head": 3,
-        "aggregate": "none", "threshold": 0.1, "top_k": 0}
+        "obj": "1hpv",
+        "chain": "A",
+        "model": "antiberty",
+        "layer": 6,
+        "head": 3,
+        "aggregate": "none",
+        "threshold": 0.1,
+        "top_k": 0,
+    }
     assert report["marked_cells"] == [[6, 3]]
     assert report["pairs_object_created"]
     assert report["pairs_after_click"] > 5

@@ -25,4 +25,3 @@ def pm(hpv_path):
     cmd.load(hpv_path, "1hpv")
     yield cmd
     cmd.reinitialize()
-

@@ -15,6 +15,6 @@ def cgo_cylinders(pymol_cmd, name: str) -> list[tuple[float, ...]]:
     cylinders, k = [], 0
     while k < len(data) and data[k] != 0.0:  # 0.0 is CGO STOP
         assert data[k] == 9.0, f"unexpected CGO op {data[k]} at {k}"
-        cylinders.append(tuple(data[k + 1:k + 14]))
+        cylinders.append(tuple(data[k + 1 : k + 14]))
         k += 14
     return cylinders

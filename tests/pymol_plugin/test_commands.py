@@ -42,11 +42,13 @@ def test_pairs_match_the_core_and_are_read_back_from_pymol(pm, file_chains):
     pairs = attention_pairs("1hpv", HEAD, min_separation="6", _self=pm)
 
     assert [(p.residue_i, p.residue_j) for p in pairs] == [
-        (p.residue_i, p.residue_j) for p in expected.pairs]
+        (p.residue_i, p.residue_j) for p in expected.pairs
+    ]
     cylinders = cgo_cylinders(pm, draw.pairs_name("1hpv"))
     assert len(cylinders) == len(expected.scene.bonds)
-    ca = {(c.id, r.number): c.backbone[k, 1] for c in file_chains
-          for k, r in enumerate(c.residue_ids)}
+    ca = {
+        (c.id, r.number): c.backbone[k, 1] for c in file_chains for k, r in enumerate(c.residue_ids)
+    }
     for cyl, bond in zip(cylinders, expected.scene.bonds, strict=True):
         np.testing.assert_allclose(cyl[0:3], ca[(bond.a.chain, bond.a.number)], atol=1e-3)
         np.testing.assert_allclose(cyl[3:6], ca[(bond.b.chain, bond.b.number)], atol=1e-3)
@@ -160,15 +162,17 @@ def test_concatenated_chains_draw_pairs_between_chains(pm, file_chains):
     pairs = attention_pairs("1hpv", HEAD, top_k=40, concatenate=1, _self=pm)
 
     assert [(p.residue_i, p.residue_j) for p in pairs] == [
-        (p.residue_i, p.residue_j) for p in expected.pairs]
+        (p.residue_i, p.residue_j) for p in expected.pairs
+    ]
     assert len(cgo_cylinders(pm, draw.pairs_name("1hpv"))) == 40
     assert {(p.residue_i.chain, p.residue_j.chain) for p in pairs if p.inter_chain} <= {
-        ("A", "B"), ("B", "A")}
+        ("A", "B"),
+        ("B", "A"),
+    }
 
 
 def test_window_options_reach_the_core(pm, file_chains):
-    pairs = attention_pairs("1hpv and chain A", HEAD, top_k=30, window=40, stride="20",
-                            _self=pm)
+    pairs = attention_pairs("1hpv and chain A", HEAD, top_k=30, window=40, stride="20", _self=pm)
     expected = protattn.compute_pairs(file_chains[:1], HEAD, top_k=30, window=40, stride=20)
     assert [(p.i, p.j) for p in pairs] == [(p.i, p.j) for p in expected.pairs]
     assert all(p.j - p.i < 40 for p in pairs)
@@ -178,8 +182,9 @@ def test_heads_ranks_by_binding_site_with_pymols_ligand_and_draws_the_top(pm, hp
     from protattn.api.stats import head_statistics, rank_heads
 
     structure = protattn.read_structure(hpv_path)
-    expected = rank_heads(head_statistics([structure], "antiberty", ["binding_site"],
-                                          min_arcs=20), "binding_site", 5)
+    expected = rank_heads(
+        head_statistics([structure], "antiberty", ["binding_site"], min_arcs=20), "binding_site", 5
+    )
     assert expected
 
     rows = attention_heads("1hpv", "binding_site", top=5, min_arcs="20", _self=pm)
@@ -196,7 +201,8 @@ def test_contacts_draws_true_and_false_predictions(pm, file_chains):
     expected = predict_contacts(file_chains[0], "antiberty", heads=["3-2", "5-4"])
     results = attention_contacts("1hpv and chain A", heads="3-2+5-4", _self=pm)
     assert [(p.i, p.j) for p in results[("1hpv", "A")].pairs] == [
-        (p.i, p.j) for p in expected.pairs]
+        (p.i, p.j) for p in expected.pairs
+    ]
     cylinders = cgo_cylinders(pm, draw.pairs_name("1hpv"))
     assert len(cylinders) == len(file_chains[0])
     green = protattn.scene.CONTACT_COLORS[True][:3]
@@ -209,12 +215,15 @@ def test_heads_and_stats_take_the_definition(pm, hpv_path, capsys):
 
     structure = protattn.read_structure(hpv_path)
     for definition in ("paper", "judged"):
-        expected = head_statistics([structure], "antiberty", ["contact"], min_arcs=20,
-                                   definition=definition)
-        rows = attention_heads("1hpv", "contact", top=3, min_arcs=20, draw_top=0,
-                               definition=definition, _self=pm)
+        expected = head_statistics(
+            [structure], "antiberty", ["contact"], min_arcs=20, definition=definition
+        )
+        rows = attention_heads(
+            "1hpv", "contact", top=3, min_arcs=20, draw_top=0, definition=definition, _self=pm
+        )
         assert [r["layer_head"] for r in rows] == [
-            r["layer_head"] for r in expected.ranking("contact")[:3]]
+            r["layer_head"] for r in expected.ranking("contact")[:3]
+        ]
         assert {r["definition"] for r in rows} == {definition}
         assert f"({definition}" in capsys.readouterr().out  # "(paper's definition: ..."
     with pytest.raises(CmdException, match="unknown definition"):
@@ -236,8 +245,9 @@ def test_stats_writes_the_heatmap_and_returns_the_statistics(pm, hpv_path, tmp_p
 
     png = tmp_path / "sites.png"
     stats = attention_stats("1hpv", "binding_site", png=str(png), min_arcs=20, _self=pm)
-    expected = head_statistics([protattn.read_structure(hpv_path)], "antiberty",
-                               ["binding_site"], min_arcs=20)
+    expected = head_statistics(
+        [protattn.read_structure(hpv_path)], "antiberty", ["binding_site"], min_arcs=20
+    )
     np.testing.assert_array_equal(stats["binding_site"].hits, expected["binding_site"].hits)
     image = np.asarray(Image.open(png).convert("RGB"))
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50

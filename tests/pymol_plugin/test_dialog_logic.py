@@ -29,38 +29,69 @@ from protattn_pymol.dialog_logic import (
 A = dict(obj="1hpv", chain="A", layer=6, head=3)
 
 
-@pytest.mark.parametrize(("action", "state", "expected"), [
-    ("pairs", DialogState(**A), "attention_pairs 1hpv and chain A, 6-3, threshold=0.1"),
-    ("pairs", DialogState(obj="1hpv", layer=6, head=3, top_k=5),
-     "attention_pairs 1hpv, 6-3, top_k=5"),
-    ("pairs", DialogState(**A, threshold=0.25, min_separation=6),
-     "attention_pairs 1hpv and chain A, 6-3, threshold=0.25, min_separation=6"),
-    ("pairs", DialogState(**A, aggregate="max", top_k=7, threshold=0.5),
-     "attention_pairs 1hpv and chain A, 6-max, top_k=7"),
-    ("pairs", DialogState(**A, model="esm2_t6_8M"),
-     "attention_pairs 1hpv and chain A, 6-3, threshold=0.1, model=esm2_t6_8M"),
-    ("pairs", DialogState(obj="1hpv", chain="", layer=1, head=2),
-     'attention_pairs 1hpv and chain "", 1-2, threshold=0.1'),
-    ("color", DialogState(obj="1hpv", chain="B", layer=8, aggregate="mean"),
-     "attention_color 1hpv and chain B, 8-mean"),
-    ("color", DialogState(**A, top_k=3, threshold=0.3), "attention_color 1hpv and chain A, 6-3"),
-    ("contacts", DialogState(**A), "attention_contacts 1hpv and chain A"),
-    ("contacts", DialogState(obj="1hpv", model="/models/my model"),
-     "attention_contacts 1hpv, model=/models/my model"),
-    ("clear", DialogState(**A), "attention_clear 1hpv"),
-])
+@pytest.mark.parametrize(
+    ("action", "state", "expected"),
+    [
+        ("pairs", DialogState(**A), "attention_pairs 1hpv and chain A, 6-3, threshold=0.1"),
+        (
+            "pairs",
+            DialogState(obj="1hpv", layer=6, head=3, top_k=5),
+            "attention_pairs 1hpv, 6-3, top_k=5",
+        ),
+        (
+            "pairs",
+            DialogState(**A, threshold=0.25, min_separation=6),
+            "attention_pairs 1hpv and chain A, 6-3, threshold=0.25, min_separation=6",
+        ),
+        (
+            "pairs",
+            DialogState(**A, aggregate="max", top_k=7, threshold=0.5),
+            "attention_pairs 1hpv and chain A, 6-max, top_k=7",
+        ),
+        (
+            "pairs",
+            DialogState(**A, model="esm2_t6_8M"),
+            "attention_pairs 1hpv and chain A, 6-3, threshold=0.1, model=esm2_t6_8M",
+        ),
+        (
+            "pairs",
+            DialogState(obj="1hpv", chain="", layer=1, head=2),
+            'attention_pairs 1hpv and chain "", 1-2, threshold=0.1',
+        ),
+        (
+            "color",
+            DialogState(obj="1hpv", chain="B", layer=8, aggregate="mean"),
+            "attention_color 1hpv and chain B, 8-mean",
+        ),
+        (
+            "color",
+            DialogState(**A, top_k=3, threshold=0.3),
+            "attention_color 1hpv and chain A, 6-3",
+        ),
+        ("contacts", DialogState(**A), "attention_contacts 1hpv and chain A"),
+        (
+            "contacts",
+            DialogState(obj="1hpv", model="/models/my model"),
+            "attention_contacts 1hpv, model=/models/my model",
+        ),
+        ("clear", DialogState(**A), "attention_clear 1hpv"),
+    ],
+)
 def test_command_strings(action, state, expected):
     assert command(action, state) == expected
 
 
-@pytest.mark.parametrize(("state", "action", "message"), [
-    (DialogState(), "pairs", "no object chosen"),
-    (DialogState(**A, model="a,b"), "pairs", "splits on"),
-    (DialogState(**A, model="a;b"), "color", "splits on"),
-    (DialogState(**A, model=" "), "contacts", "no model"),
-    (DialogState(**A, aggregate="sum"), "pairs", "aggregate must be one of"),
-    (DialogState(**A), "explode", "unknown action"),
-])
+@pytest.mark.parametrize(
+    ("state", "action", "message"),
+    [
+        (DialogState(), "pairs", "no object chosen"),
+        (DialogState(**A, model="a,b"), "pairs", "splits on"),
+        (DialogState(**A, model="a;b"), "color", "splits on"),
+        (DialogState(**A, model=" "), "contacts", "no model"),
+        (DialogState(**A, aggregate="sum"), "pairs", "aggregate must be one of"),
+        (DialogState(**A), "explode", "unknown action"),
+    ],
+)
 def test_states_that_make_no_command_say_why(state, action, message):
     with pytest.raises(ValueError, match=message):
         command(action, state)
@@ -68,18 +99,25 @@ def test_states_that_make_no_command_say_why(state, action, message):
 
 def _expected_pairs(pm, state: DialogState) -> protattn.PairsResult:
     (chains,) = chains_by_object(state.selection, _self=pm).values()
-    return protattn.compute_pairs(chains, state.layer_head, threshold=state.threshold,
-                                  top_k=state.top_k or None,
-                                  min_separation=state.min_separation)
+    return protattn.compute_pairs(
+        chains,
+        state.layer_head,
+        threshold=state.threshold,
+        top_k=state.top_k or None,
+        min_separation=state.min_separation,
+    )
 
 
-@pytest.mark.parametrize("state", [
-    DialogState(**A),
-    DialogState(**A, threshold=0.2, min_separation=6),
-    DialogState(obj="1hpv", layer=6, head=3, top_k=4),
-    DialogState(**A, aggregate="mean", threshold=0.05),
-    DialogState(**A, aggregate="max", top_k=6),
-])
+@pytest.mark.parametrize(
+    "state",
+    [
+        DialogState(**A),
+        DialogState(**A, threshold=0.2, min_separation=6),
+        DialogState(obj="1hpv", layer=6, head=3, top_k=4),
+        DialogState(**A, aggregate="mean", threshold=0.05),
+        DialogState(**A, aggregate="max", top_k=6),
+    ],
+)
 def test_pairs_commands_draw_what_the_core_computes(pm, state):
     expected = _expected_pairs(pm, state)
     assert expected.scene.bonds
@@ -95,8 +133,7 @@ def test_pairs_commands_draw_what_the_core_computes(pm, state):
 
 def _b_factors(pm, chain):
     values = []
-    pm.iterate(f"1hpv and chain {chain} and name CA", "values.append(b)",
-               space={"values": values})
+    pm.iterate(f"1hpv and chain {chain} and name CA", "values.append(b)", space={"values": values})
     return values
 
 
@@ -169,6 +206,7 @@ def test_grid_statistics_on_the_object(pm):
 
 # ------------------------------------------------------------------------------------ models
 
+
 def test_model_labels_and_typed_models():
     label = model_label("esm2_t6_8M", "missing")
     assert label == "esm2_t6_8M  (8M, not here)"
@@ -190,8 +228,9 @@ from protattn.lm.registry import model_status
 core = {name: model_status(name) for name in statuses}
 print(json.dumps({"statuses": statuses, "core": core, "shape": shape, "clean": clean}))
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["clean"]
     assert result["statuses"] == result["core"]

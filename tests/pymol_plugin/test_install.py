@@ -123,16 +123,18 @@ def _site_packages() -> list[str]:
 def run_isolated_pymol(body: str, args: dict, home: Path, tmp: Path) -> dict:
     """Run ``body`` in a fresh ``python -I -S`` with site-packages only; return its RESULT."""
     result_file = tmp / f"result_{hashlib.sha1(body.encode()).hexdigest()[:8]}.json"
-    script = "\n".join([
-        "import json, os, sys",
-        f"sys.path.extend({_site_packages()!r})  # without .pth files: no editable protattn",
-        f"ARGS = {args!r}",
-        "RESULT = {}",
-        "try:",
-        textwrap.indent(body, "    "),
-        "finally:",
-        f"    open({str(result_file)!r}, 'w').write(json.dumps(RESULT))",
-    ])
+    script = "\n".join(
+        [
+            "import json, os, sys",
+            f"sys.path.extend({_site_packages()!r})  # without .pth files: no editable protattn",
+            f"ARGS = {args!r}",
+            "RESULT = {}",
+            "try:",
+            textwrap.indent(body, "    "),
+            "finally:",
+            f"    open({str(result_file)!r}, 'w').write(json.dumps(RESULT))",
+        ]
+    )
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
@@ -144,8 +146,14 @@ def run_isolated_pymol(body: str, args: dict, home: Path, tmp: Path) -> dict:
     for name in ("OMP_NUM_THREADS", "LANG", "LC_ALL"):
         if name in os.environ:
             env[name] = os.environ[name]
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", script], env=env, cwd=tmp,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script],
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, f"PyMOL process failed:\n{proc.stdout}\n{proc.stderr}"
     result = json.loads(result_file.read_text())
     result["output"] = proc.stdout + proc.stderr
@@ -173,20 +181,26 @@ def pymol_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def installed(plugin_zip, pymol_home, tmp_path_factory) -> dict:
-    return run_isolated_pymol(_INSTALL, {"zip": str(plugin_zip)}, pymol_home,
-                              tmp_path_factory.mktemp("install"))
+    return run_isolated_pymol(
+        _INSTALL, {"zip": str(plugin_zip)}, pymol_home, tmp_path_factory.mktemp("install")
+    )
 
 
 @pytest.fixture(scope="module")
 def started(installed, pymol_home, tmp_path_factory) -> dict:
-    return run_isolated_pymol(_LOAD, {"readback_dir": str(READBACK_DIR)}, pymol_home,
-                              tmp_path_factory.mktemp("start"))
+    return run_isolated_pymol(
+        _LOAD, {"readback_dir": str(READBACK_DIR)}, pymol_home, tmp_path_factory.mktemp("start")
+    )
 
 
 def test_zip_holds_the_plugin_with_the_core_and_is_deterministic(plugin_zip, tmp_path):
     again = tmp_path / "again.zip"
-    proc = subprocess.run([sys.executable, str(BUILD_ZIP), "--output", str(again)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, str(BUILD_ZIP), "--output", str(again)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(again) in proc.stdout
     assert again.read_bytes() == plugin_zip.read_bytes()
 
@@ -200,11 +214,16 @@ def test_zip_holds_the_plugin_with_the_core_and_is_deterministic(plugin_zip, tmp
     plugin = REPO / "plugin" / "protattn_pymol"
     core = REPO / "core" / "protattn"
     assert {f"protattn_pymol/{p.name}" for p in plugin.glob("*.py")} <= set(names)
-    assert {f"protattn_pymol/_core/protattn/{p.relative_to(core).as_posix()}"
-            for p in core.rglob("*.py") if "__pycache__" not in p.parts} <= set(names)
+    assert {
+        f"protattn_pymol/_core/protattn/{p.relative_to(core).as_posix()}"
+        for p in core.rglob("*.py")
+        if "__pycache__" not in p.parts
+    } <= set(names)
     with zipfile.ZipFile(plugin_zip) as zf:
-        assert zf.read("protattn_pymol/_core/protattn/api/pairs.py") == \
-            (core / "api" / "pairs.py").read_bytes()
+        assert (
+            zf.read("protattn_pymol/_core/protattn/api/pairs.py")
+            == (core / "api" / "pairs.py").read_bytes()
+        )
 
 
 def test_pymols_installer_puts_the_zip_into_the_user_plugin_directory(installed, pymol_home):
@@ -223,7 +242,8 @@ def test_pymols_installer_puts_the_zip_into_the_user_plugin_directory(installed,
     assert installed["filename"] == str(plugdir / "protattn_pymol" / "__init__.py")
     assert installed["loaded"], installed["output"]
     assert installed["protattn_file"] == str(
-        plugdir / "protattn_pymol" / "_core" / "protattn" / "__init__.py")
+        plugdir / "protattn_pymol" / "_core" / "protattn" / "__init__.py"
+    )
 
 
 def test_a_new_pymol_finds_and_loads_it_with_the_core_from_the_zip(started, pymol_home):
@@ -235,7 +255,8 @@ def test_a_new_pymol_finds_and_loads_it_with_the_core_from_the_zip(started, pymo
     assert started["protattn_file"] == str(plugin_dir / "_core" / "protattn" / "__init__.py")
     assert started["keyword_module"] == "pmg_tk.startup.protattn_pymol.commands"
     assert {"attention_pairs", "attention_color", "attention_clear"} <= set(
-        started["plugin_commands"])
+        started["plugin_commands"]
+    )
     assert started["heavy_at_startup"] == []  # torch comes only with the first model run
     for repo_dir in (REPO / "core", REPO / "plugin"):
         assert str(repo_dir) not in started["sys_path"]
@@ -250,8 +271,11 @@ def test_the_installed_plugin_draws_pairs(started):
 
 
 def test_the_installed_plugin_adds_its_menu_item(started):
-    ours = [item for item in started["menu_items"]
-            if item[0].startswith("pmg_tk.startup.protattn_pymol")]
+    ours = [
+        item
+        for item in started["menu_items"]
+        if item[0].startswith("pmg_tk.startup.protattn_pymol")
+    ]
     assert len(ours) == 1, started["menu_items"]
     _caller, label, command_callable, menu = ours[0]
     assert (label, menu) == ("protattn", "PluginQt")

@@ -98,7 +98,9 @@ def test_rerunning_after_reload_replaces_the_saved_pairs(pm, drawn):
     attention_pairs("1hpv", HEAD, top_k=3, _self=pm)
 
     assert sorted(o for o in _objects(pm) if o[0].startswith("attention_")) == [
-        (GROUP, "object:group", ""), (PAIRS, "object:cgo", GROUP)]
+        (GROUP, "object:group", ""),
+        (PAIRS, "object:cgo", GROUP),
+    ]
     assert len(cgo_cylinders(pm, PAIRS)) == 6
 
 
@@ -126,12 +128,16 @@ def _tuples(rows):
 
 def test_another_pymol_loads_the_session_and_clear_keeps_attention_b_factors(drawn, tmp_path):
     out = tmp_path / "other.json"
-    script = _OTHER_PYMOL.format(here=str(HERE), pse=str(drawn["pse"]), pairs=PAIRS,
-                                 out=str(out))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
-               HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    script = _OTHER_PYMOL.format(here=str(HERE), pse=str(drawn["pse"]), pairs=PAIRS, out=str(out))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), HF_HUB_OFFLINE="1")
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(out.read_text())
     before = drawn["before"]

@@ -33,21 +33,39 @@ def _reference_pairs(pm, tmp_path) -> list[tuple]:
     path = tmp_path / "1hpv_observed.pdb"
     pm.save(str(path), "1hpv and polymer.protein")  # no SEQRES: the residues PyMOL has
     out = subprocess.run(
-        [worker_python(), "-m", "protattn", "pairs", str(path), "--layer-head", HEAD,
-         "--min-separation", "6", "--format", "json"],
-        capture_output=True, text=True, check=True,
-        env={**os.environ, "PROTATTN_COMPUTE": "process"}).stdout
-    return sorted((p["chain_i"], p["pos_i"], p["chain_j"], p["pos_j"], round(p["weight"], 4))
-                  for p in json.loads(out)["pairs"])
+        [
+            worker_python(),
+            "-m",
+            "protattn",
+            "pairs",
+            str(path),
+            "--layer-head",
+            HEAD,
+            "--min-separation",
+            "6",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PROTATTN_COMPUTE": "process"},
+    ).stdout
+    return sorted(
+        (p["chain_i"], p["pos_i"], p["chain_j"], p["pos_j"], round(p["weight"], 4))
+        for p in json.loads(out)["pairs"]
+    )
 
 
 def _pairs(pairs) -> list[tuple]:
-    return sorted((p.chain, p.i + 1, p.chain_j or p.chain, p.j + 1, round(p.weight, 4))
-                  for p in pairs)
+    return sorted(
+        (p.chain, p.i + 1, p.chain_j or p.chain, p.j + 1, round(p.weight, 4)) for p in pairs
+    )
 
 
-def test_attention_pairs_runs_in_the_worker_and_matches_torch_in_process(pm, tmp_path,
-                                                                         capsys) -> None:
+def test_attention_pairs_runs_in_the_worker_and_matches_torch_in_process(
+    pm, tmp_path, capsys
+) -> None:
     pairs = attention_pairs("1hpv", HEAD, min_separation=6)
     said = capsys.readouterr().out
     client = backend.current_worker()
@@ -65,8 +83,9 @@ def test_attention_worker_shows_and_checks_the_setting(pm, tmp_path) -> None:
     with pytest.raises(CmdException, match="compute mode must be one of auto, process, worker"):
         attention_worker(mode="fast")
     attention_worker(mode="process")
-    with pytest.raises(CmdException, match="compute mode is 'process', but torch and "
-                                           "transformers not installed"):
+    with pytest.raises(
+        CmdException, match="compute mode is 'process', but torch and transformers not installed"
+    ):
         attention_pairs("1hpv", HEAD)
     assert not [n for n in pm.get_names("all") if n.startswith("attention")]  # nothing drawn
 
@@ -132,8 +151,13 @@ def test_worker_stops_when_pymol_exits(tmp_path) -> None:
         "print(backend.current_worker().pid, flush=True)\n"
         "os._exit(0)\n"  # no clean-up at all: as if PyMOL crashed
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PROTATTN_PYTHON": worker_python()})
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PROTATTN_PYTHON": worker_python()},
+    )
     pid = int(out.stdout.split()[-1])
     assert_exits(pid, "PyMOL")
 

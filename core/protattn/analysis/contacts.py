@@ -38,6 +38,7 @@ __all__ = [
     "esm_contact_probabilities",
 ]
 
+
 def symmetrize_sum(x: np.ndarray) -> np.ndarray:
     """``x + xᵀ`` over the last two axes (ESM's ``symmetrize``).
 
@@ -105,8 +106,9 @@ def _apc_features(maps: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------- predictors
 
 
-def _heads_by_layer(heads: Iterable[Any] | None, n_layers: int,
-                    n_heads: int) -> dict[int, list[int]]:
+def _heads_by_layer(
+    heads: Iterable[Any] | None, n_layers: int, n_heads: int
+) -> dict[int, list[int]]:
     """0-based ``{layer: [head, …]}`` from 1-based ``(layer, head)``, ``"7-1"`` or HeadSpec."""
     if heads is None:
         return {layer: list(range(n_heads)) for layer in range(n_layers)}
@@ -136,8 +138,7 @@ def _heads_by_layer(heads: Iterable[Any] | None, n_layers: int,
     return chosen
 
 
-def unsupervised_contacts(attention: np.ndarray,
-                          heads: Iterable[Any] | None = None) -> np.ndarray:
+def unsupervised_contacts(attention: np.ndarray, heads: Iterable[Any] | None = None) -> np.ndarray:
     """Contact scores from attention alone: APC-corrected symmetric maps, averaged over heads.
 
     For each chosen head, ``apc(symmetrize_sum(map))`` (the features ESM's
@@ -230,7 +231,8 @@ def esm_contact_probabilities(lm: Model, sequence: str) -> np.ndarray:
         raise SequenceTooLongError(
             f"{len(sequence)} residues is longer than {lm.name}'s limit of {lm.max_residues} "
             "in one pass, and the contact head is not applied to windows; use the "
-            "unsupervised APC prediction (method='apc'), which takes windows")
+            "unsupervised APC prediction (method='apc'), which takes windows"
+        )
     probabilities = compact_attention(lm, sequence).esm_contact_probabilities()
     if probabilities is None:
         raise ModelError(
@@ -241,5 +243,3 @@ def esm_contact_probabilities(lm: Model, sequence: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- evaluation
-
-

@@ -38,8 +38,9 @@ def _proportion(hits, n, alpha: float) -> tuple[np.ndarray, np.ndarray, float]:
     return hits, n, -NormalDist().inv_cdf(alpha / 2.0)
 
 
-def _interval(centre: np.ndarray, half: np.ndarray, n: np.ndarray
-              ) -> tuple[np.ndarray | float, np.ndarray | float]:
+def _interval(
+    centre: np.ndarray, half: np.ndarray, n: np.ndarray
+) -> tuple[np.ndarray | float, np.ndarray | float]:
     """``centre ∓ half`` clipped to [0, 1]; NaN where ``n = 0``."""
     empty = n <= 0
     low = np.where(empty, np.nan, np.clip(centre - half, 0.0, 1.0))
@@ -47,8 +48,7 @@ def _interval(centre: np.ndarray, half: np.ndarray, n: np.ndarray
     return _float_result(low), _float_result(high)
 
 
-def wilson_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
-                                                           np.ndarray | float]:
+def wilson_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float, np.ndarray | float]:
     """Two-sided Wilson score interval of the proportion ``hits / n``.
 
     Parameters
@@ -82,8 +82,7 @@ def wilson_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
         return _interval(centre, half, n)
 
 
-def wald_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float,
-                                                         np.ndarray | float]:
+def wald_interval(hits, n, alpha: float = 0.05) -> tuple[np.ndarray | float, np.ndarray | float]:
     """Two-sided normal (Wald) interval of the proportion ``hits / n``, clipped to [0, 1].
 
     Parameters

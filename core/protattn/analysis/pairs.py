@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 _SYMMETRIZE = ("max", "mean")
+
+
 def symmetrize(attention_map: np.ndarray, how: str = "max") -> np.ndarray:
     """Symmetric weight of each pair: ``max(a_ij, a_ji)`` (default) or their mean.
 
@@ -204,18 +206,33 @@ def chain_pairs(
     parts = list(parts) if parts else [chain]
     segments = np.repeat(np.arange(len(parts)), [len(c) for c in parts])
     offsets = np.concatenate([[0], np.cumsum([len(c) for c in parts])])
-    i, j, w = select_pairs(symmetrize(attention_map, symmetrize_by), threshold, top_k,
-                           min_separation, eligible, segments if len(parts) > 1 else None)
+    i, j, w = select_pairs(
+        symmetrize(attention_map, symmetrize_by),
+        threshold,
+        top_k,
+        min_separation,
+        eligible,
+        segments if len(parts) > 1 else None,
+    )
     cb = chain.cb
     dist = np.linalg.norm(cb[i] - cb[j], axis=-1)
     pairs = []
     for a, b, weight, d in zip(i.tolist(), j.tolist(), w.tolist(), dist.tolist()):
         known = not np.isnan(d)
         pa, pb = parts[segments[a]], parts[segments[b]]
-        pairs.append(Pair(
-            pa.id, a - int(offsets[segments[a]]), b - int(offsets[segments[b]]),
-            chain.residue_ids[a], chain.residue_ids[b], chain.sequence[a], chain.sequence[b],
-            weight, float(d) if known else None, bool(d < contact_cutoff) if known else None,
-            pb.id if pb is not pa else None,
-        ))
+        pairs.append(
+            Pair(
+                pa.id,
+                a - int(offsets[segments[a]]),
+                b - int(offsets[segments[b]]),
+                chain.residue_ids[a],
+                chain.residue_ids[b],
+                chain.sequence[a],
+                chain.sequence[b],
+                weight,
+                float(d) if known else None,
+                bool(d < contact_cutoff) if known else None,
+                pb.id if pb is not pa else None,
+            )
+        )
     return pairs

@@ -75,10 +75,17 @@ class ContactPrecision(dict):
         ESM's "AUC": mean precision over the top ``0.1 L, 0.2 L, …, L`` pairs.
     """
 
-    def __init__(self, precision: dict[str, dict[str, float]], *, length: int,
-                 k: dict[str, int], true_positives: dict[str, dict[str, int]],
-                 candidates: dict[str, int], contacts: dict[str, int],
-                 auc: dict[str, float]) -> None:
+    def __init__(
+        self,
+        precision: dict[str, dict[str, float]],
+        *,
+        length: int,
+        k: dict[str, int],
+        true_positives: dict[str, dict[str, int]],
+        candidates: dict[str, int],
+        contacts: dict[str, int],
+        auc: dict[str, float],
+    ) -> None:
         super().__init__(precision)
         self.length = length
         self.k = k
@@ -90,11 +97,19 @@ class ContactPrecision(dict):
     def rows(self) -> list[dict[str, object]]:
         """One flat, JSON-ready record per band and label, with its counts."""
         return [
-            {"band": band, "top": label, "k": self.k[label], "precision": value,
-             "true_positives": self.true_positives[band][label],
-             "candidates": self.candidates[band], "contacts": self.contacts[band],
-             "auc": self.auc[band], "length": self.length}
-            for band, values in self.items() for label, value in values.items()
+            {
+                "band": band,
+                "top": label,
+                "k": self.k[label],
+                "precision": value,
+                "true_positives": self.true_positives[band][label],
+                "candidates": self.candidates[band],
+                "contacts": self.contacts[band],
+                "auc": self.auc[band],
+                "length": self.length,
+            }
+            for band, values in self.items()
+            for label, value in values.items()
         ]
 
 
@@ -126,8 +141,9 @@ def _band_range(band: str, min_separation: int) -> tuple[int, int | None]:
     return max(low, min_separation), high
 
 
-def _checked(scores: np.ndarray, contacts: np.ndarray | None,
-             valid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def _checked(
+    scores: np.ndarray, contacts: np.ndarray | None, valid: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2 or scores.shape[0] != scores.shape[1]:
         raise ValueError(f"scores must have shape (L, L), not {scores.shape}")
@@ -142,17 +158,18 @@ def _checked(scores: np.ndarray, contacts: np.ndarray | None,
         scores = np.where(valid, scores, np.nan)
         valid = cast(np.ndarray, valid.any(axis=1))  # an array: valid is 2-D
     elif valid.shape != (n,):
-        raise ValueError(f"valid must have shape ({n},) (residues) or ({n}, {n}) (pairs), "
-                         f"not {valid.shape}")
+        raise ValueError(
+            f"valid must have shape ({n},) (residues) or ({n}, {n}) (pairs), not {valid.shape}"
+        )
     return scores, contacts, valid
 
 
-def _ranked(scores: np.ndarray, valid: np.ndarray,
-            min_separation: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ranked(
+    scores: np.ndarray, valid: np.ndarray, min_separation: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every valid, scored pair ``i < j``, highest score first (ties: lower i, then j)."""
     n = scores.shape[0]
-    return select_pairs(scores, top_k=n * n, min_separation=max(1, min_separation),
-                        eligible=valid)
+    return select_pairs(scores, top_k=n * n, min_separation=max(1, min_separation), eligible=valid)
 
 
 def contact_precision(
@@ -237,8 +254,15 @@ def contact_precision(
         candidates[band] = int(inside.sum())
         n_contacts[band] = int(hits[-1])
         auc[band] = float(np.mean([tp(k) / k for k in auc_ks]))
-    return ContactPrecision(precision, length=length, k=labels, true_positives=true_positives,
-                            candidates=candidates, contacts=n_contacts, auc=auc)
+    return ContactPrecision(
+        precision,
+        length=length,
+        k=labels,
+        true_positives=true_positives,
+        candidates=candidates,
+        contacts=n_contacts,
+        auc=auc,
+    )
 
 
 def predicted_pairs(
@@ -276,5 +300,6 @@ def predicted_pairs(
     i, j, w = _ranked(scores, valid, min_separation)
     i, j, w = i[:k], j[:k], w[:k]
     truth = [None] * len(i) if contacts is None else contacts[i, j].tolist()
-    return [PredictedPair(a, b, s, t) for a, b, s, t in zip(i.tolist(), j.tolist(), w.tolist(),
-                                                            truth)]
+    return [
+        PredictedPair(a, b, s, t) for a, b, s, t in zip(i.tolist(), j.tolist(), w.tolist(), truth)
+    ]

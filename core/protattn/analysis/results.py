@@ -28,9 +28,23 @@ __all__ = [
 
 
 #: Keys of each row of :meth:`HeadStatistics.rows` and :meth:`HeadStatistics.ranking`.
-ROW_FIELDS = ("property", "layer_head", "layer", "head", "n_arcs", "hits", "share",
-              "weighted_share", "ci_low", "ci_high", "background", "z", "p_value",
-              "enough_arcs", "definition")
+ROW_FIELDS = (
+    "property",
+    "layer_head",
+    "layer",
+    "head",
+    "n_arcs",
+    "hits",
+    "share",
+    "weighted_share",
+    "ci_low",
+    "ci_high",
+    "background",
+    "z",
+    "p_value",
+    "enough_arcs",
+    "definition",
+)
 
 _RANK_BY = ("share", "weighted_share", "ci_low", "z", "n_arcs")
 
@@ -142,8 +156,10 @@ class HeadStatistics:
         try:
             return self.stats[prop]
         except KeyError:
-            raise KeyError(f"no statistics for property {prop!r}; there are: "
-                           f"{', '.join(self.properties) or 'none'}") from None
+            raise KeyError(
+                f"no statistics for property {prop!r}; there are: "
+                f"{', '.join(self.properties) or 'none'}"
+            ) from None
 
     @property
     def alpha_per_head(self) -> float:
@@ -157,29 +173,35 @@ class HeadStatistics:
     def describe(self) -> str:
         """One line naming the definition, for tables, titles and legends."""
         if self.definition == "paper":
-            return (f"paper's definition: arcs ≥ {self.threshold:g} over all pairs, heads with "
-                    f"{self.enough_text()}, Wald interval")
-        return (f"judged definition: arcs > {self.threshold:g} over judged pairs, heads with "
-                f"{self.enough_text()}, Wilson interval")
+            return (
+                f"paper's definition: arcs ≥ {self.threshold:g} over all pairs, heads with "
+                f"{self.enough_text()}, Wald interval"
+            )
+        return (
+            f"judged definition: arcs > {self.threshold:g} over judged pairs, heads with "
+            f"{self.enough_text()}, Wilson interval"
+        )
 
     @property
     def definition_name(self) -> str:
         """``"the paper's definition"`` or ``"the judged definition"``, for titles."""
-        return "the paper's definition" if self.definition == "paper" else \
-            "the judged definition"
+        return "the paper's definition" if self.definition == "paper" else "the judged definition"
 
     def share_label(self) -> str:
         """What ``share`` is, for axes and colour keys: ``"share of attention ≥ 0.3"``."""
-        return f"share of attention {'≥' if self.definition == 'paper' else '>'} " \
-               f"{self.threshold:g}"
+        return f"share of attention {'≥' if self.definition == 'paper' else '>'} {self.threshold:g}"
 
     def enough_text(self) -> str:
         """Which heads have enough arcs: ``"more than 100 arcs"`` (paper), ``"at least 100"``."""
-        return (f"more than {self.min_arcs} arcs" if self.definition == "paper"
-                else f"at least {self.min_arcs} arcs")
+        return (
+            f"more than {self.min_arcs} arcs"
+            if self.definition == "paper"
+            else f"at least {self.min_arcs} arcs"
+        )
 
-    def layer_profile(self, prop: str, weighted: bool = False,
-                      min_arcs_only: bool | None = None) -> np.ndarray:
+    def layer_profile(
+        self, prop: str, weighted: bool = False, min_arcs_only: bool | None = None
+    ) -> np.ndarray:
         """Mean over the heads of each layer of ``share`` (or ``weighted_share``).
 
         Parameters
@@ -288,8 +310,12 @@ class HeadStatistics:
 
         Layers and heads 1-based; floats to 6 significant digits; NaN as ``None``.
         """
-        return [self._row(self.stats[p], layer, head) for p in self.properties
-                for layer in range(self.n_layers) for head in range(self.n_heads)]
+        return [
+            self._row(self.stats[p], layer, head)
+            for p in self.properties
+            for layer in range(self.n_layers)
+            for head in range(self.n_heads)
+        ]
 
     def to_json(self) -> str:
         """The statistics as JSON: the definition and settings, each property's
@@ -315,8 +341,9 @@ class HeadStatistics:
                     "alpha_per_head": self.stats[p].alpha_per_head,
                     "heads_with_enough_arcs": int(self.stats[p].enough_arcs.sum()),
                     "layer_profile": [_num(v) for v in self.layer_profile(p)],
-                    "layer_profile_weighted": [_num(v) for v in
-                                               self.layer_profile(p, weighted=True)],
+                    "layer_profile_weighted": [
+                        _num(v) for v in self.layer_profile(p, weighted=True)
+                    ],
                     "center_of_gravity": _num(self.center_of_gravity(p)),
                 }
                 for p in self.properties

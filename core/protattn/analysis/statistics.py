@@ -106,6 +106,7 @@ __all__ = [
     "HeadStatsAccumulator",
 ]
 
+
 class HeadStatsAccumulator:
     """Sums the counts of :class:`HeadStatistics` over the chains of a set.
 
@@ -129,11 +130,17 @@ class HeadStatsAccumulator:
     (3, 2, 0.6666666666666666)
     """
 
-    def __init__(self, n_layers: int, n_heads: int, threshold: float = DEFAULT_THRESHOLD,
-                 definition: str = DEFAULT_DEFINITION) -> None:
+    def __init__(
+        self,
+        n_layers: int,
+        n_heads: int,
+        threshold: float = DEFAULT_THRESHOLD,
+        definition: str = DEFAULT_DEFINITION,
+    ) -> None:
         if int(n_layers) < 1 or int(n_heads) < 1:
-            raise ValueError(f"a model has at least one layer and one head, not "
-                             f"{n_layers} x {n_heads}")
+            raise ValueError(
+                f"a model has at least one layer and one head, not {n_layers} x {n_heads}"
+            )
         if not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, not {threshold!r}")
         self.n_layers = int(n_layers)
@@ -164,10 +171,15 @@ class HeadStatsAccumulator:
         """
         attention = np.asarray(attention)
         expected = (self.n_layers, self.n_heads)
-        if attention.ndim != 4 or attention.shape[:2] != expected \
-                or attention.shape[2] != attention.shape[3]:
-            raise ValueError(f"attention must have shape (layers, heads, L, L) = "
-                             f"({self.n_layers}, {self.n_heads}, L, L), not {attention.shape}")
+        if (
+            attention.ndim != 4
+            or attention.shape[:2] != expected
+            or attention.shape[2] != attention.shape[3]
+        ):
+            raise ValueError(
+                f"attention must have shape (layers, heads, L, L) = "
+                f"({self.n_layers}, {self.n_heads}, L, L), not {attention.shape}"
+            )
         n = attention.shape[-1]
         covered = None
         if self.definition == "judged" and n:
@@ -177,8 +189,12 @@ class HeadStatsAccumulator:
                     np.logical_and(covered, finite(head), out=covered)
         self.count(attention, properties, covered)
 
-    def count(self, attention: np.ndarray, properties: Mapping[str, PropertyMask],
-              covered: np.ndarray | None = None) -> ChainCounter:
+    def count(
+        self,
+        attention: np.ndarray,
+        properties: Mapping[str, PropertyMask],
+        covered: np.ndarray | None = None,
+    ) -> ChainCounter:
         """:meth:`add`, returning the chain's closed counter (for :meth:`add_chain` later)."""
         counter = self.chain(attention.shape[-1], properties, covered)
         for li, layer in enumerate(attention):
@@ -186,8 +202,12 @@ class HeadStatsAccumulator:
         counter.close()
         return counter
 
-    def chain(self, n_residues: int, properties: Mapping[str, PropertyMask],
-              covered: np.ndarray | None = None) -> ChainCounter:
+    def chain(
+        self,
+        n_residues: int,
+        properties: Mapping[str, PropertyMask],
+        covered: np.ndarray | None = None,
+    ) -> ChainCounter:
         """Count one chain layer by layer, as a forward pass computes its attention.
 
         Parameters
@@ -208,8 +228,13 @@ class HeadStatsAccumulator:
             :meth:`ChainCounter.close`: only then do the chain's counts join the
             accumulator, so a chain whose pass fails midway adds nothing.
         """
-        return ChainCounter(self, int(n_residues), check_masks(int(n_residues), properties),
-                            covered, on_close=self.add_chain)
+        return ChainCounter(
+            self,
+            int(n_residues),
+            check_masks(int(n_residues), properties),
+            covered,
+            on_close=self.add_chain,
+        )
 
     def add_chain(self, counter: ChainCounter) -> None:
         """Add the counts of a chain counted before (a closed :class:`ChainCounter`).
@@ -226,10 +251,15 @@ class HeadStatsAccumulator:
         source = counter.spec
         if not counter.closed:
             raise ValueError("close the chain's counter before adding it")
-        if (source.n_layers, source.n_heads, source.threshold, source.definition) != \
-                (self.n_layers, self.n_heads, self.threshold, self.definition):
-            raise ValueError("the chain was counted for another model size, threshold or "
-                             "definition")
+        if (source.n_layers, source.n_heads, source.threshold, source.definition) != (
+            self.n_layers,
+            self.n_heads,
+            self.threshold,
+            self.definition,
+        ):
+            raise ValueError(
+                "the chain was counted for another model size, threshold or definition"
+            )
         self.n_chains += 1
         for name, local in counter.counts.items():
             counts = self._counts.setdefault(name, Counts(self.n_layers, self.n_heads))
@@ -240,7 +270,6 @@ class HeadStatsAccumulator:
             counts.mass_on += local.mass_on
             counts.background_hits += local.background_hits
             counts.background_pairs += local.background_pairs
-
 
     def result(self, min_arcs: int = 100, alpha: float = 0.05) -> HeadStatistics:
         """Shares, intervals and tests from the counts so far.
@@ -281,20 +310,35 @@ class HeadStatsAccumulator:
                 low, high = wilson_interval(c.hits, c.n_arcs, per_head)
                 z, p = two_proportion_z(c.hits, c.n_arcs, c.background_hits, c.background_pairs)
             stats[name] = PropertyStats(
-                name=name, n_arcs=c.n_arcs.copy(), hits=c.hits.copy(), share=share,
+                name=name,
+                n_arcs=c.n_arcs.copy(),
+                hits=c.hits.copy(),
+                share=share,
                 # the counts are (layers, heads) arrays, so these are never 0-d floats
-                weighted_share=weighted, ci_low=cast(np.ndarray, low),
-                ci_high=cast(np.ndarray, high), z=cast(np.ndarray, z),
+                weighted_share=weighted,
+                ci_low=cast(np.ndarray, low),
+                ci_high=cast(np.ndarray, high),
+                z=cast(np.ndarray, z),
                 p_value=cast(np.ndarray, p),
-                enough_arcs=enough, attention_mass=c.mass.copy(),
+                enough_arcs=enough,
+                attention_mass=c.mass.copy(),
                 attention_on_property=c.mass_on.copy(),
-                background=(c.background_hits / c.background_pairs if c.background_pairs
-                            else math.nan),
-                background_hits=c.background_hits, background_pairs=c.background_pairs,
-                n_chains=c.n_chains, alpha_per_head=per_head,
+                background=(
+                    c.background_hits / c.background_pairs if c.background_pairs else math.nan
+                ),
+                background_hits=c.background_hits,
+                background_pairs=c.background_pairs,
+                n_chains=c.n_chains,
+                alpha_per_head=per_head,
             )
-        return HeadStatistics(tuple(stats), self.n_layers, self.n_heads, self.threshold,
-                              int(min_arcs), float(alpha), self.n_chains, stats,
-                              self.definition)
-
-
+        return HeadStatistics(
+            tuple(stats),
+            self.n_layers,
+            self.n_heads,
+            self.threshold,
+            int(min_arcs),
+            float(alpha),
+            self.n_chains,
+            stats,
+            self.definition,
+        )

@@ -32,6 +32,7 @@ __all__ = [
     "predict_chains_contacts",
 ]
 
+
 @dataclass(frozen=True)
 class ContactsResult:
     """Contacts predicted from attention for one chain, scored against the structure.
@@ -64,9 +65,9 @@ class ContactsResult:
     def summary(self) -> str:
         p = self.precision
         bands = [b for b in ("long", "medium", "short", "local", "all") if b in p]
-        return (f"contacts ({self.method}): precision at L, L/2, L/5 — "
-                + ", ".join(f"{b} {p[b]['L']:.2f}/{p[b]['L/2']:.2f}/{p[b]['L/5']:.2f}"
-                            for b in bands))
+        return f"contacts ({self.method}): precision at L, L/2, L/5 — " + ", ".join(
+            f"{b} {p[b]['L']:.2f}/{p[b]['L/2']:.2f}/{p[b]['L/5']:.2f}" for b in bands
+        )
 
 
 def predict_contacts(
@@ -119,31 +120,49 @@ def predict_contacts(
     if method == "esm":
         scores = esm_contact_probabilities(lm, chain.sequence)
     elif specs:  # chosen heads: one more pass, each head's features summed as it comes
-        chosen = stream_chain(lm, chain.sequence, window, stride, StreamRequest(
-            contact_heads=tuple((s.layer, s.head) for s in specs if s.head is not None)))
+        chosen = stream_chain(
+            lm,
+            chain.sequence,
+            window,
+            stride,
+            StreamRequest(
+                contact_heads=tuple((s.layer, s.head) for s in specs if s.head is not None)
+            ),
+        )
         if chosen.contact_scores is None:
             raise ProtattnError(f"{lm.name} gave no contact scores for heads {heads}")
         scores = chosen.contact_scores
     else:  # all heads: filed with the run's compact attention
-        scores = compact_attention(lm, chain.sequence, window,
-                                   stride).contact_scores().astype(np.float64)
+        scores = (
+            compact_attention(lm, chain.sequence, window, stride)
+            .contact_scores()
+            .astype(np.float64)
+        )
     truth = contact_map(chain, 8.0, min_separation)
     valid = observed_pairs(chain)
     precision = contact_precision(scores, truth, valid, min_separation=min_separation)
     low, high = BANDS["local"]
     # ESM's local band (3-5) lies below the pairs scored above
     if high is not None and min_separation > high:
-        local = contact_precision(scores, contact_map(chain, 8.0, low), valid,
-                                  min_separation=low, bands=("local",))
+        local = contact_precision(
+            scores, contact_map(chain, 8.0, low), valid, min_separation=low, bands=("local",)
+        )
         precision["local"] = local["local"]
         for counts in ("true_positives", "candidates", "contacts", "auc"):
             getattr(precision, counts).update(getattr(local, counts))
     n = len(chain)
     k = top or n
-    pairs = chain_pairs(chain, np.where(valid, scores, np.nan), threshold=-np.inf, top_k=k,
-                        min_separation=min_separation, symmetrize_by="max")
-    return ContactsResult(method, specs, scores, precision, tuple(pairs),
-                          pair_scene(pairs, color_by="contact"))
+    pairs = chain_pairs(
+        chain,
+        np.where(valid, scores, np.nan),
+        threshold=-np.inf,
+        top_k=k,
+        min_separation=min_separation,
+        symmetrize_by="max",
+    )
+    return ContactsResult(
+        method, specs, scores, precision, tuple(pairs), pair_scene(pairs, color_by="contact")
+    )
 
 
 @dataclass(frozen=True)
@@ -189,7 +208,8 @@ def predict_chains_contacts(
     ChainsContacts
         Every prediction made before it returns: an error leaves nothing half done.
     """
-    results = {chain.id: predict_contacts(chain, model, method, heads, **options)
-               for chain in chains}
+    results = {
+        chain.id: predict_contacts(chain, model, method, heads, **options) for chain in chains
+    }
     bonds = tuple(b for result in results.values() for b in result.scene.bonds)
     return ChainsContacts(results, Scene(bonds=bonds))

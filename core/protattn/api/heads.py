@@ -141,16 +141,36 @@ def top_heads(
     HeadsResult
     """
     structures = list(structures)
-    stats = head_statistics(structures, model, [prop], threshold=threshold, min_arcs=min_arcs,
-                            site_kinds=parse_site_kinds(site_kinds), definition=definition)
+    stats = head_statistics(
+        structures,
+        model,
+        [prop],
+        threshold=threshold,
+        min_arcs=min_arcs,
+        site_kinds=parse_site_kinds(site_kinds),
+        definition=definition,
+    )
     rows = tuple(rank_heads(stats, prop, top))
     if not (rows and draw):
         return HeadsResult(prop, stats, rows)
     best = rows[0]["layer_head"]
     keep = list(within) if within is not None else [None] * len(structures)
-    pairs = tuple(compute_pairs(s.chains, best, model=model, threshold=float(threshold),
-                                within=w, **top_head_options(prop))
-                  for s, w in zip(structures, keep))
-    received = tuple(compute_scores(s.chains, best, model=model, within=w)
-                     for s, w in zip(structures, keep)) if scores else ()
+    pairs = tuple(
+        compute_pairs(
+            s.chains,
+            best,
+            model=model,
+            threshold=float(threshold),
+            within=w,
+            **top_head_options(prop),
+        )
+        for s, w in zip(structures, keep)
+    )
+    received = (
+        tuple(
+            compute_scores(s.chains, best, model=model, within=w) for s, w in zip(structures, keep)
+        )
+        if scores
+        else ()
+    )
     return HeadsResult(prop, stats, rows, pairs, received)

@@ -68,8 +68,11 @@ class ModelsTable:
 
     def lines(self) -> list[str]:
         """The table as text: name, size, family, ``offline`` / ``not here``, source."""
-        return [f"{r.name:<16} {r.parameters:<16} {r.family:<10} "
-                f"{'offline' if r.offline else 'not here':<9} {r.source}" for r in self.rows]
+        return [
+            f"{r.name:<16} {r.parameters:<16} {r.family:<10} "
+            f"{'offline' if r.offline else 'not here':<9} {r.source}"
+            for r in self.rows
+        ]
 
 
 def models_table(status: Mapping[str, str] | None = None) -> ModelsTable:
@@ -91,6 +94,10 @@ def models_table(status: Mapping[str, str] | None = None) -> ModelsTable:
         When the worker that should answer cannot start.
     """
     status = dict(backend.model_statuses() if status is None else status)
-    rows = tuple(ModelRow(name, spec.parameters, spec.family, spec.source, spec.note,
-                          status.get(name, "missing")) for name, spec in MODELS.items())
+    rows = tuple(
+        ModelRow(
+            name, spec.parameters, spec.family, spec.source, spec.note, status.get(name, "missing")
+        )
+        for name, spec in MODELS.items()
+    )
     return ModelsTable(rows, status, backend.describe())

@@ -62,8 +62,9 @@ def parse_heads(text: str | None) -> list[str] | None:
     return [h.strip() for h in text.replace("+", ",").split(",") if h.strip()]
 
 
-def run_options(window: int | None = None, stride: int | None = None,
-                concatenate: bool | int = False) -> dict:
+def run_options(
+    window: int | None = None, stride: int | None = None, concatenate: bool | int = False
+) -> dict:
     """How chains are run: keyword arguments of :func:`protattn.compute_pairs` and friends.
 
     Parameters
@@ -83,6 +84,8 @@ def run_options(window: int | None = None, stride: int | None = None,
     >>> run_options(0, 0, 1)
     {'window': None, 'stride': None, 'concatenate': True}
     """
-    return {"window": window if window and window > 0 else None,
-            "stride": stride if stride and stride > 0 else None,
-            "concatenate": bool(concatenate)}
+    return {
+        "window": window if window and window > 0 else None,
+        "stride": stride if stride and stride > 0 else None,
+        "concatenate": bool(concatenate),
+    }

@@ -30,10 +30,17 @@ __all__ = [
     "compute_scores",
 ]
 
-def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
-             device: str | None, window: int | None, stride: int | None,
-             concatenate: bool, dtype: str | None = None
-             ) -> tuple[Model, HeadSpec]:
+
+def _prepare(
+    chains: Sequence[Chain],
+    layer_head: str | HeadSpec,
+    model: str,
+    device: str | None,
+    window: int | None,
+    stride: int | None,
+    concatenate: bool,
+    dtype: str | None = None,
+) -> tuple[Model, HeadSpec]:
     """Load the model and check every argument before anything runs."""
     if not chains:
         raise StructureError(
@@ -44,27 +51,37 @@ def _prepare(chains: Sequence[Chain], layer_head: str | HeadSpec, model: str,
     if window is not None and window < 1 or stride is not None and stride < 1:
         raise ModelError("window and stride must be positive numbers of residues")
     if window is not None and stride is not None and stride > window:
-        raise ModelError(f"stride {stride} is larger than the window {window}: residues would "
-                         f"be left out; use a stride of at most {window}")
+        raise ModelError(
+            f"stride {stride} is larger than the window {window}: residues would "
+            f"be left out; use a stride of at most {window}"
+        )
     if lm.max_residues is not None and window is not None and window > lm.max_residues:
-        raise ModelError(f"a window of {window} residues is larger than {lm.name}'s limit of "
-                         f"{lm.max_residues}; use window={lm.max_residues} or less")
+        raise ModelError(
+            f"a window of {window} residues is larger than {lm.name}'s limit of "
+            f"{lm.max_residues}; use window={lm.max_residues} or less"
+        )
     if concatenate and len(chains) > 1:
         if window is not None:
-            raise ModelError("windows and concatenated chains cannot be combined; run long "
-                             "chains one by one")
+            raise ModelError(
+                "windows and concatenated chains cannot be combined; run long chains one by one"
+            )
         lm.check_segments([c.sequence for c in chains])
     return lm, spec
 
 
-def _runs(lm: Model, chains: Sequence[Chain], window: int | None,
-          stride: int | None, concatenate: bool
-          ) -> list[tuple[Chain, list[Chain], CompactAttention]]:
+def _runs(
+    lm: Model, chains: Sequence[Chain], window: int | None, stride: int | None, concatenate: bool
+) -> list[tuple[Chain, list[Chain], CompactAttention]]:
     """(chain as run, the chains it holds, compact attention) for each model input."""
     groups = [list(chains)] if concatenate and len(chains) > 1 else [[c] for c in chains]
-    return [(join_chains(group), group,
-             compact_attention(lm, [c.sequence for c in group], window, stride))
-            for group in groups]
+    return [
+        (
+            join_chains(group),
+            group,
+            compact_attention(lm, [c.sequence for c in group], window, stride),
+        )
+        for group in groups
+    ]
 
 
 @dataclass(frozen=True)
@@ -96,13 +113,16 @@ class PairsResult:
     def summary(self) -> str:
         """One line for a log."""
         known = sum(1 for p in self.pairs if p.contact is not None)
-        chains = sorted({p.chain for p in self.pairs} | {p.chain_j for p in self.pairs
-                                                           if p.chain_j})
+        chains = sorted(
+            {p.chain for p in self.pairs} | {p.chain_j for p in self.pairs if p.chain_j}
+        )
         between = sum(1 for p in self.pairs if p.inter_chain)
-        line = (f"{self.model} {self.head}: {len(self.pairs)} pairs"
-                f"{' on chain ' + ','.join(chains) if chains else ''}"
-                f"{f' ({between} between chains)' if between else ''}, "
-                f"{self.n_contacts} of {known} in contact (CB-CB < {CONTACT_CUTOFF:g} A)")
+        line = (
+            f"{self.model} {self.head}: {len(self.pairs)} pairs"
+            f"{' on chain ' + ','.join(chains) if chains else ''}"
+            f"{f' ({between} between chains)' if between else ''}, "
+            f"{self.n_contacts} of {known} in contact (CB-CB < {CONTACT_CUTOFF:g} A)"
+        )
         if self.scene.skipped:
             line += f"; {self.scene.skipped} involve unobserved residues and are not drawn"
         return "; ".join([line, *self.notes])
@@ -132,9 +152,13 @@ class ScoresResult:
         """One line for a log."""
         n = sum(len(s) for s in self.scores.values())
         lo, hi = self.scene.vmin, self.scene.vmax
-        return "; ".join([f"{self.model} {self.head}: attention received coloured on "
-                          f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g})",
-                          *self.notes])
+        return "; ".join(
+            [
+                f"{self.model} {self.head}: attention received coloured on "
+                f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g})",
+                *self.notes,
+            ]
+        )
 
 
 def _notes(runs: Sequence[tuple[Chain, list[Chain], CompactAttention]]) -> tuple[str, ...]:
@@ -212,12 +236,27 @@ def compute_pairs(
     reran = False
     for joined, parts, run in runs:
 
-        def select(need_all: bool, joined: Chain = joined, parts: list[Chain] = parts,
-                   run: CompactAttention = run) -> list[Pair]:
-            weights = (head_maps(lm, [c.sequence for c in parts], [spec], window,
-                                 stride)[spec] if need_all else run.head_map(spec))
-            return chain_pairs(joined, weights, threshold, top_k, min_separation, symmetrize,
-                               within=within, parts=parts)
+        def select(
+            need_all: bool,
+            joined: Chain = joined,
+            parts: list[Chain] = parts,
+            run: CompactAttention = run,
+        ) -> list[Pair]:
+            weights = (
+                head_maps(lm, [c.sequence for c in parts], [spec], window, stride)[spec]
+                if need_all
+                else run.head_map(spec)
+            )
+            return chain_pairs(
+                joined,
+                weights,
+                threshold,
+                top_k,
+                min_separation,
+                symmetrize,
+                within=within,
+                parts=parts,
+            )
 
         # below the floor the compact attention keeps no weight: the whole map is needed
         # for a lower threshold, for mean symmetrisation (both weights of a pair) and for
@@ -230,8 +269,10 @@ def compute_pairs(
         reran = reran or need_all
         pairs.extend(found)
     if reran:
-        notes += (f"weights below {runs[0][2].floor:g} are not cached: head {spec}'s whole "
-                  "map came from one more pass of the model (kept for the session)",)
+        notes += (
+            f"weights below {runs[0][2].floor:g} are not cached: head {spec}'s whole "
+            "map came from one more pass of the model (kept for the session)",
+        )
     pairs.sort(key=lambda p: -p.weight)
     scene = pair_scene(pairs, palette, color_by=color_by)
     return PairsResult(lm.name, spec, tuple(pairs), scene, notes)
@@ -285,13 +326,19 @@ def compute_scores(
         joint = run.scores(spec)
         for part, piece in zip(parts, np.split(joint, np.cumsum([len(c) for c in parts])[:-1])):
             scores[part.id] = piece
-    shown = np.array([
-        s for c in chains for rid, s in zip(c.residue_ids, scores[c.id])
-        if rid is not None and (within is None or rid in within)
-    ])
+    shown = np.array(
+        [
+            s
+            for c in chains
+            for rid, s in zip(c.residue_ids, scores[c.id])
+            if rid is not None and (within is None or rid in within)
+        ]
+    )
     lo, hi = value_range(shown)
     residues = [
-        r for c in chains for r in residue_scene(c, scores[c.id], palette, lo, hi).residues
+        r
+        for c in chains
+        for r in residue_scene(c, scores[c.id], palette, lo, hi).residues
         if within is None or r.residue in within
     ]
     skipped = sum(len(c) for c in chains) - len(residues)

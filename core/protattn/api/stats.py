@@ -65,8 +65,7 @@ SS_CLASSES = {"helix": "H", "strand": "E", "turn_bend": "T", "other": "C"}
 PAPER_MAX_RESIDUES = 510
 
 #: Properties analysed when none are named.
-DEFAULT_PROPERTIES = ("contact", "binding_site", *SS_CLASSES,
-                      *(f"aa:{aa}" for aa in AMINO_ACIDS))
+DEFAULT_PROPERTIES = ("contact", "binding_site", *SS_CLASSES, *(f"aa:{aa}" for aa in AMINO_ACIDS))
 
 
 def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -78,9 +77,12 @@ def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
         names = [n for n in names.replace(",", " ").split() if n]
     out = []
     for name in names:
-        ok = (name in ("contact", "binding_site") or name in SS_CLASSES
-              or (name.startswith("aa:") and name[3:] in AMINO_ACIDS and len(name) == 4)
-              or (name.startswith("binding_site:") and len(name) > 13))
+        ok = (
+            name in ("contact", "binding_site")
+            or name in SS_CLASSES
+            or (name.startswith("aa:") and name[3:] in AMINO_ACIDS and len(name) == 4)
+            or (name.startswith("binding_site:") and len(name) > 13)
+        )
         if not ok:
             raise ProtattnError(
                 f"unknown property {name!r}; choose from contact, binding_site, "
@@ -91,10 +93,15 @@ def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def chain_properties(structure: Structure, chain: Chain, properties: Sequence[str],
-                     min_separation: int = 6, contact_cutoff: float = 8.0,
-                     site_cutoff: float = 4.0,
-                     site_kinds: Sequence[str] = ("ligand",)) -> dict[str, PropertyMask]:
+def chain_properties(
+    structure: Structure,
+    chain: Chain,
+    properties: Sequence[str],
+    min_separation: int = 6,
+    contact_cutoff: float = 8.0,
+    site_cutoff: float = 4.0,
+    site_kinds: Sequence[str] = ("ligand",),
+) -> dict[str, PropertyMask]:
     """The property masks of one chain, each with the pairs it is judged on.
 
     - ``contact`` (a pair property): Cβ–Cβ < ``contact_cutoff``; judged on pairs of
@@ -115,22 +122,25 @@ def chain_properties(structure: Structure, chain: Chain, properties: Sequence[st
     ss = None
     for name in properties:
         if name == "contact":
-            masks[name] = PropertyMask.pair(contact_map(chain, contact_cutoff, min_separation),
-                                            valid=both & sep)
+            masks[name] = PropertyMask.pair(
+                contact_map(chain, contact_cutoff, min_separation), valid=both & sep
+            )
         elif name.startswith("binding_site"):
             if sites is None:
                 sites = binding_sites(structure, site_cutoff, kinds=tuple(site_kinds))
             code = name.partition(":")[2]
-            chosen = [s for s in sites
-                      if not code or (s.ligand is not None and s.ligand.name == code)]
+            chosen = [
+                s for s in sites if not code or (s.ligand is not None and s.ligand.name == code)
+            ]
             masks[name] = PropertyMask.residue(site_mask(chain, chosen), valid=attended_known)
         elif name in SS_CLASSES:
             if ss is None:
                 ss = np.array(list(secondary_structure(chain, structure)))
             masks[name] = PropertyMask.residue(ss == SS_CLASSES[name], valid=attended_known)
         else:
-            masks[name] = PropertyMask.residue(np.array([aa == name[3:] for aa in chain.sequence],
-                                                        dtype=bool))
+            masks[name] = PropertyMask.residue(
+                np.array([aa == name[3:] for aa in chain.sequence], dtype=bool)
+            )
     return masks
 
 
@@ -219,24 +229,31 @@ def head_statistics(
         under the paper's definition (which truncates instead).
     """
     if definition not in DEFINITIONS:
-        raise ProtattnError(f"unknown definition {definition!r}; choose from "
-                            f"{', '.join(DEFINITIONS)} (paper: the paper's own counting)")
+        raise ProtattnError(
+            f"unknown definition {definition!r}; choose from "
+            f"{', '.join(DEFINITIONS)} (paper: the paper's own counting)"
+        )
     paper = definition == "paper"
     if paper and (window is not None or stride is not None):
-        raise ProtattnError("the paper's definition cuts long chains to the model's input, as "
-                            "the paper's code does, and uses no windows; give definition "
-                            "judged to analyse long chains in windows")
+        raise ProtattnError(
+            "the paper's definition cuts long chains to the model's input, as "
+            "the paper's code does, and uses no windows; give definition "
+            "judged to analyse long chains in windows"
+        )
     names = property_names(properties)
     unknown = sorted(set(site_kinds) - set(LIGAND_KINDS))
     if unknown:
-        raise ProtattnError(f"unknown site kind {', '.join(unknown)}; choose from "
-                            f"{', '.join(LIGAND_KINDS)}")
+        raise ProtattnError(
+            f"unknown site kind {', '.join(unknown)}; choose from {', '.join(LIGAND_KINDS)}"
+        )
     lm = get_model(model, device, dtype) if isinstance(model, str) else model
     structures = list(structures)
     todo = [(s, c) for s in structures for c in s.chains if chains is None or c.id in chains]
     if not todo:
-        raise StructureError("none of the structures has a protein chain to analyse"
-                             + (f" among chains {', '.join(chains)}" if chains else ""))
+        raise StructureError(
+            "none of the structures has a protein chain to analyse"
+            + (f" among chains {', '.join(chains)}" if chains else "")
+        )
     accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
     limit = min(PAPER_MAX_RESIDUES, lm.max_residues or PAPER_MAX_RESIDUES)
     truncated = []
@@ -244,8 +261,7 @@ def head_statistics(
     for structure, chain in todo:
         if on_chain is not None:
             on_chain(structure, chain)
-        masks = chain_properties(structure, chain, names, min_separation,
-                                 site_kinds=site_kinds)
+        masks = chain_properties(structure, chain, names, min_separation, site_kinds=site_kinds)
         sequence = chain.sequence
         if paper and len(sequence) > limit:
             truncated.append(f"{structure.name} {chain.id}: {len(sequence)} → {limit}")
@@ -277,24 +293,42 @@ def _digest(masks: Mapping[str, PropertyMask]) -> str:
     for name, mask in masks.items():
         digest.update(f"{name}\0{mask.kind}\0".encode())
         for part in (mask, mask.background_from):
-            for array in (None if part is None else part.values,
-                          None if part is None else part.valid):
-                digest.update(b"-" if array is None else
-                              np.packbits(np.ascontiguousarray(array)).tobytes() +
-                              str(array.shape).encode())
+            for array in (
+                None if part is None else part.values,
+                None if part is None else part.valid,
+            ):
+                digest.update(
+                    b"-"
+                    if array is None
+                    else np.packbits(np.ascontiguousarray(array)).tobytes()
+                    + str(array.shape).encode()
+                )
     return digest.hexdigest()
 
 
 def _counts_key(attention_key: str, accumulator: HeadStatsAccumulator, digest: str) -> str:
     """The cache key of one chain's counts (filed beside its compact attention)."""
-    return cache_key("counts", None, attention_key,
-                     {"definition": accumulator.definition, "threshold": accumulator.threshold,
-                      "shape": [accumulator.n_layers, accumulator.n_heads], "masks": digest})
+    return cache_key(
+        "counts",
+        None,
+        attention_key,
+        {
+            "definition": accumulator.definition,
+            "threshold": accumulator.threshold,
+            "shape": [accumulator.n_layers, accumulator.n_heads],
+            "masks": digest,
+        },
+    )
 
 
-def _count_chain(accumulator: HeadStatsAccumulator, lm: Model,
-                 sequence: str, masks: dict[str, PropertyMask], window: int | None,
-                 stride: int | None) -> None:
+def _count_chain(
+    accumulator: HeadStatsAccumulator,
+    lm: Model,
+    sequence: str,
+    masks: dict[str, PropertyMask],
+    window: int | None,
+    stride: int | None,
+) -> None:
     """Add one chain's counts: remembered, from the disk cache, or from one streamed pass."""
     attention_key = chain_attention_key(lm, sequence, window, stride)
     key = _counts_key(attention_key, accumulator, _digest(masks))
@@ -307,20 +341,31 @@ def _count_chain(accumulator: HeadStatsAccumulator, lm: Model,
         found = store.get(key)
         if found is not None and "counts" in found:
             try:
-                counter = ChainCounter.from_message(accumulator,
-                                                    json.loads(str(found["counts"])))
+                counter = ChainCounter.from_message(accumulator, json.loads(str(found["counts"])))
             except (KeyError, TypeError, ValueError):
                 counter = None  # another version's counts: count again
     if counter is None:
-        message = chain_counts(lm, sequence, accumulator.definition, accumulator.threshold,
-                               masks, window, stride, store)
+        message = chain_counts(
+            lm,
+            sequence,
+            accumulator.definition,
+            accumulator.threshold,
+            masks,
+            window,
+            stride,
+            store,
+        )
         counter = ChainCounter.from_message(accumulator, message)
         try:
-            store.put(key, {"counts": np.array(json.dumps(message))},
-                      {"model_id": lm.model_id, "length": len(sequence), "of": attention_key})
+            store.put(
+                key,
+                {"counts": np.array(json.dumps(message))},
+                {"model_id": lm.model_id, "length": len(sequence), "of": attention_key},
+            )
         except OSError as e:
-            warnings.warn(f"counts not cached in {store.directory}: {e}", CacheWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"counts not cached in {store.directory}: {e}", CacheWarning, stacklevel=3
+            )
     accumulator.add_chain(counter)
     with _COUNTS_LOCK:
         _COUNTS[key] = counter
@@ -328,8 +373,9 @@ def _count_chain(accumulator: HeadStatsAccumulator, lm: Model,
             _COUNTS.popitem(last=False)
 
 
-def rank_heads(statistics: HeadStatistics, prop: str, top: int | None = 10,
-               min_arcs_only: bool = True) -> list[dict]:
+def rank_heads(
+    statistics: HeadStatistics, prop: str, top: int | None = 10, min_arcs_only: bool = True
+) -> list[dict]:
     """Heads ranked by the share of their high-confidence attention on ``prop``, best first."""
     rows = statistics.ranking(prop, min_arcs_only=min_arcs_only)
     return rows[:top] if top else rows
@@ -348,20 +394,25 @@ def ranking_table(statistics: HeadStatistics, prop: str, rows: Sequence[dict]) -
     """
     paper = statistics.definition == "paper"
     interval = "Wald" if paper else "Wilson"
-    lines = [f"{prop}: background {statistics.stats[prop].background:.3f}, "
-             f"θ = {statistics.threshold:g}, {statistics.n_chains} chains",
-             f"({statistics.describe()}"
-             + ("; z = background − head)" if paper else "; z = head − background)"),
-             f"{'head':>6} {'share':>6} {f'95% CI ({interval}, Bonferroni)':>27} {'arcs':>7} "
-             f"{'z':>7}"]
-    lines += [f"{r['layer_head']:>6} {_cell(r['share'], 6)}   [{_cell(r['ci_low'])}, "
-              f"{_cell(r['ci_high'])}]          {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}"
-              for r in rows]
+    lines = [
+        f"{prop}: background {statistics.stats[prop].background:.3f}, "
+        f"θ = {statistics.threshold:g}, {statistics.n_chains} chains",
+        f"({statistics.describe()}"
+        + ("; z = background − head)" if paper else "; z = head − background)"),
+        f"{'head':>6} {'share':>6} {f'95% CI ({interval}, Bonferroni)':>27} {'arcs':>7} {'z':>7}",
+    ]
+    lines += [
+        f"{r['layer_head']:>6} {_cell(r['share'], 6)}   [{_cell(r['ci_low'])}, "
+        f"{_cell(r['ci_high'])}]          {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}"
+        for r in rows
+    ]
     if not rows:
-        few = (f"more than {statistics.min_arcs} arcs at or above θ" if paper
-               else f"{statistics.min_arcs} arcs above θ")
-        lines.append(f"no head has {few}; lower the minimum number of arcs or θ, or add "
-                     "structures")
+        few = (
+            f"more than {statistics.min_arcs} arcs at or above θ"
+            if paper
+            else f"{statistics.min_arcs} arcs above θ"
+        )
+        lines.append(f"no head has {few}; lower the minimum number of arcs or θ, or add structures")
     return lines
 
 
@@ -379,12 +430,15 @@ def stats_summary(statistics: HeadStatistics, prop: str) -> str:
         ``"118 heads with more than 100 arcs at or above θ, centre of gravity layer 5.21"``.
     """
     result = statistics[prop]
-    return (f"{int(result.enough_arcs.sum())} heads with {statistics.enough_text()}, centre of "
-            f"gravity layer {statistics.center_of_gravity(prop):.2f}")
+    return (
+        f"{int(result.enough_arcs.sum())} heads with {statistics.enough_text()}, centre of "
+        f"gravity layer {statistics.center_of_gravity(prop):.2f}"
+    )
 
 
-def property_heatmap(statistics: HeadStatistics, prop: str, model: str,
-                     path: str | os.PathLike | None = None) -> Figure:
+def property_heatmap(
+    statistics: HeadStatistics, prop: str, model: str, path: str | os.PathLike | None = None
+) -> Figure:
     """The paper's layer × head figure of ``prop``: each head's share against the background.
 
     Parameters
@@ -403,9 +457,14 @@ def property_heatmap(statistics: HeadStatistics, prop: str, model: str,
     from ..report.plots import heatmap
 
     result = statistics[prop]
-    return heatmap(result.share, title=f"{model}: {prop} ({statistics.definition_name})",
-                   label=statistics.share_label(), mask=~result.enough_arcs,
-                   background=result.background, path=path)
+    return heatmap(
+        result.share,
+        title=f"{model}: {prop} ({statistics.definition_name})",
+        label=statistics.share_label(),
+        mask=~result.enough_arcs,
+        background=result.background,
+        path=path,
+    )
 
 
 @dataclass(frozen=True)
@@ -428,8 +487,9 @@ class PropertyReport:
 
     def table(self) -> list[str]:
         """The top heads as text lines (:func:`ranking_table`)."""
-        return ranking_table(self.statistics, self.prop,
-                             self.statistics.ranking(self.prop)[:self.top])
+        return ranking_table(
+            self.statistics, self.prop, self.statistics.ranking(self.prop)[: self.top]
+        )
 
     def summary(self) -> str:
         """:func:`stats_summary` of the property."""
@@ -469,6 +529,13 @@ def property_report(
     -------
     PropertyReport
     """
-    stats = head_statistics(structures, model, [prop], threshold=threshold, min_arcs=min_arcs,
-                            site_kinds=parse_site_kinds(site_kinds), definition=definition)
+    stats = head_statistics(
+        structures,
+        model,
+        [prop],
+        threshold=threshold,
+        min_arcs=min_arcs,
+        site_kinds=parse_site_kinds(site_kinds),
+        definition=definition,
+    )
     return PropertyReport(stats, prop, model, top)

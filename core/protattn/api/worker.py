@@ -26,8 +26,9 @@ __all__ = [
 ENV_PYTHON, ENV_MODE = "PROTATTN_PYTHON", "PROTATTN_COMPUTE"
 
 
-def worker_setting(python: str | None, mode: str | None,
-                   environ: Mapping[str, str] | None = None) -> dict[str, str | None]:
+def worker_setting(
+    python: str | None, mode: str | None, environ: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
     """The saved setting, less what the environment sets: arguments of ``backend.configure``.
 
     Parameters
@@ -52,12 +53,15 @@ def worker_setting(python: str | None, mode: str | None,
     {'python': None, 'mode': 'worker'}
     """
     env = os.environ if environ is None else environ
-    return {"python": None if env.get(ENV_PYTHON) else python or None,
-            "mode": None if env.get(ENV_MODE) else mode or None}
+    return {
+        "python": None if env.get(ENV_PYTHON) else python or None,
+        "mode": None if env.get(ENV_MODE) else mode or None,
+    }
 
 
-def configure_saved(python: str | None, mode: str | None,
-                    notify: Callable[[str], None] | None = None) -> None:
+def configure_saved(
+    python: str | None, mode: str | None, notify: Callable[[str], None] | None = None
+) -> None:
     """Configure where models run from a host's saved setting (:func:`worker_setting`).
 
     Parameters
@@ -87,8 +91,9 @@ class WorkerChange:
     where: str = ""
 
 
-def set_worker(python: str | None = None, mode: str | None = None,
-               stop: bool = False) -> WorkerChange:
+def set_worker(
+    python: str | None = None, mode: str | None = None, stop: bool = False
+) -> WorkerChange:
     """Set the worker's Python and / or the compute mode, or stop the worker.
 
     Parameters

@@ -1,9 +1,9 @@
 """The analysis verbs of the ``protattn`` command: features, stats, heads, contacts.
 
-    protattn features 1hpx.pdb --format json
-    protattn stats structures/ --property contact binding_site --heatmap contact.png
-    protattn heads 1hpx.pdb --property binding_site --top 10 --png top_head.png
-    protattn contacts 1a3a.pdb --chain A --method apc --format csv
+protattn features 1hpx.pdb --format json
+protattn stats structures/ --property contact binding_site --heatmap contact.png
+protattn heads 1hpx.pdb --property binding_site --top 10 --png top_head.png
+protattn contacts 1a3a.pdb --chain A --method apc --format csv
 """
 
 from __future__ import annotations
@@ -47,8 +47,11 @@ def expand_inputs(items: list[str]) -> list[str]:
                 lines = [ln.split("#", 1)[0].strip() for ln in fh]
             paths.extend(os.path.join(base, ln) for ln in lines if ln)
         elif os.path.isdir(item):
-            found = sorted(os.path.join(item, f) for f in os.listdir(item)
-                           if f.lower().endswith(_STRUCTURE_SUFFIXES))
+            found = sorted(
+                os.path.join(item, f)
+                for f in os.listdir(item)
+                if f.lower().endswith(_STRUCTURE_SUFFIXES)
+            )
             if not found:
                 raise ProtattnError(f"directory {item!r} holds no .pdb/.cif files")
             paths.extend(found)
@@ -66,103 +69,167 @@ def _structures(paths: list[str]) -> Iterator[Structure]:
 
 def _common(p: argparse.ArgumentParser, many: bool = True) -> None:
     if many:
-        p.add_argument("inputs", nargs="+", metavar="FILE",
-                       help="structure files, directories of them, or @list files")
-        p.add_argument("--chain", action="append", metavar="ID",
-                       help="chains to use (repeat or comma-separate; default: all protein "
-                            "chains)")
+        p.add_argument(
+            "inputs",
+            nargs="+",
+            metavar="FILE",
+            help="structure files, directories of them, or @list files",
+        )
+        p.add_argument(
+            "--chain",
+            action="append",
+            metavar="ID",
+            help="chains to use (repeat or comma-separate; default: all protein chains)",
+        )
     else:
-        p.add_argument("--chain", action="append", metavar="ID",
-                       help="the chain to use (default: the first protein chain)")
-    p.add_argument("--model", default="antiberty",
-                   help="short name, Hugging Face id or directory (default antiberty)")
+        p.add_argument(
+            "--chain",
+            action="append",
+            metavar="ID",
+            help="the chain to use (default: the first protein chain)",
+        )
+    p.add_argument(
+        "--model",
+        default="antiberty",
+        help="short name, Hugging Face id or directory (default antiberty)",
+    )
     p.add_argument("--device", help="cpu or cuda")
-    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16"),
-                   help="the model's precision: half precision on a GPU only (default float32; "
-                        "thresholds are decided on float32 values either way)")
+    p.add_argument(
+        "--dtype",
+        choices=("float32", "float16", "bfloat16"),
+        help="the model's precision: half precision on a GPU only (default float32; "
+        "thresholds are decided on float32 values either way)",
+    )
     p.add_argument("--window", type=int, metavar="N", help="windows for long chains")
     p.add_argument("--stride", type=int, metavar="N", help="residues between window starts")
 
 
 def _stat_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--property", nargs="+", default=None, metavar="NAME",
-                   help="contact, binding_site, binding_site:CODE, helix, strand, turn_bend, "
-                        "other, aa:X, or all (default all)")
-    p.add_argument("--threshold", type=float, default=0.3,
-                   help="high-confidence attention θ (default 0.3, the paper's)")
-    p.add_argument("--min-arcs", type=int, default=100,
-                   help="flag heads with too few high-confidence arcs over the set: this many "
-                        "or fewer (paper), fewer (judged) (default 100)")
-    p.add_argument("--definition", choices=DEFINITIONS, default=DEFAULT_DEFINITION,
-                   help="paper (default): the paper's own counting, comparable with its "
-                        "figures (arcs ≥ θ over every pair, chains cut to 510 residues, Wald "
-                        "intervals); judged: share and background on the pairs each property "
-                        "is judged on (arcs > θ, windows for long chains, Wilson intervals)")
-    p.add_argument("--min-separation", type=int, default=6,
-                   help="minimum |i-j| for contacts (default 6)")
-    p.add_argument("--site-kinds", default="ligand",
-                   help="HETATM kinds that make binding sites: ligand, ion, glycan, additive "
-                        "(comma-separated; default ligand)")
+    p.add_argument(
+        "--property",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="contact, binding_site, binding_site:CODE, helix, strand, turn_bend, "
+        "other, aa:X, or all (default all)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.3,
+        help="high-confidence attention θ (default 0.3, the paper's)",
+    )
+    p.add_argument(
+        "--min-arcs",
+        type=int,
+        default=100,
+        help="flag heads with too few high-confidence arcs over the set: this many "
+        "or fewer (paper), fewer (judged) (default 100)",
+    )
+    p.add_argument(
+        "--definition",
+        choices=DEFINITIONS,
+        default=DEFAULT_DEFINITION,
+        help="paper (default): the paper's own counting, comparable with its "
+        "figures (arcs ≥ θ over every pair, chains cut to 510 residues, Wald "
+        "intervals); judged: share and background on the pairs each property "
+        "is judged on (arcs > θ, windows for long chains, Wilson intervals)",
+    )
+    p.add_argument(
+        "--min-separation", type=int, default=6, help="minimum |i-j| for contacts (default 6)"
+    )
+    p.add_argument(
+        "--site-kinds",
+        default="ligand",
+        help="HETATM kinds that make binding sites: ligand, ion, glycan, additive "
+        "(comma-separated; default ligand)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def add_parsers(sub) -> None:
     """Add the analysis subcommands to the ``protattn`` parser."""
-    features = sub.add_parser("features", help="ground truth from a structure: contacts, "
-                              "binding sites, secondary structure")
+    features = sub.add_parser(
+        "features",
+        help="ground truth from a structure: contacts, binding sites, secondary structure",
+    )
     features.add_argument("file", help="PDB or mmCIF file")
     features.add_argument("--chain", metavar="ID", help="one chain (default: all)")
     features.add_argument("--format", choices=("json",), default="json")
     features.add_argument("--contact-cutoff", type=float, default=8.0, help="CB-CB, Å (8)")
     features.add_argument("--min-separation", type=int, default=6)
     features.add_argument("--site-cutoff", type=float, default=4.0, help="Å (4)")
-    features.add_argument("--site-kinds", default="ligand,ion,glycan,additive",
-                          help="HETATM kinds whose sites are listed (default all four)")
+    features.add_argument(
+        "--site-kinds",
+        default="ligand,ion,glycan,additive",
+        help="HETATM kinds whose sites are listed (default all four)",
+    )
     features.add_argument("-o", "--output", metavar="PATH")
 
-    stats = sub.add_parser("stats", help="per-head statistics over one or more structures",
-                           description="The share of each head's high-confidence attention "
-                                       "that lands on each property, against background.")
+    stats = sub.add_parser(
+        "stats",
+        help="per-head statistics over one or more structures",
+        description="The share of each head's high-confidence attention "
+        "that lands on each property, against background.",
+    )
     _common(stats)
     _stat_options(stats)
     stats.add_argument("--format", choices=("json", "csv"), default="json")
     stats.add_argument("-o", "--output", metavar="PATH")
-    stats.add_argument("--heatmap", metavar="PATH", help="layer x head figure (.png/.svg) of "
-                       "the first property")
+    stats.add_argument(
+        "--heatmap", metavar="PATH", help="layer x head figure (.png/.svg) of the first property"
+    )
     stats.add_argument("--profile", metavar="PATH", help="per-layer profile figure (.png/.svg)")
 
-    heads = sub.add_parser("heads", help="rank heads by one property; draw the top head",
-                           description="Which heads of this model look at this property here.")
+    heads = sub.add_parser(
+        "heads",
+        help="rank heads by one property; draw the top head",
+        description="Which heads of this model look at this property here.",
+    )
     _common(heads)
     _stat_options(heads)
     heads.set_defaults(property=["contact"])
     heads.add_argument("--top", type=int, default=10, help="rows to show (default 10)")
-    heads.add_argument("--all-heads", action="store_true",
-                       help="also rank heads with fewer than --min-arcs arcs")
+    heads.add_argument(
+        "--all-heads", action="store_true", help="also rank heads with fewer than --min-arcs arcs"
+    )
     heads.add_argument("--format", choices=("table", "json", "csv"), default="table")
     heads.add_argument("--plot", metavar="PATH", help="top heads with intervals (.png/.svg)")
-    heads.add_argument("--png", metavar="PATH",
-                       help="ray-trace the top head's pairs on the first structure (PyMOL)")
-    heads.add_argument("--map", metavar="PATH",
-                       help="the top head's attention map beside the contact map of the first "
-                            "chain (.png/.svg)")
+    heads.add_argument(
+        "--png",
+        metavar="PATH",
+        help="ray-trace the top head's pairs on the first structure (PyMOL)",
+    )
+    heads.add_argument(
+        "--map",
+        metavar="PATH",
+        help="the top head's attention map beside the contact map of the first chain (.png/.svg)",
+    )
 
-    contacts = sub.add_parser("contacts", help="contact prediction from attention, scored "
-                              "against the structure")
+    contacts = sub.add_parser(
+        "contacts", help="contact prediction from attention, scored against the structure"
+    )
     contacts.add_argument("file", help="PDB or mmCIF file")
     _common(contacts, many=False)
-    contacts.add_argument("--method", choices=("apc", "esm"), default="apc",
-                          help="apc: APC-corrected attention averaged over heads (any model); "
-                               "esm: the ESM model's contact head")
-    contacts.add_argument("--heads", default="all",
-                          help="heads averaged by apc, e.g. 6-3,7-1 (default all)")
+    contacts.add_argument(
+        "--method",
+        choices=("apc", "esm"),
+        default="apc",
+        help="apc: APC-corrected attention averaged over heads (any model); "
+        "esm: the ESM model's contact head",
+    )
+    contacts.add_argument(
+        "--heads", default="all", help="heads averaged by apc, e.g. 6-3,7-1 (default all)"
+    )
     contacts.add_argument("--min-separation", type=int, default=6)
     contacts.add_argument("--format", choices=("json", "csv"), default="json")
     contacts.add_argument("-o", "--output", metavar="PATH")
-    contacts.add_argument("--plot", metavar="PATH",
-                          help="predicted scores beside the true contact map (.png/.svg)")
-    contacts.add_argument("--png", metavar="PATH",
-                          help="ray-trace the predictions, green true / red false (PyMOL)")
+    contacts.add_argument(
+        "--plot", metavar="PATH", help="predicted scores beside the true contact map (.png/.svg)"
+    )
+    contacts.add_argument(
+        "--png", metavar="PATH", help="ray-trace the predictions, green true / red false (PyMOL)"
+    )
 
 
 def _chain_ids(args) -> list[str] | None:
@@ -196,18 +263,31 @@ def _statistics(args):
 
     paths = expand_inputs(args.inputs)
     return paths, head_statistics(
-        _structures(paths), args.model, args.property, chains=_chain_ids(args),
-        threshold=args.threshold, min_arcs=args.min_arcs, min_separation=args.min_separation,
-        site_kinds=parse_site_kinds(args.site_kinds), window=args.window, stride=args.stride,
-        device=args.device, quiet=args.quiet,
-        definition=args.definition, dtype=args.dtype)
+        _structures(paths),
+        args.model,
+        args.property,
+        chains=_chain_ids(args),
+        threshold=args.threshold,
+        min_arcs=args.min_arcs,
+        min_separation=args.min_separation,
+        site_kinds=parse_site_kinds(args.site_kinds),
+        window=args.window,
+        stride=args.stride,
+        device=args.device,
+        quiet=args.quiet,
+        definition=args.definition,
+        dtype=args.dtype,
+    )
 
 
 def _notes(stats) -> None:
     """What a user must know about how the statistics were made, on standard error."""
     for entry in stats.truncated:
-        print(f"note: {entry} residues: cut to the model's input, as the paper's code cuts it "
-              "(--definition judged runs long chains in windows)", file=sys.stderr)
+        print(
+            f"note: {entry} residues: cut to the model's input, as the paper's code cuts it "
+            "(--definition judged runs long chains in windows)",
+            file=sys.stderr,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -223,8 +303,12 @@ def run(args: argparse.Namespace) -> int:
         if set(kinds) - set(LIGAND_KINDS):
             raise ProtattnError(f"--site-kinds takes {', '.join(LIGAND_KINDS)}")
         structure = read_structure(args.file)
-        options = dict(contact_cutoff=args.contact_cutoff, min_separation=args.min_separation,
-                       site_cutoff=args.site_cutoff, kinds=kinds)
+        options = dict(
+            contact_cutoff=args.contact_cutoff,
+            min_separation=args.min_separation,
+            site_cutoff=args.site_cutoff,
+            kinds=kinds,
+        )
         if args.chain:
             structure.chain(args.chain)  # a clear error for an unknown chain
             data = chain_features(structure, args.chain, **options)
@@ -251,20 +335,27 @@ def run(args: argparse.Namespace) -> int:
             from ..report.plots import layer_profile
 
             paper = stats.definition == "paper"
-            layer_profile(stats.layer_profile(first, weighted=not paper),
-                          stats.center_of_gravity(first),
-                          title=f"{args.model}: {first} by layer ({stats.definition_name})",
-                          label=(f"mean share ≥ {stats.threshold:g}\n(heads with ≥ "
-                                 f"{stats.min_arcs} arcs)" if paper
-                                 else "mean attention-weighted share"),
-                          path=args.profile)
+            layer_profile(
+                stats.layer_profile(first, weighted=not paper),
+                stats.center_of_gravity(first),
+                title=f"{args.model}: {first} by layer ({stats.definition_name})",
+                label=(
+                    f"mean share ≥ {stats.threshold:g}\n(heads with ≥ {stats.min_arcs} arcs)"
+                    if paper
+                    else "mean attention-weighted share"
+                ),
+                path=args.profile,
+            )
         for prop in stats.properties:
             best = stats.ranking(prop)[:1]
             if best:
                 share = best[0]["share"]
-                print(f"{prop}: background {stats.stats[prop].background:.3f}, best head "
-                      f"{best[0]['layer_head']} {'n/a' if share is None else f'{share:.3f}'} "
-                      f"({stats.definition_name})", file=sys.stderr)
+                print(
+                    f"{prop}: background {stats.stats[prop].background:.3f}, best head "
+                    f"{best[0]['layer_head']} {'n/a' if share is None else f'{share:.3f}'} "
+                    f"({stats.definition_name})",
+                    file=sys.stderr,
+                )
         return 0
     if args.command == "heads":
         return _heads(args)
@@ -280,17 +371,38 @@ def _heads(args) -> int:
     _notes(stats)
     prop = args.property[0]
     rows = rank_heads(stats, prop, args.top, min_arcs_only=not args.all_heads)
-    columns = ["layer_head", "share", "ci_low", "ci_high", "background", "n_arcs", "hits", "z",
-               "p_value", "weighted_share", "enough_arcs", "definition"]
+    columns = [
+        "layer_head",
+        "share",
+        "ci_low",
+        "ci_high",
+        "background",
+        "n_arcs",
+        "hits",
+        "z",
+        "p_value",
+        "weighted_share",
+        "enough_arcs",
+        "definition",
+    ]
     if args.format == "json":
-        json.dump({"property": prop, "definition": stats.definition,
-                   "background": stats.stats[prop].background,
-                   "alpha_per_head": stats.stats[prop].alpha_per_head,
-                   "truncated": list(stats.truncated), "heads": rows}, sys.stdout, indent=1)
+        json.dump(
+            {
+                "property": prop,
+                "definition": stats.definition,
+                "background": stats.stats[prop].background,
+                "alpha_per_head": stats.stats[prop].alpha_per_head,
+                "truncated": list(stats.truncated),
+                "heads": rows,
+            },
+            sys.stdout,
+            indent=1,
+        )
         print()
     elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore",
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
     else:
@@ -300,8 +412,7 @@ def _heads(args) -> int:
     if args.plot:
         from ..report.plots import top_heads
 
-        top_heads(rows, title=f"{args.model}: {prop} ({stats.definition_name})",
-                  path=args.plot)
+        top_heads(rows, title=f"{args.model}: {prop} ({stats.definition_name})", path=args.plot)
     if args.png:
         _draw_top_head(args, paths[0], rows[0]["layer_head"])
     if args.map:
@@ -322,9 +433,12 @@ def _head_map(args, path: str, layer_head: str) -> None:
     lm = get_model(args.model, args.device, args.dtype)
     spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
     (weights,) = head_maps(lm, chain.sequence, [spec], args.window, args.stride).values()
-    head_vs_contacts(weights, contact_map(chain, 8.0, args.min_separation),
-                     title=f"{structure.name} {chain.id}: {args.model} head {spec}",
-                     path=args.map)
+    head_vs_contacts(
+        weights,
+        contact_map(chain, 8.0, args.min_separation),
+        title=f"{structure.name} {chain.id}: {args.model} head {spec}",
+        path=args.map,
+    )
 
 
 def _draw_top_head(args, path: str, layer_head: str) -> None:
@@ -336,12 +450,22 @@ def _draw_top_head(args, path: str, layer_head: str) -> None:
     structure = read_structure(path)
     ids = _chain_ids(args)
     chains = [c for c in structure.chains if ids is None or c.id in ids]
-    result = compute_pairs(chains, layer_head, model=args.model, threshold=args.threshold,
-                           min_separation=args.min_separation, window=args.window,
-                           stride=args.stride, device=args.device, dtype=args.dtype)
+    result = compute_pairs(
+        chains,
+        layer_head,
+        model=args.model,
+        threshold=args.threshold,
+        min_separation=args.min_separation,
+        window=args.window,
+        stride=args.stride,
+        device=args.device,
+        dtype=args.dtype,
+    )
     n = render_png(path, result.scene, ca_coordinates(chains), args.png)
-    print(f"{structure.name}: top head {result.summary()}; drew {n} pairs into {args.png}",
-          file=sys.stderr)
+    print(
+        f"{structure.name}: top head {result.summary()}; drew {n} pairs into {args.png}",
+        file=sys.stderr,
+    )
 
 
 def _contacts(args) -> int:
@@ -353,20 +477,36 @@ def _contacts(args) -> int:
     if ids and len(ids) != 1:
         raise ProtattnError("contacts predicts one chain at a time: give --chain ID")
     chain = structure.chain(ids[0]) if ids else structure.chains[0]
-    result = predict_contacts(chain, args.model, args.method, parse_heads(args.heads),
-                              min_separation=args.min_separation, window=args.window,
-                              stride=args.stride, device=args.device, dtype=args.dtype)
+    result = predict_contacts(
+        chain,
+        args.model,
+        args.method,
+        parse_heads(args.heads),
+        min_separation=args.min_separation,
+        window=args.window,
+        stride=args.stride,
+        device=args.device,
+        dtype=args.dtype,
+    )
     with _open(args.output) as out:
         if args.format == "json":
-            json.dump({"chain": chain.id, "method": result.method,
-                       "heads": [str(h) for h in result.heads] or "all",
-                       "precision": result.precision,
-                       "predictions": [p.as_row() for p in result.pairs]}, out, indent=1)
+            json.dump(
+                {
+                    "chain": chain.id,
+                    "method": result.method,
+                    "heads": [str(h) for h in result.heads] or "all",
+                    "precision": result.precision,
+                    "predictions": [p.as_row() for p in result.pairs],
+                },
+                out,
+                indent=1,
+            )
             out.write("\n")
         else:
             rows = [p.as_row() for p in result.pairs]
-            writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["chain_i"],
-                                    lineterminator="\n")
+            writer = csv.DictWriter(
+                out, fieldnames=list(rows[0]) if rows else ["chain_i"], lineterminator="\n"
+            )
             writer.writeheader()
             writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
     print(f"{structure.name} chain {chain.id}: {result.summary()}", file=sys.stderr)
@@ -374,8 +514,12 @@ def _contacts(args) -> int:
         from ..report.contacts import head_vs_contacts
         from ..structure.properties import contact_map
 
-        head_vs_contacts(result.scores, contact_map(chain, 8.0, args.min_separation),
-                         title=f"{structure.name} {chain.id}: {result.method}", path=args.plot)
+        head_vs_contacts(
+            result.scores,
+            contact_map(chain, 8.0, args.min_separation),
+            title=f"{structure.name} {chain.id}: {result.method}",
+            path=args.plot,
+        )
     if args.png:
         render_png = renderer()
 

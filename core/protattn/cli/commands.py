@@ -33,39 +33,89 @@ __all__ = [
     "main",
 ]
 
-_COLUMNS = ["chain_i", "pos_i", "chain_j", "pos_j", "residue_i", "residue_j", "aa_i", "aa_j",
-            "weight", "cb_distance", "contact"]
+_COLUMNS = [
+    "chain_i",
+    "pos_i",
+    "chain_j",
+    "pos_j",
+    "residue_i",
+    "residue_j",
+    "aa_i",
+    "aa_j",
+    "weight",
+    "cb_distance",
+    "contact",
+]
 
 
 def _add_pair_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="PDB or mmCIF file")
-    p.add_argument("--chain", action="append", metavar="ID",
-                   help="protein chain to analyse (repeat or comma-separate; default: all)")
-    p.add_argument("--layer-head", required=True, metavar="L-H",
-                   help="1-based layer-head, e.g. 7-1, or 7-mean / 7-max over a layer's heads")
+    p.add_argument(
+        "--chain",
+        action="append",
+        metavar="ID",
+        help="protein chain to analyse (repeat or comma-separate; default: all)",
+    )
+    p.add_argument(
+        "--layer-head",
+        required=True,
+        metavar="L-H",
+        help="1-based layer-head, e.g. 7-1, or 7-mean / 7-max over a layer's heads",
+    )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--threshold", type=float, default=0.1,
-                       help="keep pairs with symmetrised attention above it (default 0.1)")
-    group.add_argument("--top-k", type=int, metavar="K",
-                       help="keep the K strongest pairs per chain instead")
-    p.add_argument("--min-separation", type=int, default=1, metavar="N",
-                   help="minimum sequence separation |i-j| (default 1: no self-pairs)")
-    p.add_argument("--symmetrize", choices=("max", "mean"), default="max",
-                   help="combine a_ij and a_ji by max (default) or mean")
-    p.add_argument("--model", default="antiberty",
-                   help="short name (see `protattn models`), Hugging Face id or model directory "
-                        "(default antiberty)")
+    group.add_argument(
+        "--threshold",
+        type=float,
+        default=0.1,
+        help="keep pairs with symmetrised attention above it (default 0.1)",
+    )
+    group.add_argument(
+        "--top-k", type=int, metavar="K", help="keep the K strongest pairs per chain instead"
+    )
+    p.add_argument(
+        "--min-separation",
+        type=int,
+        default=1,
+        metavar="N",
+        help="minimum sequence separation |i-j| (default 1: no self-pairs)",
+    )
+    p.add_argument(
+        "--symmetrize",
+        choices=("max", "mean"),
+        default="max",
+        help="combine a_ij and a_ji by max (default) or mean",
+    )
+    p.add_argument(
+        "--model",
+        default="antiberty",
+        help="short name (see `protattn models`), Hugging Face id or model directory "
+        "(default antiberty)",
+    )
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16"),
-                   help="the model's precision: half precision on a GPU only (default float32; "
-                        "thresholds are decided on float32 values either way)")
-    p.add_argument("--window", type=int, metavar="N",
-                   help="run chains longer than N residues as overlapping windows (default: "
-                        "only chains longer than the model's limit, at that limit)")
-    p.add_argument("--stride", type=int, metavar="N",
-                   help="residues between window starts (default half the window)")
-    p.add_argument("--concatenate", action="store_true",
-                   help="run the chosen chains as one input, to see attention between chains")
+    p.add_argument(
+        "--dtype",
+        choices=("float32", "float16", "bfloat16"),
+        help="the model's precision: half precision on a GPU only (default float32; "
+        "thresholds are decided on float32 values either way)",
+    )
+    p.add_argument(
+        "--window",
+        type=int,
+        metavar="N",
+        help="run chains longer than N residues as overlapping windows (default: "
+        "only chains longer than the model's limit, at that limit)",
+    )
+    p.add_argument(
+        "--stride",
+        type=int,
+        metavar="N",
+        help="residues between window starts (default half the window)",
+    )
+    p.add_argument(
+        "--concatenate",
+        action="store_true",
+        help="run the chosen chains as one input, to see attention between chains",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,36 +126,51 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"protattn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    pairs = sub.add_parser("pairs", help="table of high-attention residue pairs",
-                           description="Print the residue pairs one attention head links "
-                                       "most strongly, with their 3D contact status.")
+    pairs = sub.add_parser(
+        "pairs",
+        help="table of high-attention residue pairs",
+        description="Print the residue pairs one attention head links "
+        "most strongly, with their 3D contact status.",
+    )
     _add_pair_options(pairs)
     pairs.add_argument("--format", choices=("csv", "json"), default="csv")
     pairs.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
 
-    render = sub.add_parser("render", help="ray-traced PNG of the pairs on a cartoon (PyMOL)",
-                            description="Draw the high-attention pairs on the structure in "
-                                        "headless PyMOL and ray-trace a PNG.")
+    render = sub.add_parser(
+        "render",
+        help="ray-traced PNG of the pairs on a cartoon (PyMOL)",
+        description="Draw the high-attention pairs on the structure in "
+        "headless PyMOL and ray-trace a PNG.",
+    )
     _add_pair_options(render)
     render.add_argument("--png", required=True, metavar="PATH", help="output image")
     render.add_argument("--palette", choices=sorted(PALETTES), default="attention")
     render.add_argument("--width", type=int, default=1200)
     render.add_argument("--height", type=int, default=900)
 
-    sub.add_parser("models", help="the models protattn knows, and which are here offline",
-                   description="List the short names of known models, their size, and whether "
-                               "they can be loaded here without a network.")
+    sub.add_parser(
+        "models",
+        help="the models protattn knows, and which are here offline",
+        description="List the short names of known models, their size, and whether "
+        "they can be loaded here without a network.",
+    )
 
-    cache = sub.add_parser("cache", help="show or clear the attention cache",
-                           description="Attention is cached on disk per model, sequence and "
-                                       "windowing options (PROTATTN_CACHE overrides where).")
+    cache = sub.add_parser(
+        "cache",
+        help="show or clear the attention cache",
+        description="Attention is cached on disk per model, sequence and "
+        "windowing options (PROTATTN_CACHE overrides where).",
+    )
     cache.add_argument("--clear", action="store_true", help="remove every cached entry")
     cli_analysis.add_parsers(sub)
-    sub.add_parser("worker", help="serve model runs to PyMOL / ChimeraX over stdin and stdout",
-                   description="Run language models for a host whose Python has no torch: "
-                               "JSON lines on standard input and output (protocol "
-                               "described in protattn.compute.server). Hosts start it themselves "
-                               "when PROTATTN_PYTHON points at this Python.")
+    sub.add_parser(
+        "worker",
+        help="serve model runs to PyMOL / ChimeraX over stdin and stdout",
+        description="Run language models for a host whose Python has no torch: "
+        "JSON lines on standard input and output (protocol "
+        "described in protattn.compute.server). Hosts start it themselves "
+        "when PROTATTN_PYTHON points at this Python.",
+    )
     return parser
 
 
@@ -116,8 +181,10 @@ def _models(out) -> int:
     for name, spec in MODELS.items():
         status = model_status(name)
         here = {"package": "yes", "cache": "yes", "missing": "no"}[status]
-        out.write(f"{name:<16}{spec.parameters:<16}{spec.family:<11}{here:<9}{spec.source}"
-                  f"{'  (' + spec.note + ')' if spec.note else ''}\n")
+        out.write(
+            f"{name:<16}{spec.parameters:<16}{spec.family:<11}{here:<9}{spec.source}"
+            f"{'  (' + spec.note + ')' if spec.note else ''}\n"
+        )
     out.write("Any other Hugging Face id or model directory also works (--model).\n")
     return 0
 
@@ -133,8 +200,9 @@ def _cache(args: argparse.Namespace, out) -> int:
     entries = store.entries()
     out.write(f"{store.directory}: {len(entries)} entries, {store.size_bytes() / 1e6:.1f} MB\n")
     for e in sorted(entries, key=lambda e: e.created):
-        out.write(f"  {e.model_id:<32} {e.length:>6} residues {e.n_bytes / 1e6:8.2f} MB  "
-                  f"{e.key[:12]}\n")
+        out.write(
+            f"  {e.model_id:<32} {e.length:>6} residues {e.n_bytes / 1e6:8.2f} MB  {e.key[:12]}\n"
+        )
     return 0
 
 
@@ -148,9 +216,18 @@ def _chains(args: argparse.Namespace) -> tuple[str, list[Chain]]:
 
 def _compute(args: argparse.Namespace, chains: list[Chain], **extra) -> PairsResult:
     return compute_pairs(
-        chains, args.layer_head, model=args.model, threshold=args.threshold, top_k=args.top_k,
-        min_separation=args.min_separation, symmetrize=args.symmetrize, device=args.device,
-        window=args.window, stride=args.stride, concatenate=args.concatenate, dtype=args.dtype,
+        chains,
+        args.layer_head,
+        model=args.model,
+        threshold=args.threshold,
+        top_k=args.top_k,
+        min_separation=args.min_separation,
+        symmetrize=args.symmetrize,
+        device=args.device,
+        window=args.window,
+        stride=args.stride,
+        concatenate=args.concatenate,
+        dtype=args.dtype,
         **extra,
     )
 
@@ -158,8 +235,9 @@ def _compute(args: argparse.Namespace, chains: list[Chain], **extra) -> PairsRes
 def _write_pairs(result: PairsResult, fmt: str, out) -> None:
     rows = [p.as_row() for p in result.pairs]
     if fmt == "json":
-        json.dump({"model": result.model, "layer_head": str(result.head), "pairs": rows}, out,
-                  indent=1)
+        json.dump(
+            {"model": result.model, "layer_head": str(result.head), "pairs": rows}, out, indent=1
+        )
         out.write("\n")
     else:
         writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
@@ -195,8 +273,9 @@ def _run(args: argparse.Namespace) -> int:
         raise ProtattnError(f"folder {folder!r} does not exist; create it or choose another --png")
     render_png = renderer()
     result = _compute(args, chains, palette=args.palette)
-    n = render_png(args.file, result.scene, ca_coordinates(chains), args.png, args.width,
-                   args.height)
+    n = render_png(
+        args.file, result.scene, ca_coordinates(chains), args.png, args.width, args.height
+    )
     print(f"{name}: {result.summary()}; drew {n} pairs into {args.png}", file=sys.stderr)
     return 0
 

@@ -37,5 +37,6 @@ def renderer(name: str = "pymol") -> Callable[..., Any]:
         raise ProtattnError(
             f"no {name!r} renderer is installed for pictures (entry point group {GROUP!r}); "
             "protattn draws them with headless PyMOL: pip install 'protattn[pymol]' (the "
-            "protattn package with its PyMOL plugin and pymol-open-source)")
+            "protattn package with its PyMOL plugin and pymol-open-source)"
+        )
     return found[0].load()

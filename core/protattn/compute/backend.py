@@ -67,8 +67,11 @@ class _Settings:
 _S = _Settings()
 
 
-def configure(python: str | None = _KEEP, mode: str | None = _KEEP,
-              notify: Callable[[str], None] | None = _KEEP) -> None:
+def configure(
+    python: str | None = _KEEP,
+    mode: str | None = _KEEP,
+    notify: Callable[[str], None] | None = _KEEP,
+) -> None:
     """Set where models run (arguments left out keep their setting).
 
     Parameters
@@ -128,8 +131,10 @@ def resolve_python(text: str) -> str:
     if path and os.sep not in path and not os.path.isfile(path):
         path = shutil.which(path) or path
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise ModelError(f"{text.strip()!r} is not an executable file; give the path of a Python "
-                         "with torch and transformers, e.g. ~/protattn-env/bin/python")
+        raise ModelError(
+            f"{text.strip()!r} is not an executable file; give the path of a Python "
+            "with torch and transformers, e.g. ~/protattn-env/bin/python"
+        )
     return os.path.abspath(path)
 
 
@@ -164,10 +169,13 @@ def torch_here(probe: bool = True) -> tuple[bool, str]:
                 try:
                     import torch
                     import transformers  # noqa: F401
+
                     _S.torch = (True, f"torch {torch.__version__}")
                 except Exception as e:  # a broken install fails in many ways
-                    _S.torch = (False, f"torch does not import in {sys.executable} "
-                                       f"({type(e).__name__}: {e})")
+                    _S.torch = (
+                        False,
+                        f"torch does not import in {sys.executable} ({type(e).__name__}: {e})",
+                    )
         return _S.torch
 
 
@@ -188,9 +196,11 @@ def uses_worker(probe: bool = True) -> bool:
     """
     mode = compute_mode()
     if mode == "process" and not torch_here(probe)[0]:
-        raise ModelError(f"compute mode is 'process', but {torch_here(probe)[1]}: install torch "
-                         "and transformers into this Python, or let a worker run models "
-                         "(mode auto or worker, with PROTATTN_PYTHON set)")
+        raise ModelError(
+            f"compute mode is 'process', but {torch_here(probe)[1]}: install torch "
+            "and transformers into this Python, or let a worker run models "
+            "(mode auto or worker, with PROTATTN_PYTHON set)"
+        )
     worker = mode == "worker" or mode == "auto" and not torch_here(probe)[0]
     if worker and worker_python() is None:
         why = "compute mode is 'worker'" if mode == "worker" else torch_here(probe)[1]
@@ -230,8 +240,9 @@ def describe() -> str:
         return client.describe() + started
 
 
-def get_model(name: str = "antiberty", device: str | None = None,
-              dtype: str | None = None) -> Model:
+def get_model(
+    name: str = "antiberty", device: str | None = None, dtype: str | None = None
+) -> Model:
     """A model to run: loaded here, or in the worker (see the module's description).
 
     Parameters

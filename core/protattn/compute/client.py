@@ -96,8 +96,12 @@ class WorkerClient:
         Workers started again after one died while a request was out.
     """
 
-    def __init__(self, python: str, notify: Callable[[str], None] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        python: str,
+        notify: Callable[[str], None] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.python = python
         self.notify = notify or (lambda message: None)
         self.env = dict(env or {})
@@ -145,40 +149,57 @@ class WorkerClient:
         options: dict[str, Any] = {}
         if os.name == "nt":  # no console window; a Ctrl-C at the host's console is the host's
             # getattr: the constants exist on Windows only (and the stubs know it)
-            options["creationflags"] = (getattr(subprocess, "CREATE_NO_WINDOW", 0)
-                                        | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
+            options["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0) | getattr(
+                subprocess, "CREATE_NEW_PROCESS_GROUP", 0
+            )
         else:
             options["start_new_session"] = True
         try:
             process = subprocess.Popen(
-                [self.python, "-c", _BOOTSTRAP, core], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, **options)
+                [self.python, "-c", _BOOTSTRAP, core],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                **options,
+            )
         except OSError as e:
             raise WorkerError(
                 f"could not start the protattn worker with {self.python!r}: {e}; set "
                 "PROTATTN_PYTHON (or the host's worker setting) to a Python that has torch "
-                "and transformers") from None
+                "and transformers"
+            ) from None
         self._process = process
         self._replies = queue.Queue()
         self._stderr = collections.deque(maxlen=_STDERR_LINES)  # this process's lines only
-        threading.Thread(target=self._read_replies, args=(process, self._replies, self._stderr),
-                         daemon=True, name="protattn-worker-out").start()
-        self._stderr_reader = threading.Thread(target=self._read_stderr,
-                                               args=(process, self._stderr), daemon=True,
-                                               name="protattn-worker-err")
+        threading.Thread(
+            target=self._read_replies,
+            args=(process, self._replies, self._stderr),
+            daemon=True,
+            name="protattn-worker-out",
+        ).start()
+        self._stderr_reader = threading.Thread(
+            target=self._read_stderr,
+            args=(process, self._stderr),
+            daemon=True,
+            name="protattn-worker-err",
+        )
         self._stderr_reader.start()
         ready = self._receive(None, START_TIMEOUT)
         if ready.get("event") != "ready":
             raise _Died(f"the worker's first line was {json.dumps(ready)[:200]}, not 'ready'")
         if ready.get("protocol") != PROTOCOL:
             self._kill()
-            raise WorkerError(f"the worker in {self.python} speaks protocol "
-                              f"{ready.get('protocol')}, this host {PROTOCOL}")
+            raise WorkerError(
+                f"the worker in {self.python} speaks protocol "
+                f"{ready.get('protocol')}, this host {PROTOCOL}"
+            )
         self.info = ready
 
     @staticmethod
-    def _read_replies(process: subprocess.Popen, replies: queue.Queue,
-                      log: collections.deque[str]) -> None:
+    def _read_replies(
+        process: subprocess.Popen, replies: queue.Queue, log: collections.deque[str]
+    ) -> None:
         assert process.stdout is not None  # started with stdout=PIPE
         for line in process.stdout:
             try:
@@ -277,8 +298,10 @@ class WorkerClient:
         if self._process is None or self._process.poll() is not None:
             self._start()
         self._next_id += 1
-        line = json.dumps({"protocol": PROTOCOL, "id": self._next_id, "op": op,
-                           "params": params}, separators=(",", ":"))
+        line = json.dumps(
+            {"protocol": PROTOCOL, "id": self._next_id, "op": op, "params": params},
+            separators=(",", ":"),
+        )
         process = self._process
         assert process is not None and process.stdin is not None  # started, with stdin=PIPE
         try:
@@ -288,8 +311,9 @@ class WorkerClient:
             raise _Died(self._exit_status()) from None
         return self._receive(self._next_id, timeout)
 
-    def _send_with_restart(self, op: str, params: dict[str, Any],
-                           timeout: float | None) -> dict[str, Any]:
+    def _send_with_restart(
+        self, op: str, params: dict[str, Any], timeout: float | None
+    ) -> dict[str, Any]:
         try:
             return self._send(op, params, timeout)
         except _Died as first:
@@ -297,8 +321,7 @@ class WorkerClient:
                 raise _Stopped() from None
             self._kill()
             self.restarts += 1
-            self.notify(f"protattn: the worker stopped during '{op}' ({first}); "
-                        "starting it again")
+            self.notify(f"protattn: the worker stopped during '{op}' ({first}); starting it again")
             try:
                 return self._send(op, params, timeout)
             except _Died as second:
@@ -309,12 +332,14 @@ class WorkerClient:
                 raise WorkerError(
                     f"the protattn worker ({self.python}) stopped twice during '{op}': "
                     f"{first}, then {second}. Its last messages:\n{log}\nCheck that "
-                    f"`{self.python} -c \"import torch, transformers\"` runs and that the "
+                    f'`{self.python} -c "import torch, transformers"` runs and that the '
                     "machine has memory for the model, or compute in this Python (install "
-                    "torch here); the next command starts a new worker") from None
+                    "torch here); the next command starts a new worker"
+                ) from None
 
-    def request(self, op: str, params: dict[str, Any] | None = None,
-                timeout: float | None = None) -> dict[str, Any]:
+    def request(
+        self, op: str, params: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         """Send one request and return its ``result``.
 
         Parameters
@@ -344,14 +369,18 @@ class WorkerClient:
         params = params or {}
         timeout = _QUICK.get(op) if timeout is None else timeout
         if self.closed:
-            raise WorkerError("this protattn worker was closed (the worker setting changed); "
-                              "run the command again")
+            raise WorkerError(
+                "this protattn worker was closed (the worker setting changed); "
+                "run the command again"
+            )
         with self._lock:
             try:
                 reply = self._send_with_restart(op, params, timeout)
             except _Stopped:
-                raise WorkerError(f"the protattn worker was stopped during '{op}'; run the "
-                                  "command again to start a new one") from None
+                raise WorkerError(
+                    f"the protattn worker was stopped during '{op}'; run the "
+                    "command again to start a new one"
+                ) from None
         if not reply.get("ok"):
             raise _error(reply.get("error") or {})
         return reply.get("result") or {}
@@ -372,5 +401,3 @@ def stop_all() -> None:
 
 
 atexit.register(stop_all)
-
-

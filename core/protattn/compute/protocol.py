@@ -51,8 +51,11 @@ def encode_array(array: np.ndarray, dtype: str | None = None) -> dict[str, Any]:
     array = np.asarray(array)
     kind = np.dtype(dtype or array.dtype)
     data = array.astype(kind.newbyteorder("<"), order="C", copy=False)  # 0-d stays 0-d
-    return {"dtype": kind.name, "shape": list(data.shape),
-            "base64": base64.b64encode(data.tobytes()).decode("ascii")}
+    return {
+        "dtype": kind.name,
+        "shape": list(data.shape),
+        "base64": base64.b64encode(data.tobytes()).decode("ascii"),
+    }
 
 
 def decode_array(payload: dict[str, Any]) -> np.ndarray:

@@ -48,8 +48,14 @@ class RemoteModel:
     ``max_residues``, ``device``).
     """
 
-    def __init__(self, client: WorkerClient, requested: str, device: str | None,
-                 info: dict[str, Any], dtype: str | None = None) -> None:
+    def __init__(
+        self,
+        client: WorkerClient,
+        requested: str,
+        device: str | None,
+        info: dict[str, Any],
+        dtype: str | None = None,
+    ) -> None:
         self.client = client
         self.requested, self.requested_device, self.requested_dtype = requested, device, dtype
         self.name: str = info["name"]
@@ -66,8 +72,12 @@ class RemoteModel:
         return f"RemoteModel({self.name!r}, {self.client!r})"
 
     def _params(self, **more: Any) -> dict[str, Any]:
-        return {"model": self.requested, "device": self.requested_device,
-                "dtype": self.requested_dtype, **more}
+        return {
+            "model": self.requested,
+            "device": self.requested_device,
+            "dtype": self.requested_dtype,
+            **more,
+        }
 
     def check_segments(self, segments: Sequence[str]) -> int:
         """Refuse chains run as one input that do not fit one pass.
@@ -91,8 +101,15 @@ class RemoteModel:
         chains = [_chain_message(s) for s in segments]
         return self.client.request("check", self._params(chains=chains))["tokens"]
 
-    def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
-               request: StreamRequest, store: AttentionCache | None, key: str) -> StreamResult:
+    def stream(
+        self,
+        sequences: Sequence[str],
+        window: int | None,
+        stride: int | None,
+        request: StreamRequest,
+        store: AttentionCache | None,
+        key: str,
+    ) -> StreamResult:
         """One streamed pass in the worker (:meth:`protattn.lm.contract.Model.stream`).
 
         The worker files the compact attention in ``store`` (None: it comes inline);
@@ -109,18 +126,24 @@ class RemoteModel:
             raise ModelError(
                 f"{self.name} runs in a worker, which never sends dense attention; load the "
                 "model in this process (protattn.load_model) for the dense array, or ask for "
-                "pairs, scores or statistics")
-        params = self._params(chains=[_chain_message(s) for s in sequences], window=window,
-                              stride=stride,
-                              cache=os.path.abspath(store.directory) if store else None,
-                              inline=store is None, request=request.to_message())
+                "pairs, scores or statistics"
+            )
+        params = self._params(
+            chains=[_chain_message(s) for s in sequences],
+            window=window,
+            stride=stride,
+            cache=os.path.abspath(store.directory) if store else None,
+            inline=store is None,
+            request=request.to_message(),
+        )
         reply = self.client.request("stream", params)
         if reply.get("key") != key:
             raise WorkerError(
                 f"the worker filed the attention under another cache key than this host: its "
                 f"{self.name} is not the one it described when loaded (another revision or "
                 "device, e.g. after a restart); stop the worker (attention_worker stop=1 / "
-                "attention worker stop true) and run the command again")
+                "attention worker stop true) and run the command again"
+            )
         from_cache = bool(reply["from_cache"])
         compact = None
         if "compact" not in reply:
@@ -137,15 +160,17 @@ class RemoteModel:
         if compact is None:
             try:
                 compact = CompactAttention.from_arrays(
-                    {name: decode_array(a) for name, a in reply["compact"].items()}, key,
-                    from_cache)
+                    {name: decode_array(a) for name, a in reply["compact"].items()}, key, from_cache
+                )
             except (KeyError, ValueError) as e:
-                raise WorkerError(f"the worker sent attention this host cannot read ({e}); "
-                                  "host and worker run different protattn versions? stop the "
-                                  "worker and run the command again") from None
+                raise WorkerError(
+                    f"the worker sent attention this host cannot read ({e}); "
+                    "host and worker run different protattn versions? stop the "
+                    "worker and run the command again"
+                ) from None
         specs = {str(s): s for s in request.head_maps}
         maps = {specs[name]: decode_array(a) for name, a in reply.get("head_maps", {}).items()}
         scores = reply.get("contact_scores")
-        return StreamResult(compact, maps,
-                            None if scores is None else decode_array(scores),
-                            reply.get("counts"))
+        return StreamResult(
+            compact, maps, None if scores is None else decode_array(scores), reply.get("counts")
+        )

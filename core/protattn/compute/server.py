@@ -94,8 +94,9 @@ __all__ = [
 _MISSING = object()
 
 
-def _param(params: dict[str, Any], name: str, kind: type | tuple[type, ...],
-           default: Any = _MISSING) -> Any:
+def _param(
+    params: dict[str, Any], name: str, kind: type | tuple[type, ...], default: Any = _MISSING
+) -> Any:
     """``params[name]``, checked to be of ``kind``; ``default`` (None allowed) when absent."""
     value = params.get(name, default)
     if value is _MISSING:
@@ -115,18 +116,24 @@ def _chain(value: Any, where: str) -> dict[str, Any]:
     chain_id = _param(value, "id", str, "")
     sequence = _param(value, "sequence", str)
     if not sequence or not sequence.isalpha() or not sequence.isascii():
-        raise BadRequest(f"{where} (chain {chain_id!r}): the sequence must be one-letter "
-                         f"amino-acid codes, not {sequence[:30]!r}")
+        raise BadRequest(
+            f"{where} (chain {chain_id!r}): the sequence must be one-letter "
+            f"amino-acid codes, not {sequence[:30]!r}"
+        )
     residues = _param(value, "residues", list, None)
     if residues is not None:
         if len(residues) != len(sequence):
-            raise BadRequest(f"{where} (chain {chain_id!r}): {len(residues)} residue ids for "
-                             f"a sequence of {len(sequence)}; give one per residue, null for "
-                             "residues not observed")
+            raise BadRequest(
+                f"{where} (chain {chain_id!r}): {len(residues)} residue ids for "
+                f"a sequence of {len(sequence)}; give one per residue, null for "
+                "residues not observed"
+            )
         for r in residues:
             if r is not None and not (isinstance(r, list) and len(r) == 3):
-                raise BadRequest(f"{where} (chain {chain_id!r}): a residue id is "
-                                 f"[chain, number, insertion code] or null, not {r!r}")
+                raise BadRequest(
+                    f"{where} (chain {chain_id!r}): a residue id is "
+                    f"[chain, number, insertion code] or null, not {r!r}"
+                )
     return {"id": chain_id, "sequence": sequence}
 
 
@@ -146,11 +153,15 @@ def _positive(params: dict[str, Any], name: str) -> int | None:
 
 # ------------------------------------------------------------------ operations
 
+
 def _model(params: dict[str, Any]):
     from ..lm.loading import load_model
 
-    return load_model(_param(params, "model", str), device=_param(params, "device", str, None),
-                      dtype=_param(params, "dtype", str, None))
+    return load_model(
+        _param(params, "model", str),
+        device=_param(params, "device", str, None),
+        dtype=_param(params, "dtype", str, None),
+    )
 
 
 def _torch_version() -> str | None:
@@ -167,8 +178,13 @@ def _torch_version() -> str | None:
 def _hello(params: dict[str, Any]) -> dict[str, Any]:
     from .._version import __version__
 
-    return {"protocol": PROTOCOL, "pid": os.getpid(), "python": sys.executable,
-            "protattn": __version__, "torch": _torch_version()}
+    return {
+        "protocol": PROTOCOL,
+        "pid": os.getpid(),
+        "python": sys.executable,
+        "protattn": __version__,
+        "torch": _torch_version(),
+    }
 
 
 def _models(params: dict[str, Any]) -> dict[str, Any]:
@@ -179,10 +195,18 @@ def _models(params: dict[str, Any]) -> dict[str, Any]:
 
 def model_info(lm: Any) -> dict[str, Any]:
     """What a host needs to know about a loaded model (the ``model`` reply)."""
-    return {"name": lm.name, "model_id": lm.model_id, "revision": lm.revision,
-            "family": lm.family.name, "separator": lm.family.separator,
-            "n_layers": lm.n_layers, "n_heads": lm.n_heads, "max_residues": lm.max_residues,
-            "device": lm.device, "dtype": lm.dtype}
+    return {
+        "name": lm.name,
+        "model_id": lm.model_id,
+        "revision": lm.revision,
+        "family": lm.family.name,
+        "separator": lm.family.separator,
+        "n_layers": lm.n_layers,
+        "n_heads": lm.n_heads,
+        "max_residues": lm.max_residues,
+        "device": lm.device,
+        "dtype": lm.dtype,
+    }
 
 
 def _model_op(params: dict[str, Any]) -> dict[str, Any]:
@@ -206,8 +230,9 @@ def _stream(params: dict[str, Any]) -> dict[str, Any]:
     inline = _param(params, "inline", bool, False)
     lm = _model(params)
     try:
-        request = StreamRequest.from_message(_param(params, "request", dict, {}),
-                                             lm.n_layers, lm.n_heads)
+        request = StreamRequest.from_message(
+            _param(params, "request", dict, {}), lm.n_layers, lm.n_heads
+        )
     except (KeyError, TypeError, ValueError) as e:
         raise BadRequest(f"parameter 'request': {e}") from None
     sequences = [c["sequence"] for c in chains]
@@ -216,18 +241,23 @@ def _stream(params: dict[str, Any]) -> dict[str, Any]:
     key = chain_attention_key(lm, sequences, window, stride)
     compact = None
     if request == StreamRequest():  # only the compact attention: maybe cached already
-        compact = cached_compact_attention(lm, sequences, window, stride, store or False,
-                                           memory=False)
+        compact = cached_compact_attention(
+            lm, sequences, window, stride, store or False, memory=False
+        )
     result = None
     if compact is None:
-        result = stream_chain(lm, sequences, window, stride, request, store or False,
-                              memory=False)
+        result = stream_chain(lm, sequences, window, stride, request, store or False, memory=False)
         compact = result.compact
-    reply: dict[str, Any] = {"key": key, "lengths": list(compact.lengths),
-                             "windows": [list(w) for w in compact.window_ranges],
-                             "from_cache": result is None,
-                             "chains": [c["id"] for c in chains],
-                             "head_maps": {}, "contact_scores": None, "counts": None}
+    reply: dict[str, Any] = {
+        "key": key,
+        "lengths": list(compact.lengths),
+        "windows": [list(w) for w in compact.window_ranges],
+        "from_cache": result is None,
+        "chains": [c["id"] for c in chains],
+        "head_maps": {},
+        "contact_scores": None,
+        "counts": None,
+    }
     path = store.path_for(key) if store is not None else None
     if inline or path is None or not path.is_file():  # asked for, or not written
         reply["compact"] = {name: encode_array(a) for name, a in compact.arrays().items()}
@@ -247,7 +277,10 @@ class _Stop(Exception):
 
 #: The operations a worker serves.
 OPERATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "hello": _hello, "models": _models, "model": _model_op, "check": _check,
+    "hello": _hello,
+    "models": _models,
+    "model": _model_op,
+    "check": _check,
     "stream": _stream,
     "shutdown": lambda params: {},
 }
@@ -292,9 +325,12 @@ class Server:
             request_id = request.get("id")
             version = request.get("protocol", PROTOCOL)
             if version != PROTOCOL:
-                return _error(request_id, "ProtocolError",
-                              f"this worker speaks protocol {PROTOCOL}, not {version!r}; run "
-                              "the same protattn version in the host and the worker")
+                return _error(
+                    request_id,
+                    "ProtocolError",
+                    f"this worker speaks protocol {PROTOCOL}, not {version!r}; run "
+                    "the same protattn version in the host and the worker",
+                )
             op = request.get("op")
             handler = OPERATIONS.get(op) if isinstance(op, str) else None
             if handler is None:
@@ -349,10 +385,16 @@ def _writer(stream: IO[str]) -> Callable[[dict[str, Any]], None]:
         try:
             line = json.dumps(message, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as e:  # a result JSON cannot hold: say so, keep serving
-            line = json.dumps(_error(message.get("id"), type(e).__name__,
-                                     f"the reply could not be written as JSON: {e}"))
+            line = json.dumps(
+                _error(
+                    message.get("id"),
+                    type(e).__name__,
+                    f"the reply could not be written as JSON: {e}",
+                )
+            )
         stream.write(line + "\n")
         stream.flush()
+
     return write
 
 

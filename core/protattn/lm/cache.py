@@ -158,8 +158,14 @@ def _json_default(value: object) -> object:
 
 
 def _canonical_json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                      allow_nan=False, default=_json_default)
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+        allow_nan=False,
+        default=_json_default,
+    )
 
 
 def cache_key(
@@ -252,32 +258,42 @@ def _checksum(members: Mapping[str, np.ndarray]) -> str:
 
 def _check_key(key: str) -> str:
     if not isinstance(key, str) or not _KEY.match(key):
-        raise ValueError(f"{key!r} is not a cache key; make keys with "
-                         "protattn.lm.cache.cache_key()")
+        raise ValueError(
+            f"{key!r} is not a cache key; make keys with protattn.lm.cache.cache_key()"
+        )
     return key
 
 
 def _stored_form(name: str, array: np.ndarray) -> dict[str, np.ndarray]:
     """The members an array is written as: attention in two parts, anything else as it is."""
     if not isinstance(name, str) or not name or name.startswith("__") or "/" in name:
-        raise ValueError(f"{name!r} cannot name a cached array; use a plain name such as "
-                         "'attention' (names starting with '__' are reserved)")
+        raise ValueError(
+            f"{name!r} cannot name a cached array; use a plain name such as "
+            "'attention' (names starting with '__' are reserved)"
+        )
     array = np.asarray(array)
     if array.dtype.kind not in _STORABLE_KINDS:
-        raise ValueError(f"array {name!r} has dtype {array.dtype}, which the cache cannot store "
-                         "without pickling; convert it to a numeric, bool or str array")
+        raise ValueError(
+            f"array {name!r} has dtype {array.dtype}, which the cache cannot store "
+            "without pickling; convert it to a numeric, bool or str array"
+        )
     if name in HALF_PRECISION_ARRAYS and array.dtype.kind == "f":
         limit = float(np.finfo(np.float16).max)
         # fmax/fmin skip NaN (pairs no window covered) and need no temporary array
-        if array.size and (np.fmax.reduce(array, axis=None) > limit
-                           or np.fmin.reduce(array, axis=None) < -limit):
-            raise ValueError(f"array {name!r} has values beyond float16's range ({limit:g}); "
-                             "the cache stores attention weights, which lie in [0, 1]")
+        if array.size and (
+            np.fmax.reduce(array, axis=None) > limit or np.fmin.reduce(array, axis=None) < -limit
+        ):
+            raise ValueError(
+                f"array {name!r} has values beyond float16's range ({limit:g}); "
+                "the cache stores attention weights, which lie in [0, 1]"
+            )
         flat = array.reshape(-1)
         index = np.flatnonzero(flat >= EXACT_FROM)  # NaN is never kept exactly
-        return {name: array.astype(np.float16),
-                _EXACT_INDEX + name: index.astype(np.uint32 if flat.size < 2**32 else np.int64),
-                _EXACT_VALUE + name: flat[index].astype(np.float32)}
+        return {
+            name: array.astype(np.float16),
+            _EXACT_INDEX + name: index.astype(np.uint32 if flat.size < 2**32 else np.int64),
+            _EXACT_VALUE + name: flat[index].astype(np.float32),
+        }
     return {name: array}
 
 
@@ -367,8 +383,11 @@ class AttentionCache:
         except FileNotFoundError:
             return None
         except OSError as e:  # an unreadable cache (not a folder, no permission) is no cache
-            warnings.warn(f"attention cache entry {path} cannot be read ({e}); computing "
-                          "instead", CacheWarning, stacklevel=2)
+            warnings.warn(
+                f"attention cache entry {path} cannot be read ({e}); computing instead",
+                CacheWarning,
+                stacklevel=2,
+            )
             return None
         except _DamagedEntry as e:
             self._discard(path, identity, str(e))
@@ -414,8 +433,11 @@ class AttentionCache:
         return members
 
     def _discard(self, path: pathlib.Path, identity: os.stat_result, reason: str) -> None:
-        warnings.warn(f"protattn: removed the damaged attention cache entry {path}: {reason}",
-                      CacheWarning, stacklevel=3)
+        warnings.warn(
+            f"protattn: removed the damaged attention cache entry {path}: {reason}",
+            CacheWarning,
+            stacklevel=3,
+        )
         try:  # unless a writer has just replaced it with a new entry
             now = os.stat(path)
             if (now.st_dev, now.st_ino) == (identity.st_dev, identity.st_ino):
@@ -425,8 +447,9 @@ class AttentionCache:
 
     # ------------------------------------------------------------------ writing
 
-    def put(self, key: str, arrays: Mapping[str, np.ndarray],
-            meta: Mapping[str, object]) -> pathlib.Path:
+    def put(
+        self, key: str, arrays: Mapping[str, np.ndarray], meta: Mapping[str, object]
+    ) -> pathlib.Path:
         """Store ``arrays`` under ``key``, atomically, replacing any entry there.
 
         Parameters
@@ -460,14 +483,16 @@ class AttentionCache:
         path = self.path_for(key)
         if not arrays:
             raise ValueError("there is nothing to cache; pass at least one array")
-        members = {member: stored for name, array in arrays.items()
-                   for member, stored in _stored_form(name, array).items()}
+        members = {
+            member: stored
+            for name, array in arrays.items()
+            for member, stored in _stored_form(name, array).items()
+        }
         record = dict(meta)
         if "length" not in record:
             attention = members.get("attention")
             has_axes = attention is not None and attention.ndim > 0
-            record["length"] = (int(attention.shape[-1])
-                                if attention is not None and has_axes else 0)
+            record["length"] = int(attention.shape[-1]) if attention is not None and has_axes else 0
         record.update(key=key, format=CACHE_FORMAT_VERSION, created=time.time())
         record.setdefault("model_id", "")
         members[_META] = np.array(_canonical_json(record))
@@ -482,9 +507,12 @@ class AttentionCache:
                 os.fsync(fh.fileno())
             if not _replace(tmp_name, path):
                 os.unlink(tmp_name)
-                warnings.warn(f"protattn: kept the attention cache entry {path}, which another "
-                              "process holds open, instead of replacing it", CacheWarning,
-                              stacklevel=2)
+                warnings.warn(
+                    f"protattn: kept the attention cache entry {path}, which another "
+                    "process holds open, instead of replacing it",
+                    CacheWarning,
+                    stacklevel=2,
+                )
                 return path
         except BaseException:
             try:
@@ -520,11 +548,16 @@ class AttentionCache:
                 n_bytes = path.stat().st_size
                 with np.load(path, allow_pickle=False) as npz:
                     meta = json.loads(str(npz[_META]))
-                found.append(CacheEntry(
-                    key=path.stem, path=path, model_id=str(meta.get("model_id", "")),
-                    length=int(meta.get("length", 0)), n_bytes=n_bytes,
-                    created=float(meta.get("created", 0.0)),
-                ))
+                found.append(
+                    CacheEntry(
+                        key=path.stem,
+                        path=path,
+                        model_id=str(meta.get("model_id", "")),
+                        length=int(meta.get("length", 0)),
+                        n_bytes=n_bytes,
+                        created=float(meta.get("created", 0.0)),
+                    )
+                )
             except Exception:  # damaged or vanished: not an entry
                 continue
         found.sort(key=lambda entry: (entry.created, entry.key))
@@ -581,8 +614,9 @@ def _write_npz(fh, members: Mapping[str, np.ndarray]) -> None:
     longer than everything else a put does and saves under 10% on attention (float16
     weights are close to random bits); masks and small arrays are deflated.
     """
-    with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_DEFLATED,
-                         compresslevel=1, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        fh, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
+    ) as archive:
         for name, array in members.items():
             target: str | zipfile.ZipInfo = name + ".npy"
             if name in HALF_PRECISION_ARRAYS and array.dtype == np.float16:

@@ -51,8 +51,7 @@ __all__ = [
 #: Weights kept exactly: at or above this (the floor of thresholds answered from a cache entry).
 FLOOR = 0.05
 
-_ARRAYS = ("row_counts", "columns", "values", "received", "contacts", "esm_contacts",
-           "windows")
+_ARRAYS = ("row_counts", "columns", "values", "received", "contacts", "esm_contacts", "windows")
 
 
 def _triangle(matrix: np.ndarray) -> np.ndarray:
@@ -194,7 +193,7 @@ class CompactAttention:
 
     def dense_nbytes(self, itemsize: int = 2) -> int:
         """Bytes of the dense attention it replaces (float16 by default)."""
-        return self.n_layers * self.n_heads * self.length ** 2 * itemsize
+        return self.n_layers * self.n_heads * self.length**2 * itemsize
 
     def answers(self, threshold: float | None = None, symmetrize: str = "max") -> bool:
         """Whether pairs at ``threshold`` (None: top-k) are exact from the kept weights alone."""
@@ -237,8 +236,11 @@ class CompactAttention:
     def scores(self, spec: HeadSpec) -> np.ndarray:
         """Attention each residue receives (column sum / L, as
         :func:`protattn.analysis.pairs.residue_scores`), ``shape=(L,), dtype=float32``."""
-        column = (spec.head - 1 if spec.head is not None
-                  else self.n_heads + (0 if spec.aggregate == "mean" else 1))
+        column = (
+            spec.head - 1
+            if spec.head is not None
+            else self.n_heads + (0 if spec.aggregate == "mean" else 1)
+        )
         return self.received[spec.layer - 1, column] / np.float32(self.length)
 
     def contact_scores(self) -> np.ndarray:
@@ -264,8 +266,9 @@ class CompactAttention:
         return out
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], key: str = "",
-                    from_cache: bool = False) -> CompactAttention:
+    def from_arrays(
+        cls, arrays: dict[str, np.ndarray], key: str = "", from_cache: bool = False
+    ) -> CompactAttention:
         """The compact attention of :meth:`arrays`.
 
         Raises
@@ -275,22 +278,32 @@ class CompactAttention:
         """
         try:
             n_layers, n_heads, length = (int(x) for x in arrays["shape"])
-            result = cls(n_layers, n_heads, length, float(arrays["floor"]),
-                         tuple(int(x) for x in arrays["lengths"]),
-                         np.asarray(arrays["windows"], dtype=np.int64).reshape(-1, 2),
-                         arrays["row_counts"], arrays["columns"],
-                         np.asarray(arrays["values"], dtype=np.float32),
-                         np.asarray(arrays["received"], dtype=np.float32),
-                         np.asarray(arrays["contacts"], dtype=np.float32),
-                         arrays.get("esm_contacts"), key, from_cache)
+            result = cls(
+                n_layers,
+                n_heads,
+                length,
+                float(arrays["floor"]),
+                tuple(int(x) for x in arrays["lengths"]),
+                np.asarray(arrays["windows"], dtype=np.int64).reshape(-1, 2),
+                arrays["row_counts"],
+                arrays["columns"],
+                np.asarray(arrays["values"], dtype=np.float32),
+                np.asarray(arrays["received"], dtype=np.float32),
+                np.asarray(arrays["contacts"], dtype=np.float32),
+                arrays.get("esm_contacts"),
+                key,
+                from_cache,
+            )
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"not a compact attention entry: {e}") from None
-        if (result.row_counts.shape != (n_layers, n_heads + 1, length)
-                or result.received.shape != (n_layers, n_heads + 2, length)
-                or result.columns.shape != result.values.shape
-                or int(result._offsets[-1]) != result.values.size
-                or result.contacts.size != length * (length + 1) // 2
-                or sum(result.lengths) != length):
+        if (
+            result.row_counts.shape != (n_layers, n_heads + 1, length)
+            or result.received.shape != (n_layers, n_heads + 2, length)
+            or result.columns.shape != result.values.shape
+            or int(result._offsets[-1]) != result.values.size
+            or result.contacts.size != length * (length + 1) // 2
+            or sum(result.lengths) != length
+        ):
             raise ValueError("not a compact attention entry: its arrays do not fit together")
         return result
 
@@ -317,9 +330,16 @@ class CompactBuilder:
         An ESM contact head's regression weights ``shape=(layers, heads)`` and bias.
     """
 
-    def __init__(self, n_layers: int, n_heads: int, length: int, lengths: Any,
-                 windows: Any, floor: float = FLOOR,
-                 esm_head: tuple[np.ndarray, float] | None = None) -> None:
+    def __init__(
+        self,
+        n_layers: int,
+        n_heads: int,
+        length: int,
+        lengths: Any,
+        windows: Any,
+        floor: float = FLOOR,
+        esm_head: tuple[np.ndarray, float] | None = None,
+    ) -> None:
         self.n_layers, self.n_heads, self.length = int(n_layers), int(n_heads), int(length)
         self.lengths = tuple(int(x) for x in lengths)
         self.windows = np.asarray(windows, dtype=np.int64).reshape(-1, 2)
@@ -393,8 +413,9 @@ class CompactBuilder:
         add_apc(buf["contacts"], summed, received_heads + given)
         if self.esm_head is not None:
             weights = torch.as_tensor(self.esm_head[0][index], device=a.device).to(a.dtype)
-            weighted = torch.matmul(weights[None], a.view(heads, n * n),
-                                    out=buf["weighted"].view(1, n * n)).view(n, n)
+            weighted = torch.matmul(
+                weights[None], a.view(heads, n * n), out=buf["weighted"].view(1, n * n)
+            ).view(n, n)
             add_apc(buf["esm"], weighted, received_heads + given, weights)
 
     def close(self) -> CompactAttention:
@@ -415,6 +436,16 @@ class CompactBuilder:
             logits = self._buf["esm"].cpu().numpy() + self.esm_head[1]
             esm = _triangle(np.exp(-np.logaddexp(0.0, -logits)))
         return CompactAttention(
-            self.n_layers, self.n_heads, self.length, self.floor, self.lengths, self.windows,
-            counts.astype(count_type), np.concatenate(self._columns).astype(column_type),
-            np.concatenate(self._values), self._received, _triangle(contacts), esm)
+            self.n_layers,
+            self.n_heads,
+            self.length,
+            self.floor,
+            self.lengths,
+            self.windows,
+            counts.astype(count_type),
+            np.concatenate(self._columns).astype(column_type),
+            np.concatenate(self._values),
+            self._received,
+            _triangle(contacts),
+            esm,
+        )

@@ -155,11 +155,15 @@ class TorchCounts:
             column_mass = weights.sum(1).double()
             pair_hits = [torch.count_nonzero(chosen[:, r, c], dim=-1) for r, c in pairs]
             pair_mass = [weights[:, r, c].double().sum(-1) for r, c in pairs]
-            sums.append(LayerSums(
-                column_arcs.sum(1).cpu().numpy(), column_mass.sum(1).cpu().numpy(),
-                *_residue_sums(column_arcs, column_mass, values),
-                _stacked(pair_hits, a.shape[0], np.int64),
-                _stacked(pair_mass, a.shape[0], np.float64)))
+            sums.append(
+                LayerSums(
+                    column_arcs.sum(1).cpu().numpy(),
+                    column_mass.sum(1).cpu().numpy(),
+                    *_residue_sums(column_arcs, column_mass, values),
+                    _stacked(pair_hits, a.shape[0], np.int64),
+                    _stacked(pair_mass, a.shape[0], np.float64),
+                )
+            )
         self.counter.add_sums(index, sums)
 
 
@@ -167,21 +171,28 @@ def _device_plan(counter: Any, device: Any) -> list:
     """:attr:`ChainCounter.plan` as tensors on ``device`` (residue values as float64)."""
     import torch
 
-    return [(None if considered is None else torch.as_tensor(considered, device=device),
-             torch.as_tensor(values, dtype=torch.float64, device=device),
-             [(torch.as_tensor(r, device=device), torch.as_tensor(c, device=device))
-              for r, c in pairs])
-            for considered, values, pairs in counter.plan]
+    return [
+        (
+            None if considered is None else torch.as_tensor(considered, device=device),
+            torch.as_tensor(values, dtype=torch.float64, device=device),
+            [
+                (torch.as_tensor(r, device=device), torch.as_tensor(c, device=device))
+                for r, c in pairs
+            ],
+        )
+        for considered, values, pairs in counter.plan
+    ]
 
 
-def _residue_sums(column_arcs: Any, column_mass: Any,
-                  values: Any) -> tuple[np.ndarray, np.ndarray]:
+def _residue_sums(column_arcs: Any, column_mass: Any, values: Any) -> tuple[np.ndarray, np.ndarray]:
     """Arcs and weight on each residue property: ``(H, L) @ (L, P)``."""
     heads = column_arcs.shape[0]
     if values.numel() == 0:
         return np.zeros((heads, 0), np.int64), np.zeros((heads, 0))
-    return ((column_arcs.double() @ values).round().long().cpu().numpy(),
-            (column_mass @ values).cpu().numpy())
+    return (
+        (column_arcs.double() @ values).round().long().cpu().numpy(),
+        (column_mass @ values).cpu().numpy(),
+    )
 
 
 def _stacked(parts: list, heads: int, dtype: Any) -> np.ndarray:
@@ -212,13 +223,20 @@ class SparseCounts:
     builder : CompactBuilder
     """
 
-    def __init__(self, counter: Any, threshold: float, paper: bool,
-                 builder: CompactBuilder) -> None:
+    def __init__(
+        self, counter: Any, threshold: float, paper: bool, builder: CompactBuilder
+    ) -> None:
         if threshold < builder.floor:
-            raise ValueError(f"θ = {threshold:g} is below the kept weights' floor "
-                             f"{builder.floor:g}; count the whole layer instead")
-        self.counter, self.threshold, self.paper, self.builder = (counter, float(threshold),
-                                                                  paper, builder)
+            raise ValueError(
+                f"θ = {threshold:g} is below the kept weights' floor "
+                f"{builder.floor:g}; count the whole layer instead"
+            )
+        self.counter, self.threshold, self.paper, self.builder = (
+            counter,
+            float(threshold),
+            paper,
+            builder,
+        )
         self._plan: list | None = None
 
     def add_layer(self, index: int, layer: Any) -> None:
@@ -228,8 +246,10 @@ class SparseCounts:
 
         last = self.builder.last
         if last is None:  # what unpacking it would raise
-            raise TypeError("cannot unpack non-iterable NoneType object: the CompactBuilder "
-                            "must be given each layer before this consumer")
+            raise TypeError(
+                "cannot unpack non-iterable NoneType object: the CompactBuilder "
+                "must be given each layer before this consumer"
+            )
         at, values, a, received = last
         heads, n = a.shape[0], a.shape[-1]
         if self._plan is None:  # each pair property also as a flat mask of the L x L pairs
@@ -254,15 +274,23 @@ class SparseCounts:
                 keep = considered.view(-1)[pair_at]
                 chosen_head, chosen_pair = head[keep], pair_at[keep]
                 column_mass = (a * considered).sum(1).double()
-            column_arcs = torch.bincount(chosen_head * n + chosen_pair % n,
-                                         minlength=heads * n).reshape(heads, n)
-            pair_hits = [torch.bincount(chosen_head[mask[chosen_pair]], minlength=heads)
-                         for mask, _, _ in masks]
+            column_arcs = torch.bincount(
+                chosen_head * n + chosen_pair % n, minlength=heads * n
+            ).reshape(heads, n)
+            pair_hits = [
+                torch.bincount(chosen_head[mask[chosen_pair]], minlength=heads)
+                for mask, _, _ in masks
+            ]
             pair_mass = [a[:, r, c].double().sum(-1) for _, r, c in masks]
-            sums.append(LayerSums(
-                column_arcs.sum(1).cpu().numpy(), column_mass.sum(1).cpu().numpy(),
-                *_residue_sums(column_arcs, column_mass, residue_values),
-                _stacked(pair_hits, heads, np.int64), _stacked(pair_mass, heads, np.float64)))
+            sums.append(
+                LayerSums(
+                    column_arcs.sum(1).cpu().numpy(),
+                    column_mass.sum(1).cpu().numpy(),
+                    *_residue_sums(column_arcs, column_mass, residue_values),
+                    _stacked(pair_hits, heads, np.int64),
+                    _stacked(pair_mass, heads, np.float64),
+                )
+            )
         self.counter.add_sums(index, sums)
 
 

@@ -78,9 +78,15 @@ class Model(Protocol):
         """Refuse chains run as one input that do not fit one pass (SequenceTooLongError)."""
         ...
 
-    def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
-               request: StreamRequest, store: AttentionCache | None, key: str
-               ) -> StreamResult:
+    def stream(
+        self,
+        sequences: Sequence[str],
+        window: int | None,
+        stride: int | None,
+        request: StreamRequest,
+        store: AttentionCache | None,
+        key: str,
+    ) -> StreamResult:
         """One pass over ``sequences`` for ``request``.
 
         Parameters
@@ -129,9 +135,12 @@ class LocalModel(Model, Protocol):
         """Refuse an input longer than one pass takes (SequenceTooLongError)."""
         ...
 
-    def forward(self, ids: Sequence[int] | Sequence[Sequence[int]],
-                output_attentions: bool = True,
-                on_attention: Callable[[Any], None] | None = None) -> Any:
+    def forward(
+        self,
+        ids: Sequence[int] | Sequence[Sequence[int]],
+        output_attentions: bool = True,
+        on_attention: Callable[[Any], None] | None = None,
+    ) -> Any:
         """One forward pass; ``on_attention`` receives each layer's attention as computed."""
         ...
 
@@ -161,21 +170,28 @@ class StreamRequest:
     def to_message(self) -> dict[str, Any]:
         """JSON-ready form (for the worker protocol)."""
         if self.dense:
-            raise ModelError("a worker never sends dense attention; load the model in this "
-                             "process (protattn.load_model) for the dense array")
+            raise ModelError(
+                "a worker never sends dense attention; load the model in this "
+                "process (protattn.load_model) for the dense array"
+            )
         counts = None
         if self.counts is not None:
             definition, threshold, masks = self.counts
-            counts = {"definition": definition, "threshold": float(threshold),
-                      "properties": {name: m.to_message() for name, m in masks.items()}}
-        return {"head_maps": [str(s) for s in self.head_maps],
-                "contact_heads": (None if self.contact_heads is None
-                                  else [list(h) for h in self.contact_heads]),
-                "counts": counts}
+            counts = {
+                "definition": definition,
+                "threshold": float(threshold),
+                "properties": {name: m.to_message() for name, m in masks.items()},
+            }
+        return {
+            "head_maps": [str(s) for s in self.head_maps],
+            "contact_heads": (
+                None if self.contact_heads is None else [list(h) for h in self.contact_heads]
+            ),
+            "counts": counts,
+        }
 
     @classmethod
-    def from_message(cls, message: Mapping[str, Any], n_layers: int,
-                     n_heads: int) -> StreamRequest:
+    def from_message(cls, message: Mapping[str, Any], n_layers: int, n_heads: int) -> StreamRequest:
         """The request of :meth:`to_message`, checked against the model's size.
 
         Raises
@@ -185,14 +201,22 @@ class StreamRequest:
         """
         counts = message.get("counts")
         if counts is not None:
-            counts = (str(counts["definition"]), float(counts["threshold"]),
-                      {str(name): PropertyMask.from_message(m)
-                       for name, m in counts["properties"].items()})
+            counts = (
+                str(counts["definition"]),
+                float(counts["threshold"]),
+                {
+                    str(name): PropertyMask.from_message(m)
+                    for name, m in counts["properties"].items()
+                },
+            )
         heads = message.get("contact_heads")
-        return cls(tuple(parse_layer_head(str(s), n_layers, n_heads)
-                         for s in message.get("head_maps") or ()),
-                   None if heads is None else tuple((int(a), int(b)) for a, b in heads),
-                   counts)
+        return cls(
+            tuple(
+                parse_layer_head(str(s), n_layers, n_heads) for s in message.get("head_maps") or ()
+            ),
+            None if heads is None else tuple((int(a), int(b)) for a, b in heads),
+            counts,
+        )
 
 
 @dataclass(frozen=True, eq=False)

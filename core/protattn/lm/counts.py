@@ -35,11 +35,11 @@ DEFINITIONS = ("paper", "judged")
 #: The one every front end uses unless told otherwise: the paper's own.
 DEFAULT_DEFINITION = "paper"
 
+
 def check_definition(definition: str) -> str:
     """``definition`` if it is one of :data:`DEFINITIONS`; else a ValueError saying which are."""
     if definition not in DEFINITIONS:
-        raise ValueError(f"definition must be one of {', '.join(DEFINITIONS)}, not "
-                         f"{definition!r}")
+        raise ValueError(f"definition must be one of {', '.join(DEFINITIONS)}, not {definition!r}")
     return definition
 
 
@@ -73,9 +73,14 @@ class LayerSums:
 
     @classmethod
     def zeros(cls, n_heads: int, n_residue: int, n_pair: int) -> LayerSums:
-        return cls(np.zeros(n_heads, np.int64), np.zeros(n_heads),
-                   np.zeros((n_heads, n_residue), np.int64), np.zeros((n_heads, n_residue)),
-                   np.zeros((n_heads, n_pair), np.int64), np.zeros((n_heads, n_pair)))
+        return cls(
+            np.zeros(n_heads, np.int64),
+            np.zeros(n_heads),
+            np.zeros((n_heads, n_residue), np.int64),
+            np.zeros((n_heads, n_residue)),
+            np.zeros((n_heads, n_pair), np.int64),
+            np.zeros((n_heads, n_pair)),
+        )
 
 
 class Counts:
@@ -109,11 +114,16 @@ class CountSpec:
     threshold: float
     definition: str
 
-    def chain(self, n_residues: int, properties: Mapping[str, PropertyMask],
-              covered: np.ndarray | None = None) -> ChainCounter:
+    def chain(
+        self,
+        n_residues: int,
+        properties: Mapping[str, PropertyMask],
+        covered: np.ndarray | None = None,
+    ) -> ChainCounter:
         """A counter for one chain (see :meth:`HeadStatsAccumulator.chain`)."""
-        return ChainCounter(self, int(n_residues), check_masks(int(n_residues), properties),
-                            covered)
+        return ChainCounter(
+            self, int(n_residues), check_masks(int(n_residues), properties), covered
+        )
 
 
 def check_masks(n: int, properties: Mapping[str, PropertyMask]) -> dict[str, PropertyMask]:
@@ -129,8 +139,9 @@ def check_masks(n: int, properties: Mapping[str, PropertyMask]) -> dict[str, Pro
         if not isinstance(mask, PropertyMask):
             mask = PropertyMask(mask)
         if len(mask) != n:
-            raise ValueError(f"property {name!r} is for {len(mask)} residues, but the "
-                             f"attention is for {n}")
+            raise ValueError(
+                f"property {name!r} is for {len(mask)} residues, but the attention is for {n}"
+            )
         masks[str(name)] = mask
     return masks
 
@@ -143,15 +154,19 @@ class ChainCounter:
     ``(L, L)`` buffers whatever the number of heads.
     """
 
-    def __init__(self, spec: CountSpec | Any, n: int, masks: dict[str, PropertyMask],
-                 covered: np.ndarray | None,
-                 on_close: Callable[[ChainCounter], None] | None = None) -> None:
+    def __init__(
+        self,
+        spec: CountSpec | Any,
+        n: int,
+        masks: dict[str, PropertyMask],
+        covered: np.ndarray | None,
+        on_close: Callable[[ChainCounter], None] | None = None,
+    ) -> None:
         accumulator = spec
         self.spec = spec
         self._on_close = on_close
         self.n = n
-        self.counts = {name: Counts(accumulator.n_layers, accumulator.n_heads)
-                       for name in masks}
+        self.counts = {name: Counts(accumulator.n_layers, accumulator.n_heads) for name in masks}
         self._seen = np.zeros(accumulator.n_layers, dtype=bool)
         self._closed = False
         self._paper = accumulator.definition == "paper"
@@ -177,10 +192,16 @@ class ChainCounter:
         ``(L, P)`` matrices (one product per head for all of them), pair properties as
         the indices of their (considered) pairs."""
         counts = [c for c, _ in residue]
-        values = (np.stack([v for _, v in residue], axis=1) if residue
-                  else np.zeros((0, 0), dtype=bool))
-        return (considered, counts, values.astype(np.int64), values.astype(np.float64),
-                [(c, np.nonzero(v)) for c, v in pair])
+        values = (
+            np.stack([v for _, v in residue], axis=1) if residue else np.zeros((0, 0), dtype=bool)
+        )
+        return (
+            considered,
+            counts,
+            values.astype(np.int64),
+            values.astype(np.float64),
+            [(c, np.nonzero(v)) for c, v in pair],
+        )
 
     def _paper_group(self, masks: dict[str, PropertyMask]) -> tuple:
         """Every pair's arc counts; the property is false where it is not judged."""
@@ -193,16 +214,18 @@ class ChainCounter:
                 counts.background_pairs += len(of)
                 residue.append((counts, mask.values))
             else:
-                counts.background_hits += int(np.count_nonzero(
-                    of.values if of.valid is None else of.values & of.valid))
-                counts.background_pairs += (len(of) ** 2 if of.valid is None
-                                            else int(np.count_nonzero(of.valid)))
-                pair.append((counts, mask.values if mask.valid is None
-                             else mask.values & mask.valid))
+                counts.background_hits += int(
+                    np.count_nonzero(of.values if of.valid is None else of.values & of.valid)
+                )
+                counts.background_pairs += (
+                    len(of) ** 2 if of.valid is None else int(np.count_nonzero(of.valid))
+                )
+                pair.append(
+                    (counts, mask.values if mask.valid is None else mask.values & mask.valid)
+                )
         return self._group(None, residue, pair)
 
-    def _judged_groups(self, masks: dict[str, PropertyMask], covered: np.ndarray | None
-                       ) -> list:
+    def _judged_groups(self, masks: dict[str, PropertyMask], covered: np.ndarray | None) -> list:
         """Only considered pairs count: the property's valid pairs, covered by the model."""
         n = self.n
         if covered is None:
@@ -224,8 +247,10 @@ class ChainCounter:
                 counts.background_hits += int(np.count_nonzero(considered & mask.values))
                 pair.append((counts, considered & mask.values))
             counts.background_pairs += int(np.count_nonzero(considered))
-        return [self._group(None if considered.all() else considered, residue, pair)
-                for considered, residue, pair in groups.values()]
+        return [
+            self._group(None if considered.all() else considered, residue, pair)
+            for considered, residue, pair in groups.values()
+        ]
 
     def add_layer(self, index: int, layer: np.ndarray, finite: bool = False) -> None:
         """Count one layer's attention.
@@ -246,11 +271,14 @@ class ChainCounter:
         if self._closed:
             raise ValueError("this chain is closed; start another with accumulator.chain()")
         if not 0 <= int(index) < acc.n_layers or self._seen[index]:
-            raise ValueError(f"layer index {index} is out of range 0-{acc.n_layers - 1} "
-                             "or was given twice")
+            raise ValueError(
+                f"layer index {index} is out of range 0-{acc.n_layers - 1} or was given twice"
+            )
         if layer.shape != (acc.n_heads, self.n, self.n):
-            raise ValueError(f"a layer must have shape (heads, L, L) = ({acc.n_heads}, "
-                             f"{self.n}, {self.n}), not {layer.shape}")
+            raise ValueError(
+                f"a layer must have shape (heads, L, L) = ({acc.n_heads}, "
+                f"{self.n}, {self.n}), not {layer.shape}"
+            )
         if not np.issubdtype(layer.dtype, np.floating):
             raise TypeError(f"attention must be floating point, not {layer.dtype}")
         self._seen[index] = True
@@ -263,8 +291,7 @@ class ChainCounter:
         # `attn >= 0.3` does
         threshold = layer.dtype.type(acc.threshold)
         compare = np.greater_equal if self._paper else np.greater
-        has_nan = not finite and not np.isfinite(np.add.reduce(layer, axis=None,
-                                                                dtype=np.float64))
+        has_nan = not finite and not np.isfinite(np.add.reduce(layer, axis=None, dtype=np.float64))
         n_heads = layer.shape[0]
         sums = [LayerSums.zeros(n_heads, len(r), len(p)) for _, r, _, _, p in self._groups]
         for hi, head in enumerate(layer):
@@ -273,8 +300,9 @@ class ChainCounter:
             if self._uncovered is not None:
                 head = np.where(self._uncovered, 0, head)
             compare(head, threshold, out=high)
-            for (considered, residue, values, values_float, pairs), total in zip(self._groups,
-                                                                                  sums):
+            for (considered, residue, values, values_float, pairs), total in zip(
+                self._groups, sums
+            ):
                 if considered is None:
                     weights, chosen = head, high
                 else:
@@ -303,8 +331,10 @@ class ChainCounter:
         property) and ``pair indices`` one ``(rows, columns)`` pair of arrays per pair
         property. :meth:`add_sums` takes the reductions of a layer in this order.
         """
-        return [(considered, values, [where for _, where in pairs])
-                for considered, _, values, _, pairs in self._groups]
+        return [
+            (considered, values, [where for _, where in pairs])
+            for considered, _, values, _, pairs in self._groups
+        ]
 
     @property
     def uncovered(self) -> np.ndarray | None:
@@ -323,8 +353,9 @@ class ChainCounter:
         if self._closed:
             raise ValueError("this chain is closed; start another with accumulator.chain()")
         if not 0 <= int(index) < acc.n_layers or self._seen[index]:
-            raise ValueError(f"layer index {index} is out of range 0-{acc.n_layers - 1} "
-                             "or was given twice")
+            raise ValueError(
+                f"layer index {index} is out of range 0-{acc.n_layers - 1} or was given twice"
+            )
         if len(sums) != len(self._groups):
             raise ValueError(f"{len(sums)} sums for {len(self._groups)} groups")
         self._seen[index] = True
@@ -332,10 +363,10 @@ class ChainCounter:
 
     def _add(self, li: int, sums: Sequence[LayerSums]) -> None:
         for (_, residue, _, _, pairs), total in zip(self._groups, sums):
-            members = [(c, total.hits[:, k], total.mass_on[:, k])
-                       for k, c in enumerate(residue)]
-            members += [(c, total.pair_hits[:, k], total.pair_mass[:, k])
-                        for k, (c, _) in enumerate(pairs)]
+            members = [(c, total.hits[:, k], total.mass_on[:, k]) for k, c in enumerate(residue)]
+            members += [
+                (c, total.pair_hits[:, k], total.pair_mass[:, k]) for k, (c, _) in enumerate(pairs)
+            ]
             for counts, on, on_mass in members:
                 counts.n_arcs[li] += total.arcs
                 counts.mass[li] += total.mass
@@ -349,8 +380,10 @@ class ChainCounter:
             raise ValueError("this chain was closed already")
         missing = np.flatnonzero(~self._seen)
         if missing.size and self.n:
-            raise ValueError(f"layers {', '.join(str(k + 1) for k in missing)} were never "
-                             "given; the chain's counts are not added")
+            raise ValueError(
+                f"layers {', '.join(str(k + 1) for k in missing)} were never "
+                "given; the chain's counts are not added"
+            )
         self._closed = True
         if self._on_close is not None:
             self._on_close(self)
@@ -364,12 +397,20 @@ class ChainCounter:
         """The closed chain's counts as JSON-ready data (for the worker protocol)."""
         if not self._closed:
             raise ValueError("close the chain's counter before sending it")
-        return {"n": self.n, "counts": {
-            name: {"n_arcs": c.n_arcs.tolist(), "hits": c.hits.tolist(),
-                   "mass": c.mass.tolist(), "mass_on": c.mass_on.tolist(),
-                   "background_hits": c.background_hits,
-                   "background_pairs": c.background_pairs}
-            for name, c in self.counts.items()}}
+        return {
+            "n": self.n,
+            "counts": {
+                name: {
+                    "n_arcs": c.n_arcs.tolist(),
+                    "hits": c.hits.tolist(),
+                    "mass": c.mass.tolist(),
+                    "mass_on": c.mass_on.tolist(),
+                    "background_hits": c.background_hits,
+                    "background_pairs": c.background_pairs,
+                }
+                for name, c in self.counts.items()
+            },
+        }
 
     @classmethod
     def from_message(cls, accumulator: CountSpec | Any, message: Mapping) -> ChainCounter:
@@ -388,8 +429,9 @@ class ChainCounter:
             counts.hits = np.asarray(sent["hits"], dtype=np.int64)
             counts.mass = np.asarray(sent["mass"], dtype=np.float64)
             counts.mass_on = np.asarray(sent["mass_on"], dtype=np.float64)
-            if any(a.shape != shape for a in (counts.n_arcs, counts.hits, counts.mass,
-                                              counts.mass_on)):
+            if any(
+                a.shape != shape for a in (counts.n_arcs, counts.hits, counts.mass, counts.mass_on)
+            ):
                 raise ValueError(f"counts of {name!r} are not of shape {shape}")
             counts.background_hits = int(sent["background_hits"])
             counts.background_pairs = int(sent["background_pairs"])

@@ -82,8 +82,11 @@ def parse_layer_head(text: str | HeadSpec, n_layers: int, n_heads: int) -> HeadS
                 f"e.g. 7-1, or LAYER-mean / LAYER-max (layers 1-{n_layers}, heads 1-{n_heads})"
             )
         which = m.group(2).lower()
-        spec = (HeadSpec(int(m.group(1)), aggregate=which) if which in _AGGREGATES
-                else HeadSpec(int(m.group(1)), int(which)))
+        spec = (
+            HeadSpec(int(m.group(1)), aggregate=which)
+            if which in _AGGREGATES
+            else HeadSpec(int(m.group(1)), int(which))
+        )
     if not 1 <= spec.layer <= n_layers:
         raise LayerHeadError(
             f"layer {spec.layer} in {str(spec)!r} is outside the model, which has layers "

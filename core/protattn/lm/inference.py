@@ -68,8 +68,9 @@ def run_note(lengths: Sequence[int], windows: Sequence[tuple[int, int]]) -> str:
     """What a user should know about how a run's attention was obtained ('' if nothing)."""
     notes = []
     if len(lengths) > 1:
-        notes.append(f"{len(lengths)} chains run concatenated "
-                     f"({'+'.join(map(str, lengths))} residues)")
+        notes.append(
+            f"{len(lengths)} chains run concatenated ({'+'.join(map(str, lengths))} residues)"
+        )
     if len(windows) > 1:
         size = max(e - s for s, e in windows)
         covered = covered_pairs(sum(lengths), windows)
@@ -129,24 +130,29 @@ def clear_memory() -> None:
         _MAPS.clear()
 
 
-def _options_and_key(lm: Model, sequences: Sequence[str],
-                     window: int | None, stride: int | None) -> tuple[dict, str]:
+def _options_and_key(
+    lm: Model, sequences: Sequence[str], window: int | None, stride: int | None
+) -> tuple[dict, str]:
     """The windowing options a run uses and its cache key; checks the window against the limit."""
     total = sum(len(s) for s in sequences)
     limit = lm.max_residues
     if window is not None and limit is not None and window > limit:
-        raise ModelError(f"a window of {window} residues is larger than {lm.name}'s limit of "
-                         f"{limit}; use window={limit} or less")
+        raise ModelError(
+            f"a window of {window} residues is larger than {lm.name}'s limit of "
+            f"{limit}; use window={limit} or less"
+        )
     if window is None and limit is not None and len(sequences) == 1 and total > limit:
         window = limit
     windowed = len(sequences) == 1 and window is not None and total > window
     if len(sequences) > 1 and window is not None and total > window:
-        raise ModelError("windows and concatenated chains cannot be combined; run long "
-                         "chains one by one")
+        raise ModelError(
+            "windows and concatenated chains cannot be combined; run long chains one by one"
+        )
     options = {
         "window": window if windowed else None,
-        "stride": ((stride or max(1, window // 2))
-                   if windowed and window is not None else None),  # windowed: it is not
+        "stride": (
+            (stride or max(1, window // 2)) if windowed and window is not None else None
+        ),  # windowed: it is not
         "joined_by": (lm.family.separator or LINKER) if len(sequences) > 1 else None,
         "device": lm.device,
         "dtype": lm.dtype,
@@ -154,8 +160,9 @@ def _options_and_key(lm: Model, sequences: Sequence[str],
     return options, cache_key(lm.model_id, lm.revision, "/".join(sequences), options)
 
 
-def chain_attention_key(lm: Model, sequences: str | Sequence[str],
-                        window: int | None = None, stride: int | None = None) -> str:
+def chain_attention_key(
+    lm: Model, sequences: str | Sequence[str], window: int | None = None, stride: int | None = None
+) -> str:
     """The cache key the compact attention of this run is filed under.
 
     Parameters
@@ -185,8 +192,7 @@ def _file(store: AttentionCache | None, compact: CompactAttention, meta: dict) -
     try:
         store.put(compact.key, compact.arrays(), meta)
     except OSError as e:  # a full or read-only disk must not fail the analysis
-        warnings.warn(f"attention not cached in {store.directory}: {e}", CacheWarning,
-                      stacklevel=3)
+        warnings.warn(f"attention not cached in {store.directory}: {e}", CacheWarning, stacklevel=3)
 
 
 def _remember(compact: CompactAttention) -> None:
@@ -197,8 +203,9 @@ def _remember(compact: CompactAttention) -> None:
             _MEMORY.popitem(last=False)
 
 
-def _cached(key: str, store: AttentionCache | None, lengths: tuple[int, ...],
-            memory: bool) -> CompactAttention | None:
+def _cached(
+    key: str, store: AttentionCache | None, lengths: tuple[int, ...], memory: bool
+) -> CompactAttention | None:
     """The compact attention filed under ``key`` in this process's memory or in ``store``."""
     with _MEMORY_LOCK:
         if key in _MEMORY:
@@ -258,8 +265,16 @@ def stream_chain(
     result = lm.stream(sequences, options["window"], options["stride"], request, store, key)
     compact = result.compact
     if _cached(key, store, compact.lengths, memory=False) is None:
-        _file(store, compact, {"model_id": lm.model_id, "revision": lm.revision,
-                               "length": compact.length, "options": options})
+        _file(
+            store,
+            compact,
+            {
+                "model_id": lm.model_id,
+                "revision": lm.revision,
+                "length": compact.length,
+                "options": options,
+            },
+        )
     if memory:
         _remember(result.compact)
     return result
@@ -365,8 +380,9 @@ def head_maps(
         found = {s: _MAPS[(key, s)] for s in specs if (key, s) in _MAPS}
     missing = tuple(dict.fromkeys(s for s in specs if s not in found))
     if missing:
-        result = stream_chain(lm, sequences, window, stride, StreamRequest(head_maps=missing),
-                              cache)
+        result = stream_chain(
+            lm, sequences, window, stride, StreamRequest(head_maps=missing), cache
+        )
         with _MEMORY_LOCK:
             for spec, one in result.head_maps.items():
                 _MAPS[(key, spec)] = one
@@ -393,8 +409,14 @@ def chain_counts(
     dict
         :meth:`protattn.lm.counts.ChainCounter.to_message` of the chain.
     """
-    result = stream_chain(lm, sequences, window, stride,
-                          StreamRequest(counts=(definition, threshold, dict(masks))), cache)
+    result = stream_chain(
+        lm,
+        sequences,
+        window,
+        stride,
+        StreamRequest(counts=(definition, threshold, dict(masks))),
+        cache,
+    )
     assert result.counts is not None  # every model's pass fills what the request asks
     return result.counts
 
@@ -445,12 +467,14 @@ def chain_attention(
             return ChainAttention(found.attention, found.lengths, found.windows, True, key)
     result = stream_chain(lm, sequences, window, stride, StreamRequest(dense=True), cache)
     assert result.attention is not None  # a pass asked for dense attention keeps it
-    dense = ChainAttention(result.attention, result.compact.lengths,
-                           result.compact.window_ranges, key=key)
+    dense = ChainAttention(
+        result.attention, result.compact.lengths, result.compact.window_ranges, key=key
+    )
     if memory:
         with _MEMORY_LOCK:
             _DENSE[key] = dense
-            while len(_DENSE) > 1 and sum(a.attention.nbytes for a in _DENSE.values()) > \
-                    DENSE_BUDGET:
+            while (
+                len(_DENSE) > 1 and sum(a.attention.nbytes for a in _DENSE.values()) > DENSE_BUDGET
+            ):
                 _DENSE.popitem(last=False)
     return dense

@@ -34,11 +34,15 @@ _MODELS_LOCK = threading.Lock()
 
 def _not_found(name: str, source: str, error: Exception) -> ModelError:
     where = f"the Hugging Face cache ({hub_cache()})"
-    how = ("download it on a networked machine (`hf download " + source + "`) and copy "
-           "its cache folder here (HF_HOME), or pass a local directory of the model")
+    how = (
+        "download it on a networked machine (`hf download " + source + "`) and copy "
+        "its cache folder here (HF_HOME), or pass a local directory of the model"
+    )
     reason = "HF_HUB_OFFLINE is set" if offline() else "the hub could not be reached"
-    return ModelError(f"model {name!r} ({source}) is not in {where} and {reason}; {how}. "
-                      f"({type(error).__name__}: {error})")
+    return ModelError(
+        f"model {name!r} ({source}) is not in {where} and {reason}; {how}. "
+        f"({type(error).__name__}: {error})"
+    )
 
 
 def _load_antiberty(device: str) -> LanguageModel:
@@ -52,13 +56,23 @@ def _load_antiberty(device: str) -> LanguageModel:
     with _quiet_transformers():
         try:
             model = BertForMaskedLM.from_pretrained(
-                os.path.join(root, "AntiBERTy_md_smooth"), attn_implementation="eager")
+                os.path.join(root, "AntiBERTy_md_smooth"), attn_implementation="eager"
+            )
         except Exception as e:
             raise ModelError(f"AntiBERTy could not be loaded from {root}: {e}") from e
     model.eval().to(device)
     max_residues = int(model.config.max_position_embeddings) - 2
-    return LanguageModel("antiberty", "antiberty==0.1.3", None, FAMILIES["antiberty"], model,
-                         tokenizer, max_residues, device, spaced=True)
+    return LanguageModel(
+        "antiberty",
+        "antiberty==0.1.3",
+        None,
+        FAMILIES["antiberty"],
+        model,
+        tokenizer,
+        max_residues,
+        device,
+        spaced=True,
+    )
 
 
 class _quiet_transformers:
@@ -82,8 +96,9 @@ def _family_of(config: Any, name: str) -> Family:
     return FAMILIES[MODEL_TYPE_FAMILY.get(getattr(config, "model_type", ""), "auto")]
 
 
-def _load_transformers(name: str, source: str, revision: str | None, device: str,
-                       dtype: str | None) -> LanguageModel:
+def _load_transformers(
+    name: str, source: str, revision: str | None, device: str, dtype: str | None
+) -> LanguageModel:
     import torch
     import transformers
     from transformers import AutoConfig
@@ -96,22 +111,27 @@ def _load_transformers(name: str, source: str, revision: str | None, device: str
         config = AutoConfig.from_pretrained(source, **kwargs)
     except Exception as e:  # OSError, HF hub errors, connection errors
         if local:
-            raise ModelError(f"{source!r} is not a model directory (no usable config.json): "
-                             f"{e}") from e
+            raise ModelError(
+                f"{source!r} is not a model directory (no usable config.json): {e}"
+            ) from e
         raise _not_found(name, source, e) from e
     family = _family_of(config, name)
     model_class = getattr(transformers, family.model_class)
     tokenizer_class = getattr(transformers, family.tokenizer_class or "AutoTokenizer")
-    torch_dtype = {None: None, "float32": torch.float32, "float16": torch.float16,
-                   "bfloat16": torch.bfloat16}[dtype]
+    torch_dtype = {
+        None: None,
+        "float32": torch.float32,
+        "float16": torch.float16,
+        "bfloat16": torch.bfloat16,
+    }[dtype]
     if torch_dtype in (torch.float16, torch.bfloat16) and device == "cpu":
         raise ModelError(f"dtype {dtype} is for GPUs; on the CPU protattn runs in float32")
     with _quiet_transformers():
         try:
-            tokenizer = tokenizer_class.from_pretrained(source, **family.tokenizer_kwargs,
-                                                        **kwargs)
-            model = model_class.from_pretrained(source, attn_implementation="eager",
-                                                dtype=torch_dtype, **kwargs)
+            tokenizer = tokenizer_class.from_pretrained(source, **family.tokenizer_kwargs, **kwargs)
+            model = model_class.from_pretrained(
+                source, attn_implementation="eager", dtype=torch_dtype, **kwargs
+            )
         except Exception as e:
             if local:
                 raise ModelError(f"the model in {source!r} could not be loaded: {e}") from e
@@ -119,8 +139,7 @@ def _load_transformers(name: str, source: str, revision: str | None, device: str
     model.eval().to(device)
     if family.max_residues_cap is not None:
         max_residues = family.max_residues_cap
-    elif family.max_positions_less is not None and getattr(
-            config, "max_position_embeddings", None):
+    elif family.max_positions_less is not None and getattr(config, "max_position_embeddings", None):
         max_residues = int(config.max_position_embeddings) - family.max_positions_less
     else:
         max_residues = None
@@ -130,8 +149,18 @@ def _load_transformers(name: str, source: str, revision: str | None, device: str
     if family.name == "auto":
         spaced = _detect_spacing(tokenizer)
     try:
-        return LanguageModel(name, model_id, commit, family, model, tokenizer, max_residues,
-                             device, spaced, dtype or "float32")
+        return LanguageModel(
+            name,
+            model_id,
+            commit,
+            family,
+            model,
+            tokenizer,
+            max_residues,
+            device,
+            spaced,
+            dtype or "float32",
+        )
     except ModelError:
         raise
     except Exception as e:
@@ -158,8 +187,12 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_model(name: str = DEFAULT_MODEL, device: str | None = None,
-               dtype: str | None = None, revision: str | None = None) -> LanguageModel:
+def load_model(
+    name: str = DEFAULT_MODEL,
+    device: str | None = None,
+    dtype: str | None = None,
+    revision: str | None = None,
+) -> LanguageModel:
     """Load a protein language model (kept for reuse in this process).
 
     Parameters
@@ -198,15 +231,19 @@ def load_model(name: str = DEFAULT_MODEL, device: str | None = None,
         if cache_key not in _MODELS:
             if spec is not None and spec.family == "antiberty":
                 if dtype not in (None, "float32"):
-                    raise ModelError(f"AntiBERTy runs in float32 only, not {dtype}; leave the "
-                                     "precision out (--dtype / dtype=) for it")
+                    raise ModelError(
+                        f"AntiBERTy runs in float32 only, not {dtype}; leave the "
+                        "precision out (--dtype / dtype=) for it"
+                    )
                 _MODELS[cache_key] = _load_antiberty(device)
             elif spec is not None:
-                _MODELS[cache_key] = _load_transformers(spec.name, spec.source, revision,
-                                                        device, dtype)
+                _MODELS[cache_key] = _load_transformers(
+                    spec.name, spec.source, revision, device, dtype
+                )
             elif os.path.isdir(os.path.expanduser(key)) or "/" in key:
-                _MODELS[cache_key] = _load_transformers(key, os.path.expanduser(key),
-                                                        revision, device, dtype)
+                _MODELS[cache_key] = _load_transformers(
+                    key, os.path.expanduser(key), revision, device, dtype
+                )
             else:
                 raise ModelError(
                     f"unknown model {name!r}; give one of {', '.join(MODELS)}, a Hugging Face "

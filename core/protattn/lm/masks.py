@@ -70,8 +70,9 @@ class PropertyMask:
         if valid is not None:
             valid = as_bool(valid, "valid")
             if valid.shape != (n, n):
-                raise ValueError(f"valid must have shape ({n}, {n}) like the property values, "
-                                 f"not {valid.shape}")
+                raise ValueError(
+                    f"valid must have shape ({n}, {n}) like the property values, not {valid.shape}"
+                )
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "valid", valid)
 
@@ -101,15 +102,23 @@ class PropertyMask:
 
     def to_message(self) -> dict:
         """The mask as JSON-ready data (bits packed, base64), for the worker protocol."""
+
         def bits(array: np.ndarray | None) -> dict | None:
             if array is None:
                 return None
             packed = np.packbits(np.ascontiguousarray(array, dtype=bool))
-            return {"shape": list(array.shape),
-                    "base64": base64.b64encode(packed.tobytes()).decode("ascii")}
-        return {"values": bits(self.values), "valid": bits(self.valid),
-                "background_from": (None if self.background_from is None
-                                    else self.background_from.to_message())}
+            return {
+                "shape": list(array.shape),
+                "base64": base64.b64encode(packed.tobytes()).decode("ascii"),
+            }
+
+        return {
+            "values": bits(self.values),
+            "valid": bits(self.valid),
+            "background_from": (
+                None if self.background_from is None else self.background_from.to_message()
+            ),
+        }
 
     @classmethod
     def from_message(cls, message: Mapping) -> PropertyMask:
@@ -120,6 +129,7 @@ class PropertyMask:
         ValueError
             If the message is not such a mask.
         """
+
         def bits(part: Mapping | None) -> np.ndarray | None:
             if part is None:
                 return None
@@ -127,16 +137,19 @@ class PropertyMask:
             raw = np.frombuffer(base64.b64decode(part["base64"], validate=True), np.uint8)
             size = math.prod(shape)
             if raw.size != (size + 7) // 8:
-                raise ValueError(f"a mask of shape {shape} needs {(size + 7) // 8} bytes, "
-                                 f"not {raw.size}")
+                raise ValueError(
+                    f"a mask of shape {shape} needs {(size + 7) // 8} bytes, not {raw.size}"
+                )
             return np.unpackbits(raw, count=size).astype(bool).reshape(shape)
+
         try:
             background = message.get("background_from")
             values, valid = bits(message["values"]), bits(message.get("valid"))
             background_from = None if background is None else cls.from_message(background)
             if values is None:  # what __post_init__ says of np.asarray(None)
-                raise TypeError("property values must be a boolean array (or of 0/1 "
-                                "integers), not object")
+                raise TypeError(
+                    "property values must be a boolean array (or of 0/1 integers), not object"
+                )
             return cls(values, valid, background_from)
         except (KeyError, TypeError, binascii.Error) as e:
             raise ValueError(f"not a property mask message ({type(e).__name__}: {e})") from None

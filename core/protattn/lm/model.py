@@ -158,7 +158,7 @@ class LanguageModel:
             )
         positions, k = [], 0
         for s in segments:
-            positions.append(np.asarray(residues[k:k + len(s)], dtype=int))
+            positions.append(np.asarray(residues[k : k + len(s)], dtype=int))
             k += len(s) + linker
         return ids, positions
 
@@ -173,8 +173,9 @@ class LanguageModel:
         except ModelError as e:
             raise ModelError(f"{e}; the 20 standard residues do not tokenize one by one") from e
         tokens = [ids[k] for k in where]
-        unknown = [aa for aa, t in zip(STANDARD_RESIDUES, tokens)
-                   if t == self.tokenizer.unk_token_id]
+        unknown = [
+            aa for aa, t in zip(STANDARD_RESIDUES, tokens) if t == self.tokenizer.unk_token_id
+        ]
         if unknown or len(set(tokens)) != 20:
             raise ModelError(
                 f"{self.name}: the tokenizer maps standard residues to the unknown token "
@@ -195,9 +196,15 @@ class LanguageModel:
                 "shorter chain"
             )
 
-    def stream(self, sequences: Sequence[str], window: int | None, stride: int | None,
-               request: StreamRequest, store: AttentionCache | None = None, key: str = ""
-               ) -> StreamResult:
+    def stream(
+        self,
+        sequences: Sequence[str],
+        window: int | None,
+        stride: int | None,
+        request: StreamRequest,
+        store: AttentionCache | None = None,
+        key: str = "",
+    ) -> StreamResult:
         """One streamed pass (:func:`protattn.lm.stream.run_chain`), as
         :meth:`protattn.lm.contract.Model.stream` describes; its compact attention keyed
         ``key``. ``store`` is not written here:
@@ -222,9 +229,12 @@ class LanguageModel:
             self._hooked = attention_modules(self.model)
         return self._hooked
 
-    def forward(self, ids: Sequence[int] | Sequence[Sequence[int]],
-                output_attentions: bool = True,
-                on_attention: Callable[[Any], None] | None = None) -> Any:
+    def forward(
+        self,
+        ids: Sequence[int] | Sequence[Sequence[int]],
+        output_attentions: bool = True,
+        on_attention: Callable[[Any], None] | None = None,
+    ) -> Any:
         """Run the model on token ids; the transformers output object.
 
         Parameters
@@ -245,16 +255,22 @@ class LanguageModel:
         """
         import torch
 
-        batch = [list(ids)] if ids and isinstance(ids[0], (int, np.integer)) else \
-            [list(one) for one in cast("Sequence[Sequence[int]]", ids)]
+        batch = (
+            [list(ids)]
+            if ids and isinstance(ids[0], (int, np.integer))
+            else [list(one) for one in cast("Sequence[Sequence[int]]", ids)]
+        )
         if len({len(one) for one in batch}) != 1:
             raise ValueError("a batch's inputs must have the same number of tokens")
         input_ids = torch.tensor(batch, device=self.device)
         hooked = self._attention_modules() if on_attention is not None else None
         with self._lock, torch.inference_mode():
             if on_attention is None or hooked is None:
-                out = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                 output_attentions=output_attentions or on_attention is not None)
+                out = self.model(
+                    input_ids=input_ids,
+                    attention_mask=torch.ones_like(input_ids),
+                    output_attentions=output_attentions or on_attention is not None,
+                )
                 if on_attention is not None:
                     for layer in out.attentions:
                         on_attention(layer)
@@ -262,11 +278,16 @@ class LanguageModel:
                         out.attentions = None
                 return out
             modules, index = hooked
-            handles = [m.register_forward_hook(
-                lambda module, args, output: on_attention(output[index])) for m in modules]
+            handles = [
+                m.register_forward_hook(lambda module, args, output: on_attention(output[index]))
+                for m in modules
+            ]
             try:
-                return self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                  output_attentions=output_attentions)
+                return self.model(
+                    input_ids=input_ids,
+                    attention_mask=torch.ones_like(input_ids),
+                    output_attentions=output_attentions,
+                )
             finally:
                 for handle in handles:
                     handle.remove()
@@ -290,8 +311,9 @@ class LanguageModel:
                 "attn_implementation='eager' and support output_attentions"
             )
         # one layer at a time: (1, heads, T, T) -> (heads, N, N), never all layers over tokens
-        return np.stack([strip_special_tokens(a[0].float().cpu().numpy(), residues)
-                         for a in out.attentions])
+        return np.stack(
+            [strip_special_tokens(a[0].float().cpu().numpy(), residues) for a in out.attentions]
+        )
 
     def attention(self, sequence: str) -> np.ndarray:
         """Attention over the residues of one chain, in one pass.
@@ -339,14 +361,18 @@ def attention_modules(model: Any) -> tuple[list[Any], int] | None:
     for recorder in recorders:
         if isinstance(recorder, (type, str)):  # a bare class or class name: output [1]
             target, class_name, layer_name, index = (
-                (recorder, None, None, 1) if isinstance(recorder, type)
-                else (None, recorder, None, 1))
+                (recorder, None, None, 1)
+                if isinstance(recorder, type)
+                else (None, recorder, None, 1)
+            )
         else:
             target, class_name = recorder.target_class, recorder.class_name
             layer_name, index = recorder.layer_name, recorder.index
         for name, module in model.named_modules():
-            if not ((target is not None and isinstance(module, target))
-                    or (class_name is not None and name.endswith(class_name))):
+            if not (
+                (target is not None and isinstance(module, target))
+                or (class_name is not None and name.endswith(class_name))
+            ):
                 continue
             if layer_name is not None and f".{layer_name.strip('.')}." not in f".{name}.":
                 continue

@@ -50,21 +50,32 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("antiberty", "pip:antiberty==0.1.3", "antiberty", "26M",
-                  "antibody sequences; weights ship in the pip package"),
+        ModelSpec(
+            "antiberty",
+            "pip:antiberty==0.1.3",
+            "antiberty",
+            "26M",
+            "antibody sequences; weights ship in the pip package",
+        ),
         ModelSpec("esm2_t6_8M", "facebook/esm2_t6_8M_UR50D", "esm", "8M"),
         ModelSpec("esm2_t12_35M", "facebook/esm2_t12_35M_UR50D", "esm", "35M"),
         ModelSpec("esm2_t30_150M", "facebook/esm2_t30_150M_UR50D", "esm", "150M"),
-        ModelSpec("esm2_t33_650M", "facebook/esm2_t33_650M_UR50D", "esm", "650M",
-                  "the default for general proteins"),
+        ModelSpec(
+            "esm2_t33_650M",
+            "facebook/esm2_t33_650M_UR50D",
+            "esm",
+            "650M",
+            "the default for general proteins",
+        ),
         ModelSpec("esm2_t36_3B", "facebook/esm2_t36_3B_UR50D", "esm", "3B"),
         ModelSpec("esm1b", "facebook/esm1b_t33_650M_UR50S", "esm", "650M"),
         ModelSpec("prot_bert", "Rostlab/prot_bert", "bert", "420M"),
         ModelSpec("prot_bert_bfd", "Rostlab/prot_bert_bfd", "bert", "420M"),
         ModelSpec("prot_albert", "Rostlab/prot_albert", "albert", "224M"),
         ModelSpec("prot_xlnet", "Rostlab/prot_xlnet", "xlnet", "409M"),
-        ModelSpec("prot_t5_xl_u50", "Rostlab/prot_t5_xl_uniref50", "t5", "1.2B (encoder)",
-                  "encoder only"),
+        ModelSpec(
+            "prot_t5_xl_u50", "Rostlab/prot_t5_xl_uniref50", "t5", "1.2B (encoder)", "encoder only"
+        ),
     )
 }
 

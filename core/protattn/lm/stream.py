@@ -51,8 +51,10 @@ __all__ = [
     "run_chain",
 ]
 
-def stream_windows(lm: LocalModel, sequences: Sequence[str], window: int | None,
-                   stride: int | None) -> list[tuple[int, int]]:
+
+def stream_windows(
+    lm: LocalModel, sequences: Sequence[str], window: int | None, stride: int | None
+) -> list[tuple[int, int]]:
     """The residue ranges a run of ``sequences`` passes through the model as one input each.
 
     Parameters
@@ -71,17 +73,22 @@ def stream_windows(lm: LocalModel, sequences: Sequence[str], window: int | None,
     total = sum(len(s) for s in sequences)
     if len(sequences) > 1:
         if window is not None:
-            raise ModelError("windows and concatenated chains cannot be combined; run long "
-                             "chains one by one")
+            raise ModelError(
+                "windows and concatenated chains cannot be combined; run long chains one by one"
+            )
         return [(0, total)]
     if window is None or total <= window:
         return [(0, total)]
     return plan_windows(total, window, stride or max(1, window // 2))
 
 
-def run_stream(lm: LocalModel, sequences: Sequence[str],
-               consumers: Sequence[LayerConsumer], window: int | None = None,
-               stride: int | None = None) -> list[tuple[int, int]]:
+def run_stream(
+    lm: LocalModel,
+    sequences: Sequence[str],
+    consumers: Sequence[LayerConsumer],
+    window: int | None = None,
+    stride: int | None = None,
+) -> list[tuple[int, int]]:
     """Run ``lm`` once and give each layer's attention over the residues to every consumer.
 
     Parameters
@@ -151,8 +158,7 @@ def run_stream(lm: LocalModel, sequences: Sequence[str],
         if count is None:  # contiguous: every consumer reads it several times
             layer = residues_of(tokens[0]).float().contiguous()
         else:  # windows merged as merge_windows merges them, in float32
-            layer = torch.zeros((tokens.shape[1], n, n), dtype=torch.float32,
-                                device=tokens.device)
+            layer = torch.zeros((tokens.shape[1], n, n), dtype=torch.float32, device=tokens.device)
             for piece, (s, e) in zip(tokens, windows):
                 layer[:, s:e, s:e] += residues_of(piece).float()
             layer.div_(count.clamp(min=1))
@@ -160,16 +166,20 @@ def run_stream(lm: LocalModel, sequences: Sequence[str],
         for consumer in consumers:
             consumer.add_layer(index, layer)
 
-    lm.forward(batch if len(batch) > 1 else batch[0], output_attentions=False,
-               on_attention=on_attention)
+    lm.forward(
+        batch if len(batch) > 1 else batch[0], output_attentions=False, on_attention=on_attention
+    )
     if seen[0] != lm.n_layers:
-        raise ModelError(f"{lm.name} gave attention for {seen[0]} layers, but has "
-                         f"{lm.n_layers}; it cannot be streamed")
+        raise ModelError(
+            f"{lm.name} gave attention for {seen[0]} layers, but has "
+            f"{lm.n_layers}; it cannot be streamed"
+        )
     return windows
 
 
-def stream_attention(lm: LocalModel, segments: Sequence[str],
-                     consumer: Callable[[int, np.ndarray], None]) -> int:
+def stream_attention(
+    lm: LocalModel, segments: Sequence[str], consumer: Callable[[int, np.ndarray], None]
+) -> int:
     """Run ``lm`` once and give each layer's attention over the residues to ``consumer``.
 
     Parameters
@@ -205,12 +215,19 @@ def esm_head(lm: LocalModel) -> tuple[np.ndarray, float] | None:
     if weight.size != lm.n_layers * lm.n_heads:
         return None
     bias = regression.bias
-    return (weight.reshape(lm.n_layers, lm.n_heads),
-            float(bias.detach().float().cpu()) if bias is not None else 0.0)
+    return (
+        weight.reshape(lm.n_layers, lm.n_heads),
+        float(bias.detach().float().cpu()) if bias is not None else 0.0,
+    )
 
 
-def run_chain(lm: LocalModel, sequences: Sequence[str], window: int | None,
-              stride: int | None, request: StreamRequest | None = None) -> StreamResult:
+def run_chain(
+    lm: LocalModel,
+    sequences: Sequence[str],
+    window: int | None,
+    stride: int | None,
+    request: StreamRequest | None = None,
+) -> StreamResult:
     """Run ``lm`` once over one input and reduce every layer for each consumer asked for.
 
     Parameters
@@ -232,18 +249,24 @@ def run_chain(lm: LocalModel, sequences: Sequence[str], window: int | None,
     n = sum(len(s) for s in sequences)
     covered = covered_pairs(n, windows)
     one_chain = len(sequences) == 1 and len(windows) == 1
-    builder = CompactBuilder(lm.n_layers, lm.n_heads, n, [len(s) for s in sequences], windows,
-                             esm_head=esm_head(lm) if one_chain else None)
+    builder = CompactBuilder(
+        lm.n_layers,
+        lm.n_heads,
+        n,
+        [len(s) for s in sequences],
+        windows,
+        esm_head=esm_head(lm) if one_chain else None,
+    )
     consumers: list[Any] = [builder]
     maps = HeadMaps(request.head_maps) if request.head_maps else None
-    contacts = (ChosenContacts(request.contact_heads, covered)
-                if request.contact_heads else None)
+    contacts = ChosenContacts(request.contact_heads, covered) if request.contact_heads else None
     dense = Dense(lm.n_layers) if request.dense else None
     counter = None
     if request.counts is not None:
         definition, threshold, masks = request.counts
         counter = CountSpec(lm.n_layers, lm.n_heads, threshold, definition).chain(
-            n, masks, covered if definition == "judged" else None)
+            n, masks, covered if definition == "judged" else None
+        )
         # on a GPU the layer is reduced where it is; on the CPU numpy's per-head loop is
         # faster than torch's reductions of the whole layer (1.3 s against 2.8 s for the
         # 30 layers of a 150M-shaped ESM-2 at 1,000 residues, 26 properties)
@@ -252,14 +275,19 @@ def run_chain(lm: LocalModel, sequences: Sequence[str], window: int | None,
         else:
             consumers.append(
                 TorchCounts(counter, threshold, definition == "paper", finite=covered is None)
-                if str(lm.device).startswith("cuda") else
-                NumpyLayers(lambda index, layer: counter.add_layer(index, layer,
-                                                                   finite=covered is None)))
+                if str(lm.device).startswith("cuda")
+                else NumpyLayers(
+                    lambda index, layer: counter.add_layer(index, layer, finite=covered is None)
+                )
+            )
     consumers += [c for c in (maps, contacts, dense) if c is not None]
     run_stream(lm, sequences, consumers, window, stride)
     if counter is not None:
         counter.close()
-    return StreamResult(builder.close(), maps.maps if maps else {},
-                        contacts.scores() if contacts else None,
-                        counter.to_message() if counter else None,
-                        np.stack(dense.layers) if dense else None)
+    return StreamResult(
+        builder.close(),
+        maps.maps if maps else {},
+        contacts.scores() if contacts else None,
+        counter.to_message() if counter else None,
+        np.stack(dense.layers) if dense else None,
+    )

@@ -39,6 +39,7 @@ __all__ = [
     "merge_windows",
 ]
 
+
 def _as_int(value: object, name: str) -> int:
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an integer, not a bool")
@@ -91,8 +92,9 @@ def plan_windows(length: int, window: int, stride: int) -> list[tuple[int, int]]
             "protein chain"
         )
     if window < 1:
-        raise ValueError(f"window must be at least 1 residue (got {window}); use e.g. the "
-                         "model's residue limit")
+        raise ValueError(
+            f"window must be at least 1 residue (got {window}); use e.g. the model's residue limit"
+        )
     if not 1 <= stride <= window:
         raise ValueError(
             f"stride must be between 1 and the window ({window}), got {stride}: a stride "

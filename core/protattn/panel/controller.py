@@ -45,28 +45,34 @@ def _ignore(message: str) -> None:
     pass
 
 
-def grid_statistics(structures: Sequence[Structure], state: PanelState,
-                    progress: Callable[[str], None] = _ignore) -> GridStats:
+def grid_statistics(
+    structures: Sequence[Structure], state: PanelState, progress: Callable[[str], None] = _ignore
+) -> GridStats:
     """The grid's statistics for ``state``: the core call of its ``stats`` command.
 
     Runs the model over every chain of ``structures`` (read from the host on the
     GUI thread); slow the first time (it loads the model), so the panels run it in a
     thread. See :func:`protattn.panel.grid.grid_statistics`.
     """
-    return _grid_statistics(structures, state.model, state.prop, state.min_arcs, progress,
-                            state.definition)
+    return _grid_statistics(
+        structures, state.model, state.prop, state.min_arcs, progress, state.definition
+    )
 
 
-def _named_chains(structures: Sequence[Structure] | Mapping[str, Sequence[Chain]]
-                  ) -> list[tuple[str, Sequence[Chain]]]:
+def _named_chains(
+    structures: Sequence[Structure] | Mapping[str, Sequence[Chain]],
+) -> list[tuple[str, Sequence[Chain]]]:
     if isinstance(structures, Mapping):
         return list(structures.items())
     return [(s.name, s.chains) for s in structures]
 
 
-def prepare(action: str, state: PanelState,
-            structures: Sequence[Structure] | Mapping[str, Sequence[Chain]],
-            progress: Callable[[str], None] = _ignore) -> str:
+def prepare(
+    action: str,
+    state: PanelState,
+    structures: Sequence[Structure] | Mapping[str, Sequence[Chain]],
+    progress: Callable[[str], None] = _ignore,
+) -> str:
     """Compute what the command of ``action`` will draw, so that it then runs in an instant.
 
     The model is loaded and its attention kept in memory (and the disk cache) by
@@ -101,8 +107,10 @@ def prepare(action: str, state: PanelState,
         return ""
     if action == "stats":
         stats = grid_statistics(list(cast(Sequence[Structure], structures)), state, progress)
-        return (f"{stats.prop}: {int(stats.enough_arcs.sum())} heads with enough arcs "
-                f"({stats.definition} definition)")
+        return (
+            f"{stats.prop}: {int(stats.enough_arcs.sum())} heads with enough arcs "
+            f"({stats.definition} definition)"
+        )
     model = model_name(state.model)
     progress(f"loading {model}")
     protattn.get_model(model)
@@ -111,17 +119,22 @@ def prepare(action: str, state: PanelState,
         progress(f"running {model} on {name}")
         if action == "pairs":
             result = protattn.compute_pairs(
-                chains, state.layer_head, model=model, threshold=state.threshold,
+                chains,
+                state.layer_head,
+                model=model,
+                threshold=state.threshold,
                 top_k=state.top_k if state.top_k > 0 else None,
-                min_separation=state.min_separation)
+                min_separation=state.min_separation,
+            )
             lines.append(f"{name}: {result.summary()}")
         elif action == "color":
             scores = protattn.compute_scores(chains, state.layer_head, model=model)
             lines.append(f"{name}: {scores.summary()}")
         else:
             for chain in chains:
-                lines.append(f"{name}/{chain.id}: "
-                             f"{predict_contacts(chain, model, 'apc').summary()}")
+                lines.append(
+                    f"{name}/{chain.id}: {predict_contacts(chain, model, 'apc').summary()}"
+                )
     return "; ".join(lines)
 
 
@@ -143,9 +156,13 @@ class Worker:
         self._thread: threading.Thread | None = None
         self.busy = False
 
-    def start(self, work: Callable[[Callable[[str], None]], Any],
-              done: Callable[[Any], None], failed: Callable[[BaseException], None],
-              progress: Callable[[str], None] = _ignore) -> bool:
+    def start(
+        self,
+        work: Callable[[Callable[[str], None]], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+        progress: Callable[[str], None] = _ignore,
+    ) -> bool:
         """Run ``work(progress)`` in a thread, then ``done(value)`` or ``failed(error)``.
 
         Returns False (and runs nothing) while another job runs. ``progress``,
@@ -295,8 +312,14 @@ class PanelController:
         shape = self.shape(model)
         self.view.set_shape(shape)
         if not self.busy:
-            self.view.say(f"model {model}: " + (f"{shape[0]} layers x {shape[1]} heads" if shape
-                                                else "layers and heads known once it is loaded"))
+            self.view.say(
+                f"model {model}: "
+                + (
+                    f"{shape[0]} layers x {shape[1]} heads"
+                    if shape
+                    else "layers and heads known once it is loaded"
+                )
+            )
         self.update_grid(state)
 
     # ---------------------------------------------------------------------- actions
@@ -348,8 +371,14 @@ class PanelController:
     @staticmethod
     def grid_key(state: PanelState) -> tuple:
         """What the grid's statistics depend on."""
-        return (state.target, state.chain, model_name(state.model), state.prop,
-                int(state.min_arcs), state.definition)
+        return (
+            state.target,
+            state.chain,
+            model_name(state.model),
+            state.prop,
+            int(state.min_arcs),
+            state.definition,
+        )
 
     def grid_stats(self, state: PanelState) -> GridStats | None:
         """The statistics computed for these choices, if any."""
@@ -386,8 +415,11 @@ class PanelController:
             self._grid = (key, stats)
             self._loaded(state.model, shape)
             self.show_grid(self.view.state())
-            same = (f" (same statistics as: {self.host.command('stats', state)})"
-                    if "stats" in self.host.actions else "")
+            same = (
+                f" (same statistics as: {self.host.command('stats', state)})"
+                if "stats" in self.host.actions
+                else ""
+            )
             self.view.say(f"grid: {state.prop} for {where} with {model_name(state.model)}{same}")
 
         return self.start(f"{state.prop} statistics for {where}", work, done)
@@ -401,14 +433,16 @@ class PanelController:
             wanted = state.prop if PROPERTIES.get(state.prop) and state.target.strip() else ""
             self.view.show_grid(None, grid_legend(label=wanted))
             return
-        self.view.show_grid(grid_cells(stats.share, stats.enough_arcs, stats.n_arcs,
-                                       stats.background, state.prop),
-                            grid_legend(stats, state.prop))
+        self.view.show_grid(
+            grid_cells(stats.share, stats.enough_arcs, stats.n_arcs, stats.background, state.prop),
+            grid_legend(stats, state.prop),
+        )
 
     # ------------------------------------------------------------------------- jobs
 
-    def start(self, label: str, work: Callable[[Callable[[str], None]], Any],
-              done: Callable[[Any], None]) -> bool:
+    def start(
+        self, label: str, work: Callable[[Callable[[str], None]], Any], done: Callable[[Any], None]
+    ) -> bool:
         """Run ``work(progress)`` in the background, then ``done(value)`` on the GUI thread.
 
         The view is busy meanwhile and shows ``label`` and the progress; a failure is

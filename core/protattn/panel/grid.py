@@ -85,9 +85,13 @@ def text_is_dark(rgb: Sequence[float]) -> bool:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4
 
 
-def grid_cells(share: np.ndarray, enough_arcs: np.ndarray | None = None,
-               n_arcs: np.ndarray | None = None, background: float | None = None,
-               label: str = "the property") -> list[list[GridCell]]:
+def grid_cells(
+    share: np.ndarray,
+    enough_arcs: np.ndarray | None = None,
+    n_arcs: np.ndarray | None = None,
+    background: float | None = None,
+    label: str = "the property",
+) -> list[list[GridCell]]:
     """Colours, texts and tooltips of the layer x head grid.
 
     Parameters
@@ -118,9 +122,9 @@ def grid_cells(share: np.ndarray, enough_arcs: np.ndarray | None = None,
     if enough_arcs is not None:
         valid &= np.asarray(enough_arcs, dtype=bool)
     top = float(share[valid].max()) if valid.any() else 1.0
-    colors = palette_colors(np.where(valid, share, 0.0).ravel(), GRID_PALETTE,
-                            vmin=0.0, vmax=top if top > 0 else 1.0)[:, :3].reshape(
-                                *share.shape, 3)
+    colors = palette_colors(
+        np.where(valid, share, 0.0).ravel(), GRID_PALETTE, vmin=0.0, vmax=top if top > 0 else 1.0
+    )[:, :3].reshape(*share.shape, 3)
     rows = []
     for li in range(share.shape[0]):
         row = []
@@ -133,13 +137,32 @@ def grid_cells(share: np.ndarray, enough_arcs: np.ndarray | None = None,
                 if background is not None and np.isfinite(background):
                     tip += f" (background {100 * background:.1f}%)"
                 red, green, blue = (float(c) for c in colors[li, hi][:3])
-                row.append(GridCell(li + 1, hi + 1, value, (red, green, blue),
-                                    f"{100 * value:.0f}", tip + "; click to draw its pairs"))
+                row.append(
+                    GridCell(
+                        li + 1,
+                        hi + 1,
+                        value,
+                        (red, green, blue),
+                        f"{100 * value:.0f}",
+                        tip + "; click to draw its pairs",
+                    )
+                )
             else:
-                why = ("no high-confidence attention" if not np.isfinite(share[li, hi])
-                       else f"too few high-confidence arcs{arcs.replace(' of', ':')}")
-                row.append(GridCell(li + 1, hi + 1, None, FLAGGED_RGB, "",
-                                    f"{name}: {why}; click to draw its pairs"))
+                why = (
+                    "no high-confidence attention"
+                    if not np.isfinite(share[li, hi])
+                    else f"too few high-confidence arcs{arcs.replace(' of', ':')}"
+                )
+                row.append(
+                    GridCell(
+                        li + 1,
+                        hi + 1,
+                        None,
+                        FLAGGED_RGB,
+                        "",
+                        f"{name}: {why}; click to draw its pairs",
+                    )
+                )
         rows.append(row)
     return rows
 
@@ -168,27 +191,45 @@ def grid_legend(stats: GridStats | None = None, label: str = "") -> str:
     """
     if stats is None:
         if label:
-            return (f"Colours by {label} come once its statistics are computed (see the line "
-                    "below). Click a cell to draw that head's pairs.")
-        return ("Click a cell to draw that head's pairs. Choose a property to colour the "
-                "grid by each head's share of attention on it.")
+            return (
+                f"Colours by {label} come once its statistics are computed (see the line "
+                "below). Click a cell to draw that head's pairs."
+            )
+        return (
+            "Click a cell to draw that head's pairs. Choose a property to colour the "
+            "grid by each head's share of attention on it."
+        )
     valid = np.isfinite(stats.share) & stats.enough_arcs
     top = float(stats.share[valid].max()) if valid.any() else 0.0
-    background = (f" (background {100 * stats.background:.0f}%)"
-                  if np.isfinite(stats.background) else "")
+    background = (
+        f" (background {100 * stats.background:.0f}%)" if np.isfinite(stats.background) else ""
+    )
     if stats.definition == "paper":
-        arcs, few, name = (f"≥ {STATS_THRESHOLD:g}", f"{stats.min_arcs} arcs or fewer",
-                           "the paper's definition")
+        arcs, few, name = (
+            f"≥ {STATS_THRESHOLD:g}",
+            f"{stats.min_arcs} arcs or fewer",
+            "the paper's definition",
+        )
     else:
-        arcs, few, name = (f"> {STATS_THRESHOLD:g}", f"fewer than {stats.min_arcs} arcs",
-                           "judged definition")
-    return (f"% of attention {arcs} on {label or stats.prop} ({name}): white 0% to dark red "
-            f"{100 * top:.0f}%{background}; grey: {few}. Click a cell to draw its pairs.")
+        arcs, few, name = (
+            f"> {STATS_THRESHOLD:g}",
+            f"fewer than {stats.min_arcs} arcs",
+            "judged definition",
+        )
+    return (
+        f"% of attention {arcs} on {label or stats.prop} ({name}): white 0% to dark red "
+        f"{100 * top:.0f}%{background}; grey: {few}. Click a cell to draw its pairs."
+    )
 
 
-def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
-                    progress: Callable[[str], None] = lambda message: None,
-                    definition: str = DEFAULT_DEFINITION) -> GridStats:
+def grid_statistics(
+    structures: Iterable,
+    model: str,
+    label: str,
+    min_arcs: int,
+    progress: Callable[[str], None] = lambda message: None,
+    definition: str = DEFAULT_DEFINITION,
+) -> GridStats:
     """The grid's statistics: one property's per-head statistics over ``structures``.
 
     Runs the model over every chain (slow the first time: it loads the model), so
@@ -230,11 +271,24 @@ def grid_statistics(structures: Iterable, model: str, label: str, min_arcs: int,
     def on_chain(structure, chain) -> None:
         progress(f"{label} statistics: {structure.name} chain {chain.id}")
 
-    result = head_statistics(structures, lm, [prop], threshold=STATS_THRESHOLD,
-                             min_arcs=int(min_arcs), on_chain=on_chain,
-                             definition=definition)[prop]
-    return GridStats(prop, result.share, result.enough_arcs, result.n_arcs,
-                     float(result.background), int(min_arcs), definition)
+    result = head_statistics(
+        structures,
+        lm,
+        [prop],
+        threshold=STATS_THRESHOLD,
+        min_arcs=int(min_arcs),
+        on_chain=on_chain,
+        definition=definition,
+    )[prop]
+    return GridStats(
+        prop,
+        result.share,
+        result.enough_arcs,
+        result.n_arcs,
+        float(result.background),
+        int(min_arcs),
+        definition,
+    )
 
 
 def property_of(label: str) -> str | None:
@@ -248,8 +302,9 @@ def property_of(label: str) -> str | None:
     try:
         return PROPERTIES[label]
     except KeyError:
-        raise ValueError(f"property must be one of {', '.join(PROPERTIES)}, "
-                         f"not {label!r}") from None
+        raise ValueError(
+            f"property must be one of {', '.join(PROPERTIES)}, not {label!r}"
+        ) from None
 
 
 def layer_head_text(layer: int, head: int, aggregate: str = "none") -> str:
@@ -322,8 +377,9 @@ class CellPaint:
     dark_text: bool | None
 
 
-def cell_paints(cells: Sequence[Sequence[GridCell]] | None, rows: int,
-                cols: int) -> list[CellPaint]:
+def cell_paints(
+    cells: Sequence[Sequence[GridCell]] | None, rows: int, cols: int
+) -> list[CellPaint]:
     """What to paint in each cell of a ``rows`` x ``cols`` grid, row by row.
 
     ``cells`` (:func:`grid_cells`) that do not fit the grid, or None, blank every
@@ -335,12 +391,16 @@ def cell_paints(cells: Sequence[Sequence[GridCell]] | None, rows: int,
     for row in range(rows):
         for col in range(cols):
             if cells is None:
-                out.append(CellPaint(row, col, "", f"{row + 1}-{col + 1}: click to draw its pairs",
-                                     None, None))
+                out.append(
+                    CellPaint(
+                        row, col, "", f"{row + 1}-{col + 1}: click to draw its pairs", None, None
+                    )
+                )
                 continue
             cell = cells[row][col]
-            out.append(CellPaint(row, col, cell.text, cell.tooltip, cell.rgb,
-                                 text_is_dark(cell.rgb)))
+            out.append(
+                CellPaint(row, col, cell.text, cell.tooltip, cell.rgb, text_is_dark(cell.rgb))
+            )
     return out
 
 

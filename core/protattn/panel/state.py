@@ -114,8 +114,11 @@ class PanelState:
             base_init(self, *args, **kwargs)
 
         cls.__init__ = __init__  # type: ignore[method-assign]  # takes the host's keyword
-        setattr(cls, target_name, property(lambda self: self.target,
-                                           doc=f"The target (``{target_name}``)."))
+        setattr(
+            cls,
+            target_name,
+            property(lambda self: self.target, doc=f"The target (``{target_name}``)."),
+        )
 
     @property
     def layer_head(self) -> str:
@@ -199,8 +202,11 @@ def command_options(action: str, state: PanelState) -> list[tuple[str, str]]:
             raise ValueError("choose a property (contacts, binding site) for the statistics")
         if int(state.min_arcs) < 1:
             raise ValueError(f"minimum arcs must be 1 or more, not {state.min_arcs}")
-        options += [("property", prop), ("threshold", number_text(STATS_THRESHOLD)),
-                    ("min_arcs", str(int(state.min_arcs)))]
+        options += [
+            ("property", prop),
+            ("threshold", number_text(STATS_THRESHOLD)),
+            ("min_arcs", str(int(state.min_arcs))),
+        ]
         check_definition(state.definition)
         if state.definition != DEFAULT_DEFINITION:
             options.append(("definition", state.definition))
@@ -244,9 +250,15 @@ def model_choices(missing: str = "not downloaded") -> list[ModelChoice]:
     out = []
     for name, spec in MODELS.items():
         status = statuses.get(name, "missing")
-        where = ("weights here: works offline" if status != "missing"
-                 else "not downloaded: needs the network on first use")
+        where = (
+            "weights here: works offline"
+            if status != "missing"
+            else "not downloaded: needs the network on first use"
+        )
         note = f"; {spec.note}" if spec.note else ""
-        out.append(ModelChoice(name, status, model_label(name, status, missing),
-                               f"{spec.source}; {where}{note}"))
+        out.append(
+            ModelChoice(
+                name, status, model_label(name, status, missing), f"{spec.source}; {where}{note}"
+            )
+        )
     return out

@@ -44,12 +44,22 @@ __all__ = [
 MAX_UNKNOWN = 99
 
 #: The panel's widgets of the state's options, by attribute name.
-OPTION_WIDGETS = ("layer_spin", "head_spin", "aggregate_combo", "threshold_spin", "top_k_spin",
-                  "min_separation_spin", "property_combo", "min_arcs_spin", "definition_combo")
+OPTION_WIDGETS = (
+    "layer_spin",
+    "head_spin",
+    "aggregate_combo",
+    "threshold_spin",
+    "top_k_spin",
+    "min_separation_spin",
+    "property_combo",
+    "min_arcs_spin",
+    "definition_combo",
+)
 
 
-def configure_options(panel: Any, aggregates: Sequence[str], properties: Iterable[str],
-                      definitions: Iterable[str]) -> None:
+def configure_options(
+    panel: Any, aggregates: Sequence[str], properties: Iterable[str], definitions: Iterable[str]
+) -> None:
     """Fill, bound and explain the option widgets, with :class:`PanelState`'s defaults."""
     panel.aggregate_combo.addItems(list(aggregates))
     panel.aggregate_combo.setToolTip("none: one head; mean / max: all heads of the layer")
@@ -67,23 +77,25 @@ def configure_options(panel: Any, aggregates: Sequence[str], properties: Iterabl
     panel.property_combo.addItems(list(properties))
     panel.min_arcs_spin.setRange(1, 100000)
     panel.min_arcs_spin.setValue(PanelState.min_arcs)
-    panel.min_arcs_spin.setToolTip("heads with too few arcs of high-confidence attention "
-                                   "are grey")
+    panel.min_arcs_spin.setToolTip("heads with too few arcs of high-confidence attention are grey")
     panel.definition_combo.addItems(list(definitions))
     panel.definition_combo.setToolTip(
         "paper: the paper's own counting (arcs >= theta over every pair, heads with more than "
-        "min arcs); judged: share and background on the pairs the property is judged on")
+        "min arcs); judged: share and background on the pairs the property is judged on"
+    )
     panel.top_k_spin.valueChanged.connect(lambda k: panel.threshold_spin.setEnabled(k == 0))
 
 
 def property_tooltip(verb: str) -> str:
     """The property chooser's tooltip (``verb``: the host's spelling of colour)."""
-    return (f"{verb} the grid by each head's share of attention >= {STATS_THRESHOLD:g} "
-            "on this property")
+    return (
+        f"{verb} the grid by each head's share of attention >= {STATS_THRESHOLD:g} on this property"
+    )
 
 
-def widget_state(cls: type[PanelState], target: str, chain: str | None, model: str,
-                 panel: Any) -> PanelState:
+def widget_state(
+    cls: type[PanelState], target: str, chain: str | None, model: str, panel: Any
+) -> PanelState:
     """What the widgets say now, as ``cls`` (the host's :class:`PanelState`)."""
     return cls(
         target=target,
@@ -157,8 +169,12 @@ def reshape_grid(panel: Any, shape: tuple[int, int] | None, new_item: Callable[[
     return True
 
 
-def paint_grid(table: Any, cells: list[list[GridCell]] | None,
-               roles: tuple[Any, Any], brushes: Callable[[Any], tuple[Any, Any]]) -> None:
+def paint_grid(
+    table: Any,
+    cells: list[list[GridCell]] | None,
+    roles: tuple[Any, Any],
+    brushes: Callable[[Any], tuple[Any, Any]],
+) -> None:
     """Paint a ``QTableWidget``'s cells with :func:`.grid.cell_paints` of ``cells``.
 
     ``roles`` are Qt's background and foreground item data roles; ``brushes(paint)``
@@ -172,8 +188,13 @@ def paint_grid(table: Any, cells: list[list[GridCell]] | None,
             item.setData(role, brush)
 
 
-def lay_out_choosers(layout: Any, panel: Any, target: tuple[str, Any],
-                     label: Callable[[str], Any], row: Callable[[], Any]) -> None:
+def lay_out_choosers(
+    layout: Any,
+    panel: Any,
+    target: tuple[str, Any],
+    label: Callable[[str], Any],
+    row: Callable[[], Any],
+) -> None:
     """Place the choosers in a ``QGridLayout``: target, chain, model, head, pair options.
 
     ``target`` is the target chooser's label and combo box; ``label(text)`` makes a
@@ -181,11 +202,13 @@ def lay_out_choosers(layout: Any, panel: Any, target: tuple[str, Any],
     """
     layout.addWidget(label(target[0]), 0, 0)
     layout.addWidget(target[1], 0, 1)
-    for text, widget, r, c in (("Chain", panel.chain_combo, 0, 2),
-                               ("Layer", panel.layer_spin, 2, 0),
-                               ("Head", panel.head_spin, 2, 2),
-                               ("Threshold", panel.threshold_spin, 3, 0),
-                               ("Top k", panel.top_k_spin, 3, 2)):
+    for text, widget, r, c in (
+        ("Chain", panel.chain_combo, 0, 2),
+        ("Layer", panel.layer_spin, 2, 0),
+        ("Head", panel.head_spin, 2, 2),
+        ("Threshold", panel.threshold_spin, 3, 0),
+        ("Top k", panel.top_k_spin, 3, 2),
+    ):
         layout.addWidget(label(text), r, c)
         layout.addWidget(widget, r, c + 1)
     layout.addWidget(panel.refresh_button, 0, 4)
@@ -207,6 +230,7 @@ def connect_choosers(panel: Any) -> None:
     enables the head chooser, a changed head reframes the grid, and a clicked cell
     chooses its head and draws its pairs.
     """
+
     def grid_changed(*_: Any) -> None:
         panel.controller.update_grid(panel.state())
 
@@ -246,12 +270,22 @@ def head_enabled(panel: Any) -> None:
 
 def marked(panel: Any, row: int, col: int) -> bool:
     """Whether grid cell ``(row, col)`` is framed (:func:`.grid.is_marked` of the choosers)."""
-    return is_marked(row, col, panel.layer_spin.value(), panel.head_spin.value(),
-                     panel.aggregate_combo.currentText())
+    return is_marked(
+        row,
+        col,
+        panel.layer_spin.value(),
+        panel.head_spin.value(),
+        panel.aggregate_combo.currentText(),
+    )
 
 
-def set_up_grid(grid: Any, delegate: Any, flags: tuple[Any, Any, Any],
-                sections: tuple[int, int], size: tuple[int, int]) -> None:
+def set_up_grid(
+    grid: Any,
+    delegate: Any,
+    flags: tuple[Any, Any, Any],
+    sections: tuple[int, int],
+    size: tuple[int, int],
+) -> None:
     """A read-only ``QTableWidget`` of stretched cells, painted by ``delegate``.
 
     ``flags`` are Qt's no-edit trigger, no-selection mode and stretch resize mode;
@@ -268,8 +302,7 @@ def set_up_grid(grid: Any, delegate: Any, flags: tuple[Any, Any, Any],
     grid.setToolTip("rows: layers, columns: heads; click a cell to draw its pairs")
 
 
-def stack(layout: Any, panel: Any, choosers: Any, actions: Any, grid_bar: Any,
-          status: Any) -> None:
+def stack(layout: Any, panel: Any, choosers: Any, actions: Any, grid_bar: Any, status: Any) -> None:
     """Fill the panel's ``QVBoxLayout``: choosers, buttons, grid bar, grid, legend, status."""
     for part in (choosers, actions, grid_bar):
         layout.addLayout(part)
@@ -278,8 +311,9 @@ def stack(layout: Any, panel: Any, choosers: Any, actions: Any, grid_bar: Any,
     layout.addLayout(status)
 
 
-def add_buttons(panel: Any, specs: Iterable[tuple[str, str, str]],
-                new_button: Callable[[str, str], Any]) -> None:
+def add_buttons(
+    panel: Any, specs: Iterable[tuple[str, str, str]], new_button: Callable[[str, str], Any]
+) -> None:
     """Add ``(action, label, tooltip)`` buttons to ``panel.buttons``, each running its action.
 
     ``new_button(label, action)`` makes a ``QPushButton``; a click calls

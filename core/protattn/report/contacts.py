@@ -71,17 +71,31 @@ def head_vs_contacts(
     contacts = np.asarray(contact_map, dtype=bool)
     n = head_map.shape[0]
     if head_map.shape != (n, n) or contacts.shape != (n, n):
-        raise ValueError(f"head map {head_map.shape} and contact map {contacts.shape} must "
-                         "both be (L, L) for the same chain")
+        raise ValueError(
+            f"head map {head_map.shape} and contact map {contacts.shape} must "
+            "both be (L, L) for the same chain"
+        )
     figure = new_figure(9.0, 4.4)
     left, right = figure.subplots(1, 2, sharex=True, sharey=True)
     extent = (0.5, n + 0.5, n + 0.5, 0.5)
     known = head_map[~np.isnan(head_map)]
     high = float(known.max()) if known.size and known.max() > 0 else 1.0
-    image = left.imshow(np.ma.masked_invalid(head_map), cmap=SEQUENTIAL.with_extremes(
-        bad=MASKED), vmin=0.0, vmax=high, extent=extent, interpolation="nearest")
-    right.imshow(contacts, cmap=LinearSegmentedColormap.from_list("contacts",
-                 ["white", "#202020"]), vmin=0, vmax=1, extent=extent, interpolation="nearest")
+    image = left.imshow(
+        np.ma.masked_invalid(head_map),
+        cmap=SEQUENTIAL.with_extremes(bad=MASKED),
+        vmin=0.0,
+        vmax=high,
+        extent=extent,
+        interpolation="nearest",
+    )
+    right.imshow(
+        contacts,
+        cmap=LinearSegmentedColormap.from_list("contacts", ["white", "#202020"]),
+        vmin=0,
+        vmax=1,
+        extent=extent,
+        interpolation="nearest",
+    )
     for ax, name in ((left, head_label), (right, contact_label)):
         _residue_axes(ax, n)
         ax.set_title(name)
@@ -121,18 +135,28 @@ def contact_prediction(
         raise ValueError(f"contact map must be (L, L), not {contacts.shape}")
     figure = new_figure(5.2, 5.0)
     ax = figure.add_subplot()
-    ax.imshow(contacts, cmap=LinearSegmentedColormap.from_list("contacts", ["white", "#C8C8C8"]),
-              vmin=0, vmax=1, extent=(0.5, n + 0.5, n + 0.5, 0.5), interpolation="nearest")
-    groups = {True: ("true contact", _TRUE), False: ("false contact", _FALSE),
-              None: ("unknown", _UNKNOWN)}
+    ax.imshow(
+        contacts,
+        cmap=LinearSegmentedColormap.from_list("contacts", ["white", "#C8C8C8"]),
+        vmin=0,
+        vmax=1,
+        extent=(0.5, n + 0.5, n + 0.5, 0.5),
+        interpolation="nearest",
+    )
+    groups = {
+        True: ("true contact", _TRUE),
+        False: ("false contact", _FALSE),
+        None: ("unknown", _UNKNOWN),
+    }
     size = max(2.0, min(20.0, 4000.0 / max(n, 1) ** 1.5))
     kinds = [None if p[3] is None else bool(p[3]) for p in pairs]
     for truth, (name, colour) in groups.items():
         chosen = [(p[0], p[1]) for p, kind in zip(pairs, kinds) if kind is truth]
         if chosen:
             rows, cols = np.array(chosen).T + 1
-            ax.scatter(cols, rows, s=size, color=colour, label=f"{name} ({len(chosen)})",
-                       linewidths=0)
+            ax.scatter(
+                cols, rows, s=size, color=colour, label=f"{name} ({len(chosen)})", linewidths=0
+            )
     _residue_axes(ax, n)
     ax.set_xlim(0.5, n + 0.5)
     ax.set_ylim(n + 0.5, 0.5)

@@ -66,8 +66,9 @@ def save(figure: Figure, path: str | os.PathLike, dpi: int = _DPI) -> Path:
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ValueError(f"cannot save a figure as {path.name!r}; give a path ending in "
-                         f"{', '.join(FORMATS)}")
+        raise ValueError(
+            f"cannot save a figure as {path.name!r}; give a path ending in {', '.join(FORMATS)}"
+        )
     metadata = {"Date": None} if fmt == "svg" else None
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "protattn"}):
         figure.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
@@ -154,8 +155,9 @@ def heatmap(
     high = float(shown.max()) if shown.size else 1.0
     if background is not None:
         margin = 1e-9 * max(1.0, abs(background))
-        norm: Normalize = TwoSlopeNorm(background, min(low, background - margin),
-                                       max(high, background + margin))
+        norm: Normalize = TwoSlopeNorm(
+            background, min(low, background - margin), max(high, background + margin)
+        )
         cmap: Colormap = _DIVERGING
     else:
         low = min(low, 0.0)
@@ -165,11 +167,26 @@ def heatmap(
     cell = min(0.32, 7.0 / max(n_layers, n_heads))  # inches; at most 7 for the grid
     figure = new_figure(2.4 + cell * n_heads, 1.4 + cell * n_layers)
     ax = figure.add_subplot()
-    image = ax.imshow(np.ma.masked_array(values, hidden), cmap=cmap, norm=norm, origin="lower",
-                      extent=(0.5, n_heads + 0.5, 0.5, n_layers + 0.5), interpolation="nearest")
+    image = ax.imshow(
+        np.ma.masked_array(values, hidden),
+        cmap=cmap,
+        norm=norm,
+        origin="lower",
+        extent=(0.5, n_heads + 0.5, 0.5, n_layers + 0.5),
+        interpolation="nearest",
+    )
     for layer, head in zip(*np.nonzero(hidden)):
-        ax.add_patch(Rectangle((head + 0.5, layer + 0.5), 1, 1, facecolor=MASKED,
-                               edgecolor=_HATCH, hatch="///", linewidth=0))
+        ax.add_patch(
+            Rectangle(
+                (head + 0.5, layer + 0.5),
+                1,
+                1,
+                facecolor=MASKED,
+                edgecolor=_HATCH,
+                hatch="///",
+                linewidth=0,
+            )
+        )
     ax.set_xticks(_ticks(n_heads))
     ax.set_yticks(_ticks(n_layers))
     ax.set_xlabel("Head")
@@ -177,8 +194,9 @@ def heatmap(
     ax.tick_params(length=2)
     if title:
         ax.set_title(title)
-    colorbar = figure.colorbar(image, ax=ax, shrink=0.85,
-                               format=PercentFormatter(1.0, decimals=0) if percent else None)
+    colorbar = figure.colorbar(
+        image, ax=ax, shrink=0.85, format=PercentFormatter(1.0, decimals=0) if percent else None
+    )
     if label:
         colorbar.set_label(label)
     if background is not None:
@@ -223,8 +241,13 @@ def layer_profile(
     layers = np.arange(1, n + 1)
     ax.bar(layers, profile, color=_ABOVE, width=0.8)
     if center_of_gravity is not None:
-        ax.axvline(center_of_gravity, color=_BELOW, linestyle="--", linewidth=1.5,
-                   label=f"centre of gravity {center_of_gravity:.1f}")
+        ax.axvline(
+            center_of_gravity,
+            color=_BELOW,
+            linestyle="--",
+            linewidth=1.5,
+            label=f"centre of gravity {center_of_gravity:.1f}",
+        )
         ax.legend(frameon=False, loc="best")
     ax.set_xticks(_ticks(n))
     ax.set_xlim(0.4, n + 0.6)
@@ -287,15 +310,21 @@ def top_heads(
     ax.barh(y, share, height=0.7, color=_ABOVE)
     if has_interval.any():
         whiskers = np.vstack([share - low, high - share])[:, has_interval].clip(min=0.0)
-        ax.errorbar(share[has_interval], y[has_interval], xerr=whiskers, fmt="none",
-                    ecolor="black", elinewidth=1, capsize=3)
+        ax.errorbar(
+            share[has_interval],
+            y[has_interval],
+            xerr=whiskers,
+            fmt="none",
+            ecolor="black",
+            elinewidth=1,
+            capsize=3,
+        )
     known = background[~np.isnan(background)]
     if known.size and np.allclose(known, known[0]) and known.size == len(rows):
         ax.axvline(known[0], color=_BELOW, linestyle="--", linewidth=1.5, label="background")
         ax.legend(frameon=False, loc="lower right")
     elif known.size:
-        ax.scatter(background, y, marker="|", s=300, color=_BELOW, label="background",
-                   zorder=3)
+        ax.scatter(background, y, marker="|", s=300, color=_BELOW, label="background", zorder=3)
         ax.legend(frameon=False, loc="lower right")
     ax.set_yticks(y, names)
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top

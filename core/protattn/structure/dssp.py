@@ -35,8 +35,17 @@ _MIN_CA_DISTANCE = 9.0
 _BEND_ANGLE = 70.0
 
 #: Reduction of DSSP's eight states to the paper's four classes.
-_DSSP_TO_CLASS = {"H": "H", "G": "H", "I": "H", "E": "E", "B": "E", "T": "T", "S": "T",
-                  "C": "C", "-": "-"}
+_DSSP_TO_CLASS = {
+    "H": "H",
+    "G": "H",
+    "I": "H",
+    "E": "E",
+    "B": "E",
+    "T": "T",
+    "S": "T",
+    "C": "C",
+    "-": "-",
+}
 
 
 def _backbone_with_oxygen(chain: Chain) -> tuple[np.ndarray, ...]:
@@ -54,8 +63,13 @@ _HBOND_BLOCK = 256
 
 
 def _hbonds(
-    n: np.ndarray, ca: np.ndarray, c: np.ndarray, o: np.ndarray, h: np.ndarray,
-    donor: np.ndarray, acceptor: np.ndarray,
+    n: np.ndarray,
+    ca: np.ndarray,
+    c: np.ndarray,
+    o: np.ndarray,
+    h: np.ndarray,
+    donor: np.ndarray,
+    acceptor: np.ndarray,
 ) -> set[tuple[int, int]]:
     """H-bonds as ``(i, j)``: the C=O of residue ``i`` accepts from the N–H of residue ``j``.
 
@@ -70,14 +84,18 @@ def _hbonds(
         return bonds
     ca_a = ca[a_idx]
     for start in range(0, len(all_donors), _HBOND_BLOCK):
-        block = all_donors[start:start + _HBOND_BLOCK]
+        block = all_donors[start : start + _HBOND_BLOCK]
         d2 = ((ca[block][:, None, :] - ca_a[None, :, :]) ** 2).sum(axis=-1)
-        near = (d2 < _MIN_CA_DISTANCE ** 2) & (block[:, None] != a_idx[None, :]) & (
-            block[:, None] != a_idx[None, :] + 1)
+        near = (
+            (d2 < _MIN_CA_DISTANCE**2)
+            & (block[:, None] != a_idx[None, :])
+            & (block[:, None] != a_idx[None, :] + 1)
+        )
         p, q = np.nonzero(near)
         d, a = block[p], a_idx[q]
-        r_on, r_ch, r_oh, r_cn = (np.linalg.norm(x[d] - y[a], axis=-1)
-                                  for x, y in ((n, o), (h, c), (h, o), (n, c)))
+        r_on, r_ch, r_oh, r_cn = (
+            np.linalg.norm(x[d] - y[a], axis=-1) for x, y in ((n, o), (h, c), (h, o), (n, c))
+        )
         with np.errstate(divide="ignore"):
             energy = _HBOND_COUPLING * (1 / r_on + 1 / r_ch - 1 / r_oh - 1 / r_cn)
         close = np.minimum.reduce([r_on, r_ch, r_oh, r_cn]) < 0.5
@@ -151,17 +169,19 @@ def _ladders(
             k2, ci, cj = bridges[y]
             ibi, iei, jbi, jei = bi[0], bi[-1], bj[0], bj[-1]
             ibj, iej, jbj, jej = ci[0], ci[-1], cj[0], cj[-1]
-            if (kind != k2 or not no_break(min(ibi, ibj), max(iei, iej))
-                    or not no_break(min(jbi, jbj), max(jei, jej))
-                    or _udiff(ibj, iei) >= 6 or (iei >= ibj and ibi <= iej)):
+            if (
+                kind != k2
+                or not no_break(min(ibi, ibj), max(iei, iej))
+                or not no_break(min(jbi, jbj), max(jei, jej))
+                or _udiff(ibj, iei) >= 6
+                or (iei >= ibj and ibi <= iej)
+            ):
                 y += 1
                 continue
             if kind == "p":
-                bulge = ((_udiff(jbj, jei) < 6 and _udiff(ibj, iei) < 3)
-                         or _udiff(jbj, jei) < 3)
+                bulge = (_udiff(jbj, jei) < 6 and _udiff(ibj, iei) < 3) or _udiff(jbj, jei) < 3
             else:
-                bulge = ((_udiff(jbi, jej) < 6 and _udiff(ibj, iei) < 3)
-                         or _udiff(jbi, jej) < 3)
+                bulge = (_udiff(jbi, jej) < 6 and _udiff(ibj, iei) < 3) or _udiff(jbi, jej) < 3
             if bulge:
                 bi.extend(ci)
                 if kind == "p":
@@ -188,8 +208,9 @@ def _chain_hbonds(chain: Chain) -> tuple[set[tuple[int, int]], np.ndarray]:
     donor = np.zeros(length, dtype=bool)
     if length > 1:
         with np.errstate(invalid="ignore"):
-            bonded = valid[:-1] & valid[1:] & (
-                np.linalg.norm(c[:-1] - n[1:], axis=-1) <= _DSSP_BREAK)
+            bonded = (
+                valid[:-1] & valid[1:] & (np.linalg.norm(c[:-1] - n[1:], axis=-1) <= _DSSP_BREAK)
+            )
             # amide H along the previous C=O; no H (so no donor) after a break, on proline
             co = c[:-1] - o[:-1]
             h[1:] = n[1:] + co / np.linalg.norm(co, axis=-1, keepdims=True)
@@ -222,26 +243,29 @@ def _dssp_codes(chain: Chain) -> str:
 
     # n-turns at i: Hbond(i, i + n) with no break in between
     turn = {
-        stride: np.array([(i, i + stride) in hb and no_break(i, i + stride)
-                          for i in range(length)], dtype=bool)
+        stride: np.array(
+            [(i, i + stride) in hb and no_break(i, i + stride) for i in range(length)], dtype=bool
+        )
         for stride in (3, 4, 5)
     }
     # minimal helices: two consecutive n-turns; alpha first, then 3-10 and pi where free
     for i in range(1, length - 4):
         if turn[4][i - 1] and turn[4][i]:
-            ss[i:i + 4] = ["H"] * 4
+            ss[i : i + 4] = ["H"] * 4
     for stride, code in ((3, "G"), (5, "I")):
         for i in range(1, length - stride):
-            if turn[stride][i - 1] and turn[stride][i] and all(
-                    ss[k] in ("C", code) for k in range(i, i + stride)):
-                ss[i:i + stride] = [code] * stride
+            if (
+                turn[stride][i - 1]
+                and turn[stride][i]
+                and all(ss[k] in ("C", code) for k in range(i, i + stride))
+            ):
+                ss[i : i + stride] = [code] * stride
 
     # turns (inside an n-turn) and bends (CA(i-2)->CA(i) against CA(i)->CA(i+2) over 70 deg)
     for i in range(1, length - 1):
         if ss[i] != "C":
             continue
-        if any(i >= k and turn[stride][i - k]
-               for stride in (3, 4, 5) for k in range(1, stride)):
+        if any(i >= k and turn[stride][i - k] for stride in (3, 4, 5) for k in range(1, stride)):
             ss[i] = "T"
         elif 2 <= i < length - 2 and no_break(i - 2, i + 2):
             u, v = ca[i] - ca[i - 2], ca[i + 2] - ca[i]

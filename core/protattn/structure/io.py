@@ -31,6 +31,7 @@ __all__ = [
     "read_structure",
 ]
 
+
 def _seqres_from_pdb(path: str) -> dict[str, str]:
     seqres: dict[str, list[str]] = {}
     with open(path, errors="replace") as fh:
@@ -55,11 +56,11 @@ def _sites_from_pdb(
                 sid = line[11:14].strip()
                 entries = residues.setdefault(sid, [])
                 for base in range(18, 52, 11):  # four residues per line
-                    resname = line[base:base + 3].strip()
-                    number = line[base + 5:base + 9].strip()
+                    resname = line[base : base + 3].strip()
+                    number = line[base + 5 : base + 9].strip()
                     if not resname or resname in WATER or not number.lstrip("-").isdigit():
                         continue
-                    rid = ResidueId(line[base + 4], int(number), line[base + 9:base + 10].strip())
+                    rid = ResidueId(line[base + 4], int(number), line[base + 9 : base + 10].strip())
                     if rid not in entries:
                         entries.append(rid)
             elif line.startswith("REMARK 800"):
@@ -70,8 +71,10 @@ def _sites_from_pdb(
                     descriptions[site_id] = text.split(":", 1)[1].strip()
             elif line.startswith(("ATOM", "HETATM")):
                 break
-    return ([(sid, tuple(res)) for sid, res in residues.items()],
-            [(sid, d) for sid, d in descriptions.items() if sid in residues])
+    return (
+        [(sid, tuple(res)) for sid, res in residues.items()],
+        [(sid, d) for sid, d in descriptions.items() if sid in residues],
+    )
 
 
 def _cif_column(cif: Mapping[str, list[str]], key: str, n: int) -> list[str]:
@@ -101,8 +104,11 @@ def _sites_from_cif(
         for k, sid in enumerate(site_ids):
             entries = residues.setdefault(sid, [])
             name = comp[k] if comp[k] not in ("?", ".") else label_comp[k]
-            if (name in WATER or symmetry[k] not in ("?", ".", "1_555")
-                    or not number[k].lstrip("-").isdigit()):
+            if (
+                name in WATER
+                or symmetry[k] not in ("?", ".", "1_555")
+                or not number[k].lstrip("-").isdigit()
+            ):
                 continue
             ins = "" if icode[k] in ("?", ".") else icode[k]
             rid = ResidueId(chain[k], int(number[k]), ins)
@@ -111,8 +117,9 @@ def _sites_from_cif(
     ids = cif.get("_struct_site.id") or []
     ids = [ids] if isinstance(ids, str) else ids
     details = _cif_column(cif, "_struct_site.details", len(ids))
-    descriptions = [(sid, d) for sid, d in zip(ids, details)
-                    if d not in ("?", ".") and sid in residues]
+    descriptions = [
+        (sid, d) for sid, d in zip(ids, details) if d not in ("?", ".") and sid in residues
+    ]
     return [(sid, tuple(res)) for sid, res in residues.items()], descriptions
 
 
@@ -123,8 +130,15 @@ def _poly_seq_scheme(cif: Mapping[str, list[str]]) -> dict[str, list[tuple[str, 
         return {}
     cols = {
         name: cif[key + name]
-        for name in ("asym_id", "seq_id", "mon_id", "pdb_seq_num", "auth_seq_num",
-                     "pdb_ins_code", "pdb_strand_id")
+        for name in (
+            "asym_id",
+            "seq_id",
+            "mon_id",
+            "pdb_seq_num",
+            "auth_seq_num",
+            "pdb_ins_code",
+            "pdb_strand_id",
+        )
     }
     out: dict[str, list[tuple[str, ResidueId | None]]] = {}
     seen: set[tuple[str, str]] = set()
@@ -258,8 +272,10 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
             rid = ResidueId(bchain.id, int(number), icode.strip())
             if hetflag == "W" or resname in WATER:
                 continue
-            neighbours = (residues[k - 1] if k else None,
-                          residues[k + 1] if k + 1 < len(residues) else None)
+            neighbours = (
+                residues[k - 1] if k else None,
+                residues[k + 1] if k + 1 < len(residues) else None,
+            )
             if _is_polymer_residue(residue, *neighbours) and resname not in nucleic:
                 observed.append(ObservedResidue(rid, resname, _heavy_atoms(residue)))
             elif resname in nucleic and hetflag == " ":
@@ -281,8 +297,11 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
             entries = scheme[bchain.id]
             sequence = "".join(one_letter(mon) for mon, _ in entries)
             where = {rid: k for k, (_, rid) in enumerate(entries) if rid is not None}
-            chains.append(chain_from_residues(
-                bchain.id, observed, sequence, [where.get(r.id) for r in observed]))
+            chains.append(
+                chain_from_residues(
+                    bchain.id, observed, sequence, [where.get(r.id) for r in observed]
+                )
+            )
         else:
             chains.append(chain_from_residues(bchain.id, observed, seqres.get(bchain.id)))
     if not chains:
@@ -291,5 +310,6 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
             + (f" ({'; '.join(notes)})" if notes else "")
             + "; protattn needs a protein structure"
         )
-    return Structure(name, tuple(chains), tuple(ligands), tuple(notes),
-                     tuple(sites), tuple(site_descriptions))
+    return Structure(
+        name, tuple(chains), tuple(ligands), tuple(notes), tuple(sites), tuple(site_descriptions)
+    )

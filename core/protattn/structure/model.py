@@ -50,7 +50,18 @@ def nucleic_names() -> frozenset[str]:
     from Bio.Data.PDBData import nucleic_letters_3to1_extended
 
     return frozenset(k.strip() for k in nucleic_letters_3to1_extended) | {
-        "A", "C", "G", "U", "T", "I", "DA", "DC", "DG", "DT", "DU", "DI",
+        "A",
+        "C",
+        "G",
+        "U",
+        "T",
+        "I",
+        "DA",
+        "DC",
+        "DG",
+        "DT",
+        "DU",
+        "DI",
     }
 
 
@@ -308,12 +319,14 @@ def _align_observed(sequence: str, observed: Sequence[ObservedResidue]) -> list[
     # "SGLVTELGI" with only the first G observed): residue numbers that count along
     # the sequence decide, as long as they fit it as well as the alignment does
     numbers = [r.id.number for r in observed]
-    if all(not r.id.icode for r in observed) and all(
-            a < b for a, b in zip(numbers, numbers[1:])):
+    if all(not r.id.icode for r in observed) and all(a < b for a, b in zip(numbers, numbers[1:])):
         offset = Counter(n - p for n, p in zip(numbers, positions)).most_common(1)[0][0]
         by_number = [n - offset for n in numbers]
-        if 0 <= by_number[0] and by_number[-1] < len(sequence) and sum(
-                sequence[p] != obs[q] for q, p in enumerate(by_number)) <= mismatches:
+        if (
+            0 <= by_number[0]
+            and by_number[-1] < len(sequence)
+            and sum(sequence[p] != obs[q] for q, p in enumerate(by_number)) <= mismatches
+        ):
             positions = by_number
     return positions
 

@@ -44,6 +44,7 @@ RANGE_BANDS: dict[str, tuple[int, int | None]] = {
     "long": (24, None),
 }
 
+
 def contact_map(
     chain: Chain, cutoff: float = CONTACT_CUTOFF, min_separation: int = 6
 ) -> np.ndarray:
@@ -117,8 +118,7 @@ def band_mask(length: int, band: str) -> np.ndarray:
         lo, hi = RANGE_BANDS[band]
     else:
         raise ValueError(
-            f"range band {band!r} is not known; choose one of "
-            f"{', '.join([*RANGE_BANDS, 'all'])}"
+            f"range band {band!r} is not known; choose one of {', '.join([*RANGE_BANDS, 'all'])}"
         )
     sep = _separation(length)
     mask = sep >= lo
@@ -136,6 +136,7 @@ def band_of(separation: int) -> str:
 
 
 # ------------------------------------------------------------------------ binding sites
+
 
 def amino_acid_mask(chain: Chain, aa: str) -> np.ndarray:
     """Positions whose residue is amino acid ``aa``, ``shape=(L,), dtype=bool``.

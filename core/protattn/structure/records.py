@@ -20,6 +20,7 @@ __all__ = [
     "structure_features",
 ]
 
+
 def _site_record(site: BindingSite, chain: Chain | None = None) -> dict[str, object] | None:
     residues = site.residues
     positions = None
@@ -86,14 +87,23 @@ def chain_features(
     """
     if isinstance(chain, str):
         chain = structure.chain(chain)
-    return _chain_record(chain, contact_cutoff, min_separation,
-                         binding_sites(structure, site_cutoff, kinds),
-                         site_record_sites(structure), secondary_structure(chain, structure))
+    return _chain_record(
+        chain,
+        contact_cutoff,
+        min_separation,
+        binding_sites(structure, site_cutoff, kinds),
+        site_record_sites(structure),
+        secondary_structure(chain, structure),
+    )
 
 
 def _chain_record(
-    chain: Chain, contact_cutoff: float, min_separation: int,
-    sites: Sequence[BindingSite], records: Sequence[BindingSite], ss: str,
+    chain: Chain,
+    contact_cutoff: float,
+    min_separation: int,
+    sites: Sequence[BindingSite],
+    records: Sequence[BindingSite],
+    ss: str,
 ) -> dict[str, object]:
     return {
         "chain": chain.id,

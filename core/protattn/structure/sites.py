@@ -226,15 +226,15 @@ def site_record_sites(structure: Structure) -> list[BindingSite]:
         group named by a description such as ``"BINDING SITE FOR RESIDUE GP6 A 910"``
         when the structure has it, ``None`` otherwise.
     """
-    protein = {
-        rid for chain in structure.chains for rid in chain.residue_ids if rid is not None
-    }
+    protein = {rid for chain in structure.chains for rid in chain.residue_ids if rid is not None}
     ligand_ids = {lig.id for lig in structure.ligands}
     ligands = {(lig.name, lig.id): lig for lig in structure.ligands}
     descriptions = dict(structure.site_descriptions)
     order = {
-        rid: k for k, rid in enumerate(
-            r for chain in structure.chains for r in chain.residue_ids if r is not None)
+        rid: k
+        for k, rid in enumerate(
+            r for chain in structure.chains for r in chain.residue_ids if r is not None
+        )
     }
     sites = []
     for site_id, listed in structure.sites:
@@ -243,8 +243,9 @@ def site_record_sites(structure: Structure) -> list[BindingSite]:
         if m:
             rid = ResidueId(m.group(2), int(m.group(3)), m.group(4).upper())
             ligand = ligands.get((m.group(1).upper(), rid))
-        residues = sorted({r for r in listed if r in protein and r not in ligand_ids},
-                          key=order.__getitem__)
+        residues = sorted(
+            {r for r in listed if r in protein and r not in ligand_ids}, key=order.__getitem__
+        )
         sites.append(BindingSite(ligand, "site record", tuple(residues), site_id))
     return sites
 
@@ -252,8 +253,9 @@ def site_record_sites(structure: Structure) -> list[BindingSite]:
 def site_mask(chain: Chain, sites: Iterable[BindingSite]) -> np.ndarray:
     """Positions of ``chain`` that belong to any of ``sites``, ``shape=(L,), dtype=bool``."""
     members = {rid for site in sites for rid in site.residues}
-    return np.array([rid is not None and rid in members for rid in chain.residue_ids],
-                    dtype=bool).reshape(len(chain))
+    return np.array(
+        [rid is not None and rid in members for rid in chain.residue_ids], dtype=bool
+    ).reshape(len(chain))
 
 
 # ------------------------------------------------------------------ secondary structure

@@ -14,14 +14,17 @@ from protattn.structure.properties import CONTACT_CUTOFF
 # ------------------------------------------------------------------- layer-head
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("7-1", HeadSpec(7, 1)),
-    ("7-mean", HeadSpec(7, aggregate="mean")),
-    ("8-max", HeadSpec(8, aggregate="max")),
-    (" 3 - 2 ", HeadSpec(3, 2)),
-    ("1-8", HeadSpec(1, 8)),
-    ("2-MEAN", HeadSpec(2, aggregate="mean")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("7-1", HeadSpec(7, 1)),
+        ("7-mean", HeadSpec(7, aggregate="mean")),
+        ("8-max", HeadSpec(8, aggregate="max")),
+        (" 3 - 2 ", HeadSpec(3, 2)),
+        ("1-8", HeadSpec(1, 8)),
+        ("2-MEAN", HeadSpec(2, aggregate="mean")),
+    ],
+)
 def test_parse_layer_head_valid(text, expected):
     assert parse_layer_head(text, 8, 8) == expected
 
@@ -57,29 +60,35 @@ def test_head_select_is_one_based_and_aggregates_a_layer():
 
 # ------------------------------------------------------------------- symmetrize
 
-A = np.array([
-    [0.0, 0.2, 0.9],
-    [0.4, 0.0, 0.1],
-    [0.3, 0.5, 0.0],
-])
+A = np.array(
+    [
+        [0.0, 0.2, 0.9],
+        [0.4, 0.0, 0.1],
+        [0.3, 0.5, 0.0],
+    ]
+)
 
 
 def test_symmetrize_max():
-    expected = np.array([
-        [0.0, 0.4, 0.9],
-        [0.4, 0.0, 0.5],
-        [0.9, 0.5, 0.0],
-    ])
+    expected = np.array(
+        [
+            [0.0, 0.4, 0.9],
+            [0.4, 0.0, 0.5],
+            [0.9, 0.5, 0.0],
+        ]
+    )
     np.testing.assert_allclose(symmetrize(A, "max"), expected)
     np.testing.assert_allclose(symmetrize(A), expected)
 
 
 def test_symmetrize_mean():
-    expected = np.array([
-        [0.0, 0.3, 0.6],
-        [0.3, 0.0, 0.3],
-        [0.6, 0.3, 0.0],
-    ])
+    expected = np.array(
+        [
+            [0.0, 0.3, 0.6],
+            [0.3, 0.0, 0.3],
+            [0.6, 0.3, 0.0],
+        ]
+    )
     np.testing.assert_allclose(symmetrize(A, "mean"), expected)
 
 
@@ -100,12 +109,21 @@ def _symmetric(upper: dict[tuple[int, int], float], n: int, diagonal: float = 0.
     return w
 
 
-W = _symmetric({
-    (0, 1): 0.5, (0, 2): 0.1, (0, 3): 0.3, (0, 4): 0.05,
-    (1, 2): 0.3, (1, 3): 0.7, (1, 4): 0.3,
-    (2, 3): 0.2, (2, 4): 0.0,
-    (3, 4): 0.15,
-}, 5)
+W = _symmetric(
+    {
+        (0, 1): 0.5,
+        (0, 2): 0.1,
+        (0, 3): 0.3,
+        (0, 4): 0.05,
+        (1, 2): 0.3,
+        (1, 3): 0.7,
+        (1, 4): 0.3,
+        (2, 3): 0.2,
+        (2, 4): 0.0,
+        (3, 4): 0.15,
+    },
+    5,
+)
 
 
 def _as_list(result):
@@ -116,8 +134,15 @@ def _as_list(result):
 def test_select_pairs_threshold_is_strict_and_ordered():
     got = _as_list(select_pairs(W, threshold=0.1))
     # 0.1 itself is not above the threshold; ties at 0.3 by i, then j; no self-pairs
-    assert got == [(1, 3, 0.7), (0, 1, 0.5), (0, 3, 0.3), (1, 2, 0.3), (1, 4, 0.3),
-                   (2, 3, 0.2), (3, 4, 0.15)]
+    assert got == [
+        (1, 3, 0.7),
+        (0, 1, 0.5),
+        (0, 3, 0.3),
+        (1, 2, 0.3),
+        (1, 4, 0.3),
+        (2, 3, 0.2),
+        (3, 4, 0.15),
+    ]
 
 
 def test_select_pairs_types():
@@ -128,7 +153,11 @@ def test_select_pairs_types():
 
 def test_select_pairs_top_k_ignores_threshold():
     assert _as_list(select_pairs(W, top_k=4)) == [
-        (1, 3, 0.7), (0, 1, 0.5), (0, 3, 0.3), (1, 2, 0.3)]
+        (1, 3, 0.7),
+        (0, 1, 0.5),
+        (0, 3, 0.3),
+        (1, 2, 0.3),
+    ]
     got = _as_list(select_pairs(W, threshold=0.9, top_k=8))
     assert len(got) == 8 and got[-1] == (0, 2, 0.1)
     assert _as_list(select_pairs(W, top_k=100)) == _as_list(select_pairs(W, threshold=-1.0))
@@ -169,11 +198,13 @@ def test_select_pairs_against_brute_force(seed):
 
 
 def test_residue_scores_are_column_sums_over_length():
-    m = np.array([
-        [0.5, 0.25, 0.25],
-        [0.0, 1.0, 0.0],
-        [0.3, 0.3, 0.4],
-    ])
+    m = np.array(
+        [
+            [0.5, 0.25, 0.25],
+            [0.0, 1.0, 0.0],
+            [0.3, 0.3, 0.4],
+        ]
+    )
     np.testing.assert_allclose(residue_scores(m), [0.8 / 3, 1.55 / 3, 0.65 / 3])
     # row-stochastic maps give scores that average to 1/L
     rng = np.random.default_rng(3)
@@ -219,8 +250,9 @@ def _reference_cbs(atoms, chain):
     return out
 
 
-def test_chain_pairs_contacts_match_an_independent_cb_distance(shared_dir, read_atoms,
-                                                               load_structure):
+def test_chain_pairs_contacts_match_an_independent_cb_distance(
+    shared_dir, read_atoms, load_structure
+):
     path = shared_dir / "data" / "structures" / "ligand" / "1XDN.pdb"
     chain = load_structure(path).chain("A")
     n = len(chain)

@@ -104,8 +104,17 @@ def test_precision_by_hand():
     assert json.loads(json.dumps(result)) == {band: dict(v) for band, v in result.items()}
     rows = result.rows()
     assert len(rows) == 12
-    assert {"band": "short", "top": "L/2", "k": 5, "precision": 0.6, "true_positives": 3,
-            "candidates": 10, "contacts": 4, "auc": result.auc["short"], "length": 10} in rows
+    assert {
+        "band": "short",
+        "top": "L/2",
+        "k": 5,
+        "precision": 0.6,
+        "true_positives": 3,
+        "candidates": 10,
+        "contacts": 4,
+        "auc": result.auc["short"],
+        "length": 10,
+    } in rows
 
 
 def test_precision_bands_by_separation():
@@ -122,7 +131,7 @@ def test_precision_bands_by_separation():
     assert result.k == {"L": 30, "L/2": 15, "L/5": 6}
     assert result["short"]["L/5"] == pytest.approx(1 / 6)  # (0, 6) then (3, 14)
     assert result["medium"]["L/5"] == pytest.approx(1 / 6)  # (0, 12) then (2, 25)
-    assert result["long"]["L/5"] == pytest.approx(2 / 6)   # (0, 24), (0, 29)
+    assert result["long"]["L/5"] == pytest.approx(2 / 6)  # (0, 24), (0, 29)
     assert result["all"]["L/5"] == pytest.approx(4 / 6)
     # separations 6-11 | 12-23 | >= 24 partition "all"
     counts = [sum((n - d) for d in range(lo, hi + 1)) for lo, hi in [(6, 11), (12, 23), (24, 29)]]
@@ -171,12 +180,18 @@ def test_invalid_residues_are_left_out_and_shrink_l():
     single = np.ones((10, 10), dtype=bool)
     single[0, 6] = False
     assert contact_precision(scores, contacts, valid=single)["all"] == pytest.approx(
-        {"L": 3 / 10, "L/2": 2 / 5, "L/5": 1 / 2})
+        {"L": 3 / 10, "L/2": 2 / 5, "L/5": 1 / 2}
+    )
 
 
-@pytest.mark.parametrize("n, k", [(14, {"L": 14, "L/2": 7, "L/5": 2}),
-                                  (4, {"L": 4, "L/2": 2, "L/5": 1}),
-                                  (1, {"L": 1, "L/2": 1, "L/5": 1})])
+@pytest.mark.parametrize(
+    "n, k",
+    [
+        (14, {"L": 14, "L/2": 7, "L/5": 2}),
+        (4, {"L": 4, "L/2": 2, "L/5": 1}),
+        (1, {"L": 1, "L/2": 1, "L/5": 1}),
+    ],
+)
 def test_k_is_floored_and_at_least_one(n, k):
     result = contact_precision(np.zeros((n, n)), np.zeros((n, n), dtype=bool))
     assert result.k == k
@@ -227,8 +242,12 @@ def test_precision_matches_esm_compute_precisions():
     contacts = rng.random((n, n)) < 0.08
     contacts = contacts | contacts.T
     result = contact_precision(scores, contacts)
-    for band, (minsep, maxsep) in {"short": (6, 12), "medium": (12, 24), "long": (24, None),
-                                   "all": (6, None)}.items():
+    for band, (minsep, maxsep) in {
+        "short": (6, 12),
+        "medium": (12, 24),
+        "long": (24, None),
+        "all": (6, None),
+    }.items():
         expected = _esm_compute_precisions(scores, contacts.astype(float), minsep, maxsep, n)
         assert result.candidates[band] >= n  # ESM pads otherwise
         assert result[band]["L"] == pytest.approx(expected["P@L"])
@@ -243,8 +262,10 @@ def test_predicted_pairs_mark_true_and_false_contacts():
     assert len(pairs) == 10 and all(isinstance(p, PredictedPair) for p in pairs)
     assert pairs[0] == (0, 6, 10.0, True) and pairs[1] == (0, 7, 9.0, False)
     assert [(p.i, p.j) for p in pairs] == SHORT_PAIRS
-    assert sum(p.is_contact for p in pairs) == contact_precision(
-        scores, contacts).true_positives["all"]["L"]
+    assert (
+        sum(p.is_contact for p in pairs)
+        == contact_precision(scores, contacts).true_positives["all"]["L"]
+    )
     assert [p[:2] for p in predicted_pairs(scores, contacts, top="L/5")] == [(0, 6), (0, 7)]
     assert [p.is_contact for p in predicted_pairs(scores, top=3)] == [None] * 3
     assert len(predicted_pairs(scores, contacts, top=50)) == 10  # all there are
@@ -309,9 +330,16 @@ def test_unsupervised_keeps_uncovered_pairs_nan(tmp_path):
     np.testing.assert_allclose(scores[~uncovered], expected[~uncovered], rtol=1e-6)
 
 
-@pytest.mark.parametrize("heads, match", [([(3, 1)], "layers 1-2"), ([(1, 5)], "heads 1-2"),
-                                          (["1-mean"], "single heads"), ([], "no heads"),
-                                          ([7], "not understood")])
+@pytest.mark.parametrize(
+    "heads, match",
+    [
+        ([(3, 1)], "layers 1-2"),
+        ([(1, 5)], "heads 1-2"),
+        (["1-mean"], "single heads"),
+        ([], "no heads"),
+        ([7], "not understood"),
+    ],
+)
 def test_unsupervised_refuses_bad_heads(heads, match):
     with pytest.raises(LayerHeadError, match=match):
         unsupervised_contacts(np.zeros((2, 2, 8, 8)), heads=heads)
@@ -335,9 +363,16 @@ def tiny_esm(tmp_path_factory):
     (directory / "vocab.txt").write_text("\n".join(vocab) + "\n")
     tokenizer = transformers.EsmTokenizer(str(directory / "vocab.txt"))
     config = transformers.EsmConfig(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64, position_embedding_type="rotary",
-        pad_token_id=1, mask_token_id=len(vocab) - 1)
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        position_embedding_type="rotary",
+        pad_token_id=1,
+        mask_token_id=len(vocab) - 1,
+    )
     torch.manual_seed(0)
     model = transformers.EsmModel(config, add_pooling_layer=False)
     with torch.no_grad():  # large weights, so that the probabilities spread over [0, 1]
@@ -364,7 +399,8 @@ def test_esm_contact_head_equals_predict_contacts(tiny_esm):
     assert list(residues) == list(range(1, n + 1))
     with torch.inference_mode():
         expected = tiny_esm.model.predict_contacts(
-            torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long))
+            torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long)
+        )
     np.testing.assert_allclose(probabilities, expected[0].numpy(), atol=3e-5)
 
 

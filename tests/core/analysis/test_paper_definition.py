@@ -27,10 +27,12 @@ from protattn.lm.masks import PropertyMask
 
 # One head over four residues (rows attend, columns are attended).
 # Weights >= 0.3: (0,0) 0.5, (1,1) 0.4, (1,3) 0.5, (2,0) 0.3 (a tie), (2,1) 0.35, (3,1) 0.75
-A = [[0.5, 0.2, 0.25, 0.05],
-     [0.1, 0.4, 0.0, 0.5],
-     [0.3, 0.35, 0.2, 0.15],
-     [0.0, 0.75, 0.125, 0.125]]
+A = [
+    [0.5, 0.2, 0.25, 0.05],
+    [0.1, 0.4, 0.0, 0.5],
+    [0.3, 0.35, 0.2, 0.15],
+    [0.0, 0.75, 0.125, 0.125],
+]
 
 
 def _one_head(matrix, dtype=np.float32) -> np.ndarray:
@@ -88,28 +90,30 @@ def test_the_paper_counts_the_diagonal_and_close_pairs_in_the_denominator():
 
 
 def test_a_contact_outside_its_valid_pairs_is_never_a_hit():
-    contact = np.ones((4, 4), dtype=bool)                      # "contacts" everywhere ...
+    contact = np.ones((4, 4), dtype=bool)  # "contacts" everywhere ...
     valid = np.zeros((4, 4), dtype=bool)
-    valid[1, 3] = True                                         # ... judged at (1,3) only
+    valid[1, 3] = True  # ... judged at (1,3) only
     s = _stats(_one_head(A), {"c": PropertyMask.pair(contact, valid=valid)})["c"]
     assert (s.n_arcs[0, 0], s.hits[0, 0], s.background_hits, s.background_pairs) == (6, 1, 1, 1)
 
 
 def test_unobserved_residues_count_as_arcs_but_never_as_hits():
     # residue 3 unobserved: its site label is False; the judged definition drops column 3
-    site = PropertyMask.residue([False, True, False, False],
-                                valid=np.broadcast_to([True, True, True, False], (4, 4)))
+    site = PropertyMask.residue(
+        [False, True, False, False], valid=np.broadcast_to([True, True, True, False], (4, 4))
+    )
     paper = _stats(_one_head(A), {"s": site})["s"]
     judged = _stats(_one_head(A), {"s": site}, "judged")["s"]
-    assert (paper.n_arcs[0, 0], paper.hits[0, 0]) == (6, 3)   # (1,3) counts as an arc
+    assert (paper.n_arcs[0, 0], paper.hits[0, 0]) == (6, 3)  # (1,3) counts as an arc
     assert (judged.n_arcs[0, 0], judged.hits[0, 0]) == (4, 3)  # > 0.3, j observed
 
 
 def test_the_background_of_a_residue_property_is_per_residue():
     # one site residue of four: per residue 1/4; pair-weighted over the judged pairs with
     # column 3 unobserved: 4 of 12 pairs
-    site = PropertyMask.residue([False, True, False, False],
-                                valid=np.broadcast_to([True, True, True, False], (4, 4)))
+    site = PropertyMask.residue(
+        [False, True, False, False], valid=np.broadcast_to([True, True, True, False], (4, 4))
+    )
     paper = _stats(_one_head(A), {"s": site})["s"]
     judged = _stats(_one_head(A), {"s": site}, "judged")["s"]
     assert (paper.background_hits, paper.background_pairs, paper.background) == (1, 4, 0.25)
@@ -128,7 +132,7 @@ def test_truncation_keeps_the_papers_background_window():
     att[0, 0, :, 0] = 0.5
     att[0, 0, :, 1:] = 0.25
     s = _stats(att, {"s": cut})["s"]
-    assert (s.n_arcs[0, 0], s.hits[0, 0]) == (3, 3)           # column 0, a site
+    assert (s.n_arcs[0, 0], s.hits[0, 0]) == (3, 3)  # column 0, a site
     assert (s.background_hits, s.background_pairs) == (2, 4)  # 2 sites in the first 4
 
 
@@ -150,16 +154,17 @@ def test_min_arcs_is_strict_under_the_paper_and_bonferroni_counts_those_heads():
     for k in np.ndindex(arcs.shape):
         low, high = proportion_confint(int(s.hits[k]), int(s.n_arcs[k]), alpha=0.05 / m)
         assert (s.ci_low[k], s.ci_high[k]) == pytest.approx((low, high), abs=1e-12)
-        z, p = proportions_ztest([s.background_hits, int(s.hits[k])],
-                                 [s.background_pairs, int(s.n_arcs[k])])
+        z, p = proportions_ztest(
+            [s.background_hits, int(s.hits[k])], [s.background_pairs, int(s.n_arcs[k])]
+        )
         assert (s.z[k], s.p_value[k]) == pytest.approx((z, p), rel=1e-9, abs=1e-300)
 
 
 def test_wald_interval_by_hand_and_edges():
-    low, high = wald_interval(50, 100, 0.05)          # 0.5 ± 1.959964 · 0.05
+    low, high = wald_interval(50, 100, 0.05)  # 0.5 ± 1.959964 · 0.05
     assert (low, high) == pytest.approx((0.5 - 0.0979982, 0.5 + 0.0979982), abs=1e-6)
-    assert wald_interval(0, 10) == (0.0, 0.0)         # no variance at p = 0
-    assert wald_interval(1, 10, 0.05)[0] == 0.0       # clipped at 0
+    assert wald_interval(0, 10) == (0.0, 0.0)  # no variance at p = 0
+    assert wald_interval(1, 10, 0.05)[0] == 0.0  # clipped at 0
     assert all(math.isnan(v) for v in wald_interval(0, 0))
 
 
@@ -167,8 +172,9 @@ def test_the_papers_z_is_background_minus_head():
     # head: 3 of 4 arcs on a residue of 4 (background 1/4): above background, so z < 0
     s = _stats(_one_head(A), {"s": PropertyMask.residue([False, True, False, False])})
     assert s["s"].share[0, 0] == 0.5 and s["s"].z[0, 0] < 0
-    judged = _stats(_one_head(A), {"s": PropertyMask.residue([False, True, False, False])},
-                    "judged")
+    judged = _stats(
+        _one_head(A), {"s": PropertyMask.residue([False, True, False, False])}, "judged"
+    )
     assert judged["s"].z[0, 0] > 0
     # ranking by z puts the most enriched head first under both
     assert s.ranking("s", by="z")[0]["layer_head"] == "1-1"
@@ -176,12 +182,20 @@ def test_the_papers_z_is_background_minus_head():
 
 def test_ties_in_a_ranking_go_to_the_higher_layer_then_head_under_the_paper():
     att = np.zeros((2, 2, 2, 2), dtype=np.float32)
-    att[..., 0] = 1.0                           # every head: both arcs on residue 0
+    att[..., 0] = 1.0  # every head: both arcs on residue 0
     props = {"s": PropertyMask.residue([True, False])}
-    assert [r["layer_head"] for r in _stats(att, props).ranking("s")] == \
-        ["2-2", "2-1", "1-2", "1-1"]            # sorted((share, layer, head), reverse=True)
-    assert [r["layer_head"] for r in _stats(att, props, "judged").ranking("s")] == \
-        ["1-1", "1-2", "2-1", "2-2"]
+    assert [r["layer_head"] for r in _stats(att, props).ranking("s")] == [
+        "2-2",
+        "2-1",
+        "1-2",
+        "1-1",
+    ]  # sorted((share, layer, head), reverse=True)
+    assert [r["layer_head"] for r in _stats(att, props, "judged").ranking("s")] == [
+        "1-1",
+        "1-2",
+        "2-1",
+        "2-2",
+    ]
 
 
 def test_layer_profile_and_centre_of_gravity_of_the_paper():
@@ -193,18 +207,18 @@ def test_layer_profile_and_centre_of_gravity_of_the_paper():
     s = _stats(att, {"s": PropertyMask.residue([True, False])}, min_arcs=2)
     # heads with >= 2 arcs (the combined figure's mask, not the rankings' > 2): [0.5, 0.5]
     np.testing.assert_allclose(s.layer_profile("s"), [0.5, 0.5])
-    assert not s["s"].enough_arcs.any()          # none has more than 2, for the rankings
+    assert not s["s"].enough_arcs.any()  # none has more than 2, for the rankings
     assert s.center_of_gravity("s") == pytest.approx(1.5)  # 1-based; the paper's code: 0.5
     # judged keeps its own default: attention-weighted share of every head
     judged = _stats(att, {"s": PropertyMask.residue([True, False])}, "judged", min_arcs=2)
-    assert judged.center_of_gravity("s") == pytest.approx(
-        (1 * 0.5 + 2 * 0.5) / 1.0)
+    assert judged.center_of_gravity("s") == pytest.approx((1 * 0.5 + 2 * 0.5) / 1.0)
 
 
 def test_every_output_names_its_definition():
     for definition in ("paper", "judged"):
-        s = _stats(_one_head(A), {"s": PropertyMask.residue([False, True, False, False])},
-                   definition)
+        s = _stats(
+            _one_head(A), {"s": PropertyMask.residue([False, True, False, False])}, definition
+        )
         assert {r["definition"] for r in s.rows()} == {definition}
         assert f'"definition": "{definition}"' in s.to_json()
         assert definition in s.describe()
@@ -250,13 +264,17 @@ def _brute_force(chain, attention, site, definition, theta=0.3, min_separation=6
 
 
 @pytest.mark.parametrize("definition", ["paper", "judged"])
-def test_both_definitions_equal_a_brute_force_count(definition, shared_dir, load_structure,
-                                                    antiberty):
-    files = [shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb",
-             shared_dir / "data" / "structures" / "antibody" / "1VFB.cif"]
+def test_both_definitions_equal_a_brute_force_count(
+    definition, shared_dir, load_structure, antiberty
+):
+    files = [
+        shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb",
+        shared_dir / "data" / "structures" / "antibody" / "1VFB.cif",
+    ]
     structures = [load_structure(f) for f in files]
-    stats = api_stats.head_statistics(structures, antiberty, ["contact", "binding_site"],
-                                     min_arcs=0, definition=definition)
+    stats = api_stats.head_statistics(
+        structures, antiberty, ["contact", "binding_site"], min_arcs=0, definition=definition
+    )
     total = np.zeros((4, 8, 8), dtype=np.int64)
     bg = {"contact": [0, 0], "site": [0, 0]}
     for structure in structures:
@@ -289,8 +307,9 @@ def test_both_definitions_equal_a_brute_force_count(definition, shared_dir, load
     assert [site.background_hits, site.background_pairs] == bg["site"]
     assert total[1].sum() > 0 and total[3].sum() > 0  # real hits, not an empty agreement
     if definition == "paper":  # the paper's denominator also holds arcs the judged one drops
-        judged = api_stats.head_statistics(structures, antiberty, ["contact"], min_arcs=0,
-                                          definition="judged")["contact"]
+        judged = api_stats.head_statistics(
+            structures, antiberty, ["contact"], min_arcs=0, definition="judged"
+        )["contact"]
         assert (contact.n_arcs > judged.n_arcs).any() and (contact.n_arcs >= judged.n_arcs).all()
 
 
@@ -302,12 +321,12 @@ def test_the_paper_cuts_a_long_chain_to_510_residues(shared_dir, load_structure,
     assert stats.truncated == (f"{structure.name} A: {len(chain)} → 510",)
     attention = protattn.chain_attention(antiberty, chain.sequence[:510]).attention
     assert attention.shape[-1] == 510 and not np.isnan(attention).any()
-    sites = protattn.structure.sites.site_mask(chain, protattn.structure.sites.binding_sites(
-        structure, kinds=("ligand",)))
+    sites = protattn.structure.sites.site_mask(
+        chain, protattn.structure.sites.binding_sites(structure, kinds=("ligand",))
+    )
     high = attention >= np.float32(0.3)
     np.testing.assert_array_equal(stats["binding_site"].n_arcs, high.sum(axis=(2, 3)))
-    np.testing.assert_array_equal(stats["binding_site"].hits,
-                                  (high & sites[:510]).sum(axis=(2, 3)))
+    np.testing.assert_array_equal(stats["binding_site"].hits, (high & sites[:510]).sum(axis=(2, 3)))
     s = stats["binding_site"]
     assert (s.background_hits, s.background_pairs) == (int(sites[:511].sum()), 511)
     with pytest.raises(ProtattnError, match="definition judged"):

@@ -27,10 +27,12 @@ from protattn.lm.masks import PropertyMask
 # One head over four residues; rows attend (i), columns are attended (j).
 # Arcs (> 0.3): (0,0) 0.5, (1,1) 0.4, (1,3) 0.5, (2,1) 0.35, (3,1) 0.75  -> 5 arcs;
 # (2,0) is exactly 0.3: a tie, not an arc. Every row sums to 1, so Σα = 4.
-A = [[0.5, 0.2, 0.25, 0.05],
-     [0.1, 0.4, 0.0, 0.5],
-     [0.3, 0.35, 0.2, 0.15],
-     [0.0, 0.75, 0.125, 0.125]]
+A = [
+    [0.5, 0.2, 0.25, 0.05],
+    [0.1, 0.4, 0.0, 0.5],
+    [0.3, 0.35, 0.2, 0.15],
+    [0.0, 0.75, 0.125, 0.125],
+]
 
 # A pair property: 8 of the 16 pairs.
 CONTACT_PAIRS = [(0, 1), (1, 0), (1, 3), (3, 1), (2, 3), (3, 2), (0, 2), (2, 0)]
@@ -49,8 +51,9 @@ def _pair_mask(n, pairs) -> np.ndarray:
     return m
 
 
-def _stats(attention, properties, min_arcs=0, alpha=0.05, threshold=0.3,
-           definition="judged") -> HeadStatistics:
+def _stats(
+    attention, properties, min_arcs=0, alpha=0.05, threshold=0.3, definition="judged"
+) -> HeadStatistics:
     acc = HeadStatsAccumulator(attention.shape[0], attention.shape[1], threshold, definition)
     acc.add(attention, properties)
     return acc.result(min_arcs=min_arcs, alpha=alpha)
@@ -64,14 +67,15 @@ def test_doctests():
 # ------------------------------------------------------------------ hand-counted
 
 
-@pytest.mark.parametrize("dtype, rel", [(np.float16, 2e-3), (np.float32, 1e-6),
-                                        (np.float64, 1e-12)])
+@pytest.mark.parametrize(
+    "dtype, rel", [(np.float16, 2e-3), (np.float32, 1e-6), (np.float64, 1e-12)]
+)
 def test_pair_property_by_hand(dtype, rel):
     s = _stats(_one_head(A, dtype), {"contact": PropertyMask.pair(_pair_mask(4, CONTACT_PAIRS))})
     c = s["contact"]
     assert c.n_arcs.shape == (1, 1) and c.n_arcs.dtype == np.int64
     assert c.n_arcs[0, 0] == 5
-    assert c.hits[0, 0] == 2                        # (1,3) and (3,1)
+    assert c.hits[0, 0] == 2  # (1,3) and (3,1)
     assert c.share[0, 0] == pytest.approx(2 / 5)
     # Σ contact·α = .2 + .1 + .5 + .75 + .15 + .125 + .25 + .3 = 2.375 over Σα = 4
     assert c.weighted_share[0, 0] == pytest.approx(2.375 / 4, rel=rel)
@@ -88,10 +92,14 @@ def test_ties_at_threshold_are_not_arcs(dtype):
     assert s["all"].n_arcs[0, 0] == 1 and s["all"].hits[0, 0] == 1
     # another threshold: 0.5 is exact in every precision
     att = _one_head([[0.5, 0.5], [0.5, 0.25]], dtype)
-    assert _stats(att, {"all": PropertyMask.residue([True, True])},
-                  threshold=0.5)["all"].n_arcs[0, 0] == 0
-    assert _stats(att, {"all": PropertyMask.residue([True, True])},
-                  threshold=0.25)["all"].n_arcs[0, 0] == 3
+    assert (
+        _stats(att, {"all": PropertyMask.residue([True, True])}, threshold=0.5)["all"].n_arcs[0, 0]
+        == 0
+    )
+    assert (
+        _stats(att, {"all": PropertyMask.residue([True, True])}, threshold=0.25)["all"].n_arcs[0, 0]
+        == 3
+    )
 
 
 def test_residue_property_counts_the_attended_residue():
@@ -112,8 +120,13 @@ def test_residue_property_equals_the_same_property_written_as_pairs():
     att = rng.random((2, 3, 9, 9)).astype(np.float32) * 0.6
     g = rng.random(9) < 0.4
     valid = rng.random((9, 9)) < 0.7
-    s = _stats(att, {"res": PropertyMask.residue(g, valid),
-                     "pair": PropertyMask.pair(np.broadcast_to(g[None, :], (9, 9)), valid)})
+    s = _stats(
+        att,
+        {
+            "res": PropertyMask.residue(g, valid),
+            "pair": PropertyMask.pair(np.broadcast_to(g[None, :], (9, 9)), valid),
+        },
+    )
     for name in ("n_arcs", "hits", "background_hits", "background_pairs"):
         assert np.array_equal(getattr(s["res"], name), getattr(s["pair"], name))
     np.testing.assert_allclose(s["res"].weighted_share, s["pair"].weighted_share, rtol=1e-12)
@@ -121,7 +134,7 @@ def test_residue_property_equals_the_same_property_written_as_pairs():
 
 def test_valid_mask_restricts_the_pairs():
     observed = np.array([True, True, True, False])
-    valid = observed[:, None] & observed[None, :]   # residue 3 unobserved: 3 x 3 block
+    valid = observed[:, None] & observed[None, :]  # residue 3 unobserved: 3 x 3 block
     s = _stats(_one_head(A), {"r1": PropertyMask.residue(RESIDUE_1, valid)})
     r = s["r1"]
     # arcs in the block: (0,0), (1,1), (2,1); on j = 1: (1,1), (2,1)
@@ -134,11 +147,14 @@ def test_valid_mask_restricts_the_pairs():
 def test_each_property_has_its_own_mask_and_background():
     separated = np.abs(np.subtract.outer(np.arange(4), np.arange(4))) >= 2
     observed = np.array([True, True, True, False])
-    s = _stats(_one_head(A), {
-        "contact": PropertyMask.pair(_pair_mask(4, CONTACT_PAIRS), valid=separated),
-        "r1": PropertyMask.residue(RESIDUE_1, valid=observed[:, None] & observed[None, :]),
-        "r1_all": PropertyMask.residue(RESIDUE_1),
-    })
+    s = _stats(
+        _one_head(A),
+        {
+            "contact": PropertyMask.pair(_pair_mask(4, CONTACT_PAIRS), valid=separated),
+            "r1": PropertyMask.residue(RESIDUE_1, valid=observed[:, None] & observed[None, :]),
+            "r1_all": PropertyMask.residue(RESIDUE_1),
+        },
+    )
     c = s["contact"]
     # |i-j| >= 2: (0,2) (0,3) (1,3) (2,0) (3,0) (3,1); contacts among them: 4
     assert (c.background_pairs, c.background_hits) == (6, 4)
@@ -152,13 +168,14 @@ def test_each_property_has_its_own_mask_and_background():
     assert s.properties == ("contact", "r1", "r1_all")
 
 
-@pytest.mark.parametrize("dtype, rel", [(np.float16, 2e-3), (np.float32, 1e-6),
-                                        (np.float64, 1e-12)])
+@pytest.mark.parametrize(
+    "dtype, rel", [(np.float16, 2e-3), (np.float32, 1e-6), (np.float64, 1e-12)]
+)
 @pytest.mark.parametrize("missing", [np.nan, np.inf])
 def test_nan_pairs_are_never_counted(dtype, rel, missing):
     att = _one_head(A, dtype)
-    att[0, 0, 1, 3] = missing     # was an arc (0.5)
-    att[0, 0, 3, 0] = missing     # was 0.0
+    att[0, 0, 1, 3] = missing  # was an arc (0.5)
+    att[0, 0, 3, 0] = missing  # was 0.0
     s = _stats(att, {"r1": PropertyMask.residue(RESIDUE_1)})
     r = s["r1"]
     # arcs left: (0,0), (1,1), (2,1), (3,1); on j = 1: 3
@@ -169,7 +186,7 @@ def test_nan_pairs_are_never_counted(dtype, rel, missing):
 
 
 def test_a_pair_uncovered_in_any_head_is_dropped_for_every_head():
-    att = np.stack([_one_head(A)[0, 0], _one_head(A)[0, 0]])[None]   # 1 layer, 2 heads
+    att = np.stack([_one_head(A)[0, 0], _one_head(A)[0, 0]])[None]  # 1 layer, 2 heads
     att[0, 1, 1, 3] = np.nan
     s = _stats(att, {"r1": PropertyMask.residue(RESIDUE_1)})
     assert s["r1"].n_arcs.tolist() == [[4, 4]]
@@ -185,7 +202,7 @@ def test_two_chains_are_summed_before_the_share():
     s = acc.result(min_arcs=0)
     p = s["p"]
     assert (p.n_arcs[0, 0], p.hits[0, 0]) == (5 + 4, 3 + 2)
-    assert p.share[0, 0] == pytest.approx(5 / 9)          # not the mean of 3/5 and 2/4
+    assert p.share[0, 0] == pytest.approx(5 / 9)  # not the mean of 3/5 and 2/4
     # on: 1.7 + (.6 + .2 + .9); mass: 4 + 3
     assert p.weighted_share[0, 0] == pytest.approx(3.4 / 7, rel=1e-6)
     # background: 4 of 16 and 3 of 9
@@ -212,11 +229,13 @@ def test_empty_and_one_residue_chains():
     assert np.isnan(p.weighted_share).all() and not p.enough_arcs.any()
     assert p.background_pairs == 0 and math.isnan(p.background)
     assert np.isnan(s.layer_profile("p")).all() and math.isnan(s.center_of_gravity("p"))
-    json.loads(s.to_json())                                  # still valid JSON
+    json.loads(s.to_json())  # still valid JSON
 
-    one = np.array([[[[1.0]]], [[[0.2]]]], np.float32)       # layer 1 self-arc; layer 2 none
-    acc.add(one, {"p": PropertyMask.residue([True]),
-                  "far": PropertyMask.pair([[True]], valid=[[False]])})   # |i-j| >= 6: none
+    one = np.array([[[[1.0]]], [[[0.2]]]], np.float32)  # layer 1 self-arc; layer 2 none
+    acc.add(
+        one,
+        {"p": PropertyMask.residue([True]), "far": PropertyMask.pair([[True]], valid=[[False]])},
+    )  # |i-j| >= 6: none
     s = acc.result(min_arcs=1)
     assert s["p"].n_arcs.tolist() == [[1], [0]] and s["p"].hits.tolist() == [[1], [0]]
     assert s["p"].share[0, 0] == 1.0 and np.isnan(s["p"].share[1, 0])
@@ -227,25 +246,26 @@ def test_empty_and_one_residue_chains():
 
 def test_a_head_without_arcs_has_no_share_and_is_flagged():
     quiet = np.full((4, 4), 0.25)
-    att = np.stack([np.asarray(A), quiet])[None].astype(np.float32)    # 1 layer, 2 heads
+    att = np.stack([np.asarray(A), quiet])[None].astype(np.float32)  # 1 layer, 2 heads
     s = _stats(att, {"r1": PropertyMask.residue(RESIDUE_1)}, min_arcs=1)
     r = s["r1"]
     assert r.n_arcs[0, 1] == 0 and r.hits[0, 1] == 0
     for name in ("share", "ci_low", "ci_high", "z", "p_value"):
         assert np.isnan(getattr(r, name)[0, 1]), name
-    assert r.weighted_share[0, 1] == pytest.approx(0.25)       # defined without arcs
+    assert r.weighted_share[0, 1] == pytest.approx(0.25)  # defined without arcs
     assert r.enough_arcs.tolist() == [[True, False]]
     row = s.ranking("r1", min_arcs_only=False)[-1]
     assert row["layer_head"] == "1-2" and row["share"] is None and row["z"] is None
 
 
-@pytest.mark.parametrize("min_arcs, enough", [(0, True), (4, True), (5, True), (6, False),
-                                              (100, False)])
+@pytest.mark.parametrize(
+    "min_arcs, enough", [(0, True), (4, True), (5, True), (6, False), (100, False)]
+)
 def test_min_arcs_flags_heads(min_arcs, enough):
     s = _stats(_one_head(A), {"r1": PropertyMask.residue(RESIDUE_1)}, min_arcs=min_arcs)
-    assert s["r1"].enough_arcs[0, 0] == enough             # 5 arcs
+    assert s["r1"].enough_arcs[0, 0] == enough  # 5 arcs
     assert s.min_arcs == min_arcs
-    assert math.isfinite(s["r1"].share[0, 0])               # flagged, never dropped
+    assert math.isfinite(s["r1"].share[0, 0])  # flagged, never dropped
     assert len(s.ranking("r1")) == (1 if enough else 0)
     assert len(s.ranking("r1", min_arcs_only=False)) == 1
 
@@ -272,7 +292,7 @@ def test_wilson_interval_matches_statsmodels():
         ref_low, ref_high = proportion_confint(hits, n, alpha=alpha, method="wilson")
         np.testing.assert_allclose(low, ref_low, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(high, ref_high, rtol=1e-9, atol=1e-12)
-        assert low.min() >= 0.0 and high.max() <= 1.0      # rounding never leaves [0, 1]
+        assert low.min() >= 0.0 and high.max() <= 1.0  # rounding never leaves [0, 1]
     low, high = wilson_interval(3, 10, 0.05)
     assert isinstance(low, float)
     assert (low, high) == pytest.approx(proportion_confint(3, 10, alpha=0.05, method="wilson"))
@@ -314,7 +334,7 @@ def test_two_proportion_z_by_hand_and_undefined_cases():
     assert p == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
     assert two_proportion_z(5, 10, 5, 10) == (0.0, 1.0)
     z, p = two_proportion_z([0, 3, 4, 1], [0, 5, 4, 5], [1, 7, 9, 0], [3, 0, 9, 10])
-    assert np.isnan(z[:3]).all() and np.isnan(p[:3]).all()   # empty, empty, zero variance
+    assert np.isnan(z[:3]).all() and np.isnan(p[:3]).all()  # empty, empty, zero variance
     assert math.isfinite(z[3])
 
 
@@ -338,10 +358,14 @@ def test_head_statistics_match_statsmodels_with_bonferroni():
     assert (g_stats.background_hits, g_stats.background_pairs) == (bg_hits, bg_pairs)
     for layer in range(n_layers):
         for head in range(n_heads):
-            arcs = sum(int(((att[layer, head] > np.float32(0.3)) & valid).sum())
-                       for att, _, valid in chains)
-            hits = sum(int(((att[layer, head] > np.float32(0.3)) & valid & g[None, :]).sum())
-                       for att, g, valid in chains)
+            arcs = sum(
+                int(((att[layer, head] > np.float32(0.3)) & valid).sum())
+                for att, _, valid in chains
+            )
+            hits = sum(
+                int(((att[layer, head] > np.float32(0.3)) & valid & g[None, :]).sum())
+                for att, g, valid in chains
+            )
             assert (g_stats.n_arcs[layer, head], g_stats.hits[layer, head]) == (arcs, hits)
             low, high = proportion_confint(hits, arcs, alpha=0.05 / 12, method="wilson")
             assert g_stats.ci_low[layer, head] == pytest.approx(low, rel=1e-9)
@@ -362,8 +386,13 @@ def test_head_statistics_match_statsmodels_with_bonferroni():
 #   1-2 [[0, 1], [0, 1]]       arcs (0,1) (1,1): 2, hits 0, share 0,  weighted 0
 #   2-1 [[.5, .5], [.5, .5]]   arcs all 4,       hits 2, share .5, weighted 1/2
 #   2-2 [[.25, .75], [.25, .75]] arcs (0,1) (1,1): 2, hits 0, share 0, weighted .5/2 = .25
-LAYERED = np.array([[[[1, 0], [1, 0]], [[0, 1], [0, 1]]],
-                    [[[.5, .5], [.5, .5]], [[.25, .75], [.25, .75]]]], dtype=np.float32)
+LAYERED = np.array(
+    [
+        [[[1, 0], [1, 0]], [[0, 1], [0, 1]]],
+        [[[0.5, 0.5], [0.5, 0.5]], [[0.25, 0.75], [0.25, 0.75]]],
+    ],
+    dtype=np.float32,
+)
 
 
 def _layered(min_arcs=0) -> HeadStatistics:
@@ -380,7 +409,7 @@ def test_layered_counts_by_hand():
 
 def test_layer_profile_and_center_of_gravity_by_hand():
     s = _layered()
-    np.testing.assert_allclose(s.layer_profile("r0"), [0.5, 0.25])          # (1+0)/2, (.5+0)/2
+    np.testing.assert_allclose(s.layer_profile("r0"), [0.5, 0.25])  # (1+0)/2, (.5+0)/2
     np.testing.assert_allclose(s.layer_profile("r0", weighted=True), [0.5, 0.375])
     # weights .5 and .375: (1·.5 + 2·.375) / .875
     assert s.center_of_gravity("r0") == pytest.approx(1.25 / 0.875)
@@ -393,7 +422,7 @@ def test_layer_profile_and_center_of_gravity_by_hand():
 
 def test_layer_profile_skips_heads_without_arcs():
     att = LAYERED.copy()
-    att[1, 1] = 0.25                       # 2-2 has no arcs now: share NaN
+    att[1, 1] = 0.25  # 2-2 has no arcs now: share NaN
     s = _stats(att, {"r0": PropertyMask.residue([True, False])})
     np.testing.assert_allclose(s.layer_profile("r0"), [0.5, 0.5])
     # its weighted share (.5/1) still counts: layer 2 = (.5 + .5)/2
@@ -404,7 +433,7 @@ def test_layer_profile_skips_heads_without_arcs():
 def test_ranking_order_and_one_based_labels():
     s = _layered()
     rows = s.ranking("r0")
-    assert [r["layer_head"] for r in rows] == ["1-1", "2-1", "1-2", "2-2"]   # ties: lower layer
+    assert [r["layer_head"] for r in rows] == ["1-1", "2-1", "1-2", "2-2"]  # ties: lower layer
     assert [(r["layer"], r["head"]) for r in rows] == [(1, 1), (2, 1), (1, 2), (2, 2)]
     assert rows[0]["share"] == 1.0 and rows[0]["n_arcs"] == 2 and rows[0]["property"] == "r0"
     by_weight = [r["layer_head"] for r in s.ranking("r0", by="weighted_share")]
@@ -421,9 +450,10 @@ def test_ranking_order_and_one_based_labels():
 
 def test_ranking_puts_undefined_last():
     att = LAYERED.copy()
-    att[0, 0] = 0.1                        # 1-1 has no arcs
+    att[0, 0] = 0.1  # 1-1 has no arcs
     rows = _stats(att, {"r0": PropertyMask.residue([True, False])}).ranking(
-        "r0", min_arcs_only=False)
+        "r0", min_arcs_only=False
+    )
     assert [r["layer_head"] for r in rows] == ["2-1", "1-2", "2-2", "1-1"]
     assert rows[-1]["share"] is None
 
@@ -432,9 +462,14 @@ def test_ranking_puts_undefined_last():
 
 
 def _two_properties() -> HeadStatistics:
-    s = _stats(np.concatenate([LAYERED, LAYERED[::-1]], axis=1),           # 2 layers x 4 heads
-               {"r0": PropertyMask.residue([True, False]),
-                "pair": PropertyMask.pair([[False, True], [False, False]])}, min_arcs=3)
+    s = _stats(
+        np.concatenate([LAYERED, LAYERED[::-1]], axis=1),  # 2 layers x 4 heads
+        {
+            "r0": PropertyMask.residue([True, False]),
+            "pair": PropertyMask.pair([[False, True], [False, False]]),
+        },
+        min_arcs=3,
+    )
     return s
 
 
@@ -443,7 +478,12 @@ def test_rows_are_json_ready_and_complete():
     rows = s.rows()
     assert len(rows) == 2 * 2 * 4
     assert [(r["property"], r["layer_head"]) for r in rows[:5]] == [
-        ("r0", "1-1"), ("r0", "1-2"), ("r0", "1-3"), ("r0", "1-4"), ("r0", "2-1")]
+        ("r0", "1-1"),
+        ("r0", "1-2"),
+        ("r0", "1-3"),
+        ("r0", "1-4"),
+        ("r0", "2-1"),
+    ]
     for r in rows:
         assert tuple(r) == ROW_FIELDS
         for key, value in r.items():
@@ -460,10 +500,10 @@ def test_json_round_trip():
     assert (doc["n_layers"], doc["n_heads"], doc["threshold"], doc["min_arcs"]) == (2, 4, 0.3, 3)
     assert doc["alpha_per_head"] == pytest.approx(0.05 / 8)
     assert doc["properties"]["r0"]["background_pairs"] == 4
-    assert doc["properties"]["r0"]["layer_profile"] == pytest.approx(
-        s.layer_profile("r0").tolist())
+    assert doc["properties"]["r0"]["layer_profile"] == pytest.approx(s.layer_profile("r0").tolist())
     assert doc["properties"]["r0"]["center_of_gravity"] == pytest.approx(
-        s.center_of_gravity("r0"), rel=1e-5)
+        s.center_of_gravity("r0"), rel=1e-5
+    )
 
 
 def test_csv_round_trip():
@@ -510,7 +550,7 @@ def test_inputs_are_checked():
         acc.result(min_arcs=-1)
     with pytest.raises(ValueError):
         acc.result(alpha=1.5)
-    assert acc.n_chains == 0                 # nothing was added by the failed calls
+    assert acc.n_chains == 0  # nothing was added by the failed calls
     assert PropertyMask.pair(np.eye(2, dtype=int)).kind == "pair"
 
 
@@ -519,9 +559,11 @@ def _peak_of_add(n_layers: int, n: int = 300) -> tuple[int, int]:
     att = rng.random((n_layers, 4, n, n), dtype=np.float32).astype(np.float16)
     att[:, :, 0, -1] = np.nan
     separated = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) >= 6
-    props = {"contact": PropertyMask.pair(rng.random((n, n)) < 0.05, valid=separated),
-             "site": PropertyMask.residue(rng.random(n) < 0.1),
-             "helix": PropertyMask.residue(rng.random(n) < 0.3, valid=separated)}
+    props = {
+        "contact": PropertyMask.pair(rng.random((n, n)) < 0.05, valid=separated),
+        "site": PropertyMask.residue(rng.random(n) < 0.1),
+        "helix": PropertyMask.residue(rng.random(n) < 0.3, valid=separated),
+    }
     acc = HeadStatsAccumulator(n_layers, 4, definition="judged")
     tracemalloc.start()
     try:

@@ -14,10 +14,18 @@ def test_site_kinds_are_split_on_commas_and_blanks_dropped():
     assert parse_site_kinds("") == []
 
 
-@pytest.mark.parametrize(("text", "heads"), [
-    ("all", None), ("", None), (None, None), ("  all ", None),
-    ("6-3", ["6-3"]), ("6-3+7-1", ["6-3", "7-1"]), ("6-3, 7-1,", ["6-3", "7-1"]),
-])
+@pytest.mark.parametrize(
+    ("text", "heads"),
+    [
+        ("all", None),
+        ("", None),
+        (None, None),
+        ("  all ", None),
+        ("6-3", ["6-3"]),
+        ("6-3+7-1", ["6-3", "7-1"]),
+        ("6-3, 7-1,", ["6-3", "7-1"]),
+    ],
+)
 def test_head_lists(text, heads):
     assert parse_heads(text) == heads
 

@@ -47,8 +47,9 @@ def test_compute_pairs_threshold(hiv_protease, head_maps, antiberty):
     result = compute_pairs(hiv_protease, HEAD, threshold=threshold)
     assert result.model == "antiberty" and str(result.head) == HEAD
 
-    expected = {(c, i, j) for c, s in sym.items() for (i, j), w in _upper(s).items()
-                if w > threshold}
+    expected = {
+        (c, i, j) for c, s in sym.items() for (i, j), w in _upper(s).items() if w > threshold
+    }
     assert {(p.chain, p.i, p.j) for p in result.pairs} == expected
     assert {p.chain for p in result.pairs} == {"A", "B"}
     for p in result.pairs:
@@ -90,6 +91,7 @@ def test_compute_scores(hiv_protease, head_maps):
 @pytest.fixture
 def model_must_not_run(monkeypatch):
     """Make running the model (or computing attention) fail the test."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("the model ran before the request was checked")
 
@@ -116,8 +118,7 @@ def test_bad_windows_are_refused_before_any_chain_runs(hiv_protease, model_must_
 
 def test_concatenated_chains_too_long_are_refused_before_running(model_must_not_run):
     n = 300
-    chains = [Chain(c, "A" * n, (None,) * n, np.full((n, 4, 3), np.nan), (None,) * n)
-              for c in "XY"]
+    chains = [Chain(c, "A" * n, (None,) * n, np.full((n, 4, 3), np.nan), (None,) * n) for c in "XY"]
     with pytest.raises(SequenceTooLongError, match="601 residues"):
         compute_pairs(chains, HEAD, concatenate=True)
 
@@ -146,14 +147,16 @@ def test_within_restricts_what_is_drawn_not_what_the_model_sees(hiv_protease, he
     # top-k counts pairs inside the selection only: the 40 strongest of positions 10-59
     sym = np.maximum(head_maps["A"], head_maps["A"].T)
     candidates = sorted((-sym[i, j], i, j) for i in range(10, 60) for j in range(i + 1, 60))
-    assert [(p.chain, p.i, p.j) for p in inside.pairs] == [("A", i, j) for _, i, j in
-                                                         candidates[:40]]
+    assert [(p.chain, p.i, p.j) for p in inside.pairs] == [
+        ("A", i, j) for _, i, j in candidates[:40]
+    ]
 
     scores = compute_scores(hiv_protease, HEAD, within=within)
     m = head_maps["A"]
     np.testing.assert_allclose(scores.scores["A"], m.sum(axis=0) / len(m), atol=1e-6)
     assert [r.residue for r in scores.scene.residues] == [
-        r for r in chain_a.residue_ids if r in within]
+        r for r in chain_a.residue_ids if r in within
+    ]
     shown = scores.scores["A"][10:60]
     assert scores.scene.vmin == pytest.approx(shown.min())
     assert scores.scene.vmax == pytest.approx(shown.max())

@@ -19,7 +19,10 @@ def hpx(shared_dir, load_structure):
 def test_property_names():
     assert api_stats.property_names(None) == api_stats.DEFAULT_PROPERTIES
     assert api_stats.property_names("contact, binding_site:KNI aa:W") == (
-        "contact", "binding_site:KNI", "aa:W")
+        "contact",
+        "binding_site:KNI",
+        "aa:W",
+    )
     for bad in ("contacts", "aa:J", "aa:", "binding_site:", "helix2"):
         with pytest.raises(ProtattnError, match="unknown property"):
             api_stats.property_names([bad])
@@ -27,8 +30,14 @@ def test_property_names():
 
 def test_binding_site_statistics_count_arcs_by_hand(hpx, antiberty):
     theta = 0.3
-    stats = api_stats.head_statistics([hpx], antiberty, ["binding_site", "contact"],
-                                     threshold=theta, min_arcs=1, definition="judged")
+    stats = api_stats.head_statistics(
+        [hpx],
+        antiberty,
+        ["binding_site", "contact"],
+        threshold=theta,
+        min_arcs=1,
+        definition="judged",
+    )
     sites = protattn.structure.sites.binding_sites(hpx, kinds=("ligand",))
     assert {s.ligand.name for s in sites} == {"KNI"}  # the inhibitor, not water or ions
     arcs = np.zeros((8, 8))
@@ -62,14 +71,16 @@ def test_binding_site_statistics_count_arcs_by_hand(hpx, antiberty):
     assert rows[0]["layer_head"] == f"{best // 8 + 1}-{best % 8 + 1}"
 
 
-def test_one_ligand_by_code_and_the_set_sums_over_structures(hpx, antiberty, shared_dir,
-                                                            load_structure):
+def test_one_ligand_by_code_and_the_set_sums_over_structures(
+    hpx, antiberty, shared_dir, load_structure
+):
     other = load_structure(shared_dir / "data" / "structures" / "ligand" / "1AKU.pdb")
     both = api_stats.head_statistics([hpx, other], antiberty, ["binding_site"], min_arcs=1)
     one = api_stats.head_statistics([hpx], antiberty, ["binding_site"], min_arcs=1)
     two = api_stats.head_statistics([other], antiberty, ["binding_site"], min_arcs=1)
-    np.testing.assert_array_equal(both["binding_site"].n_arcs,
-                                  one["binding_site"].n_arcs + two["binding_site"].n_arcs)
+    np.testing.assert_array_equal(
+        both["binding_site"].n_arcs, one["binding_site"].n_arcs + two["binding_site"].n_arcs
+    )
     fmn = api_stats.head_statistics([other], antiberty, ["binding_site:FMN"], min_arcs=1)
     none = api_stats.head_statistics([other], antiberty, ["binding_site:KNI"], min_arcs=1)
     assert fmn["binding_site:FMN"].background > 0
@@ -98,7 +109,8 @@ def test_contact_prediction_scores_the_chosen_heads(hpx, antiberty):
     assert "precision at L" in result.summary()
     assert 0.0 <= result.precision["long"]["L"] <= 1.0
     assert result.precision["all"]["L"] == pytest.approx(
-        sum(p.contact for p in result.pairs) / len(chain))
+        sum(p.contact for p in result.pairs) / len(chain)
+    )
 
 
 def test_esm_method_needs_an_esm_model(hpx, antiberty):

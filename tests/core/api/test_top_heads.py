@@ -25,14 +25,23 @@ def test_top_head_options_and_attribute_names():
 @pytest.mark.parametrize("prop", ["contact", "binding_site"])
 def test_top_heads_ranks_and_draws_the_best_head(hpx, antiberty, prop):
     within = {r for r in hpx.chains[0].residue_ids if r is not None}
-    result = api_heads.top_heads([hpx], prop, "antiberty", top=3, min_arcs=1,
-                                 site_kinds="ligand", within=[within], scores=True)
+    result = api_heads.top_heads(
+        [hpx],
+        prop,
+        "antiberty",
+        top=3,
+        min_arcs=1,
+        site_kinds="ligand",
+        within=[within],
+        scores=True,
+    )
     stats = head_statistics([hpx], antiberty, [prop], min_arcs=1)
     assert list(result.rows) == rank_heads(stats, prop, 3)
     assert result.table() == ranking_table(stats, prop, rank_heads(stats, prop, 3))
     assert result.best == result.rows[0]["layer_head"]
-    expected = protattn.compute_pairs(hpx.chains, result.best, threshold=0.3, within=within,
-                                      **api_heads.top_head_options(prop))
+    expected = protattn.compute_pairs(
+        hpx.chains, result.best, threshold=0.3, within=within, **api_heads.top_head_options(prop)
+    )
     (pairs,) = result.pairs
     assert pairs.pairs == expected.pairs
     assert {p.chain for p in pairs.pairs} <= {hpx.chains[0].id}
@@ -65,5 +74,7 @@ def test_several_chains_contacts_merge_into_one_scene(hpx, antiberty):
 
 def test_contacts_read_a_head_list(hpx, antiberty):
     chain = hpx.chains[0]
-    assert predict_contacts(chain, antiberty, heads="6-3+5-1").heads == \
-        predict_contacts(chain, antiberty, heads=["6-3", "5-1"]).heads
+    assert (
+        predict_contacts(chain, antiberty, heads="6-3+5-1").heads
+        == predict_contacts(chain, antiberty, heads=["6-3", "5-1"]).heads
+    )

@@ -15,11 +15,17 @@ def test_the_environment_wins_over_the_saved_setting():
     assert worker.worker_setting("/py", "worker", {}) == {"python": "/py", "mode": "worker"}
     assert worker.worker_setting("", "", {}) == {"python": None, "mode": None}
     assert worker.worker_setting("/py", "worker", {"PROTATTN_PYTHON": "/other"}) == {
-        "python": None, "mode": "worker"}
+        "python": None,
+        "mode": "worker",
+    }
     assert worker.worker_setting("/py", "worker", {"PROTATTN_COMPUTE": "process"}) == {
-        "python": "/py", "mode": None}
+        "python": "/py",
+        "mode": None,
+    }
     assert worker.worker_setting(None, None, {"PROTATTN_PYTHON": ""}) == {
-        "python": None, "mode": None}  # set but empty: as if not set
+        "python": None,
+        "mode": None,
+    }  # set but empty: as if not set
 
 
 @pytest.fixture

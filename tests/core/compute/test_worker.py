@@ -38,10 +38,14 @@ from protattn.lm.inference import (
     head_maps,
 )
 
-HEAVY = ("EVQLVESGGGLVQPGGSLRLSCAASGFNIKDTYIHWVRQAPGKGLEWVARIYPTNGYTRYADSVKGRFTISADTSKNTAYLQ"
-         "MNSLRAEDTAVYYCSRWGGDGFYAMDYWGQGTLVTVSS")
-LIGHT = ("DIQMTQSPSSLSASVGDRVTITCRASQDVNTAVAWYQQKPGKAPKLLIYSASFLYSGVPSRFSGSRSGTDFTLTISSLQPE"
-         "DFATYYCQQHYTTPPTFGQGTKVEIK")
+HEAVY = (
+    "EVQLVESGGGLVQPGGSLRLSCAASGFNIKDTYIHWVRQAPGKGLEWVARIYPTNGYTRYADSVKGRFTISADTSKNTAYLQ"
+    "MNSLRAEDTAVYYCSRWGGDGFYAMDYWGQGTLVTVSS"
+)
+LIGHT = (
+    "DIQMTQSPSSLSASVGDRVTITCRASQDVNTAVAWYQQKPGKAPKLLIYSASFLYSGVPSRFSGSRSGTDFTLTISSLQPE"
+    "DFATYYCQQHYTTPPTFGQGTKVEIK"
+)
 
 
 def _long_sequence(n: int, seed: int = 0) -> str:
@@ -77,6 +81,7 @@ def client():
 
 # ------------------------------------------------------------------ the protocol, in process
 
+
 def test_arrays_round_trip_through_the_protocol() -> None:
     a = np.random.default_rng(1).random((2, 3, 4)).astype(np.float32)
     a[0, 0, 0] = np.nan
@@ -85,8 +90,12 @@ def test_arrays_round_trip_through_the_protocol() -> None:
     half = decode_array(encode_array(a, "float16"))
     np.testing.assert_allclose(half, a, atol=5e-4)
     # any numeric type comes back as itself, 0-d arrays too (a compact attention's floor)
-    for array in (np.arange(7, dtype=np.uint16), np.array([[0, 300]], dtype=np.int64),
-                  np.array(0.05), np.array([True, False])):
+    for array in (
+        np.arange(7, dtype=np.uint16),
+        np.array([[0, 300]], dtype=np.int64),
+        np.array(0.05),
+        np.array([True, False]),
+    ):
         back = decode_array(json.loads(json.dumps(encode_array(array))))
         assert back.dtype == array.dtype and back.shape == array.shape
         np.testing.assert_array_equal(back, array)
@@ -94,26 +103,42 @@ def test_arrays_round_trip_through_the_protocol() -> None:
         decode_array({"dtype": "float32", "shape": [5], "base64": "AAAA"})
 
 
-@pytest.mark.parametrize("line, expected", [
-    (b"not json", "one JSON object"),
-    (b"\xff\xfe", "one JSON object"),
-    (b"[1, 2]", "JSON object"),
-    (b'{"id": 3, "op": "fly"}', "unknown operation 'fly'"),
-    (b'{"id": 3, "op": "model"}', "parameter 'model' is missing"),
-    (b'{"id": 3, "op": "model", "params": []}', "'params' must be a JSON object"),
-    (b'{"id": 3, "op": "model", "params": {"model": 7}}', "'model' must be str"),
-    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": []}}',
-     "'chains' is empty"),
-    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": '
-     b'[{"id": "A", "sequence": "EV QL"}]}}', "one-letter amino-acid codes"),
-    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": '
-     b'[{"id": "H", "sequence": "EVQL", "residues": [["H", 1, ""]]}]}}',
-     "1 residue ids for a sequence of 4"),
-    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "window": 0, '
-     b'"chains": [{"sequence": "EVQL"}]}}', "'window' must be a positive"),
-    (b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "window": true, '
-     b'"chains": [{"sequence": "EVQL"}]}}', "'window' must be int"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        (b"not json", "one JSON object"),
+        (b"\xff\xfe", "one JSON object"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"id": 3, "op": "fly"}', "unknown operation 'fly'"),
+        (b'{"id": 3, "op": "model"}', "parameter 'model' is missing"),
+        (b'{"id": 3, "op": "model", "params": []}', "'params' must be a JSON object"),
+        (b'{"id": 3, "op": "model", "params": {"model": 7}}', "'model' must be str"),
+        (
+            b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": []}}',
+            "'chains' is empty",
+        ),
+        (
+            b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": '
+            b'[{"id": "A", "sequence": "EV QL"}]}}',
+            "one-letter amino-acid codes",
+        ),
+        (
+            b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "chains": '
+            b'[{"id": "H", "sequence": "EVQL", "residues": [["H", 1, ""]]}]}}',
+            "1 residue ids for a sequence of 4",
+        ),
+        (
+            b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "window": 0, '
+            b'"chains": [{"sequence": "EVQL"}]}}',
+            "'window' must be a positive",
+        ),
+        (
+            b'{"id": 3, "op": "stream", "params": {"model": "antiberty", "window": true, '
+            b'"chains": [{"sequence": "EVQL"}]}}',
+            "'window' must be int",
+        ),
+    ],
+)
 def test_bad_requests_get_an_error_reply_naming_the_problem(line: bytes, expected: str) -> None:
     reply = Server(log=lambda text: None).handle(line)
     assert reply["ok"] is False
@@ -124,22 +149,47 @@ def test_bad_requests_get_an_error_reply_naming_the_problem(line: bytes, expecte
 
 def test_another_protocol_version_is_refused() -> None:
     reply = Server().handle(json.dumps({"id": "x", "op": "hello", "protocol": PROTOCOL + 1}))
-    assert reply == {"id": "x", "ok": False, "error": {
-        "type": "ProtocolError", "message": reply["error"]["message"]}}
+    assert reply == {
+        "id": "x",
+        "ok": False,
+        "error": {"type": "ProtocolError", "message": reply["error"]["message"]},
+    }
     assert f"speaks protocol {PROTOCOL}" in reply["error"]["message"]
 
 
 def test_model_errors_keep_their_type_and_the_server_keeps_serving(tmp_path) -> None:
     server = Server(log=lambda text: None)
     bad = server.handle(json.dumps({"id": 1, "op": "model", "params": {"model": "nonsense"}}))
-    assert bad["error"]["type"] == "ModelError" and "unknown model 'nonsense'" in \
-        bad["error"]["message"]
-    too_long = server.handle(json.dumps({"id": 2, "op": "check", "params": {
-        "model": "antiberty", "chains": [{"sequence": HEAVY * 3}, {"sequence": LIGHT * 3}]}}))
+    assert (
+        bad["error"]["type"] == "ModelError"
+        and "unknown model 'nonsense'" in bad["error"]["message"]
+    )
+    too_long = server.handle(
+        json.dumps(
+            {
+                "id": 2,
+                "op": "check",
+                "params": {
+                    "model": "antiberty",
+                    "chains": [{"sequence": HEAVY * 3}, {"sequence": LIGHT * 3}],
+                },
+            }
+        )
+    )
     assert too_long["error"]["type"] == "SequenceTooLongError"
-    ok = server.handle(json.dumps({"id": 3, "op": "stream", "params": {
-        "model": "antiberty", "chains": [{"id": "H", "sequence": HEAVY}],
-        "cache": str(tmp_path)}}))
+    ok = server.handle(
+        json.dumps(
+            {
+                "id": 3,
+                "op": "stream",
+                "params": {
+                    "model": "antiberty",
+                    "chains": [{"id": "H", "sequence": HEAVY}],
+                    "cache": str(tmp_path),
+                },
+            }
+        )
+    )
     assert ok["ok"] and ok["id"] == 3 and ok["result"]["lengths"] == [len(HEAVY)]
     assert ok["result"]["path"].startswith(str(tmp_path)) and "attention" not in ok["result"]
     assert not server.stopping
@@ -149,9 +199,14 @@ def test_model_errors_keep_their_type_and_the_server_keeps_serving(tmp_path) -> 
 
 # ------------------------------------------------------------------ a real worker process
 
+
 def _worker() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "protattn", "worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "protattn", "worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _ask(process: subprocess.Popen, line: str | bytes) -> dict:
@@ -167,11 +222,24 @@ def test_protattn_worker_serves_after_bad_requests_and_writes_only_json(cache_di
         assert ready["event"] == "ready" and ready["protocol"] == PROTOCOL
         assert ready["pid"] == process.pid and ready["torch"]
         assert _ask(process, b"{{{\n")["error"]["type"] == "BadRequest"
-        assert _ask(process, '{"id": 1, "op": "model", "params": {"model": "nope"}}')[
-            "error"]["type"] == "ModelError"
-        reply = _ask(process, json.dumps({"id": 2, "op": "stream", "params": {
-            "model": "antiberty", "chains": [{"id": "H", "sequence": HEAVY}],
-            "cache": str(cache_dir.directory)}}))
+        assert (
+            _ask(process, '{"id": 1, "op": "model", "params": {"model": "nope"}}')["error"]["type"]
+            == "ModelError"
+        )
+        reply = _ask(
+            process,
+            json.dumps(
+                {
+                    "id": 2,
+                    "op": "stream",
+                    "params": {
+                        "model": "antiberty",
+                        "chains": [{"id": "H", "sequence": HEAVY}],
+                        "cache": str(cache_dir.directory),
+                    },
+                }
+            ),
+        )
         assert reply["ok"] and reply["id"] == 2
         result = reply["result"]
         assert result["path"].startswith(str(cache_dir.directory))
@@ -180,14 +248,25 @@ def test_protattn_worker_serves_after_bad_requests_and_writes_only_json(cache_di
         assert not result["from_cache"]
         stored = CompactAttention.from_arrays(cache_dir.get(result["key"]))
         assert (stored.n_layers, stored.n_heads, stored.length) == (8, 8, len(HEAVY))
-        inline = _ask(process, json.dumps({"id": 3, "op": "stream", "params": {
-            "model": "antiberty", "chains": [{"sequence": HEAVY}], "inline": True,
-            "cache": str(cache_dir.directory)}}))["result"]
+        inline = _ask(
+            process,
+            json.dumps(
+                {
+                    "id": 3,
+                    "op": "stream",
+                    "params": {
+                        "model": "antiberty",
+                        "chains": [{"sequence": HEAVY}],
+                        "inline": True,
+                        "cache": str(cache_dir.directory),
+                    },
+                }
+            ),
+        )["result"]
         assert "path" not in inline and inline["key"] == result["key"]
         assert inline["from_cache"]  # the entry it wrote, not another pass
         _assert_same_compact(_decoded(inline["compact"]), stored)
-        assert _ask(process, '{"id": 4, "op": "shutdown"}') == {"id": 4, "ok": True,
-                                                                "result": {}}
+        assert _ask(process, '{"id": 4, "op": "shutdown"}') == {"id": 4, "ok": True, "result": {}}
         assert process.wait(timeout=30) == 0
         assert process.stdout.read() == b""  # nothing after the last reply
         log = process.stderr.read().decode()
@@ -210,6 +289,7 @@ def test_worker_exits_when_its_host_goes() -> None:
 
 # ------------------------------------------------------------------ the client
 
+
 def test_client_starts_lazily_and_raises_the_workers_errors(client) -> None:
     assert client.pid is None  # nothing runs until the first request
     with pytest.raises(ModelError, match="unknown model 'nonsense'"):
@@ -222,9 +302,9 @@ def test_client_starts_lazily_and_raises_the_workers_errors(client) -> None:
 
 
 def test_remote_attention_equals_in_process_and_is_read_from_the_shared_cache(
-        client, cache_dir, antiberty) -> None:
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    client, cache_dir, antiberty
+) -> None:
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     clear_memory()
     got = compact_attention(remote, [HEAVY, LIGHT], cache=cache_dir)
     key = chain_attention_key(antiberty, [HEAVY, LIGHT])
@@ -248,8 +328,7 @@ def test_remote_attention_equals_in_process_and_is_read_from_the_shared_cache(
 
 def test_windows_run_in_the_worker_match_in_process(client, cache_dir, antiberty) -> None:
     sequence = _long_sequence(700)
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     clear_memory()
     got = compact_attention(remote, sequence, window=300, stride=200, cache=cache_dir)
     assert cache_dir.path_for(chain_attention_key(remote, sequence, 300, 200)).is_file()
@@ -261,8 +340,7 @@ def test_windows_run_in_the_worker_match_in_process(client, cache_dir, antiberty
 
 
 def test_entry_removed_since_the_worker_wrote_it_is_computed_again(client, cache_dir) -> None:
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     key = chain_attention_key(remote, LIGHT)
     clear_memory()
     first = compact_attention(remote, LIGHT, cache=cache_dir)
@@ -297,8 +375,7 @@ def test_worker_killed_mid_request_is_restarted_once(client, cache_dir, antibert
     notes: list[str] = []
     client.notify = notes.append
     sequence = _long_sequence(500, seed=2)
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     first_pid = client.pid
     clear_memory()
     killer = kill_when_running(client, "stream", times=1)
@@ -311,8 +388,7 @@ def test_worker_killed_mid_request_is_restarted_once(client, cache_dir, antibert
     _assert_same_compact(got, here)
 
 
-def test_a_second_crash_gives_a_clear_message_and_the_next_request_starts_afresh(
-        client) -> None:
+def test_a_second_crash_gives_a_clear_message_and_the_next_request_starts_afresh(client) -> None:
     killer = kill_when_running(client, "model", times=2)
     with pytest.raises(WorkerError) as error:
         client.request("model", {"model": "antiberty"})
@@ -320,7 +396,7 @@ def test_a_second_crash_gives_a_clear_message_and_the_next_request_starts_afresh
     message = str(error.value)
     assert "stopped twice during 'model': killed by signal 9, then killed by signal 9" in message
     assert "protattn worker: model antiberty" in message  # its last messages
-    assert "-c \"import torch, transformers\"" in message  # what to check
+    assert '-c "import torch, transformers"' in message  # what to check
     assert client.request("hello")["pid"] == client.pid  # a new worker serves again
 
 
@@ -337,6 +413,7 @@ def test_a_python_that_cannot_run_the_worker_is_named(tmp_path) -> None:
 
 
 # ------------------------------------------------------------------ choosing where to compute
+
 
 @pytest.fixture
 def settings():
@@ -360,8 +437,10 @@ def test_get_model_says_where_models_run(settings, monkeypatch) -> None:
     settings.configure(mode="worker", notify=notes.append)
     lm = settings.get_model("antiberty")
     assert isinstance(lm, RemoteModel) and settings.get_model("antiberty") is lm
-    assert notes == [f"protattn: language models run a worker in {sys.executable} "
-                     f"(pid {lm.client.pid}, torch {lm.client.info['torch']})"]
+    assert notes == [
+        f"protattn: language models run a worker in {sys.executable} "
+        f"(pid {lm.client.pid}, torch {lm.client.info['torch']})"
+    ]
     assert settings.model_statuses()["antiberty"] == "package"  # asked of the worker
     settings.configure(mode="auto")  # torch imports here: in this process
     assert not isinstance(settings.get_model("antiberty"), RemoteModel)
@@ -370,8 +449,9 @@ def test_get_model_says_where_models_run(settings, monkeypatch) -> None:
     assert lm.client.pid is None
 
 
-def test_compute_errors_from_the_worker_reach_the_front_end(settings, monkeypatch, shared_dir,
-                                                           load_structure) -> None:
+def test_compute_errors_from_the_worker_reach_the_front_end(
+    settings, monkeypatch, shared_dir, load_structure
+) -> None:
     import protattn
 
     monkeypatch.setenv("PROTATTN_PYTHON", sys.executable)
@@ -386,9 +466,19 @@ def test_compute_errors_from_the_worker_reach_the_front_end(settings, monkeypatc
 def test_attention_is_sent_inline_when_the_cache_cannot_be_written(tmp_path) -> None:
     blocked = tmp_path / "a-file"
     blocked.write_text("not a directory")
-    reply = Server(log=lambda text: None).handle(json.dumps({"id": 1, "op": "stream",
-        "params": {"model": "antiberty", "chains": [{"sequence": LIGHT}],
-                   "cache": str(blocked)}}))
+    reply = Server(log=lambda text: None).handle(
+        json.dumps(
+            {
+                "id": 1,
+                "op": "stream",
+                "params": {
+                    "model": "antiberty",
+                    "chains": [{"sequence": LIGHT}],
+                    "cache": str(blocked),
+                },
+            }
+        )
+    )
     assert reply["ok"], reply
     result = reply["result"]
     assert "path" not in result and "attention" not in result
@@ -399,14 +489,12 @@ def test_attention_is_sent_inline_when_the_cache_cannot_be_written(tmp_path) -> 
 
 def test_stop_ends_a_request_in_flight_without_a_restart(client) -> None:
     client.request("model", {"model": "antiberty"})
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     outcome: list[BaseException] = []
 
     def run() -> None:
         try:
-            compact_attention(remote, _long_sequence(600, seed=5), window=40, stride=5,
-                              cache=False)
+            compact_attention(remote, _long_sequence(600, seed=5), window=40, stride=5, cache=False)
         except BaseException as e:  # noqa: BLE001 - handed to the test thread
             outcome.append(e)
 
@@ -437,8 +525,9 @@ def test_a_closed_client_refuses_instead_of_starting_again(client) -> None:
 
 def test_output_before_the_worker_starts_is_not_taken_for_a_reply(tmp_path, client) -> None:
     noisy = tmp_path / "python"
-    noisy.write_text(f"#!/bin/sh\necho 'Welcome to the cluster'\necho 42\n"
-                     f"exec {sys.executable} \"$@\"\n")
+    noisy.write_text(
+        f"#!/bin/sh\necho 'Welcome to the cluster'\necho 42\nexec {sys.executable} \"$@\"\n"
+    )
     noisy.chmod(0o755)
     talkative = WorkerClient(str(noisy))
     try:
@@ -449,10 +538,10 @@ def test_output_before_the_worker_starts_is_not_taken_for_a_reply(tmp_path, clie
         talkative.stop()
 
 
-def test_lowercase_and_uncached_requests_match_in_process(client, tmp_path, antiberty,
-                                                          monkeypatch) -> None:
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+def test_lowercase_and_uncached_requests_match_in_process(
+    client, tmp_path, antiberty, monkeypatch
+) -> None:
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     clear_memory()
     got = compact_attention(remote, LIGHT.lower(), cache=False)
     clear_memory()
@@ -461,28 +550,30 @@ def test_lowercase_and_uncached_requests_match_in_process(client, tmp_path, anti
     _assert_same_compact(got, here)
     # cache=False reaches the worker: it wrote nothing into its default cache
     default = AttentionCache()
-    assert not any(default.path_for(chain_attention_key(antiberty, s)).is_file()
-                   for s in (LIGHT.lower(), LIGHT))
+    assert not any(
+        default.path_for(chain_attention_key(antiberty, s)).is_file()
+        for s in (LIGHT.lower(), LIGHT)
+    )
 
 
 def test_a_python_is_found_on_path_or_refused_by_name(tmp_path) -> None:
     from protattn.compute.backend import resolve_python
 
     assert resolve_python(os.path.basename(sys.executable)) == os.path.abspath(
-        shutil.which(os.path.basename(sys.executable)))
+        shutil.which(os.path.basename(sys.executable))
+    )
     assert resolve_python(sys.executable) == os.path.abspath(sys.executable)
     with pytest.raises(ModelError, match="'nothing-here' is not an executable file"):
         resolve_python("nothing-here")
 
 
 def test_statistics_stream_in_the_worker_and_only_counts_come_back(
-        client, cache_dir, tmp_path, antiberty, shared_dir, load_structure,
-        monkeypatch) -> None:
+    client, cache_dir, tmp_path, antiberty, shared_dir, load_structure, monkeypatch
+) -> None:
     from protattn.api import stats as analysis
 
     structure = load_structure(shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb")
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     clear_memory()
     analysis.clear_counts()
     asked: list[tuple[str, dict, dict]] = []
@@ -497,13 +588,15 @@ def test_statistics_stream_in_the_worker_and_only_counts_come_back(
     props = ["contact", "binding_site", "helix"]
     for definition in ("paper", "judged"):
         monkeypatch.setenv("PROTATTN_CACHE", str(cache_dir.directory))
-        got = analysis.head_statistics([structure], remote, props, min_arcs=0,
-                                       definition=definition)
+        got = analysis.head_statistics(
+            [structure], remote, props, min_arcs=0, definition=definition
+        )
         # in process, with a cache of its own: nothing the worker filed can answer it
         monkeypatch.setenv("PROTATTN_CACHE", str(tmp_path / "in-process"))
         analysis.clear_counts()
-        here = analysis.head_statistics([structure], antiberty, props, min_arcs=0,
-                                        definition=definition)
+        here = analysis.head_statistics(
+            [structure], antiberty, props, min_arcs=0, definition=definition
+        )
         analysis.clear_counts()
         for prop in props:
             np.testing.assert_array_equal(got[prop].n_arcs, here[prop].n_arcs)
@@ -514,7 +607,8 @@ def test_statistics_stream_in_the_worker_and_only_counts_come_back(
     # one streamed pass per chain and definition, each asking for counts only
     assert [op for op, _, _ in asked] == ["stream"] * (2 * len(structure.chains))
     for definition, (_, params, result) in zip(
-            ["paper"] * len(structure.chains) + ["judged"] * len(structure.chains), asked):
+        ["paper"] * len(structure.chains) + ["judged"] * len(structure.chains), asked
+    ):
         counts = params["request"]["counts"]
         assert counts is not None and counts["definition"] == definition
         assert set(counts["properties"]) == set(props)
@@ -526,23 +620,31 @@ def test_statistics_stream_in_the_worker_and_only_counts_come_back(
     # the counts were filed in the host's cache: asking again runs nothing in the worker
     monkeypatch.setenv("PROTATTN_CACHE", str(cache_dir.directory))
     asked.clear()
-    again = analysis.head_statistics([structure], remote, props, min_arcs=0,
-                                     definition="judged")
+    again = analysis.head_statistics([structure], remote, props, min_arcs=0, definition="judged")
     assert asked == []
     np.testing.assert_array_equal(again["contact"].hits, here["contact"].hits)
     # a malformed mask is the worker's BadRequest, and the worker keeps serving
     with pytest.raises(BadRequest, match=r"parameter 'request'.*mask"):
-        real("stream", {"model": "antiberty", "chains": [{"sequence": "ACDEF"}],
-                        "inline": True, "request": {"counts": {
-                            "definition": "paper", "threshold": 0.3,
-                            "properties": {"s": {"values": {"shape": [5],
-                                                            "base64": "AAAA"}}}}}})
+        real(
+            "stream",
+            {
+                "model": "antiberty",
+                "chains": [{"sequence": "ACDEF"}],
+                "inline": True,
+                "request": {
+                    "counts": {
+                        "definition": "paper",
+                        "threshold": 0.3,
+                        "properties": {"s": {"values": {"shape": [5], "base64": "AAAA"}}},
+                    }
+                },
+            },
+        )
     assert real("hello", {})["protocol"] == PROTOCOL
 
 
 def test_dense_attention_never_comes_from_a_worker(client) -> None:
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     asked = []
     real = client.request
     client.request = lambda op, params=None, timeout=None: asked.append(op) or real(op, params)
@@ -555,9 +657,15 @@ def test_dense_attention_never_comes_from_a_worker(client) -> None:
 
 
 def test_head_maps_and_chosen_contact_scores_stream_from_the_worker(client, antiberty) -> None:
-    result = client.request("stream", {
-        "model": "antiberty", "chains": [{"sequence": LIGHT}], "inline": True,
-        "request": {"head_maps": ["3-2"], "contact_heads": [[3, 2]]}})
+    result = client.request(
+        "stream",
+        {
+            "model": "antiberty",
+            "chains": [{"sequence": LIGHT}],
+            "inline": True,
+            "request": {"head_maps": ["3-2"], "contact_heads": [[3, 2]]},
+        },
+    )
     dense = antiberty.attention(LIGHT)
     assert list(result["head_maps"]) == ["3-2"] and "attention" not in result
     one = decode_array(result["head_maps"]["3-2"])
@@ -568,9 +676,7 @@ def test_head_maps_and_chosen_contact_scores_stream_from_the_worker(client, anti
     np.testing.assert_allclose(scores, unsupervised_contacts(dense, [(3, 2)]), rtol=1e-6)
     assert _decoded(result["compact"]).length == len(LIGHT)
     # the host's side: head_maps() through the worker gives the same map
-    remote = RemoteModel(client, "antiberty", None, client.request("model",
-                                                                   {"model": "antiberty"}))
+    remote = RemoteModel(client, "antiberty", None, client.request("model", {"model": "antiberty"}))
     clear_memory()
     spec = parse_layer_head("3-2", remote.n_layers, remote.n_heads)
-    np.testing.assert_array_equal(head_maps(remote, LIGHT, [spec], cache=False)[spec],
-                                  dense[2, 1])
+    np.testing.assert_array_equal(head_maps(remote, LIGHT, [spec], cache=False)[spec], dense[2, 1])

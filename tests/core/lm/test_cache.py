@@ -23,7 +23,7 @@ from protattn.lm.cache import (
 )
 
 # float16 has an 11-bit significand: a value in [0, 1] is rounded by at most 2**-12
-HALF_ATOL = 2.0 ** -12
+HALF_ATOL = 2.0**-12
 
 
 def _arrays(seed: int = 0, shape=(2, 3, 20, 20)) -> dict[str, np.ndarray]:
@@ -35,8 +35,12 @@ def _arrays(seed: int = 0, shape=(2, 3, 20, 20)) -> dict[str, np.ndarray]:
     i, j = np.indices((length, length))
     covered = abs(i - j) < length // 2
     attention[:, :, ~covered] = np.nan
-    return {"attention": attention, "covered": covered,
-            "scores": rng.normal(size=length), "windows": np.array([[0, 12], [8, 20]])}
+    return {
+        "attention": attention,
+        "covered": covered,
+        "scores": rng.normal(size=length),
+        "windows": np.array([[0, 12], [8, 20]]),
+    }
 
 
 def _key(tag: str = "") -> str:
@@ -48,8 +52,7 @@ def _assert_round_trip(got: dict[str, np.ndarray], put: dict[str, np.ndarray]) -
     attention = got["attention"]
     assert attention.dtype == np.float32 and attention.shape == put["attention"].shape
     np.testing.assert_array_equal(np.isnan(attention), np.isnan(put["attention"]))
-    np.testing.assert_allclose(attention, put["attention"], rtol=0, atol=HALF_ATOL,
-                               equal_nan=True)
+    np.testing.assert_allclose(attention, put["attention"], rtol=0, atol=HALF_ATOL, equal_nan=True)
     for name in set(put) - {"attention"}:  # stored as they are
         assert got[name].dtype == put[name].dtype, name
         np.testing.assert_array_equal(got[name], put[name])
@@ -129,8 +132,9 @@ def test_file_is_a_plain_npz_with_half_precision_attention(cache):
 def test_weights_from_exact_from_up_come_back_exactly(cache):
     """θ is decided on float32 weights: 0.29995 rounds to float16 0.30005, yet stays below 0.3."""
     key = _key()
-    attention = np.array([[[[0.29995, 0.3, 0.30004, 0.0499],
-                            [0.6, 0.05, np.nan, 0.123456789]]]], dtype=np.float32)
+    attention = np.array(
+        [[[[0.29995, 0.3, 0.30004, 0.0499], [0.6, 0.05, np.nan, 0.123456789]]]], dtype=np.float32
+    )
     assert float(np.float16(attention[0, 0, 0, 0])) > 0.3  # the trap float16 alone falls into
     path = cache.put(key, {"attention": attention}, {"model_id": "antiberty"})
     got = cache.get(key)["attention"]
@@ -183,13 +187,16 @@ def test_bad_keys_are_refused(cache, bad):
         cache.put(bad, _arrays(), {})
 
 
-@pytest.mark.parametrize("arrays, fragment", [
-    ({}, "at least one array"),
-    ({"__meta__": np.zeros(3)}, "reserved"),
-    ({"a/b": np.zeros(3)}, "plain name"),
-    ({"labels": np.array([object()])}, "without pickling"),
-    ({"attention": np.full((1, 1, 2, 2), 1e6)}, "float16's range"),
-])
+@pytest.mark.parametrize(
+    "arrays, fragment",
+    [
+        ({}, "at least one array"),
+        ({"__meta__": np.zeros(3)}, "reserved"),
+        ({"a/b": np.zeros(3)}, "plain name"),
+        ({"labels": np.array([object()])}, "without pickling"),
+        ({"attention": np.full((1, 1, 2, 2), 1e6)}, "float16's range"),
+    ],
+)
 def test_unstorable_arrays_are_refused_before_writing(cache, arrays, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)):
         cache.put(_key(), arrays, {"model_id": "antiberty"})
@@ -277,8 +284,9 @@ def test_entry_of_another_key_is_a_miss(cache):
     assert not cache.path_for(key).exists() and source.exists()
 
 
-@pytest.mark.parametrize("content", [b"", b"not a zip file at all", b"PK\x03\x04" + b"\0" * 40,
-                                     b"\x93NUMPY\x01\x00"])
+@pytest.mark.parametrize(
+    "content", [b"", b"not a zip file at all", b"PK\x03\x04" + b"\0" * 40, b"\x93NUMPY\x01\x00"]
+)
 def test_garbage_file_is_a_miss(cache, content):
     key = _key()
     path = cache.path_for(key)
@@ -342,9 +350,13 @@ def test_default_directory_follows_xdg_then_home(monkeypatch, tmp_path):
 def test_entries_size_and_clear(cache):
     t0 = time.time()
     put = {}
-    for n, (tag, model, shape) in enumerate([("A", "antiberty", (1, 2, 10, 10)),
-                                             ("C", "esm2", (2, 2, 15, 15)),
-                                             ("D", "antiberty", (1, 1, 7, 7))]):
+    for n, (tag, model, shape) in enumerate(
+        [
+            ("A", "antiberty", (1, 2, 10, 10)),
+            ("C", "esm2", (2, 2, 15, 15)),
+            ("D", "antiberty", (1, 1, 7, 7)),
+        ]
+    ):
         key = _key(tag)
         meta = {"model_id": model} if n != 2 else {"model_id": model, "length": 99}
         put[key] = (cache.put(key, _arrays(n, shape), meta), model, shape)
@@ -405,9 +417,11 @@ PUTS = 6
 
 def _content(writer: int, n: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(1000 * writer + n)
-    return {"attention": rng.random(SHAPE, dtype=np.float32),
-            "covered": rng.random(SHAPE[-2:]) < 0.5,
-            "tag": np.array([writer, n])}
+    return {
+        "attention": rng.random(SHAPE, dtype=np.float32),
+        "covered": rng.random(SHAPE[-2:]) < 0.5,
+        "tag": np.array([writer, n]),
+    }
 
 
 def _writer(directory: str, key: str, writer: int, go) -> None:
@@ -435,9 +449,10 @@ def _reader(directory: str, key: str, go, done, results) -> None:
                 report["hits"] += 1
                 writer, n = (int(v) for v in got["tag"])
                 expected = _content(writer, n)
-                if not (np.array_equal(got["attention"],
-                                       cached_precision(expected["attention"]))
-                        and np.array_equal(got["covered"], expected["covered"])):
+                if not (
+                    np.array_equal(got["attention"], cached_precision(expected["attention"]))
+                    and np.array_equal(got["covered"], expected["covered"])
+                ):
                     report["problems"].append(f"entry of writer {writer}, put {n} differs")
         report["problems"] += [str(w.message) for w in caught]
     except Exception as e:  # reported, so that the test shows it

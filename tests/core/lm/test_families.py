@@ -25,19 +25,30 @@ def _esm(directory):
     (directory / "vocab.txt").write_text("\n".join(vocab) + "\n")
     tokenizer = transformers.EsmTokenizer(str(directory / "vocab.txt"))
     config = transformers.EsmConfig(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64, position_embedding_type="rotary",
-        pad_token_id=1, mask_token_id=len(vocab) - 1)
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        position_embedding_type="rotary",
+        pad_token_id=1,
+        mask_token_id=len(vocab) - 1,
+    )
     return tokenizer, transformers.EsmModel(config, add_pooling_layer=False)
 
 
 def _bert(directory):
-    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-                                         *RESIDUES])}
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *RESIDUES])}
     tokenizer = transformers.BertTokenizer(vocab=vocab, do_lower_case=False)
     config = transformers.BertConfig(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64)
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
     return tokenizer, transformers.BertModel(config)
 
 
@@ -49,24 +60,38 @@ def _albert(directory):
     vocab = _pieces(["<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"])
     tokenizer = transformers.AlbertTokenizer(vocab=vocab, do_lower_case=False)
     config = transformers.AlbertConfig(
-        vocab_size=len(vocab), embedding_size=8, hidden_size=16, num_hidden_layers=2,
-        num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)
+        vocab_size=len(vocab),
+        embedding_size=8,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
     return tokenizer, transformers.AlbertModel(config)
 
 
 def _xlnet(directory):
     vocab = _pieces(["<unk>", "<s>", "</s>", "<cls>", "<sep>", "<pad>", "<mask>"])
     tokenizer = transformers.XLNetTokenizer(vocab=vocab, do_lower_case=False)
-    config = transformers.XLNetConfig(vocab_size=len(vocab), d_model=16, n_layer=2, n_head=2,
-                                      d_inner=32)
+    config = transformers.XLNetConfig(
+        vocab_size=len(vocab), d_model=16, n_layer=2, n_head=2, d_inner=32
+    )
     return tokenizer, transformers.XLNetModel(config)
 
 
 def _t5(directory):
     vocab = _pieces(["<pad>", "</s>", "<unk>"])
     tokenizer = transformers.T5Tokenizer(vocab=vocab, extra_ids=0)
-    config = transformers.T5Config(vocab_size=len(vocab), d_model=16, d_kv=8, d_ff=32,
-                                   num_layers=2, num_heads=2, decoder_start_token_id=0)
+    config = transformers.T5Config(
+        vocab_size=len(vocab),
+        d_model=16,
+        d_kv=8,
+        d_ff=32,
+        num_layers=2,
+        num_heads=2,
+        decoder_start_token_id=0,
+    )
     return tokenizer, transformers.T5EncoderModel(config)
 
 
@@ -106,9 +131,13 @@ def test_family_loads_and_strips_its_special_tokens(tiny):
     ids, (where,) = lm.tokenize([SEQUENCE])
     tokens = lm.tokenizer.convert_ids_to_tokens(ids)
     # the special tokens sit where each family puts them
-    first, last = {"esm": ("<cls>", "<eos>"), "bert": ("[CLS]", "[SEP]"),
-                   "albert": ("[CLS]", "[SEP]"), "xlnet": (None, "<cls>"),
-                   "t5": (None, "</s>")}[family]
+    first, last = {
+        "esm": ("<cls>", "<eos>"),
+        "bert": ("[CLS]", "[SEP]"),
+        "albert": ("[CLS]", "[SEP]"),
+        "xlnet": (None, "<cls>"),
+        "t5": (None, "</s>"),
+    }[family]
     assert tokens[-1] == last
     if first:
         assert tokens[0] == first and list(where) == list(range(1, len(SEQUENCE) + 1))
@@ -149,7 +178,7 @@ def test_concatenated_chains_map_back_to_each_chain(tiny):
     a, b = SEQUENCE[:12], SEQUENCE[12:]
     ids, (where_a, where_b) = lm.tokenize([a, b])
     tokens = lm.tokenizer.convert_ids_to_tokens(ids)
-    between = tokens[where_a[-1] + 1:where_b[0]]
+    between = tokens[where_a[-1] + 1 : where_b[0]]
     if lm.family.separator:
         assert between == [lm.family.separator]
     else:
@@ -161,8 +190,9 @@ def test_concatenated_chains_map_back_to_each_chain(tiny):
     np.testing.assert_allclose(joint, full[:, :, keep][:, :, :, keep], atol=1e-6)
 
 
-@pytest.mark.parametrize("segments", [[SEQUENCE], [SEQUENCE[:12], SEQUENCE[12:]]],
-                         ids=["one chain", "concatenated"])
+@pytest.mark.parametrize(
+    "segments", [[SEQUENCE], [SEQUENCE[:12], SEQUENCE[12:]]], ids=["one chain", "concatenated"]
+)
 def test_streamed_layers_equal_the_collected_attention(tiny, segments):
     """Hooks hand over each layer as the pass computes it: the same float32 values."""
     from protattn.lm.model import attention_modules
@@ -177,8 +207,9 @@ def test_streamed_layers_equal_the_collected_attention(tiny, segments):
     n = stream_attention(lm, segments, lambda index, layer: layers.append((index, layer)))
     assert n == sum(map(len, segments)) and [i for i, _ in layers] == [0, 1]
     assert all(layer.dtype == np.float32 and layer.shape == (2, n, n) for _, layer in layers)
-    np.testing.assert_array_equal(np.stack([layer for _, layer in layers]),
-                                  lm.segment_attention(segments))
+    np.testing.assert_array_equal(
+        np.stack([layer for _, layer in layers]), lm.segment_attention(segments)
+    )
 
 
 def test_a_tokenizer_that_lower_cases_is_refused(tmp_path):
@@ -187,8 +218,17 @@ def test_a_tokenizer_that_lower_cases_is_refused(tmp_path):
     model.save_pretrained(tmp_path)
     bad = transformers.BertTokenizer.from_pretrained(tmp_path, do_lower_case=True)
     with pytest.raises(protattn.ModelError, match="unknown token|one token per residue"):
-        protattn.LanguageModel("lower", str(tmp_path), None, protattn.lm.families.FAMILIES["bert"],
-                               model, bad, 62, "cpu", spaced=True)
+        protattn.LanguageModel(
+            "lower",
+            str(tmp_path),
+            None,
+            protattn.lm.families.FAMILIES["bert"],
+            model,
+            bad,
+            62,
+            "cpu",
+            spaced=True,
+        )
 
 
 def test_a_directory_without_a_model_is_a_clear_error(tmp_path):
@@ -200,8 +240,9 @@ def test_unreachable_model_with_hub_offline_names_the_model_and_the_fix(tmp_path
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty_hf_home"))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True, raising=False)
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE",
-                        str(tmp_path / "empty_hf_home" / "hub"))
+    monkeypatch.setattr(
+        "huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "empty_hf_home" / "hub")
+    )
     with pytest.raises(protattn.ModelError) as err:
         load_model("esm2_t6_8M", device="cpu")
     message = str(err.value)

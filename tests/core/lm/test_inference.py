@@ -33,8 +33,9 @@ def test_a_window_covering_the_chain_reproduces_the_single_pass(antiberty, prote
     assert single.note() == ""
 
 
-def test_windows_average_where_they_overlap_and_leave_the_rest_uncovered(antiberty, protease,
-                                                                          store):
+def test_windows_average_where_they_overlap_and_leave_the_rest_uncovered(
+    antiberty, protease, store
+):
     seq, n = protease.sequence, len(protease)
     result = chain_attention(antiberty, seq, window=60, stride=30, cache=store)
     assert result.windowed and result.windows == ((0, 60), (30, 90), (39, 99))
@@ -49,8 +50,9 @@ def test_windows_average_where_they_overlap_and_leave_the_rest_uncovered(antiber
     covered = count > 0
     np.testing.assert_array_equal(result.covered, covered)
     # equal up to float32 rounding (summed in float32 here, in float64 above)
-    np.testing.assert_allclose(result.attention[:, :, covered], expected[:, :, covered],
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        result.attention[:, :, covered], expected[:, :, covered], rtol=1e-6, atol=1e-7
+    )
     assert np.isnan(result.attention[:, :, ~covered]).all()
     assert not covered[0, 60] and covered[0, 59] and covered[39, 98]
     assert "3 overlapping windows of 60 residues" in result.note()
@@ -65,8 +67,9 @@ def test_pairs_of_a_windowed_chain_are_only_covered_pairs(protease, store):
     assert "overlapping windows" in result.summary()
 
 
-def test_a_chain_longer_than_the_limit_is_windowed_at_the_limit(antiberty, shared_dir,
-                                                               load_structure, store):
+def test_a_chain_longer_than_the_limit_is_windowed_at_the_limit(
+    antiberty, shared_dir, load_structure, store
+):
     chain = load_structure(shared_dir / "data" / "structures" / "ligand" / "1EVE.pdb").chain("A")
     assert len(chain) == 543 > antiberty.max_residues == 510
     result = chain_attention(antiberty, chain.sequence, cache=store)
@@ -78,8 +81,9 @@ def test_a_chain_longer_than_the_limit_is_windowed_at_the_limit(antiberty, share
     np.testing.assert_array_equal(result.attention[:, :, :33, :33], first[:, :, :33, :33])
 
 
-def test_the_disk_cache_serves_later_requests_without_running_the_model(antiberty, protease,
-                                                                       store, monkeypatch):
+def test_the_disk_cache_serves_later_requests_without_running_the_model(
+    antiberty, protease, store, monkeypatch
+):
     first = compact_attention(antiberty, protease.sequence, cache=store)
     assert not first.from_cache and len(store.entries()) == 1
     clear_memory()
@@ -114,8 +118,7 @@ def test_a_damaged_cache_entry_is_recomputed(antiberty, protease, store):
     assert len(store.entries()) == 1
 
 
-def test_concatenated_chains_map_back_to_each_chain(antiberty, shared_dir, load_structure,
-                                                   store):
+def test_concatenated_chains_map_back_to_each_chain(antiberty, shared_dir, load_structure, store):
     structure = load_structure(shared_dir / "data" / "structures" / "antibody" / "1VFB.cif")
     light, heavy = structure.chain("A"), structure.chain("B")
     joint = chain_attention(antiberty, [light.sequence, heavy.sequence], cache=store)
@@ -156,5 +159,6 @@ def test_scores_of_concatenated_chains_split_back(store, shared_dir, load_struct
     assert [len(result.scores[c.id]) for c in chains] == [len(c) for c in chains]
     joint = chain_attention(protattn.load_model(), [c.sequence for c in chains])
     expected = joint.attention[1, 0].sum(axis=0) / joint.attention.shape[-1]
-    np.testing.assert_allclose(np.concatenate([result.scores["A"], result.scores["B"]]),
-                               expected, atol=1e-6)
+    np.testing.assert_allclose(
+        np.concatenate([result.scores["A"], result.scores["B"]]), expected, atol=1e-6
+    )

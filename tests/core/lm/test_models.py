@@ -60,7 +60,7 @@ def test_attention_shape_and_special_token_stripping(antiberty):
     raw = np.stack([a[0].float().cpu().numpy() for a in out.attentions])
     assert raw.shape == (8, 8, n + 2, n + 2)  # [CLS] residues [SEP]
     np.testing.assert_allclose(raw.sum(axis=-1), 1.0, atol=1e-4)  # softmax rows
-    np.testing.assert_array_equal(attention, raw[:, :, 1:n + 1, 1:n + 1])
+    np.testing.assert_array_equal(attention, raw[:, :, 1 : n + 1, 1 : n + 1])
 
     rows = attention.sum(axis=-1)  # not renormalised after dropping [CLS] and [SEP]
     assert (rows <= 1.0 + 1e-5).all()
@@ -99,7 +99,7 @@ def _masked_accuracy(model, lm, sequence: str, positions: np.ndarray) -> float:
     residue_ids = torch.tensor([lm.vocab[aa] for aa in STANDARD_RESIDUES])
     rows = []
     for p in positions:
-        masked = sequence[:p] + "_" + sequence[p + 1:]
+        masked = sequence[:p] + "_" + sequence[p + 1 :]
         rows.append(lm.encode(masked))
     with torch.inference_mode():
         logits = model(input_ids=torch.tensor(rows, device=lm.device)).logits.cpu()
@@ -109,19 +109,18 @@ def _masked_accuracy(model, lm, sequence: str, positions: np.ndarray) -> float:
     return float(np.mean([g == sequence[p] for g, p in zip(guesses, positions)]))
 
 
-def test_masked_residues_are_recovered_far_better_than_by_a_random_model(
-        antiberty, shared_dir):
+def test_masked_residues_are_recovered_far_better_than_by_a_random_model(antiberty, shared_dir):
     """The real weights are loaded: masked residues of an antibody chain come back."""
     import torch
     from transformers import BertForMaskedLM
 
     structure = protattn.read_structure(
-        shared_dir / "data" / "structures" / "antibody" / "1VFB.cif")
+        shared_dir / "data" / "structures" / "antibody" / "1VFB.cif"
+    )
     sequence = structure.chain("B").sequence  # VH of the D1.3 Fv, fully observed
     assert len(sequence) > 100 and "WGQG" in sequence
     rng = np.random.default_rng(7)
-    positions = np.sort(rng.choice(len(sequence), size=round(0.15 * len(sequence)),
-                                   replace=False))
+    positions = np.sort(rng.choice(len(sequence), size=round(0.15 * len(sequence)), replace=False))
 
     real = _masked_accuracy(antiberty.model, antiberty, sequence, positions)
     torch.manual_seed(0)

@@ -51,8 +51,10 @@ def fresh(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def structures(shared_dir, load_structure):
-    return [load_structure(shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb"),
-            load_structure(shared_dir / "data" / "structures" / "antibody" / "1VFB.cif")]
+    return [
+        load_structure(shared_dir / "data" / "structures" / "ligand" / "1HPX.pdb"),
+        load_structure(shared_dir / "data" / "structures" / "antibody" / "1VFB.cif"),
+    ]
 
 
 def _dense(lm, sequences, window=None, stride=None):
@@ -63,13 +65,16 @@ def _dense(lm, sequences, window=None, stride=None):
     if window is None or len(sequence) <= window:
         return lm.attention(sequence)
     plan = plan_windows(len(sequence), window, stride or window // 2)
-    merged, _ = merge_windows(len(sequence),
-                              ((s, lm.attention(sequence[s:e])) for s, e in plan))
+    merged, _ = merge_windows(len(sequence), ((s, lm.attention(sequence[s:e])) for s, e in plan))
     return merged
 
 
-SPECS = [HeadSpec(1, 1), HeadSpec(2, 2), HeadSpec(1, aggregate="mean"),
-         HeadSpec(2, aggregate="max")]
+SPECS = [
+    HeadSpec(1, 1),
+    HeadSpec(2, 2),
+    HeadSpec(1, aggregate="mean"),
+    HeadSpec(2, aggregate="max"),
+]
 
 
 def _check_compact(compact: CompactAttention, dense: np.ndarray, specs) -> None:
@@ -88,28 +93,27 @@ def _check_compact(compact: CompactAttention, dense: np.ndarray, specs) -> None:
             np.testing.assert_array_equal(kept[above], full[above])
         below = known & (full < FLOOR * (1 - 1e-6))
         assert (kept[below] == 0).all()
-        np.testing.assert_allclose(compact.scores(spec), residue_scores(full), rtol=1e-5,
-                                   atol=1e-7)
+        np.testing.assert_allclose(compact.scores(spec), residue_scores(full), rtol=1e-5, atol=1e-7)
     reference = unsupervised_contacts(dense)
     scores = compact.contact_scores()
     np.testing.assert_array_equal(np.isnan(scores), np.isnan(reference))
-    np.testing.assert_allclose(scores[~np.isnan(reference)], reference[~np.isnan(reference)],
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        scores[~np.isnan(reference)], reference[~np.isnan(reference)], rtol=1e-4, atol=1e-6
+    )
 
 
 def _same_pairs(found, expected):
-    assert [(p.chain, p.i, p.chain_j, p.j) for p in found] == \
-        [(p.chain, p.i, p.chain_j, p.j) for p in expected]
-    np.testing.assert_allclose([p.weight for p in found], [p.weight for p in expected],
-                               rtol=1e-6)
+    assert [(p.chain, p.i, p.chain_j, p.j) for p in found] == [
+        (p.chain, p.i, p.chain_j, p.j) for p in expected
+    ]
+    np.testing.assert_allclose([p.weight for p in found], [p.weight for p in expected], rtol=1e-6)
 
 
 # ------------------------------------------------------------------ the engine, real AntiBERTy
 
 
 @pytest.mark.parametrize("how", ["one pass", "windows", "concatenated"])
-def test_every_consumer_of_one_pass_equals_the_dense_reference(how, antiberty, structures,
-                                                               fresh):
+def test_every_consumer_of_one_pass_equals_the_dense_reference(how, antiberty, structures, fresh):
     protease, antibody = structures
     chain = protease.chain("A")
     if how == "concatenated":
@@ -118,12 +122,23 @@ def test_every_consumer_of_one_pass_equals_the_dense_reference(how, antiberty, s
         sequences, window = [chain.sequence], (40 if how == "windows" else None)
     dense = _dense(antiberty, sequences, window, 20 if window else None)
     n = dense.shape[-1]
-    masks = {"s": PropertyMask.residue(np.arange(n) % 3 == 0),
-             "p": PropertyMask.pair(np.abs(np.subtract.outer(np.arange(n), np.arange(n))) < 4)}
+    masks = {
+        "s": PropertyMask.residue(np.arange(n) % 3 == 0),
+        "p": PropertyMask.pair(np.abs(np.subtract.outer(np.arange(n), np.arange(n))) < 4),
+    }
     specs = (HeadSpec(3, 2), HeadSpec(8, aggregate="mean"), HeadSpec(6, aggregate="max"))
-    result = run_chain(antiberty, sequences, window, 20 if window else None, StreamRequest(
-        head_maps=specs, contact_heads=((3, 2), (7, 1)),
-        counts=("judged", 0.3, masks), dense=True))
+    result = run_chain(
+        antiberty,
+        sequences,
+        window,
+        20 if window else None,
+        StreamRequest(
+            head_maps=specs,
+            contact_heads=((3, 2), (7, 1)),
+            counts=("judged", 0.3, masks),
+            dense=True,
+        ),
+    )
     # the dense array of the stream is the reference itself
     np.testing.assert_array_equal(np.isnan(result.attention), np.isnan(dense))
     np.testing.assert_array_equal(np.nan_to_num(result.attention), np.nan_to_num(dense))
@@ -131,12 +146,14 @@ def test_every_consumer_of_one_pass_equals_the_dense_reference(how, antiberty, s
     for spec in specs:
         np.testing.assert_allclose(result.head_maps[spec], spec.select(dense), rtol=1e-6)
     chosen = unsupervised_contacts(dense, [(3, 2), (7, 1)])
-    np.testing.assert_allclose(np.nan_to_num(result.contact_scores), np.nan_to_num(chosen),
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        np.nan_to_num(result.contact_scores), np.nan_to_num(chosen), rtol=1e-5, atol=1e-7
+    )
     accumulator = HeadStatsAccumulator(antiberty.n_layers, antiberty.n_heads, 0.3, "judged")
     accumulator.add(dense, masks)
     streamed = HeadStatsAccumulator(antiberty.n_layers, antiberty.n_heads, 0.3, "judged")
     from protattn.lm.counts import ChainCounter
+
     streamed.add_chain(ChainCounter.from_message(streamed, result.counts))
     a, b = accumulator.result(min_arcs=0), streamed.result(min_arcs=0)
     for prop in ("s", "p"):
@@ -153,8 +170,12 @@ def test_pairs_and_scores_equal_those_of_the_dense_map(antiberty, structures, fr
     for layer_head in ("6-3", "2-1", "4-mean", "7-max"):
         spec = protattn.parse_layer_head(layer_head, 8, 8)
         full = spec.select(dense)
-        for options in ({"threshold": 0.1}, {"threshold": FLOOR}, {"top_k": 25},
-                        {"threshold": 0.3, "min_separation": 6}):
+        for options in (
+            {"threshold": 0.1},
+            {"threshold": FLOOR},
+            {"top_k": 25},
+            {"threshold": 0.3, "min_separation": 6},
+        ):
             found = protattn.compute_pairs([chain], layer_head, **options)
             _same_pairs(found.pairs, chain_pairs(chain, full, **options))
             assert not any("one more pass" in n for n in found.notes)
@@ -162,8 +183,9 @@ def test_pairs_and_scores_equal_those_of_the_dense_map(antiberty, structures, fr
         np.testing.assert_allclose(scores, residue_scores(full), rtol=1e-5, atol=1e-7)
 
 
-def test_what_the_compact_attention_lacks_comes_from_one_more_pass(antiberty, structures,
-                                                                    fresh, monkeypatch):
+def test_what_the_compact_attention_lacks_comes_from_one_more_pass(
+    antiberty, structures, fresh, monkeypatch
+):
     chain = structures[0].chain("A")
     dense = antiberty.attention(chain.sequence)
     full = dense[5, 2]
@@ -203,8 +225,9 @@ def test_no_consumer_collects_every_layer(antiberty, structures, fresh, monkeypa
     assert calls and all(c == (False, True) for c in calls)
 
 
-def test_the_cache_keeps_the_compact_attention_and_serves_it(antiberty, structures, fresh,
-                                                             monkeypatch):
+def test_the_cache_keeps_the_compact_attention_and_serves_it(
+    antiberty, structures, fresh, monkeypatch
+):
     chain = structures[1].chain("B")
     first = compact_attention(antiberty, chain.sequence)
     assert not first.from_cache and len(fresh.entries()) == 1
@@ -224,8 +247,7 @@ def test_the_cache_keeps_the_compact_attention_and_serves_it(antiberty, structur
     assert result.pairs
 
 
-def test_the_dense_array_is_the_expensive_call_and_stays_in_memory(antiberty, structures,
-                                                                   fresh):
+def test_the_dense_array_is_the_expensive_call_and_stays_in_memory(antiberty, structures, fresh):
     chain = structures[0].chain("A")
     result = chain_attention(antiberty, chain.sequence)
     np.testing.assert_array_equal(result.attention, antiberty.attention(chain.sequence))
@@ -235,8 +257,7 @@ def test_the_dense_array_is_the_expensive_call_and_stays_in_memory(antiberty, st
     assert entry.n_bytes < result.attention.nbytes / 10
 
 
-def test_streamed_statistics_are_remembered_and_cached(structures, antiberty, fresh,
-                                                       monkeypatch):
+def test_streamed_statistics_are_remembered_and_cached(structures, antiberty, fresh, monkeypatch):
     props = ["contact", "binding_site", "helix", "aa:G"]
     first = api_stats.head_statistics(structures, antiberty, props, min_arcs=0)
     for chain in structures[0].chains:  # each pass filed its compact attention
@@ -244,15 +265,18 @@ def test_streamed_statistics_are_remembered_and_cached(structures, antiberty, fr
     masks_then_dense = HeadStatsAccumulator(8, 8)
     for structure in structures:
         for chain in structure.chains:
-            masks = api_stats.chain_properties(structure, chain, api_stats.property_names(props),
-                                              6)
+            masks = api_stats.chain_properties(structure, chain, api_stats.property_names(props), 6)
             masks_then_dense.add(antiberty.attention(chain.sequence), masks)
     dense = masks_then_dense.result(min_arcs=0)
     for prop in props:
         np.testing.assert_array_equal(first[prop].n_arcs, dense[prop].n_arcs)
         np.testing.assert_array_equal(first[prop].hits, dense[prop].hits)
-        np.testing.assert_allclose(first[prop].attention_on_property,
-                                   dense[prop].attention_on_property, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(
+            first[prop].attention_on_property,
+            dense[prop].attention_on_property,
+            rtol=1e-6,
+            atol=1e-9,
+        )
 
     def no_run(*args, **kwargs):
         raise AssertionError("the model ran again")
@@ -304,13 +328,16 @@ def test_head_maps_are_whole_and_remembered(antiberty, structures, fresh):
 def test_contacts_of_chosen_heads_stream(antiberty, structures, fresh):
     chain = structures[0].chain("A")
     dense = antiberty.attention(chain.sequence)
-    found = stream_chain(antiberty, chain.sequence,
-                         request=StreamRequest(contact_heads=((2, 1), (5, 3)))).contact_scores
-    np.testing.assert_allclose(found, unsupervised_contacts(dense, [(2, 1), (5, 3)]),
-                               rtol=1e-5, atol=1e-8)
+    found = stream_chain(
+        antiberty, chain.sequence, request=StreamRequest(contact_heads=((2, 1), (5, 3)))
+    ).contact_scores
+    np.testing.assert_allclose(
+        found, unsupervised_contacts(dense, [(2, 1), (5, 3)]), rtol=1e-5, atol=1e-8
+    )
     everything = api_contacts.predict_contacts(chain, antiberty)
-    np.testing.assert_allclose(everything.scores, unsupervised_contacts(dense), rtol=1e-4,
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        everything.scores, unsupervised_contacts(dense), rtol=1e-4, atol=1e-7
+    )
 
 
 # ------------------------------------------------------------------ every family
@@ -343,15 +370,28 @@ def test_every_family_streams_what_its_dense_attention_gives(family_model, how, 
     n = dense.shape[-1]
     # random weights spread attention thinly: a threshold their weights reach
     theta = float(np.quantile(np.nan_to_num(dense), 0.97))
-    masks = {"r": PropertyMask.residue(np.arange(n) % 4 == 1),
-             "p": PropertyMask.pair(np.abs(np.subtract.outer(np.arange(n), np.arange(n))) == 1)}
-    result = run_chain(lm, sequences, window, 8 if window else None,
-                       StreamRequest(head_maps=tuple(SPECS), counts=("paper", theta, masks),
-                                     contact_heads=((1, 2), (2, 1)), dense=True))
-    np.testing.assert_allclose(np.nan_to_num(result.attention), np.nan_to_num(dense),
-                               rtol=1e-5, atol=1e-7)
+    masks = {
+        "r": PropertyMask.residue(np.arange(n) % 4 == 1),
+        "p": PropertyMask.pair(np.abs(np.subtract.outer(np.arange(n), np.arange(n))) == 1),
+    }
+    result = run_chain(
+        lm,
+        sequences,
+        window,
+        8 if window else None,
+        StreamRequest(
+            head_maps=tuple(SPECS),
+            counts=("paper", theta, masks),
+            contact_heads=((1, 2), (2, 1)),
+            dense=True,
+        ),
+    )
+    np.testing.assert_allclose(
+        np.nan_to_num(result.attention), np.nan_to_num(dense), rtol=1e-5, atol=1e-7
+    )
     _check_compact(result.compact, result.attention, SPECS)
     from protattn.lm.counts import ChainCounter
+
     expected = HeadStatsAccumulator(2, 2, theta).count(result.attention, masks)
     got = ChainCounter.from_message(HeadStatsAccumulator(2, 2, theta), result.counts)
     for name in masks:
@@ -359,16 +399,18 @@ def test_every_family_streams_what_its_dense_attention_gives(family_model, how, 
         np.testing.assert_array_equal(got.counts[name].hits, expected.counts[name].hits)
     assert expected.counts["r"].n_arcs.sum() > 0
     chosen = unsupervised_contacts(result.attention, [(1, 2), (2, 1)])
-    np.testing.assert_allclose(np.nan_to_num(result.contact_scores), np.nan_to_num(chosen),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        np.nan_to_num(result.contact_scores), np.nan_to_num(chosen), rtol=1e-6, atol=1e-9
+    )
     for spec in SPECS:
-        np.testing.assert_allclose(result.head_maps[spec], spec.select(result.attention),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(result.head_maps[spec], spec.select(result.attention), rtol=1e-6)
+
     # the front end's pairs: from the compact attention, as from the dense map
     def unobserved(chain_id, sequence):
         n = len(sequence)
-        return protattn.Chain(chain_id, sequence, (None,) * n, np.full((n, 4, 3), np.nan),
-                              (None,) * n)
+        return protattn.Chain(
+            chain_id, sequence, (None,) * n, np.full((n, 4, 3), np.nan), (None,) * n
+        )
 
     chain, parts = unobserved("A", "".join(sequences)), None
     if how == "concatenated":
@@ -376,22 +418,25 @@ def test_every_family_streams_what_its_dense_attention_gives(family_model, how, 
         chain = join_chains(parts)
     stored = compact_attention(lm, sequences, window, 8 if window else None)
     for spec in SPECS:
-        _same_pairs(chain_pairs(chain, stored.head_map(spec), 0.06, parts=parts),
-                    chain_pairs(chain, spec.select(result.attention), 0.06, parts=parts))
+        _same_pairs(
+            chain_pairs(chain, stored.head_map(spec), 0.06, parts=parts),
+            chain_pairs(chain, spec.select(result.attention), 0.06, parts=parts),
+        )
 
 
 def test_contact_map_masks_count_the_same_streamed(antiberty, structures, fresh):
     """The paper's definition, contacts of a real chain: counts from the pass equal dense."""
     chain = structures[0].chain("A")
     masks = {"contact": PropertyMask.pair(contact_map(chain, 8.0, 6))}
-    message = stream_chain(antiberty, chain.sequence, request=StreamRequest(
-        counts=("paper", 0.3, masks))).counts
+    message = stream_chain(
+        antiberty, chain.sequence, request=StreamRequest(counts=("paper", 0.3, masks))
+    ).counts
     dense = HeadStatsAccumulator(8, 8).count(antiberty.attention(chain.sequence), masks)
     from protattn.lm.counts import ChainCounter
+
     streamed = ChainCounter.from_message(HeadStatsAccumulator(8, 8), message)
     np.testing.assert_array_equal(streamed.counts["contact"].hits, dense.counts["contact"].hits)
-    np.testing.assert_array_equal(streamed.counts["contact"].n_arcs,
-                                  dense.counts["contact"].n_arcs)
+    np.testing.assert_array_equal(streamed.counts["contact"].n_arcs, dense.counts["contact"].n_arcs)
 
 
 @pytest.mark.parametrize("definition", ["paper", "judged"])
@@ -415,16 +460,22 @@ def test_counts_reduced_in_torch_equal_numpys(definition, how, antiberty, struct
     counters = []
     for _ in range(3):
         acc = HeadStatsAccumulator(8, 8, 0.3, definition)
-        counters.append(acc.chain(len(chain), masks,
-                                  covered if definition == "judged" else None))
+        counters.append(acc.chain(len(chain), masks, covered if definition == "judged" else None))
     numpy_counts, torch_counts, sparse_counts = counters
     windows = plan_windows(len(chain), window, stride) if window else [(0, len(chain))]
     builder = CompactBuilder(8, 8, len(chain), [len(chain)], windows)
-    run_stream(antiberty, [chain.sequence],
-               [NumpyLayers(lambda i, layer: numpy_counts.add_layer(i, layer)),
-                TorchCounts(torch_counts, 0.3, definition == "paper", window is None),
-                builder, SparseCounts(sparse_counts, 0.3, definition == "paper", builder)],
-               window, stride)
+    run_stream(
+        antiberty,
+        [chain.sequence],
+        [
+            NumpyLayers(lambda i, layer: numpy_counts.add_layer(i, layer)),
+            TorchCounts(torch_counts, 0.3, definition == "paper", window is None),
+            builder,
+            SparseCounts(sparse_counts, 0.3, definition == "paper", builder),
+        ],
+        window,
+        stride,
+    )
     for counter in counters:
         counter.close()
     for name in masks:

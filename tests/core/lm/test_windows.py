@@ -14,20 +14,23 @@ from protattn.lm.windows import merge_windows, plan_windows
 # ------------------------------------------------------------------- plan
 
 
-@pytest.mark.parametrize("length, window, stride, expected", [
-    # worked by hand from the definition: starts 0, stride, ...; the last aligned to the end
-    (10, 4, 3, [(0, 4), (3, 7), (6, 10)]),   # starts land on the end exactly
-    (10, 4, 4, [(0, 4), (4, 8), (6, 10)]),   # stride == window: last one shifted back
-    (8, 4, 4, [(0, 4), (4, 8)]),             # stride == window, tiling exactly
-    (9, 4, 2, [(0, 4), (2, 6), (4, 8), (5, 9)]),
-    (6, 5, 1, [(0, 5), (1, 6)]),
-    (7, 3, 1, [(0, 3), (1, 4), (2, 5), (3, 6), (4, 7)]),
-    (5, 5, 2, [(0, 5)]),                     # length == window
-    (3, 8, 4, [(0, 3)]),                     # length < window
-    (1, 1, 1, [(0, 1)]),                     # one residue
-    (1, 512, 256, [(0, 1)]),
-    (3, 1, 1, [(0, 1), (1, 2), (2, 3)]),     # one-residue windows
-])
+@pytest.mark.parametrize(
+    "length, window, stride, expected",
+    [
+        # worked by hand from the definition: starts 0, stride, ...; the last aligned to the end
+        (10, 4, 3, [(0, 4), (3, 7), (6, 10)]),  # starts land on the end exactly
+        (10, 4, 4, [(0, 4), (4, 8), (6, 10)]),  # stride == window: last one shifted back
+        (8, 4, 4, [(0, 4), (4, 8)]),  # stride == window, tiling exactly
+        (9, 4, 2, [(0, 4), (2, 6), (4, 8), (5, 9)]),
+        (6, 5, 1, [(0, 5), (1, 6)]),
+        (7, 3, 1, [(0, 3), (1, 4), (2, 5), (3, 6), (4, 7)]),
+        (5, 5, 2, [(0, 5)]),  # length == window
+        (3, 8, 4, [(0, 3)]),  # length < window
+        (1, 1, 1, [(0, 1)]),  # one residue
+        (1, 512, 256, [(0, 1)]),
+        (3, 1, 1, [(0, 1), (1, 2), (2, 3)]),  # one-residue windows
+    ],
+)
 def test_plan_windows_worked_examples(length, window, stride, expected):
     assert plan_windows(length, window, stride) == expected
 
@@ -72,15 +75,18 @@ def test_plan_windows_covers_near_pairs_and_never_far_ones(length, window, strid
                 assert not together, (i, j)
 
 
-@pytest.mark.parametrize("length, window, stride, fragment", [
-    (10, 0, 1, "window must be at least 1"),
-    (10, -3, 1, "window must be at least 1"),
-    (10, 4, 0, "stride must be between 1 and the window (4)"),
-    (10, 4, -1, "stride must be between 1 and the window"),
-    (10, 4, 5, "would leave residues out"),
-    (0, 4, 2, "select residues"),
-    (-1, 4, 2, "select residues"),
-])
+@pytest.mark.parametrize(
+    "length, window, stride, fragment",
+    [
+        (10, 0, 1, "window must be at least 1"),
+        (10, -3, 1, "window must be at least 1"),
+        (10, 4, 0, "stride must be between 1 and the window (4)"),
+        (10, 4, -1, "stride must be between 1 and the window"),
+        (10, 4, 5, "would leave residues out"),
+        (0, 4, 2, "select residues"),
+        (-1, 4, 2, "select residues"),
+    ],
+)
 def test_plan_windows_refuses_bad_arguments(length, window, stride, fragment):
     with pytest.raises(ValueError) as err:
         plan_windows(length, window, stride)
@@ -123,30 +129,43 @@ def test_merge_single_residue():
 def test_merge_two_windows_worked_by_hand():
     # chain of 5, windows [0, 3) holding 1.0 everywhere and [2, 5) holding 3.0 everywhere
     n = np.nan
-    expected = np.array([
-        [1, 1, 1, n, n],
-        [1, 1, 1, n, n],
-        [1, 1, 2, 3, 3],
-        [n, n, 3, 3, 3],
-        [n, n, 3, 3, 3],
-    ], dtype=np.float32)
+    expected = np.array(
+        [
+            [1, 1, 1, n, n],
+            [1, 1, 1, n, n],
+            [1, 1, 2, 3, 3],
+            [n, n, 3, 3, 3],
+            [n, n, 3, 3, 3],
+        ],
+        dtype=np.float32,
+    )
     first = np.ones((1, 1, 3, 3), dtype=np.float32)
     merged, covered = merge_windows(5, iter([(0, first), (2, 3 * first)]))
     np.testing.assert_array_equal(merged[0, 0], expected)  # NaN matches NaN
     np.testing.assert_array_equal(covered, ~np.isnan(expected))
 
 
-@pytest.mark.parametrize("length, window, stride", [
-    (10, 4, 3), (10, 4, 4), (9, 4, 2), (13, 5, 1), (30, 12, 5), (7, 7, 3), (12, 4, 4),
-])
+@pytest.mark.parametrize(
+    "length, window, stride",
+    [
+        (10, 4, 3),
+        (10, 4, 4),
+        (9, 4, 2),
+        (13, 5, 1),
+        (30, 12, 5),
+        (7, 7, 3),
+        (12, 4, 4),
+    ],
+)
 def test_merge_averages_the_windows_that_hold_each_pair(length, window, stride):
     rng = np.random.default_rng(length * 100 + window * 10 + stride)
     truth = rng.random((2, 3, length, length))
     plan = plan_windows(length, window, stride)
-    offsets = [float(k + 1) * 10 ** k for k in range(len(plan))]  # distinct per window
+    offsets = [float(k + 1) * 10**k for k in range(len(plan))]  # distinct per window
 
-    pieces = ((s, (truth[..., s:e, s:e] + offsets[k]).astype(np.float32))
-              for k, (s, e) in enumerate(plan))
+    pieces = (
+        (s, (truth[..., s:e, s:e] + offsets[k]).astype(np.float32)) for k, (s, e) in enumerate(plan)
+    )
     merged, covered = merge_windows(length, pieces)
 
     assert merged.shape == (2, 3, length, length) and merged.dtype == np.float32
@@ -200,15 +219,18 @@ def test_merge_accepts_half_precision_pieces():
     assert (merged[0, 0][covered] == 0.5).all() and np.isnan(merged[0, 0][~covered]).all()
 
 
-@pytest.mark.parametrize("length, pieces, fragment", [
-    (5, [], "no windows"),
-    (5, [(0, np.ones((3, 3)))], "(layers, heads, w, w)"),
-    (5, [(0, np.ones((1, 1, 3, 2)))], "(layers, heads, w, w)"),
-    (5, [(3, np.ones((1, 1, 3, 3)))], "outside a chain of 5"),
-    (5, [(-1, np.ones((1, 1, 3, 3)))], "outside a chain of 5"),
-    (5, [(0, np.ones((1, 2, 3, 3))), (2, np.ones((1, 3, 3, 3)))], "one model"),
-    (0, [(0, np.ones((1, 1, 0, 0)))], "0 residues"),
-])
+@pytest.mark.parametrize(
+    "length, pieces, fragment",
+    [
+        (5, [], "no windows"),
+        (5, [(0, np.ones((3, 3)))], "(layers, heads, w, w)"),
+        (5, [(0, np.ones((1, 1, 3, 2)))], "(layers, heads, w, w)"),
+        (5, [(3, np.ones((1, 1, 3, 3)))], "outside a chain of 5"),
+        (5, [(-1, np.ones((1, 1, 3, 3)))], "outside a chain of 5"),
+        (5, [(0, np.ones((1, 2, 3, 3))), (2, np.ones((1, 3, 3, 3)))], "one model"),
+        (0, [(0, np.ones((1, 1, 0, 0)))], "0 residues"),
+    ],
+)
 def test_merge_refuses_bad_pieces(length, pieces, fragment):
     with pytest.raises(ValueError) as err:
         merge_windows(length, pieces)

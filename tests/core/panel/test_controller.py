@@ -61,8 +61,9 @@ class FakeHost:
         self.failures.append(message)
 
 
-STATS = GridStats("contact", np.full((8, 8), 0.25), np.ones((8, 8), bool),
-                  np.full((8, 8), 40), 0.1, 20)
+STATS = GridStats(
+    "contact", np.full((8, 8), 0.25), np.ones((8, 8), bool), np.full((8, 8), 40), 0.1, 20
+)
 
 
 @pytest.fixture
@@ -104,9 +105,12 @@ def test_worker_runs_off_the_gui_thread_and_posts_back():
         release.wait(30)
         return 42
 
-    assert worker.start(work, lambda v: seen.setdefault("done", (v, threading.get_ident())),
-                        lambda e: seen.setdefault("failed", e),
-                        lambda m: seen.setdefault("progress", (m, threading.get_ident())))
+    assert worker.start(
+        work,
+        lambda v: seen.setdefault("done", (v, threading.get_ident())),
+        lambda e: seen.setdefault("failed", e),
+        lambda m: seen.setdefault("progress", (m, threading.get_ident())),
+    )
     assert worker.busy
     assert not worker.start(work, print, print)  # one job at a time
     release.set()
@@ -118,11 +122,13 @@ def test_worker_runs_off_the_gui_thread_and_posts_back():
     def broken(progress):
         raise protattn.ModelError("no such model")
 
-    worker.start(broken, lambda v: seen.setdefault("done2", v),
-                 lambda e: seen.setdefault("failed", e))
+    worker.start(
+        broken, lambda v: seen.setdefault("done2", v), lambda e: seen.setdefault("failed", e)
+    )
     gui.pump(worker)
     assert isinstance(seen["failed"], protattn.ModelError) and "done2" not in seen
     assert not worker.busy
+
 
 def test_an_action_runs_in_the_background_then_its_command(quick):
     state = PanelState("1abc", "A", layer=6, head=3)
@@ -170,11 +176,14 @@ def test_the_grid_is_computed_once_shown_and_deferred_while_busy(quick):
     assert view.grids[-1][0] is None and "Colours by contacts come once" in view.grids[-1][1]
     host.post.pump(controller.worker)
     cells, legend = view.grids[-1]
-    assert cells == grid_cells(STATS.share, STATS.enough_arcs, STATS.n_arcs, STATS.background,
-                               "contacts")
+    assert cells == grid_cells(
+        STATS.share, STATS.enough_arcs, STATS.n_arcs, STATS.background, "contacts"
+    )
     assert "on contacts" in legend
-    assert view.messages[-1] == ("grid: contacts for 1abc with antiberty (same statistics as: "
-                                 "stats 1abc property=contact threshold=0.3 min_arcs=20)")
+    assert view.messages[-1] == (
+        "grid: contacts for 1abc with antiberty (same statistics as: "
+        "stats 1abc property=contact threshold=0.3 min_arcs=20)"
+    )
     assert controller.grid_stats(state) is STATS
     assert not controller.update_grid(state)  # known: shown at once
     assert view.grids[-1][0] == cells
@@ -190,7 +199,8 @@ def test_the_grid_is_computed_once_shown_and_deferred_while_busy(quick):
 
     controller.close()
     assert not controller.run_action("pairs", state) and not controller.update_grid(
-        PanelState("1abc", prop="binding site", min_arcs=5))
+        PanelState("1abc", prop="binding site", min_arcs=5)
+    )
 
 
 def test_a_model_change_resizes_the_grid_and_says_its_shape(quick):

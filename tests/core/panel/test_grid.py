@@ -31,8 +31,10 @@ def test_grid_colours_grey_out_nan_and_flagged_heads_and_darken_with_the_share()
 
     cells = grid_cells(share, enough, arcs, background=0.05, label="contacts")
 
-    assert [[c.flagged for c in row] for row in cells] == [[False, False, True],
-                                                           [False, False, True]]
+    assert [[c.flagged for c in row] for row in cells] == [
+        [False, False, True],
+        [False, False, True],
+    ]
     assert cells[0][2].rgb == cells[1][2].rgb == FLAGGED_RGB
     assert cells[0][2].text == cells[1][2].text == ""
     assert "no high-confidence attention" in cells[0][2].tooltip
@@ -57,17 +59,18 @@ def test_grid_colours_monotonic_over_many_values_and_edge_cases():
     assert all(c.flagged for c in grid_cells(np.full((2, 2), np.nan))[1])
     zeros = grid_cells(np.zeros((2, 3)))
     assert {c.rgb for row in zeros for c in row} == {(1.0, 1.0, 1.0)}
-    assert all(c.flagged for row in grid_cells(np.ones((2, 2)), np.zeros((2, 2), bool))
-               for c in row)
+    assert all(
+        c.flagged for row in grid_cells(np.ones((2, 2)), np.zeros((2, 2), bool)) for c in row
+    )
     with pytest.raises(ValueError, match="layers, heads"):
         grid_cells(np.zeros(4))
-
 
 
 def test_model_shape_from_a_config_without_loading(tmp_path):
     (tmp_path / "bert").mkdir()
     (tmp_path / "bert" / "config.json").write_text(
-        json.dumps({"num_hidden_layers": 12, "num_attention_heads": 16}))
+        json.dumps({"num_hidden_layers": 12, "num_attention_heads": 16})
+    )
     (tmp_path / "t5").mkdir()
     (tmp_path / "t5" / "config.json").write_text(json.dumps({"num_layers": 24, "num_heads": 32}))
     assert model_shape(str(tmp_path / "bert")) == (12, 16)
@@ -85,8 +88,7 @@ def test_grid_colours_tooltips_and_flags():
     n_arcs[2, 1] = 3
     cells = grid_cells(share, enough, n_arcs, background=0.12, label="contacts")
     flat = [c for row in cells for c in row]
-    assert [(c.layer, c.head) for c in flat] == [(i + 1, j + 1) for i in range(3)
-                                                  for j in range(3)]
+    assert [(c.layer, c.head) for c in flat] == [(i + 1, j + 1) for i in range(3) for j in range(3)]
     grey = [c for c in flat if c.flagged]
     assert {(c.layer, c.head) for c in grey} == {(2, 2), (3, 2)}
     assert all(c.rgb == FLAGGED_RGB and c.text == "" for c in grey)
@@ -111,13 +113,21 @@ def test_grid_colours_tooltips_and_flags():
 def test_grid_legend():
     assert "Choose a property" in grid_legend()
     assert "Colours by contacts come once" in grid_legend(label="contacts")
-    stats = GridStats("contact", np.array([[0.2, np.nan]]), np.array([[True, False]]),
-                            np.array([[30, 0]]), 0.05, 20)
+    stats = GridStats(
+        "contact",
+        np.array([[0.2, np.nan]]),
+        np.array([[True, False]]),
+        np.array([[30, 0]]),
+        0.05,
+        20,
+    )
     legend = grid_legend(stats, "contacts")
     assert "dark red 20%" in legend and "background 5%" in legend and "20 arcs or fewer" in legend
     assert "the paper's definition" in legend and "≥ 0.3" in legend
-    judged = grid_legend(GridStats("contact", stats.share, stats.enough_arcs,
-                                               stats.n_arcs, 0.05, 20, "judged"), "contacts")
+    judged = grid_legend(
+        GridStats("contact", stats.share, stats.enough_arcs, stats.n_arcs, 0.05, 20, "judged"),
+        "contacts",
+    )
     assert "judged definition" in judged and "fewer than 20" in judged and "> 0.3" in judged
 
 

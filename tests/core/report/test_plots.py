@@ -32,14 +32,27 @@ def _colours(path) -> int:
 def _heatmap(path=None, **kwargs):
     values = np.random.default_rng(0).random((12, 12))
     kwargs.setdefault("mask", values < 0.1)
-    return plots.heatmap(values, title="Contacts per head", label="share", background=0.2,
-                         percent=True, path=path, **kwargs)
+    return plots.heatmap(
+        values,
+        title="Contacts per head",
+        label="share",
+        background=0.2,
+        percent=True,
+        path=path,
+        **kwargs,
+    )
 
 
 def _layer_profile(path=None):
     profile = np.linspace(0.1, 0.9, 12) ** 2
-    return plots.layer_profile(profile, center_of_gravity=8.4, title="Contacts by layer",
-                               label="share", percent=True, path=path)
+    return plots.layer_profile(
+        profile,
+        center_of_gravity=8.4,
+        title="Contacts by layer",
+        label="share",
+        percent=True,
+        path=path,
+    )
 
 
 def _contact_map(n=40):
@@ -62,10 +75,16 @@ def _contact_prediction(path=None):
 
 
 def _top_heads(path=None, background=0.1):
-    rows = [{"layer_head": f"{12 - k}-{k + 1}", "share": 0.6 - 0.05 * k,
-             "ci_low": 0.55 - 0.05 * k, "ci_high": 0.65 - 0.05 * k,
-             "background": background if background is not None else 0.1 + 0.01 * k}
-            for k in range(10)]
+    rows = [
+        {
+            "layer_head": f"{12 - k}-{k + 1}",
+            "share": 0.6 - 0.05 * k,
+            "ci_low": 0.55 - 0.05 * k,
+            "ci_high": 0.65 - 0.05 * k,
+            "background": background if background is not None else 0.1 + 0.01 * k,
+        }
+        for k in range(10)
+    ]
     rows[3]["ci_low"] = rows[3]["ci_high"] = None  # no interval: no whisker
     return plots.top_heads(rows, title="Top heads: contacts", path=path)
 
@@ -74,10 +93,16 @@ PLOTS = {
     # name: (builder, axes, texts the SVG must hold)
     "heatmap": (_heatmap, 2, ["Contacts per head", "12", "1", "Layer", "Head", "share"]),
     "layer_profile": (_layer_profile, 1, ["Contacts by layer", "12", "centre of gravity 8.4"]),
-    "head_vs_contacts": (_head_vs_contacts, 3, ["antiberty 6-3 chain H", "Attention",
-                                                "Contacts", "40", "Residue"]),
-    "contact_prediction": (_contact_prediction, 1, ["Top L predictions", "true contact",
-                                                    "false contact"]),
+    "head_vs_contacts": (
+        _head_vs_contacts,
+        3,
+        ["antiberty 6-3 chain H", "Attention", "Contacts", "40", "Residue"],
+    ),
+    "contact_prediction": (
+        _contact_prediction,
+        1,
+        ["Top L predictions", "true contact", "false contact"],
+    ),
     "top_heads": (_top_heads, 1, ["Top heads: contacts", "12-1", "3-10", "background"]),
 }
 
@@ -166,8 +191,10 @@ def test_top_heads_background_per_row(tmp_path):
     assert "background" in _svg_text(tmp_path / "rows.svg")
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert labels[0] == "12-1"
-    assert figure.axes[0].transData.transform((0, 0))[1] > \
-        figure.axes[0].transData.transform((0, 9))[1]  # the first row at the top
+    assert (
+        figure.axes[0].transData.transform((0, 0))[1]
+        > figure.axes[0].transData.transform((0, 9))[1]
+    )  # the first row at the top
 
 
 def test_bad_input(tmp_path):

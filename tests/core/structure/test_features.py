@@ -47,9 +47,27 @@ DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 #: Residue names of the reference tables, written out independently of Biopython.
 LETTERS = {
-    "ALA": "A", "ARG": "R", "ASN": "N", "ASP": "D", "CYS": "C", "GLN": "Q", "GLU": "E",
-    "GLY": "G", "HIS": "H", "ILE": "I", "LEU": "L", "LYS": "K", "MET": "M", "PHE": "F",
-    "PRO": "P", "SER": "S", "THR": "T", "TRP": "W", "TYR": "Y", "VAL": "V", "MSE": "M",
+    "ALA": "A",
+    "ARG": "R",
+    "ASN": "N",
+    "ASP": "D",
+    "CYS": "C",
+    "GLN": "Q",
+    "GLU": "E",
+    "GLY": "G",
+    "HIS": "H",
+    "ILE": "I",
+    "LEU": "L",
+    "LYS": "K",
+    "MET": "M",
+    "PHE": "F",
+    "PRO": "P",
+    "SER": "S",
+    "THR": "T",
+    "TRP": "W",
+    "TYR": "Y",
+    "VAL": "V",
+    "MSE": "M",
 }
 
 
@@ -75,14 +93,15 @@ def _params(rows, *keys):
     """One case per table row; without the tables one case that the shared_dir fixture
     skips (or fails, in CI)."""
     return [pytest.param(r, id=":".join(r[k] for k in keys)) for r in rows] or [
-        pytest.param(None, id="shared-data-missing")]
+        pytest.param(None, id="shared-data-missing")
+    ]
 
 
 def _instance_id(instance: str, code: str) -> ResidueId:
     """``"N:NAG475A"`` with code ``"NAG"`` -> ResidueId("N", 475, "A")."""
     chain, rest = instance.split(":", 1)
     assert rest.startswith(code), instance
-    m = re.fullmatch(r"(-?\d+)([A-Z]?)", rest[len(code):])
+    m = re.fullmatch(r"(-?\d+)([A-Z]?)", rest[len(code) :])
     assert m, instance
     return ResidueId(chain, int(m.group(1)), m.group(2))
 
@@ -92,7 +111,7 @@ def _residue(text: str, codes=()) -> tuple[ResidueId, str]:
     chain, rest = text.split(":", 1)
     found = set()
     for name in (*LETTERS, *codes):
-        m = re.fullmatch(r"(-?\d+)([A-Z]?)", rest[len(name):]) if rest.startswith(name) else None
+        m = re.fullmatch(r"(-?\d+)([A-Z]?)", rest[len(name) :]) if rest.startswith(name) else None
         if m:
             found.add((ResidueId(chain, int(m.group(1)), m.group(2)), name))
     assert len(found) == 1, (text, found)
@@ -138,7 +157,8 @@ def _file_cb(atoms, chain_id: str) -> dict[ResidueId, np.ndarray]:
         if a.chain != chain_id or not a.polymer or a.altloc not in ("", "A"):
             continue
         residues.setdefault(ResidueId(a.chain, a.number, a.icode), {}).setdefault(
-            a.name, np.array(a.xyz))
+            a.name, np.array(a.xyz)
+        )
     out = {}
     for rid, named in residues.items():
         if "CB" in named:
@@ -151,12 +171,16 @@ def _file_cb(atoms, chain_id: str) -> dict[ResidueId, np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize("relative,chain_id", [
-    ("structures/reference/1A3A.pdb", "A"),   # sequence = observed residues
-    ("structures/ligand/1EVE.pdb", "A"),      # SEQRES with unobserved residues
-])
+@pytest.mark.parametrize(
+    "relative,chain_id",
+    [
+        ("structures/reference/1A3A.pdb", "A"),  # sequence = observed residues
+        ("structures/ligand/1EVE.pdb", "A"),  # SEQRES with unobserved residues
+    ],
+)
 def test_contact_map_equals_brute_force_on_cb_from_the_file(
-        shared_dir, load_structure, read_atoms, relative, chain_id):
+    shared_dir, load_structure, read_atoms, relative, chain_id
+):
     structure = _load(load_structure, shared_dir, relative)
     chain = structure.chain(chain_id)
     cb = _file_cb(read_atoms(shared_dir / "data" / relative), chain_id)
@@ -214,8 +238,16 @@ def test_band_masks_by_hand():
     length = 30
     short, medium, long_ = (band_mask(length, b) for b in ("short", "medium", "long"))
     everything = band_mask(length, "all")
-    for i, j, band in [(0, 5, None), (0, 6, "short"), (3, 14, "short"), (0, 12, "medium"),
-                       (5, 28, "medium"), (0, 24, "long"), (2, 29, "long"), (7, 7, None)]:
+    for i, j, band in [
+        (0, 5, None),
+        (0, 6, "short"),
+        (3, 14, "short"),
+        (0, 12, "medium"),
+        (5, 28, "medium"),
+        (0, 24, "long"),
+        (2, 29, "long"),
+        (7, 7, None),
+    ]:
         for name, mask in (("short", short), ("medium", medium), ("long", long_)):
             assert mask[i, j] == mask[j, i] == (band == name), (i, j, name)
         assert everything[i, j] == (band is not None)
@@ -227,7 +259,15 @@ def test_band_masks_by_hand():
     assert not (short & medium).any() and not (medium & long_).any()
     assert RANGE_BANDS == {"short": (6, 11), "medium": (12, 23), "long": (24, None)}
     assert [band_of(s) for s in (1, 5, 6, 11, 12, 23, 24, 300)] == [
-        "local", "local", "short", "short", "medium", "medium", "long", "long"]
+        "local",
+        "local",
+        "short",
+        "short",
+        "medium",
+        "medium",
+        "long",
+        "long",
+    ]
     with pytest.raises(ValueError, match="short, medium, long, all"):
         band_mask(10, "tiny")
 
@@ -255,25 +295,32 @@ def test_binding_site_matches_reference_4A(row, shared_dir, load_structure):
 
 @pytest.mark.parametrize("relative", sorted({r["file"] for r in SITES_4A}) or ["missing"])
 def test_every_hetero_group_but_water_is_a_site_of_the_reference(
-        relative, shared_dir, load_structure, read_atoms):
+    relative, shared_dir, load_structure, read_atoms
+):
     structure = _load(load_structure, shared_dir, relative)
-    expected = {(r["code"], _instance_id(r[INSTANCE], r["code"]))
-                for r in SITES_4A if r["file"] == relative}
+    expected = {
+        (r["code"], _instance_id(r[INSTANCE], r["code"])) for r in SITES_4A if r["file"] == relative
+    }
     sites = binding_sites(structure)
     assert {(s.name, s.ligand.id) for s in sites} == expected
     assert len(sites) == len(expected)
     assert not any(s.name in ("HOH", "WAT", "DOD") for s in sites)
     # the residues of a site follow the structure's chains and sequence positions
-    rank = {r: n for n, r in enumerate(
-        r for c in structure.chains for r in c.residue_ids if r is not None)}
+    rank = {
+        r: n
+        for n, r in enumerate(r for c in structure.chains for r in c.residue_ids if r is not None)
+    }
     for s in sites:
         assert [rank[r] for r in s.residues] == sorted(rank[r] for r in s.residues)
 
 
 def test_waters_are_never_sites(shared_dir, load_structure, read_atoms):
     relative = "structures/ligand/1AKU.pdb"
-    waters = {(a.chain, a.number) for a in read_atoms(shared_dir / "data" / relative)
-              if a.resname == "HOH"}
+    waters = {
+        (a.chain, a.number)
+        for a in read_atoms(shared_dir / "data" / relative)
+        if a.resname == "HOH"
+    }
     assert len(waters) > 100
     structure = _load(load_structure, shared_dir, relative)
     assert [s.name for s in binding_sites(structure)] == ["SO4", "SO4", "FMN"]
@@ -304,20 +351,34 @@ def test_cutoff_widens_the_site(shared_dir, load_structure):
         assert len(far[name]) > len(default[name])
 
 
-@pytest.mark.parametrize("code,kind", [
-    ("ZN", "ion"), ("CL", "ion"), ("na", "ion"), ("IOD", "ion"), ("NAG", "glycan"),
-    ("FUC", "glycan"), ("SIA", "glycan"), ("GOL", "additive"), ("SO4", "additive"),
-    ("PEG", "additive"), ("TRS", "additive"), ("EDO", "additive"), ("ATP", "ligand"),
-    ("HEM", "ligand"), ("SAH", "ligand"), ("FMN", "ligand"),
-])
+@pytest.mark.parametrize(
+    "code,kind",
+    [
+        ("ZN", "ion"),
+        ("CL", "ion"),
+        ("na", "ion"),
+        ("IOD", "ion"),
+        ("NAG", "glycan"),
+        ("FUC", "glycan"),
+        ("SIA", "glycan"),
+        ("GOL", "additive"),
+        ("SO4", "additive"),
+        ("PEG", "additive"),
+        ("TRS", "additive"),
+        ("EDO", "additive"),
+        ("ATP", "ligand"),
+        ("HEM", "ligand"),
+        ("SAH", "ligand"),
+        ("FMN", "ligand"),
+    ],
+)
 def test_ligand_kind_of_common_codes(code, kind):
     assert ligand_kind(code) == kind
 
 
 def test_a_structure_without_ligands_has_no_sites(shared_dir, load_structure, read_atoms):
     relative = "structures/antibody/1JRH.cif"
-    hetero = {a.resname for a in read_atoms(shared_dir / "data" / relative)
-              if a.record == "HETATM"}
+    hetero = {a.resname for a in read_atoms(shared_dir / "data" / relative) if a.record == "HETATM"}
     assert hetero == {"HOH"}
     structure = _load(load_structure, shared_dir, relative)
     assert binding_sites(structure) == []
@@ -352,16 +413,20 @@ def _comparison(text: str) -> tuple[int, set[str], set[str]]:
 @pytest.mark.parametrize("row", _params(SITE_CHECK, "file", "ligand_instance"))
 def test_site_record_matches_the_reference_check(row, shared_dir, load_structure):
     structure = _load(load_structure, shared_dir, row["file"])
-    reference = next(r for r in SITES_4A
-                     if r["file"] == row["file"] and r[INSTANCE] == row["ligand_instance"])
+    reference = next(
+        r for r in SITES_4A if r["file"] == row["file"] and r[INSTANCE] == row["ligand_instance"]
+    )
     rid = _instance_id(row["ligand_instance"], reference["code"])
     common, site_only, near_only = _comparison(row["comparison"])
     near = set(reference[RESIDUES].split())
     expected_text = (near - near_only) | site_only
     assert len(near & expected_text) == common
     codes = {r["code"] for r in SITES_4A if r["file"] == row["file"]}
-    records = [s for s in site_record_sites(structure)
-               if s.ligand is not None and (s.ligand.name, s.ligand.id) == (reference["code"], rid)]
+    records = [
+        s
+        for s in site_record_sites(structure)
+        if s.ligand is not None and (s.ligand.name, s.ligand.id) == (reference["code"], rid)
+    ]
     assert len(records) == 1, "one SITE record names this ligand"
     record = records[0]
     assert record.kind == "site record" and record.name == reference["code"]
@@ -387,8 +452,9 @@ def test_mmcif_site_records_follow_struct_site_gen(shared_dir, load_structure, c
         if row["auth_comp_id"] == "HOH" or row["symmetry"] != "1_555":
             continue
         icode = row["pdbx_auth_ins_code"]
-        expected.setdefault(row["site_id"], []).append(ResidueId(
-            row["auth_asym_id"], int(row["auth_seq_id"]), "" if icode in "?." else icode))
+        expected.setdefault(row["site_id"], []).append(
+            ResidueId(row["auth_asym_id"], int(row["auth_seq_id"]), "" if icode in "?." else icode)
+        )
     structure = _load(load_structure, shared_dir, relative)
     assert {k: list(v) for k, v in structure.sites} == expected
     details = {r["id"]: r["details"] for r in cif_loop(path, "_struct_site")}
@@ -411,8 +477,9 @@ def _place(a, b, c, bond, angle, torsion):
     n /= np.linalg.norm(n)
     m = np.cross(n, bc)
     ang, tor = np.radians(angle), np.radians(torsion)
-    return c + bond * (-np.cos(ang) * bc + np.sin(ang) * np.cos(tor) * m
-                       + np.sin(ang) * np.sin(tor) * n)
+    return c + bond * (
+        -np.cos(ang) * bc + np.sin(ang) * np.cos(tor) * m + np.sin(ang) * np.sin(tor) * n
+    )
 
 
 def _ideal_backbone(phi: float, psi: float, length: int) -> np.ndarray:
@@ -431,9 +498,10 @@ def _ideal_backbone(phi: float, psi: float, length: int) -> np.ndarray:
 
 
 def _backbone_chain(coords: np.ndarray, positions, length: int) -> Chain:
-    residues = [ObservedResidue(ResidueId("A", p + 1), "ALA",
-                                dict(zip(("N", "CA", "C", "O"), xyz)))
-                for p, xyz in zip(positions, coords)]
+    residues = [
+        ObservedResidue(ResidueId("A", p + 1), "ALA", dict(zip(("N", "CA", "C", "O"), xyz)))
+        for p, xyz in zip(positions, coords)
+    ]
     return chain_from_residues("A", residues, "A" * length, list(positions))
 
 
@@ -482,7 +550,7 @@ def _antiparallel_pair(length: int = 7) -> tuple[np.ndarray, np.ndarray]:
     local = (strand - ca[m]) @ frame.T  # residue m's C=O points along +y
     o, n = local[m, 3], local[m, 0]
     dx, dz = o[0] + n[0], o[2] - n[2]
-    py = (o[1] + n[1] + np.sqrt(2.9 ** 2 - dx ** 2 - dz ** 2)) / 2
+    py = (o[1] + n[1] + np.sqrt(2.9**2 - dx**2 - dz**2)) / 2
     image = local.copy()
     image[..., 0] = -local[..., 0]
     image[..., 1] = 2 * py - local[..., 1]
@@ -524,8 +592,9 @@ def _parallel_pair(length: int = 7) -> tuple[np.ndarray, np.ndarray]:
     def distance(a, b):  # |a - (b + t)| on the grid of shifts t = (tx, ty, 0)
         return np.sqrt((a[0] - b[0] - tx) ** 2 + (a[1] - b[1] - ty) ** 2 + (a[2] - b[2]) ** 2)
 
-    error = ((distance(local[m, 0], local[m - 1, 3]) - 2.9) ** 2
-             + (distance(local[m, 3], local[m + 1, 0]) - 2.9) ** 2)
+    error = (distance(local[m, 0], local[m - 1, 3]) - 2.9) ** 2 + (
+        distance(local[m, 3], local[m + 1, 0]) - 2.9
+    ) ** 2
     a, b = np.unravel_index(np.argmin(error), error.shape)
     return local, local + np.array([tx[a, 0], ty[0, b], 0.0])
 
@@ -546,9 +615,10 @@ def test_ideal_parallel_strands_are_strands():
 def test_strands_paired_across_chains_need_the_structure():
     first, second = _antiparallel_pair(7)
     a = _backbone_chain(first, range(7), 7)
-    residues = [ObservedResidue(ResidueId("B", p + 1), "ALA",
-                                dict(zip(("N", "CA", "C", "O"), xyz)))
-                for p, xyz in enumerate(second)]
+    residues = [
+        ObservedResidue(ResidueId("B", p + 1), "ALA", dict(zip(("N", "CA", "C", "O"), xyz)))
+        for p, xyz in enumerate(second)
+    ]
     b = chain_from_residues("B", residues)
     structure = Structure("pair", (a, b))
     assert dssp(a) == "C" * 7  # alone, a strand has no partner
@@ -561,21 +631,25 @@ def test_strands_paired_across_chains_need_the_structure():
 #: (π before α) and DSSP 2.x (α before π) differ by design.
 MKDSSP = {
     ("structures/ligand/1AKU.pdb", "A"):  # flavodoxin: parallel sheet
-        "CEEEEEEECSSSHHHHHHHHHHHHHHHTTCEEEEEEGGGCCCTTTTTTCSEEEEEECEESSSSCEECTTTHHHHHTGGGSCCTT"
-        "CEEEEEEEECTTSTTTTHHHHHHHHHHHHTTCEECSPPEEEESCGGGCHHHHHHHHHHHHHHC",
+    "CEEEEEEECSSSHHHHHHHHHHHHHHHTTCEEEEEEGGGCCCTTTTTTCSEEEEEECEESSSSCEECTTTHHHHHTGGGSCCTT"
+    "CEEEEEEEECTTSTTTTHHHHHHHHHHHHTTCEECSPPEEEESCGGGCHHHHHHHHHHHHHHC",
     ("structures/ligand/1HPX.pdb", "A"):  # HIV protease: the terminal strands pair across chains
-        "CEECSSSCCEEEEEETTEEEEEEECTTCSSCEEESCCCSSCCEEEEEEETTEEEEEEEEEEEEEEETTEEEEEEEEEECCSSCEE"
-        "CHHHHTTTTCEEEC",
-    ("structures/ligand/1HPX.pdb", "B"):
-        "CEECSSSCCEEEEEETTEEEEEEECTTCSSCEECSCCCSSCCEEEEEEETTEEEEEEEEEEEEEEETTEEEEEEEEESCCSSCEE"
-        "CHHHHTTTTCEEEC",
-    ("structures/ligand/4GQL.pdb", "A"):
-        "CCCCCSSSEEEEEECCCCTTSCHHHHHHHHHHHHHHHHTTSSCEEEECSSSCCSEEEEEECSSCSSSCCCCSSSSCCEEEPPSSST"
-        "TTTCEEEETTSCEESSSSSEEHHHHHHHHHHHHHTCCCCSCTTSTTSSSCCCCCGGGCCCCHHHHHHHHHHCC",
+    "CEECSSSCCEEEEEETTEEEEEEECTTCSSCEEESCCCSSCCEEEEEEETTEEEEEEEEEEEEEEETTEEEEEEEEEECCSSCEE"
+    "CHHHHTTTTCEEEC",
+    (
+        "structures/ligand/1HPX.pdb",
+        "B",
+    ): "CEECSSSCCEEEEEETTEEEEEEECTTCSSCEECSCCCSSCCEEEEEEETTEEEEEEEEEEEEEEETTEEEEEEEEESCCSSCEE"
+    "CHHHHTTTTCEEEC",
+    (
+        "structures/ligand/4GQL.pdb",
+        "A",
+    ): "CCCCCSSSEEEEEECCCCTTSCHHHHHHHHHHHHHHHHTTSSCEEEECSSSCCSEEEEEECSSCSSSCCCCSSSSCCEEEPPSSST"
+    "TTTCEEEETTSCEESSSSSEEHHHHHHHHHHHHHTCCCCSCTTSTTSSSCCCCCGGGCCCCHHHHHHHHHHCC",
     ("structures/ligand/1BMA.pdb", "A"):  # elastase: beta barrels, isolated bridges
-        "CBTCEEPPTTSSTTEEEEEEEETTEEEEEEEEEEEETTEEEECGGGGSSCCCEEEEESCCBTTSCCSCCEEEEEEEEEECTTCCTT"
-        "CGGGCCCCEEEEESSPPPPBTTBCPPPPPPTTCCPPTTCCEEEEESSCSSTTCCCCSBCEEEECCEECHHHHTSTTTTGGGCCTTE"
-        "EEECCSSSCBCCTTCTTCEEEEEETTEEEEEEEEEECCTTCSSBTTBCEEEEEGGGSHHHHHHHHHHC",
+    "CBTCEEPPTTSSTTEEEEEEEETTEEEEEEEEEEEETTEEEECGGGGSSCCCEEEEESCCBTTSCCSCCEEEEEEEEEECTTCCTT"
+    "CGGGCCCCEEEEESSPPPPBTTBCPPPPPPTTCCPPTTCCEEEEESSCSSTTCCCCSBCEEEECCEECHHHHTSTTTTGGGCCTTE"
+    "EEECCSSSCBCCTTCTTCEEEEEETTEEEEEEEEEECCTTCSSBTTBCEEEEEGGGSHHHHHHHHHHC",
 }
 
 
@@ -628,11 +702,11 @@ print(json.dumps(out))
 """
 
 PYMOL_STRUCTURES = [
-    "structures/ligand/1AKU.pdb",    # flavodoxin: parallel sheet and helices
-    "structures/ligand/2ZOZ.pdb",    # all helix
-    "structures/ligand/4DST.pdb",    # Ras-like alpha/beta
-    "structures/ligand/5H73.pdb",    # TIM barrel
-    "structures/ligand/1HPX.pdb",    # HIV protease: beta, sheet across the dimer
+    "structures/ligand/1AKU.pdb",  # flavodoxin: parallel sheet and helices
+    "structures/ligand/2ZOZ.pdb",  # all helix
+    "structures/ligand/4DST.pdb",  # Ras-like alpha/beta
+    "structures/ligand/5H73.pdb",  # TIM barrel
+    "structures/ligand/1HPX.pdb",  # HIV protease: beta, sheet across the dimer
     "structures/antibody/5E08.cif",  # Fab: antiparallel beta sandwiches
 ]
 
@@ -641,8 +715,13 @@ PYMOL_STRUCTURES = [
 def pymol_dss(shared_dir):
     pytest.importorskip("pymol", reason="PyMOL is installed by `make venv`")
     paths = [str(shared_dir / "data" / p) for p in PYMOL_STRUCTURES]
-    done = subprocess.run([sys.executable, "-c", _PYMOL_DSS, *paths], capture_output=True,
-                          text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PYMOL_DSS, *paths],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     found = json.loads(done.stdout.strip().splitlines()[-1])
     return {p: found[str(shared_dir / "data" / p)] for p in PYMOL_STRUCTURES}
 
@@ -685,8 +764,17 @@ def test_secondary_structure_classes_and_unobserved(shared_dir, load_structure):
     four = secondary_structure(chain, structure)
     assert len(eight) == len(four) == len(chain)
     assert set(four) <= set("HETC-") and set(eight) <= set("HGIEBTSC-")
-    reduce = {"H": "H", "G": "H", "I": "H", "E": "E", "B": "E", "T": "T", "S": "T", "C": "C",
-              "-": "-"}
+    reduce = {
+        "H": "H",
+        "G": "H",
+        "I": "H",
+        "E": "E",
+        "B": "E",
+        "T": "T",
+        "S": "T",
+        "C": "C",
+        "-": "-",
+    }
     assert four == "".join(reduce[c] for c in eight)
     assert [k for k, c in enumerate(four) if c == "-"] == list(np.flatnonzero(~chain.observed))
     # acetylcholinesterase: an alpha/beta hydrolase, plenty of both
@@ -733,8 +821,11 @@ def test_amino_acid_mask_matches_the_files_residue_names(shared_dir, load_struct
     relative = "structures/ligand/1XDN.pdb"
     structure = _load(load_structure, shared_dir, relative)
     chain = structure.chain("A")
-    names = {ResidueId(a.chain, a.number, a.icode): a.resname
-             for a in read_atoms(shared_dir / "data" / relative) if a.polymer and a.chain == "A"}
+    names = {
+        ResidueId(a.chain, a.number, a.icode): a.resname
+        for a in read_atoms(shared_dir / "data" / relative)
+        if a.polymer and a.chain == "A"
+    }
     for aa in AMINO_ACIDS:
         mask = amino_acid_mask(chain, aa)
         assert mask.shape == (len(chain),) and mask.dtype == bool
@@ -779,7 +870,9 @@ def test_chain_features_is_json_and_consistent(shared_dir, load_structure):
     assert [(r["site_id"], r["ligand"]) for r in features["site_records"]] == [("AC2", "ATP")]
     whole = structure_features(structure)["site_records"]
     assert [(r["site_id"], r["ligand"], r["residues"]) for r in whole] == [
-        ("AC1", "MG", []), ("AC2", "ATP", features["site_records"][0]["residues"])]
+        ("AC1", "MG", []),
+        ("AC2", "ATP", features["site_records"][0]["residues"]),
+    ]
     assert len(whole[1]["residues"]) == 14  # 27 listed: 12 waters and the Mg left out
 
 
@@ -800,11 +893,16 @@ def test_structure_features_covers_every_chain_and_site(shared_dir, load_structu
         # E, partners 303-301 of the other chain): seen only with both chains
         assert c["secondary_structure"] == secondary_structure(chain, structure)
         alone = secondary_structure(chain)
-        differ = [str(chain.residue_ids[k]) for k in range(len(chain))
-                  if alone[k] != c["secondary_structure"][k]]
+        differ = [
+            str(chain.residue_ids[k])
+            for k in range(len(chain))
+            if alone[k] != c["secondary_structure"][k]
+        ]
         assert differ == [f"{chain.id}:{n}" for n in (301, 302, 303)]
-        assert {c["secondary_structure"][chain.index_of(ResidueId(chain.id, n))]
-                for n in (301, 302, 303)} == {"E"}
+        assert {
+            c["secondary_structure"][chain.index_of(ResidueId(chain.id, n))]
+            for n in (301, 302, 303)
+        } == {"E"}
     # chain B's NAD site as in the reference table
     row = next(r for r in SITES_4A if r["file"].endswith("1HET.pdb") and r[INSTANCE] == "B:NAD402")
     nad = next(s for s in features["binding_sites"] if s["instance"] == "B:402")

@@ -19,9 +19,26 @@ from protattn.structure.model import ObservedResidue, chain_from_residues
 
 #: One-letter codes written out independently of Biopython.
 LETTERS = {
-    "ALA": "A", "ARG": "R", "ASN": "N", "ASP": "D", "CYS": "C", "GLN": "Q", "GLU": "E",
-    "GLY": "G", "HIS": "H", "ILE": "I", "LEU": "L", "LYS": "K", "MET": "M", "PHE": "F",
-    "PRO": "P", "SER": "S", "THR": "T", "TRP": "W", "TYR": "Y", "VAL": "V",
+    "ALA": "A",
+    "ARG": "R",
+    "ASN": "N",
+    "ASP": "D",
+    "CYS": "C",
+    "GLN": "Q",
+    "GLU": "E",
+    "GLY": "G",
+    "HIS": "H",
+    "ILE": "I",
+    "LEU": "L",
+    "LYS": "K",
+    "MET": "M",
+    "PHE": "F",
+    "PRO": "P",
+    "SER": "S",
+    "THR": "T",
+    "TRP": "W",
+    "TYR": "Y",
+    "VAL": "V",
     # modified residues of these files, by their parent in the PDB chemical component dictionary
     "MSE": "M",  # selenomethionine (1XDN)
     "PCA": "Q",  # pyroglutamic acid, an unobserved N-terminus in 1IND
@@ -124,8 +141,10 @@ def _expected_positions(path: Path, atoms, cif_loop):
     Chains that cannot be placed this way are left out.
     """
     if path.suffix.lower() in (".cif", ".mmcif"):
-        return {c: ([n for n, _ in e], [r for _, r in e])
-                for c, e in _entity_scheme(path, cif_loop).items()}
+        return {
+            c: ([n for n, _ in e], [r for _, r in e])
+            for c, e in _entity_scheme(path, cif_loop).items()
+        }
     seqres, missing = _seqres(path), _remark465(path)
     out = {}
     for chain, residues in _polymer_residues(atoms).items():
@@ -160,7 +179,8 @@ def _relative(path: Path) -> str:
 
 
 def test_chains_and_observed_counts_match_sources(
-        structure_path, load_structure, shared_dir, read_atoms):
+    structure_path, load_structure, shared_dir, read_atoms
+):
     """Protein chains and their observed residues agree with SOURCES.tsv ``chains``.
 
     SOURCES counts observed polymer residues of every polymer chain, nucleic acids
@@ -209,7 +229,8 @@ def test_residue_ids_unique_and_in_file_order(structure_path, load_structure, re
 
 
 def test_sequence_and_positions_follow_the_files_sequence_records(
-        structure_path, load_structure, read_atoms, cif_loop):
+    structure_path, load_structure, read_atoms, cif_loop
+):
     """The sequence is SEQRES / the entity sequence, with ``None`` where not observed."""
     structure = load_structure(structure_path)
     atoms = read_atoms(structure_path)
@@ -220,7 +241,8 @@ def test_sequence_and_positions_follow_the_files_sequence_records(
         for chain in structure.chains:
             assert chain.source == "observed"
             assert chain.sequence == "".join(
-                LETTERS[r[0].resname] for r in residues[chain.id].values())
+                LETTERS[r[0].resname] for r in residues[chain.id].values()
+            )
             assert all(r is not None for r in chain.residue_ids)
         return
     checked = 0
@@ -235,8 +257,7 @@ def test_sequence_and_positions_follow_the_files_sequence_records(
     assert checked == len(structure.chains) >= 1
 
 
-def test_backbone_and_atoms_equal_the_files_coordinates(
-        structure_path, load_structure, read_atoms):
+def test_backbone_and_atoms_equal_the_files_coordinates(structure_path, load_structure, read_atoms):
     """N, CA, C (and CB where present) come from the file; atoms are its heavy atoms."""
     structure = load_structure(structure_path)
     residues = _polymer_residues(read_atoms(structure_path))
@@ -259,7 +280,8 @@ def test_backbone_and_atoms_equal_the_files_coordinates(
 
 
 def test_ligands_match_the_files_hetero_groups(
-        structure_path, load_structure, shared_dir, read_atoms):
+    structure_path, load_structure, shared_dir, read_atoms
+):
     """Ligands are the non-water, non-polymer HETATM groups, with heavy atoms only."""
     structure = load_structure(structure_path)
     groups = _ligand_groups(read_atoms(structure_path))
@@ -336,8 +358,11 @@ def test_virtual_cb_of_glycine_has_ideal_geometry(shared_dir, load_structure, re
 
 def test_mse_is_methionine_in_the_polymer_not_a_ligand(shared_dir, load_structure):
     path = _file(shared_dir, "1XDN.pdb")
-    modres = [(line[16], int(line[18:22])) for line in path.read_text().splitlines()
-              if line.startswith("MODRES") and line[12:15] == "MSE"]
+    modres = [
+        (line[16], int(line[18:22]))
+        for line in path.read_text().splitlines()
+        if line.startswith("MODRES") and line[12:15] == "MSE"
+    ]
     assert len(modres) == 3
     structure = load_structure(path)
     chain = structure.chain("A")
@@ -366,8 +391,11 @@ def test_first_unobserved_residues_of_1xdn_are_placed_on_the_seqres(shared_dir, 
 @pytest.mark.parametrize("name", ["1IGY.pdb", "1BJU.pdb", "1NCB.cif", "2IGF.cif"])
 def test_insertion_codes_are_kept_and_distinct(shared_dir, load_structure, read_atoms, name):
     path = _file(shared_dir, name)
-    inserted = {(a.chain, a.number, a.icode) for a in read_atoms(path)
-                if a.polymer and a.icode and a.resname not in WATERS}
+    inserted = {
+        (a.chain, a.number, a.icode)
+        for a in read_atoms(path)
+        if a.polymer and a.icode and a.resname not in WATERS
+    }
     assert inserted, f"{name} has no insertion codes"
     structure = load_structure(path)
     for chain_id, number, icode in inserted:
@@ -395,8 +423,12 @@ def test_hydrogens_are_ignored(shared_dir, load_structure, read_atoms, name):
             assert not {(rid.chain, rid.number, rid.icode, n) for n in residue} & h_names
     heavy = [a for a in atoms if a.element not in HYDROGEN]
     for lig in structure.ligands:  # 1HPX: the inhibitor's deposited hydrogens
-        mine = {a.name for a in heavy if (a.resname, a.chain, a.number, a.icode)
-                == (lig.name, lig.id.chain, lig.id.number, lig.id.icode)}
+        mine = {
+            a.name
+            for a in heavy
+            if (a.resname, a.chain, a.number, a.icode)
+            == (lig.name, lig.id.chain, lig.id.number, lig.id.icode)
+        }
         assert len(lig.coords) == len(mine)
 
 
@@ -413,7 +445,7 @@ def test_scfv_is_one_chain_with_both_domains(shared_dir, load_structure, cif_loo
     assert 90 < vl < linker < vh, seq
     assert vh - vl > 100  # two domains, not one
     observed = chain.observed
-    assert observed[:vl].sum() > 80 and observed[linker + 15:].sum() > 80
+    assert observed[:vl].sum() > 80 and observed[linker + 15 :].sum() > 80
 
 
 def test_ligand_found_and_waters_excluded_1hpx(shared_dir, load_structure, read_atoms):
@@ -497,7 +529,8 @@ def test_empty_file(tmp_path):
 
 def _residue(chain, number, name, x):
     atoms = {
-        "N": np.array([x, 0.0, 0.0]), "CA": np.array([x + 1.46, 0.0, 0.0]),
+        "N": np.array([x, 0.0, 0.0]),
+        "CA": np.array([x + 1.46, 0.0, 0.0]),
         "C": np.array([x + 2.0, 1.4, 0.0]),
     }
     return ObservedResidue(ResidueId(chain, number), name, atoms)
@@ -509,7 +542,8 @@ def test_chain_from_residues_places_a_gap_on_the_full_sequence():
     chain = chain_from_residues("A", observed, sequence="MKAEEEEEEWG")
     assert chain.source == "seqres"
     assert [r.number if r else None for r in chain.residue_ids] == (
-        [1, 2, 3] + [None] * 6 + [10, 11])
+        [1, 2, 3] + [None] * 6 + [10, 11]
+    )
     assert np.isnan(chain.backbone[3:9]).all()
     np.testing.assert_allclose(chain.backbone[9, 1], [41.46, 0.0, 0.0])
 
@@ -523,8 +557,10 @@ def test_chain_from_residues_without_sequence_uses_observed():
 
 def _pdb_line(serial, name, resname, number, xyz, element, record="ATOM"):
     x, y, z = xyz
-    return (f"{record:<6}{serial:>5} {name:<4} {resname:>3} A{number:>4}    "
-            f"{x:>8.3f}{y:>8.3f}{z:>8.3f}  1.00 20.00          {element:>2}")
+    return (
+        f"{record:<6}{serial:>5} {name:<4} {resname:>3} A{number:>4}    "
+        f"{x:>8.3f}{y:>8.3f}{z:>8.3f}  1.00 20.00          {element:>2}"
+    )
 
 
 def test_mercury_is_a_heavy_atom_and_hydrogens_go_by_element(tmp_path):
@@ -532,10 +568,16 @@ def test_mercury_is_a_heavy_atom_and_hydrogens_go_by_element(tmp_path):
     lines, serial = [], 1
     for k in range(3):
         x = 3.8 * k
-        for name, dx, dy, element in [("N", 0.0, 0.0, "N"), ("CA", 1.46, 0.0, "C"),
-                                      ("C", 2.0, 1.4, "C"), ("O", 1.5, 2.5, "O"),
-                                      ("CB", 1.9, -0.8, "C"), ("H", -0.5, -0.8, "H"),
-                                      ("HA", 1.8, 0.3, "H"), ("HB1", 2.9, -0.8, "H")]:
+        for name, dx, dy, element in [
+            ("N", 0.0, 0.0, "N"),
+            ("CA", 1.46, 0.0, "C"),
+            ("C", 2.0, 1.4, "C"),
+            ("O", 1.5, 2.5, "O"),
+            ("CB", 1.9, -0.8, "C"),
+            ("H", -0.5, -0.8, "H"),
+            ("HA", 1.8, 0.3, "H"),
+            ("HB1", 2.9, -0.8, "H"),
+        ]:
             lines.append(_pdb_line(serial, name, "ALA", k + 1, (x + dx, dy, 0.0), element))
             serial += 1
     lines.append(_pdb_line(serial, "HG", "HG", 101, (20.0, 0.0, 0.0), "HG", "HETATM"))
