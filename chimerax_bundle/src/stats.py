@@ -11,7 +11,7 @@ from chimerax.core.commands import CmdDesc, FloatArg, PositiveIntArg, StringArg,
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
-from protattn.api.stats import property_report
+from protattn.api.report import property_report
 
 from .arguments import DEFINITION, MODEL
 from .drawing import core, targets

@@ -33,7 +33,7 @@ import protattn
 from protattn.lm.counts import DEFINITIONS
 from protattn.panel import controller as core
 from protattn.panel import state as core_state
-from protattn.panel.controller import PanelView, Worker, grid_statistics, prepare
+from protattn.panel.controller import PanelView, grid_statistics, prepare
 from protattn.panel.grid import (
     AGGREGATES,
     FLAGGED_RGB,
@@ -53,6 +53,7 @@ from protattn.panel.grid import (
     model_shape,
     text_is_dark,
 )
+from protattn.panel.jobs import Worker
 from protattn.panel.state import (
     DEFAULT_MIN_ARCS,
     DEFAULT_MODEL,

@@ -23,17 +23,9 @@ except ImportError:  # installed from the plugin zip, the core travels inside th
 
 from protattn import __version__  # noqa: E402  (PyMOL's plugin manager shows it)
 
-from .commands import (  # noqa: E402
-    attention_clear,
-    attention_color,
-    attention_contacts,
-    attention_heads,
-    attention_models,
-    attention_pairs,
-    attention_stats,
-    attention_worker,
-    configure_backend,
-)
+from .analysis import attention_contacts, attention_heads, attention_stats  # noqa: E402
+from .commands import attention_clear, attention_color, attention_pairs  # noqa: E402
+from .settings import attention_models, attention_worker, configure_backend  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -275,7 +275,8 @@ def test_saved_image_shows_the_pairs(cx, tmp_path):
 
 
 def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
-    from protattn.api.stats import head_statistics, rank_heads
+    from protattn.api.report import rank_heads
+    from protattn.api.stats import head_statistics
 
     s = open_structure(cx, HPX)
     expected = rank_heads(

@@ -179,7 +179,8 @@ def test_window_options_reach_the_core(pm, file_chains):
 
 
 def test_heads_ranks_by_binding_site_with_pymols_ligand_and_draws_the_top(pm, hpv_path):
-    from protattn.api.stats import head_statistics, rank_heads
+    from protattn.api.report import rank_heads
+    from protattn.api.stats import head_statistics
 
     structure = protattn.read_structure(hpv_path)
     expected = rank_heads(

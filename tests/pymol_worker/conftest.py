@@ -47,7 +47,7 @@ def pm(worker):
     from pymol import cmd
 
     import protattn_pymol
-    from protattn_pymol.commands import PREF_MODE, PREF_PYTHON
+    from protattn_pymol.settings import PREF_MODE, PREF_PYTHON
 
     for key in (PREF_PYTHON, PREF_MODE):  # each test starts with no saved setting
         pymol.plugins.preferences.pop(key, None)

@@ -2,7 +2,8 @@
 
 - :mod:`.pairs`: pairs of a head and residue scores (:func:`compute_pairs`,
   :func:`compute_scores`);
-- :mod:`.stats`: per-head statistics and rankings over structures (:func:`~.stats.head_statistics`);
+- :mod:`.stats`: per-head statistics over structures (:func:`~.stats.head_statistics`);
+- :mod:`.report`: what a host shows of them: ranking, table, summary, heatmap;
 - :mod:`.contacts`: contacts predicted from attention (:func:`~.contacts.predict_contacts`,
   several chains in one scene with :func:`~.contacts.predict_chains_contacts`);
 - :mod:`.heads`: heads ranked by a property and the top head's scenes (:func:`~.heads.top_heads`);

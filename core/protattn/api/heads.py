@@ -16,7 +16,8 @@ from ..lm.counts import DEFAULT_DEFINITION
 from ..structure.model import ResidueId, Structure
 from .options import parse_site_kinds
 from .pairs import PairsResult, ScoresResult, compute_pairs, compute_scores
-from .stats import head_statistics, rank_heads, ranking_table
+from .report import rank_heads, ranking_table
+from .stats import head_statistics
 
 __all__ = [
     "HeadsResult",
@@ -94,7 +95,7 @@ class HeadsResult:
         return self.rows[0]["layer_head"] if self.rows else None
 
     def table(self) -> list[str]:
-        """The ranking as text lines (:func:`protattn.api.stats.ranking_table`)."""
+        """The ranking as text lines (:func:`protattn.api.report.ranking_table`)."""
         return ranking_table(self.statistics, self.prop, list(self.rows))
 
 

@@ -2,7 +2,9 @@
 
 - :mod:`.commands`: the parser and the ``pairs``, ``scores``, ``models``, ``cache``, ``worker``
   and ``render`` commands;
-- :mod:`.analysis`: ``features``, ``stats``, ``heads`` and ``contacts``.
+- :mod:`.analysis`: the analysis commands' options, ``features`` and ``stats``;
+  :mod:`.heads` (``heads``) and :mod:`.contacts` (``contacts``), on :mod:`.common`;
+- :mod:`.render`: pictures, through a renderer another package registers.
 """
 
 from .commands import main

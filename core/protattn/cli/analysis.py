@@ -9,62 +9,20 @@ protattn contacts 1a3a.pdb --chain A --method apc --format csv
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
 import sys
-from collections.abc import Iterator
 
 from ..errors import ProtattnError
 from ..lm.counts import DEFAULT_DEFINITION, DEFINITIONS
 from ..structure.io import read_structure
-from ..structure.model import Structure
-from .render import renderer
+from .common import check_folder, open_output, print_notes, statistics_of
+from .contacts import run_contacts
+from .heads import run_heads
 
 __all__ = [
-    "expand_inputs",
     "add_parsers",
     "run",
 ]
-
-_STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif")
-
-
-def expand_inputs(items: list[str]) -> list[str]:
-    """Structure files from files, directories (their structure files) and list files.
-
-    A list file is named with a leading ``@`` (``@list.txt``) and holds one path
-    per line (relative to the list file; ``#`` starts a comment).
-    """
-    paths: list[str] = []
-    for item in items:
-        if item.startswith("@"):
-            listing = item[1:]
-            if not os.path.isfile(listing):
-                raise ProtattnError(f"no such list file: {listing!r}")
-            base = os.path.dirname(os.path.abspath(listing))
-            with open(listing) as fh:
-                lines = [ln.split("#", 1)[0].strip() for ln in fh]
-            paths.extend(os.path.join(base, ln) for ln in lines if ln)
-        elif os.path.isdir(item):
-            found = sorted(
-                os.path.join(item, f)
-                for f in os.listdir(item)
-                if f.lower().endswith(_STRUCTURE_SUFFIXES)
-            )
-            if not found:
-                raise ProtattnError(f"directory {item!r} holds no .pdb/.cif files")
-            paths.extend(found)
-        else:
-            paths.append(item)
-    if not paths:
-        raise ProtattnError("give at least one structure file, directory or @list file")
-    return paths
-
-
-def _structures(paths: list[str]) -> Iterator[Structure]:
-    for path in paths:
-        yield read_structure(path)
 
 
 def _common(p: argparse.ArgumentParser, many: bool = True) -> None:
@@ -232,68 +190,10 @@ def add_parsers(sub) -> None:
     )
 
 
-def _chain_ids(args) -> list[str] | None:
-    if not args.chain:
-        return None
-    return [c.strip() for item in args.chain for c in item.split(",") if c.strip()]
-
-
-def _open(path: str | None):
-    return open(path, "w", newline="") if path else _Stdout()
-
-
-class _Stdout:
-    def __enter__(self):
-        return sys.stdout
-
-    def __exit__(self, *exc) -> None:
-        sys.stdout.flush()
-
-
-def _check_folder(path: str | None) -> None:
-    if path:
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise ProtattnError(f"folder {folder!r} does not exist; create it first")
-
-
-def _statistics(args):
-    from ..api.options import parse_site_kinds
-    from ..api.stats import head_statistics
-
-    paths = expand_inputs(args.inputs)
-    return paths, head_statistics(
-        _structures(paths),
-        args.model,
-        args.property,
-        chains=_chain_ids(args),
-        threshold=args.threshold,
-        min_arcs=args.min_arcs,
-        min_separation=args.min_separation,
-        site_kinds=parse_site_kinds(args.site_kinds),
-        window=args.window,
-        stride=args.stride,
-        device=args.device,
-        quiet=args.quiet,
-        definition=args.definition,
-        dtype=args.dtype,
-    )
-
-
-def _notes(stats) -> None:
-    """What a user must know about how the statistics were made, on standard error."""
-    for entry in stats.truncated:
-        print(
-            f"note: {entry} residues: cut to the model's input, as the paper's code cuts it "
-            "(--definition judged runs long chains in windows)",
-            file=sys.stderr,
-        )
-
-
 def run(args: argparse.Namespace) -> int:
     """Run one analysis subcommand; 0 on success."""
     for path in (getattr(args, a, None) for a in ("heatmap", "profile", "plot", "png", "output")):
-        _check_folder(path)
+        check_folder(path)
     if args.command == "features":
         from ..api.options import parse_site_kinds
         from ..structure.records import chain_features, structure_features
@@ -314,21 +214,21 @@ def run(args: argparse.Namespace) -> int:
             data = chain_features(structure, args.chain, **options)
         else:
             data = structure_features(structure, **options)
-        with _open(args.output) as out:
+        with open_output(args.output) as out:
             json.dump(data, out, indent=1)
             out.write("\n")
         return 0
     if args.command == "stats":
-        _, stats = _statistics(args)
-        _notes(stats)
-        with _open(args.output) as out:
+        _, stats = statistics_of(args)
+        print_notes(stats)
+        with open_output(args.output) as out:
             if args.format == "json":
                 out.write(stats.to_json() + "\n")
             else:
                 stats.to_csv(out)
         first = stats.properties[0]
         if args.heatmap:
-            from ..api.stats import property_heatmap
+            from ..api.report import property_heatmap
 
             property_heatmap(stats, first, args.model, args.heatmap)
         if args.profile:
@@ -358,172 +258,5 @@ def run(args: argparse.Namespace) -> int:
                 )
         return 0
     if args.command == "heads":
-        return _heads(args)
-    return _contacts(args)
-
-
-def _heads(args) -> int:
-    from ..api.stats import rank_heads, ranking_table
-
-    if len(args.property) != 1 or args.property[0] == "all":
-        raise ProtattnError("heads ranks by one property: give --property NAME")
-    paths, stats = _statistics(args)
-    _notes(stats)
-    prop = args.property[0]
-    rows = rank_heads(stats, prop, args.top, min_arcs_only=not args.all_heads)
-    columns = [
-        "layer_head",
-        "share",
-        "ci_low",
-        "ci_high",
-        "background",
-        "n_arcs",
-        "hits",
-        "z",
-        "p_value",
-        "weighted_share",
-        "enough_arcs",
-        "definition",
-    ]
-    if args.format == "json":
-        json.dump(
-            {
-                "property": prop,
-                "definition": stats.definition,
-                "background": stats.stats[prop].background,
-                "alpha_per_head": stats.stats[prop].alpha_per_head,
-                "truncated": list(stats.truncated),
-                "heads": rows,
-            },
-            sys.stdout,
-            indent=1,
-        )
-        print()
-    elif args.format == "csv":
-        writer = csv.DictWriter(
-            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
-        )
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        print("\n".join(ranking_table(stats, prop, rows)))
-    if not rows:
-        return 0
-    if args.plot:
-        from ..report.plots import top_heads
-
-        top_heads(rows, title=f"{args.model}: {prop} ({stats.definition_name})", path=args.plot)
-    if args.png:
-        _draw_top_head(args, paths[0], rows[0]["layer_head"])
-    if args.map:
-        _head_map(args, paths[0], rows[0]["layer_head"])
-    return 0
-
-
-def _head_map(args, path: str, layer_head: str) -> None:
-    from ..compute.backend import get_model
-    from ..lm.heads import parse_layer_head
-    from ..lm.inference import head_maps
-    from ..report.contacts import head_vs_contacts
-    from ..structure.properties import contact_map
-
-    structure = read_structure(path)
-    ids = _chain_ids(args)
-    chain = next(c for c in structure.chains if not ids or c.id in ids)
-    lm = get_model(args.model, args.device, args.dtype)
-    spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
-    (weights,) = head_maps(lm, chain.sequence, [spec], args.window, args.stride).values()
-    head_vs_contacts(
-        weights,
-        contact_map(chain, 8.0, args.min_separation),
-        title=f"{structure.name} {chain.id}: {args.model} head {spec}",
-        path=args.map,
-    )
-
-
-def _draw_top_head(args, path: str, layer_head: str) -> None:
-    render_png = renderer()
-
-    from ..api.pairs import compute_pairs
-    from ..structure.model import ca_coordinates
-
-    structure = read_structure(path)
-    ids = _chain_ids(args)
-    chains = [c for c in structure.chains if ids is None or c.id in ids]
-    result = compute_pairs(
-        chains,
-        layer_head,
-        model=args.model,
-        threshold=args.threshold,
-        min_separation=args.min_separation,
-        window=args.window,
-        stride=args.stride,
-        device=args.device,
-        dtype=args.dtype,
-    )
-    n = render_png(path, result.scene, ca_coordinates(chains), args.png)
-    print(
-        f"{structure.name}: top head {result.summary()}; drew {n} pairs into {args.png}",
-        file=sys.stderr,
-    )
-
-
-def _contacts(args) -> int:
-    from ..api.contacts import predict_contacts
-    from ..api.options import parse_heads
-
-    structure = read_structure(args.file)
-    ids = _chain_ids(args)
-    if ids and len(ids) != 1:
-        raise ProtattnError("contacts predicts one chain at a time: give --chain ID")
-    chain = structure.chain(ids[0]) if ids else structure.chains[0]
-    result = predict_contacts(
-        chain,
-        args.model,
-        args.method,
-        parse_heads(args.heads),
-        min_separation=args.min_separation,
-        window=args.window,
-        stride=args.stride,
-        device=args.device,
-        dtype=args.dtype,
-    )
-    with _open(args.output) as out:
-        if args.format == "json":
-            json.dump(
-                {
-                    "chain": chain.id,
-                    "method": result.method,
-                    "heads": [str(h) for h in result.heads] or "all",
-                    "precision": result.precision,
-                    "predictions": [p.as_row() for p in result.pairs],
-                },
-                out,
-                indent=1,
-            )
-            out.write("\n")
-        else:
-            rows = [p.as_row() for p in result.pairs]
-            writer = csv.DictWriter(
-                out, fieldnames=list(rows[0]) if rows else ["chain_i"], lineterminator="\n"
-            )
-            writer.writeheader()
-            writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
-    print(f"{structure.name} chain {chain.id}: {result.summary()}", file=sys.stderr)
-    if args.plot:
-        from ..report.contacts import head_vs_contacts
-        from ..structure.properties import contact_map
-
-        head_vs_contacts(
-            result.scores,
-            contact_map(chain, 8.0, args.min_separation),
-            title=f"{structure.name} {chain.id}: {result.method}",
-            path=args.plot,
-        )
-    if args.png:
-        render_png = renderer()
-
-        from ..structure.model import ca_coordinates
-
-        render_png(args.file, result.scene, ca_coordinates([chain]), args.png)
-    return 0
+        return run_heads(args)
+    return run_contacts(args)

@@ -7,6 +7,7 @@ import pytest
 
 import protattn
 from protattn.api import contacts as api_contacts
+from protattn.api import report as api_report
 from protattn.api import stats as api_stats
 from protattn.errors import ProtattnError
 
@@ -64,7 +65,7 @@ def test_binding_site_statistics_count_arcs_by_hand(hpx, antiberty):
     np.testing.assert_array_equal(stats["contact"].n_arcs, contact_arcs)
     np.testing.assert_array_equal(stats["contact"].hits, contact_hits)
 
-    rows = api_stats.rank_heads(stats, "binding_site", top=5)
+    rows = api_report.rank_heads(stats, "binding_site", top=5)
     shares = [r["share"] for r in rows]
     assert shares == sorted(shares, reverse=True) and len(rows) == 5
     best = np.nanargmax(np.where(arcs > 0, hits / np.maximum(arcs, 1), -1))

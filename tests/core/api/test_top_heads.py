@@ -7,7 +7,8 @@ import pytest
 import protattn
 from protattn.api import heads as api_heads
 from protattn.api.contacts import predict_chains_contacts, predict_contacts
-from protattn.api.stats import head_statistics, property_report, rank_heads, ranking_table
+from protattn.api.report import property_report, rank_heads, ranking_table
+from protattn.api.stats import head_statistics
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,9 @@ from panel_support import FakeView, GuiQueue
 
 import protattn
 from protattn.panel import controller as core
-from protattn.panel.controller import PanelController, Worker
+from protattn.panel.controller import PanelController
 from protattn.panel.grid import GridStats, grid_cells
+from protattn.panel.jobs import Worker
 from protattn.panel.state import PanelState
 
 

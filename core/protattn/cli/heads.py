@@ -1,0 +1,120 @@
+"""``protattn heads``: heads ranked by a property over the files given, the top one drawn."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+from ..errors import ProtattnError
+from ..structure.io import read_structure
+from .common import chain_ids, print_notes, statistics_of
+from .render import renderer
+
+__all__ = ["run_heads"]
+
+
+def run_heads(args) -> int:
+    from ..api.report import rank_heads, ranking_table
+
+    if len(args.property) != 1 or args.property[0] == "all":
+        raise ProtattnError("heads ranks by one property: give --property NAME")
+    paths, stats = statistics_of(args)
+    print_notes(stats)
+    prop = args.property[0]
+    rows = rank_heads(stats, prop, args.top, min_arcs_only=not args.all_heads)
+    columns = [
+        "layer_head",
+        "share",
+        "ci_low",
+        "ci_high",
+        "background",
+        "n_arcs",
+        "hits",
+        "z",
+        "p_value",
+        "weighted_share",
+        "enough_arcs",
+        "definition",
+    ]
+    if args.format == "json":
+        json.dump(
+            {
+                "property": prop,
+                "definition": stats.definition,
+                "background": stats.stats[prop].background,
+                "alpha_per_head": stats.stats[prop].alpha_per_head,
+                "truncated": list(stats.truncated),
+                "heads": rows,
+            },
+            sys.stdout,
+            indent=1,
+        )
+        print()
+    elif args.format == "csv":
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print("\n".join(ranking_table(stats, prop, rows)))
+    if not rows:
+        return 0
+    if args.plot:
+        from ..report.plots import top_heads
+
+        top_heads(rows, title=f"{args.model}: {prop} ({stats.definition_name})", path=args.plot)
+    if args.png:
+        _draw_top_head(args, paths[0], rows[0]["layer_head"])
+    if args.map:
+        _head_map(args, paths[0], rows[0]["layer_head"])
+    return 0
+
+
+def _head_map(args, path: str, layer_head: str) -> None:
+    from ..compute.backend import get_model
+    from ..lm.heads import parse_layer_head
+    from ..lm.inference import head_maps
+    from ..report.contacts import head_vs_contacts
+    from ..structure.properties import contact_map
+
+    structure = read_structure(path)
+    ids = chain_ids(args)
+    chain = next(c for c in structure.chains if not ids or c.id in ids)
+    lm = get_model(args.model, args.device, args.dtype)
+    spec = parse_layer_head(layer_head, lm.n_layers, lm.n_heads)
+    (weights,) = head_maps(lm, chain.sequence, [spec], args.window, args.stride).values()
+    head_vs_contacts(
+        weights,
+        contact_map(chain, 8.0, args.min_separation),
+        title=f"{structure.name} {chain.id}: {args.model} head {spec}",
+        path=args.map,
+    )
+
+
+def _draw_top_head(args, path: str, layer_head: str) -> None:
+    render_png = renderer()
+
+    from ..api.pairs import compute_pairs
+    from ..structure.model import ca_coordinates
+
+    structure = read_structure(path)
+    ids = chain_ids(args)
+    chains = [c for c in structure.chains if ids is None or c.id in ids]
+    result = compute_pairs(
+        chains,
+        layer_head,
+        model=args.model,
+        threshold=args.threshold,
+        min_separation=args.min_separation,
+        window=args.window,
+        stride=args.stride,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    n = render_png(path, result.scene, ca_coordinates(chains), args.png)
+    print(
+        f"{structure.name}: top head {result.summary()}; drew {n} pairs into {args.png}",
+        file=sys.stderr,
+    )

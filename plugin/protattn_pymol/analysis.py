@@ -1,0 +1,253 @@
+"""PyMOL commands of the paper's analysis: attention_heads, attention_contacts, attention_stats.
+
+Each parses its arguments as typed at the prompt, asks one core request
+(:mod:`protattn.api`) and draws the scene it returns (:mod:`.draw`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from pymol import CmdException, cmd
+
+import protattn
+from protattn.api import heads as head_requests
+from protattn.api.contacts import predict_chains_contacts
+from protattn.api.report import property_report
+
+from . import draw
+from .adapter import chains_by_object, structures_by_object
+from .arguments import core, number, selected_residues
+
+__all__ = [
+    "attention_heads",
+    "attention_contacts",
+    "attention_stats",
+]
+
+
+def attention_heads(
+    selection: str = "polymer.protein",
+    prop: str = "contact",
+    top: int = 10,
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    site_kinds: str = "ligand",
+    draw_top: int = 1,
+    quiet: int = 1,
+    definition: str = "paper",
+    *,
+    _self=cmd,
+) -> list[dict]:
+    """
+    DESCRIPTION
+
+        Rank the heads of a protein language model by how much of their
+        high-confidence attention (weight of at least threshold) lands on a
+        property of the selected structures, and draw the top head's pairs.
+
+        Under the paper's definition (the default, as in Vig et al. 2021 and
+        its code), a head's share is the fraction of all its arcs (i, j) with
+        a_ij >= threshold that are 3D contacts (CB-CB < 8 A, |i - j| >= 6),
+        or whose attended residue j has the property (binding_site: within
+        4 A of a ligand); heads with more than min_arcs arcs are ranked, each
+        share with a Bonferroni-corrected 95% (Wald) interval and the
+        property's background rate. definition=judged counts only the pairs
+        the property is judged on (a_ij > threshold; Wilson interval).
+
+    USAGE
+
+        attention_heads selection [, prop [, top [, threshold [, min_arcs
+            [, model [, site_kinds [, draw_top [, quiet [, definition ]]]]]]]]]
+
+    ARGUMENTS
+
+        selection = str: protein chains to analyse (all their chains are counted)
+
+        prop = contact, binding_site, binding_site:CODE, helix, strand,
+        turn_bend, other or aa:X {default: contact}
+
+        top = int: rows to print {default: 10}
+
+        threshold = float: high-confidence attention (the paper's 0.3)
+
+        min_arcs = int: heads with this many arcs or fewer (paper), or fewer
+        (judged), are not ranked {default: 100}
+
+        model = str: protein language model {default: antiberty}
+
+        site_kinds = str: HETATM kinds making binding sites, comma-separated:
+        ligand, ion, glycan, additive {default: ligand}
+
+        draw_top = 0/1: draw the top head's pairs (contacts green/red) {default: 1}
+
+        definition = paper or judged: how shares, backgrounds and intervals
+        are counted {default: paper}
+
+    EXAMPLE
+
+        attention_heads 1hpv, binding_site
+        attention_heads 1hpv, contact, top=5
+        attention_heads 1hpv, contact, definition=judged
+
+    SEE ALSO
+
+        attention_pairs, attention_contacts
+    """
+    structures = structures_by_object(selection, _self=_self)
+    within = [selected_residues(selection, obj, _self) for obj in structures]
+    result = core(
+        head_requests.top_heads,
+        structures.values(),
+        str(prop),
+        model,
+        number(top, "top", int),
+        number(threshold, "threshold"),
+        number(min_arcs, "min_arcs", int),
+        str(site_kinds),
+        str(definition).strip(),
+        draw=bool(int(draw_top)),
+        within=within,
+    )
+    for line in result.table():
+        print(f" {line}")
+    for obj, drawn in zip(structures, result.pairs):
+        n = draw.draw_pairs(
+            obj, drawn.scene, protattn.ca_coordinates(structures[obj].chains), _self=_self
+        )
+        print(
+            f" attention_heads: {obj}: drew head {result.best}: {n} pairs"
+            + head_requests.top_head_legend(str(prop))
+        )
+    return list(result.rows)
+
+
+def attention_contacts(
+    selection: str = "polymer.protein",
+    method: str = "apc",
+    heads: str = "all",
+    model: str = "antiberty",
+    quiet: int = 1,
+    *,
+    _self=cmd,
+) -> dict:
+    """
+    DESCRIPTION
+
+        Predict contacts from attention and draw the top L predictions of each
+        selected chain (|i - j| >= 6), green where they are true contacts
+        (CB-CB < 8 A) and red where not; print precision at L, L/2 and L/5 by
+        range (short 6-11, medium 12-23, long >= 24).
+
+        method apc: the average over heads of APC-corrected symmetrised
+        attention (any model); method esm: the ESM model's own contact head.
+
+    USAGE
+
+        attention_contacts selection [, method [, heads [, model [, quiet ]]]]
+
+    ARGUMENTS
+
+        selection = str: protein chains {default: polymer.protein}
+
+        method = apc or esm {default: apc}
+
+        heads = all, or layer-heads averaged by apc, e.g. 6-3+7-1 {default: all}
+
+        model = str: protein language model {default: antiberty}
+
+    EXAMPLE
+
+        attention_contacts 1hpv and chain A
+        attention_contacts 1hpv and chain A, heads=6-3+5-1
+
+    SEE ALSO
+
+        attention_heads, attention_pairs
+    """
+    by_object = chains_by_object(selection, _self=_self)
+    predicted = {
+        obj: core(predict_chains_contacts, chains, model, str(method), str(heads))
+        for obj, chains in by_object.items()
+    }
+    for obj, found in predicted.items():
+        draw.draw_pairs(obj, found.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
+        for line in found.lines(f"{obj}"):
+            print(f" attention_contacts: {line} (green: true contact, red: false)")
+    return {
+        (obj, chain): result
+        for obj, found in predicted.items()
+        for chain, result in found.results.items()
+    }
+
+
+def attention_stats(
+    selection: str = "polymer.protein",
+    prop: str = "contact",
+    png: str = "",
+    threshold: float = 0.3,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    site_kinds: str = "ligand",
+    definition: str = "paper",
+    *,
+    _self=cmd,
+) -> protattn.HeadStatistics:
+    """
+    DESCRIPTION
+
+        Per-head statistics of one property over the selected structures: for
+        every layer and head, the share of high-confidence attention (at least
+        threshold) on the property, against its background rate, with the layer
+        profile's centre of gravity. Writes the layer x head figure (the paper's
+        heatmap) to a PNG and prints where. The paper's definition is the
+        default; definition=judged counts only the pairs each property is
+        judged on (see attention_heads).
+
+    USAGE
+
+        attention_stats selection [, prop [, png [, threshold [, min_arcs
+            [, model [, site_kinds [, definition ]]]]]]]
+
+    ARGUMENTS
+
+        prop = contact, binding_site, helix, strand, turn_bend, other, aa:X
+        {default: contact}
+
+        png = str: where to write the heatmap {default: attention_<prop>.png in
+        the current directory}
+
+        definition = paper or judged {default: paper}
+
+    EXAMPLE
+
+        attention_stats 1hpv, binding_site, png=/tmp/sites.png
+
+    SEE ALSO
+
+        attention_heads
+    """
+    structures = structures_by_object(selection, _self=_self)
+    prop = str(prop)
+    png = str(png) or f"attention_{prop.replace(':', '_')}.png"
+    folder = os.path.dirname(os.path.abspath(png))
+    if not os.path.isdir(folder):
+        raise CmdException(f"folder {folder!r} does not exist; choose another png")
+    report = core(
+        property_report,
+        structures.values(),
+        prop,
+        model,
+        number(threshold, "threshold"),
+        number(min_arcs, "min_arcs", int),
+        str(site_kinds),
+        str(definition).strip(),
+        top=5,
+    )
+    report.heatmap(png)
+    print(f" attention_stats: {prop}: {report.summary()}")
+    for line in report.table():
+        print(f" {line}")
+    print(f" attention_stats: heatmap written to {os.path.abspath(png)}")
+    return report.statistics
