@@ -16,10 +16,9 @@ from ..analysis.pairs import Pair, chain_pairs
 from ..analysis.precision import BANDS, contact_precision
 from ..compute.backend import get_model
 from ..errors import ProtattnError
-from ..lm.contract import Model
+from ..lm.contract import Model, StreamRequest
 from ..lm.heads import HeadSpec
 from ..lm.inference import compact_attention, stream_chain
-from ..lm.stream import StreamRequest
 from ..scene import Scene, pair_scene
 from ..structure.model import Chain
 from ..structure.properties import contact_map, observed_pairs

@@ -172,5 +172,9 @@ class RemoteModel:
         maps = {specs[name]: decode_array(a) for name, a in reply.get("head_maps", {}).items()}
         scores = reply.get("contact_scores")
         return StreamResult(
-            compact, maps, None if scores is None else decode_array(scores), reply.get("counts")
+            compact,
+            maps,
+            None if scores is None else decode_array(scores),
+            reply.get("counts"),
+            filed=True,  # the worker filed it in the store, if it was given one
         )

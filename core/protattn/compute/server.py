@@ -221,8 +221,8 @@ def _check(params: dict[str, Any]) -> dict[str, Any]:
 
 def _stream(params: dict[str, Any]) -> dict[str, Any]:
     from ..lm.cache import AttentionCache
+    from ..lm.contract import StreamRequest
     from ..lm.inference import cached_compact_attention, chain_attention_key, stream_chain
-    from ..lm.stream import StreamRequest
 
     chains = _chains(params)
     window, stride = _positive(params, "window"), _positive(params, "stride")

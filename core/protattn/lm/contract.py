@@ -234,6 +234,9 @@ class StreamResult:
         :meth:`protattn.statistics.ChainCounter.to_message` of the chain.
     attention : numpy.ndarray or None
         ``shape=(layers, heads, L, L), dtype=float32`` when ``dense`` was asked.
+    filed : bool
+        The model filed ``compact`` in the store it was given itself (a worker does:
+        it is how large results cross); otherwise the caller files it.
     """
 
     compact: CompactAttention
@@ -241,3 +244,4 @@ class StreamResult:
     contact_scores: np.ndarray | None = None
     counts: dict | None = None
     attention: np.ndarray | None = None
+    filed: bool = False

@@ -260,11 +260,11 @@ def stream_chain(
     request = request or StreamRequest()
     options, key = _options_and_key(lm, sequences, window, stride)
     store = _store(cache)
-    # a model here only runs; one in a worker files the entry itself (it is how large
-    # results cross): either way it is filed once, under the key this host expects
+    # a model here only runs; one in a worker files the entry itself (result.filed):
+    # either way it is filed once, under the key this host expects
     result = lm.stream(sequences, options["window"], options["stride"], request, store, key)
     compact = result.compact
-    if _cached(key, store, compact.lengths, memory=False) is None:
+    if not result.filed and _cached(key, store, compact.lengths, memory=False) is None:
         _file(
             store,
             compact,
