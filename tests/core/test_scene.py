@@ -152,3 +152,89 @@ def test_palette_spec_is_a_parseable_chimerax_palette(name):
         flat = [float(e.split(",")[0]) for e in palette_spec(name, value, value).split(":")]
         assert flat[0] == pytest.approx(value)
         assert all(a < b for a, b in zip(flat, flat[1:])), (value, flat)
+
+
+# ------------------------------------------------------------------ fixed scales and keys
+
+
+def test_a_fixed_range_gives_a_pair_the_same_colour_and_radius_whatever_else_is_drawn():
+    # the same pair (weight 0.186) drawn among pairs above 0.1, and alone above 0.18
+    strong = _pair(30, 78, 0.186)
+    many = pair_scene([_pair(1, 9, 0.1), strong, _pair(2, 40, 0.5)], value_range="full")
+    alone = pair_scene([strong], value_range="full")
+    a = next(b for b in many.bonds if b.weight == 0.186)
+    (b,) = alone.bonds
+    assert a.rgba == b.rgba and a.radius == b.radius
+    np.testing.assert_allclose(a.rgba[:3], _interpolate(0.186, PALETTES["attention"]))
+    assert a.radius == pytest.approx(0.05 + 0.186 * 0.25)
+    assert (many.vmin, many.vmax, many.fixed) == (0.0, 1.0, True)
+    # without a range each drawing spans its own weights: the colours differ
+    assert (
+        pair_scene([_pair(1, 9, 0.1), strong]).bonds[1].rgba != pair_scene([strong]).bonds[0].rgba
+    )
+
+
+def test_weights_outside_a_fixed_range_take_its_ends():
+    scene = pair_scene(
+        [_pair(1, 9, 0.05), _pair(2, 20, 0.9)], value_range="0.1,0.3", radius="0.1,0.4"
+    )
+    low, high = scene.bonds
+    assert low.radius == pytest.approx(0.1) and high.radius == pytest.approx(0.4)
+    np.testing.assert_allclose(low.rgba[:3], PALETTES["attention"][0])
+    np.testing.assert_allclose(high.rgba[:3], PALETTES["attention"][-1])
+
+
+def test_one_radius_for_every_pair():
+    scene = pair_scene([_pair(1, 9, 0.1), _pair(2, 20, 0.9)], radius=0.2)
+    assert {b.radius for b in scene.bonds} == {0.2}
+    assert "radius 0.2 A" in scene.scale_text()
+
+
+@pytest.mark.parametrize("text", ["0.3,0.1", "0.1", "a,b", "nan,1", "0.1,inf", "1,2,3"])
+def test_bad_ranges_say_how_to_write_one(text):
+    with pytest.raises(ValueError, match="range"):
+        pair_scene([_pair(1, 9, 0.2)], value_range=text)
+
+
+@pytest.mark.parametrize("text", ["0", "-0.1", "0.3,0.1", "thick", "nan"])
+def test_bad_radii_say_how_to_write_one(text):
+    with pytest.raises(ValueError, match="radius"):
+        pair_scene([_pair(1, 9, 0.2)], radius=text)
+
+
+def test_the_key_says_what_colour_and_thickness_mean_with_numbers():
+    scene = pair_scene([_pair(1, 9, 0.1), _pair(2, 20, 0.3)])
+    key = scene.key()
+    assert [label for label, _ in key.colors] == ["0.1", "0.2", "0.3"]
+    assert key.colors[0][1] == scene.bonds[0].rgba and key.colors[-1][1] == scene.bonds[1].rgba
+    assert key.radii == (("0.1", 0.05), ("0.2", pytest.approx(0.175)), ("0.3", 0.3))
+    assert key.text == scene.scale_text()
+    assert "colour 0.1-0.3 (attention, the drawn values' range)" in key.text
+    assert "radius 0.05-0.3 A for 0.1-0.3" in key.text
+    fixed = pair_scene([_pair(1, 9, 0.1)], value_range="full")
+    assert "colour 0-1 (attention, fixed)" in fixed.scale_text()
+
+
+def test_the_key_of_contact_colours_names_the_classes():
+    scene = pair_scene(
+        [_pair(1, 9, 0.1, contact=True), _pair(2, 20, 0.3, contact=False)], color_by="contact"
+    )
+    key = scene.key()
+    assert [label for label, _ in key.colors] == ["contact", "no contact", "unknown"]
+    assert dict(key.colors)["contact"] == scene.bonds[0].rgba
+    assert "green contact, red no contact" in scene.scale_text()
+
+
+def test_residue_colours_have_a_key_without_radii():
+    scene = residue_scene(_chain(4), np.array([0.0, 1.0, 2.0, 4.0]), vmin=0.0, vmax=4.0)
+    key = scene.key()
+    assert key.radii == () and key.colors[0][0] == "0" and key.colors[-1][0] == "4"
+    assert scene.fixed and "colour 0-4 (white_red, fixed)" in key.text
+
+
+def _chain(n: int):
+    from protattn import Chain
+
+    return Chain(
+        "A", "G" * n, tuple(ResidueId("A", k + 1) for k in range(n)), np.zeros((n, 4, 3)), ({},) * n
+    )
