@@ -19,7 +19,8 @@ from ..lm.compact import CompactAttention
 from ..lm.contract import Model
 from ..lm.heads import HeadSpec, parse_layer_head
 from ..lm.inference import compact_attention, head_maps, run_note
-from ..scene import Scene, pair_scene, residue_scene, value_range
+from ..scene import Scene, pair_scene, parse_radius, parse_range, residue_scene
+from ..scene import value_range as _value_range
 from ..structure.model import Chain, ResidueId, join_chains
 from ..structure.properties import CONTACT_CUTOFF
 
@@ -125,6 +126,8 @@ class PairsResult:
         )
         if self.scene.skipped:
             line += f"; {self.scene.skipped} involve unobserved residues and are not drawn"
+        if self.scene.bonds:
+            line += f"; {self.scene.scale_text()}"
         return "; ".join([line, *self.notes])
 
 
@@ -155,7 +158,8 @@ class ScoresResult:
         return "; ".join(
             [
                 f"{self.model} {self.head}: attention received coloured on "
-                f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g})",
+                f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g}"
+                f"{', fixed' if self.scene.fixed else ''})",
                 *self.notes,
             ]
         )
@@ -182,6 +186,8 @@ def compute_pairs(
     concatenate: bool = False,
     color_by: str = "weight",
     dtype: str | None = None,
+    value_range: tuple[float, float] | str | None = None,
+    radius: tuple[float, float] | float | str = (0.05, 0.3),
 ) -> PairsResult:
     """High-attention residue pairs of one head (or layer aggregate) for each chain.
 
@@ -222,13 +228,22 @@ def compute_pairs(
     dtype : {"float32", "float16", "bfloat16"}, optional
         The model's precision; half precision on a GPU only (weights are still
         compared with ``threshold`` in float32).
+    value_range : (float, float) or str, optional
+        A fixed scale of colour and radius (``"full"``: 0 to 1; ``"lo,hi"``), so a
+        weight looks the same in every drawing; by default the drawn weights' range
+        (:func:`protattn.scene.parse_range`).
+    radius : (float, float) or float or str
+        Radii (Å) at the scale's ends, or one for every pair
+        (:func:`protattn.scene.parse_radius`).
 
     Returns
     -------
     PairsResult
+        Its summary states the scale used (:meth:`protattn.scene.Scene.scale_text`).
     """
     if symmetrize not in ("max", "mean"):
         raise ValueError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
+    parse_range(value_range), parse_radius(radius)  # bad ones refused before any run
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     pairs: list[Pair] = []
@@ -274,7 +289,7 @@ def compute_pairs(
             "map came from one more pass of the model (kept for the session)",
         )
     pairs.sort(key=lambda p: -p.weight)
-    scene = pair_scene(pairs, palette, color_by=color_by)
+    scene = pair_scene(pairs, palette, radius, color_by, value_range)
     return PairsResult(lm.name, spec, tuple(pairs), scene, notes)
 
 
@@ -289,6 +304,7 @@ def compute_scores(
     stride: int | None = None,
     concatenate: bool = False,
     dtype: str | None = None,
+    value_range: tuple[float, float] | str | None = None,
 ) -> ScoresResult:
     """Attention each residue receives from one head (column sum over queries / L).
 
@@ -311,14 +327,18 @@ def compute_scores(
         poly-G linker, see :mod:`protattn.lm.model`) to expose attention between chains.
     dtype : {"float32", "float16", "bfloat16"}, optional
         The model's precision; half precision on a GPU only.
+    value_range : (float, float) or str, optional
+        A fixed colour scale (``"lo,hi"``; ``"full"``: 0 to 1); by default the range
+        of the coloured residues, shared by all ``chains``.
 
     Returns
     -------
     ScoresResult
-        Scores of every position of every chain; colours span the range of the
-        coloured residues. With ``concatenate``, ``L`` is the total length and
+        Scores of every position of every chain; colours span ``value_range`` or the
+        range of the coloured residues. With ``concatenate``, ``L`` is the total length and
         queries come from every chain.
     """
+    fixed = parse_range(value_range)
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     scores: dict[str, np.ndarray] = {}
@@ -334,7 +354,7 @@ def compute_scores(
             if rid is not None and (within is None or rid in within)
         ]
     )
-    lo, hi = value_range(shown)
+    lo, hi = fixed if fixed is not None else _value_range(shown)
     residues = [
         r
         for c in chains
@@ -342,5 +362,12 @@ def compute_scores(
         if within is None or r.residue in within
     ]
     skipped = sum(len(c) for c in chains) - len(residues)
-    scene = Scene(residues=tuple(residues), skipped=skipped, vmin=lo, vmax=hi, palette=palette)
+    scene = Scene(
+        residues=tuple(residues),
+        skipped=skipped,
+        vmin=lo,
+        vmax=hi,
+        palette=palette,
+        fixed=fixed is not None,
+    )
     return ScoresResult(lm.name, spec, scores, scene, _notes(runs))

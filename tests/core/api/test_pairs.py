@@ -160,3 +160,29 @@ def test_within_restricts_what_is_drawn_not_what_the_model_sees(hiv_protease, he
     shown = scores.scores["A"][10:60]
     assert scores.scene.vmin == pytest.approx(shown.min())
     assert scores.scene.vmax == pytest.approx(shown.max())
+
+
+@pytest.mark.parametrize("kwargs", [{"value_range": "0.3,0.1"}, {"radius": "-1"}])
+def test_bad_scales_are_refused_before_running(hiv_protease, model_must_not_run, kwargs):
+    with pytest.raises(ValueError, match="range|radius"):
+        compute_pairs(hiv_protease, HEAD, **kwargs)
+
+
+def test_a_fixed_range_draws_a_pair_alike_at_any_threshold(hiv_protease):
+    # the strongest pair of chain A, drawn among many pairs and among few
+    many = compute_pairs(hiv_protease[:1], HEAD, threshold=0.05, value_range="full")
+    strongest = max(many.scene.bonds, key=lambda b: b.weight)
+    few = compute_pairs(
+        hiv_protease[:1], HEAD, threshold=strongest.weight - 1e-6, value_range="full"
+    )
+    same = next(b for b in few.scene.bonds if (b.a, b.b) == (strongest.a, strongest.b))
+    assert (same.rgba, same.radius) == (strongest.rgba, strongest.radius)
+    assert "colour 0-1 (attention, fixed)" in few.summary()
+    # the summary always states the scale, fixed or not
+    assert "the drawn values' range" in compute_pairs(hiv_protease[:1], HEAD).summary()
+
+
+def test_scores_on_a_fixed_range(hiv_protease):
+    result = compute_scores(hiv_protease, HEAD, value_range="0,2")
+    assert (result.scene.vmin, result.scene.vmax, result.scene.fixed) == (0.0, 2.0, True)
+    assert "(range 0-2, fixed)" in result.summary()
