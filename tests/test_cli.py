@@ -421,3 +421,25 @@ def test_half_precision_is_refused_where_it_cannot_run(shared_dir):
     with contextlib.redirect_stderr(err):
         assert main(["pairs", path, "--layer-head", "6-3", "--dtype", "float16"]) != 0
     assert "AntiBERTy runs in float32 only, not float16" in err.getvalue()
+
+
+def test_render_on_a_fixed_scale_says_so(capsys, tmp_path):
+    png = tmp_path / "pairs.png"
+    args = ["render", HPV, "--layer-head", "6-3", "--min-separation", "6", "--png", str(png)]
+    code, _, err = _run(
+        capsys, *args, "--range", "full", "--radius", "0.2", "--width", "240", "--height", "180"
+    )
+    assert code == 0, err
+    assert "colour 0-1 (attention, fixed); radius 0.2 A" in err
+    assert png.stat().st_size > 0
+
+
+@pytest.mark.parametrize(("option", "value"), [("--range", "0.5,0.1"), ("--radius", "wide")])
+def test_render_refuses_a_bad_scale_with_its_message(capsys, tmp_path, option, value):
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            ["render", HPV, "--layer-head", "6-3", "--png", str(tmp_path / "x.png"), option, value]
+        )
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert option.strip("-") in err and ("lo < hi" in err or "positive number" in err)

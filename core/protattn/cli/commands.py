@@ -18,12 +18,13 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .._version import __version__
 from ..api.pairs import PairsResult, compute_pairs
 from ..errors import ProtattnError
-from ..scene import PALETTES
+from ..scene import PALETTES, parse_radius, parse_range
 from ..structure.io import read_structure
 from ..structure.model import Chain, ca_coordinates
 from . import analysis as cli_analysis
@@ -145,6 +146,20 @@ def _parser() -> argparse.ArgumentParser:
     _add_pair_options(render)
     render.add_argument("--png", required=True, metavar="PATH", help="output image")
     render.add_argument("--palette", choices=sorted(PALETTES), default="attention")
+    render.add_argument(
+        "--range",
+        type=_argument(parse_range),
+        metavar="LO,HI",
+        help="fixed scale of colour and radius: LO,HI or 'full' (0-1), so a weight looks "
+        "the same in every picture (default: the drawn weights' range)",
+    )
+    render.add_argument(
+        "--radius",
+        type=_argument(parse_radius),
+        default=(0.05, 0.3),
+        metavar="R|LO,HI",
+        help="pair radius in A: one for all, or LO,HI at the scale's ends (default 0.05,0.3)",
+    )
     render.add_argument("--width", type=int, default=1200)
     render.add_argument("--height", type=int, default=900)
 
@@ -214,6 +229,19 @@ def _chains(args: argparse.Namespace) -> tuple[str, list[Chain]]:
     return structure.name, [structure.chain(c) for c in ids]
 
 
+def _argument(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a core parser: its message, not a traceback."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
 def _compute(args: argparse.Namespace, chains: list[Chain], **extra) -> PairsResult:
     return compute_pairs(
         chains,
@@ -272,7 +300,9 @@ def _run(args: argparse.Namespace) -> int:
     if not os.path.isdir(folder):
         raise ProtattnError(f"folder {folder!r} does not exist; create it or choose another --png")
     render_png = renderer()
-    result = _compute(args, chains, palette=args.palette)
+    result = _compute(
+        args, chains, palette=args.palette, value_range=args.range, radius=args.radius
+    )
     n = render_png(
         args.file, result.scene, ca_coordinates(chains), args.png, args.width, args.height
     )
