@@ -36,6 +36,8 @@ def attention_pairs(
     concatenate: int = 0,
     color_by: str = "weight",
     quiet: int = 1,
+    range: str = "",
+    radius: str = "",
     *,
     _self=cmd,
 ) -> list[protattn.Pair]:
@@ -54,7 +56,8 @@ def attention_pairs(
 
         attention_pairs selection, layer_head [, threshold [, top_k
             [, min_separation [, symmetrize [, model [, palette [, window
-            [, stride [, concatenate [, color_by [, quiet ]]]]]]]]]]]
+            [, stride [, concatenate [, color_by [, quiet [, range
+            [, radius ]]]]]]]]]]]]]
 
     ARGUMENTS
 
@@ -89,11 +92,19 @@ def attention_pairs(
         color_by = weight or contact: colour by attention weight (palette), or
         green / red for pairs that are / are not 3D contacts {default: weight}
 
+        range = lo,hi or full: a fixed scale of colour and radius (full: 0 to
+        1), so a weight looks the same in every drawing {default: the drawn
+        weights' range}
+
+        radius = r or lo,hi: cylinder radius in A, one for all pairs or at the
+        scale's ends {default: 0.05,0.3}
+
     EXAMPLE
 
         attention_pairs 1hpv, 6-3
         attention_pairs 1hpv and chain A, 8-max, top_k=20, min_separation=6
         attention_pairs 1vfb and chain A+B, 8-max, top_k=30, concatenate=1
+        attention_pairs 1hpv, 6-3, range=full, radius=0.2
 
     SEE ALSO
 
@@ -110,6 +121,8 @@ def attention_pairs(
         symmetrize=str(symmetrize),
         palette=str(palette),
         color_by=str(color_by),
+        value_range=str(range).strip() or None,
+        radius=str(radius).strip() or (0.05, 0.3),
         **run_options_of(window, stride, concatenate),
     )
     by_object = chains_by_object(selection, _self=_self)
@@ -130,13 +143,9 @@ def attention_pairs(
         if not int(quiet) or n == 0 or result.notes:
             print(f" attention_pairs: {obj}: {result.summary()}")
         if n:
-            legend = (
-                "green: 3D contact, red: not" if str(color_by) == "contact" else "light to dark"
-            )
             print(
                 f" attention_pairs: {obj}: drew {n} pairs into group "
-                f"{draw.group_name(obj)}, weight {result.scene.vmin:.3f} (thin) to "
-                f"{result.scene.vmax:.3f} (thick), {legend}"
+                f"{draw.group_name(obj)}; {result.scene.scale_text()}"
             )
     return pairs
 

@@ -263,3 +263,23 @@ def test_clear_keeps_b_factors_edited_since_colouring(pm, hpv_path):
     pm.alter("1hpv", "b = 50.0")
     attention_clear("1hpv", _self=pm)  # the earlier colouring's originals must not come back
     assert {b for *_, b, _ in _b_factors(pm, "1hpv")} == {50.0}
+
+
+def test_pairs_on_a_fixed_scale_are_drawn_as_the_weight_says(pm, capsys):
+    pairs = attention_pairs(
+        "1hpv", HEAD, min_separation="6", range="full", radius="0.05,0.3", _self=pm
+    )
+    cylinders = cgo_cylinders(pm, draw.pairs_name("1hpv"))
+    weights = [p.weight for p in pairs if p.residue_i and p.residue_j]
+    for cyl, weight in zip(cylinders, weights, strict=True):
+        assert cyl[6] == pytest.approx(0.05 + 0.25 * weight, abs=1e-5)
+    assert "colour 0-1 (attention, fixed); radius 0.05-0.3 A for 0-1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("option", "message"), [({"range": "0.4,0.2"}, "lo < hi"), ({"radius": "thick"}, "radius")]
+)
+def test_a_bad_scale_is_a_cmd_exception_and_draws_nothing(pm, option, message):
+    with pytest.raises(CmdException, match=message):
+        attention_pairs("1hpv", HEAD, _self=pm, **option)
+    assert not [n for n in pm.get_names("all") if n.startswith("attention_")]
