@@ -22,6 +22,18 @@ from pymol import cmd  # noqa: E402
 HPV = cmd.exp_path("$PYMOL_DATA/tut/1hpv.pdb")
 
 
+@pytest.fixture(autouse=True)
+def _no_host_log():
+    """The command line logs nothing of the backend: drop a host's logger (PyMOL's tests
+    install one in this process) so that it cannot print into the CLI's standard output."""
+    from protattn.compute import backend
+
+    saved = backend._S.notify
+    backend.configure(notify=None)
+    yield
+    backend.configure(notify=saved)
+
+
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out = capsys.readouterr()

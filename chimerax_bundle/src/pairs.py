@@ -45,6 +45,8 @@ def attention_pairs(
     concatenate: bool = False,
     dashes: int = 0,
     color_by: str = "weight",
+    range: str | None = None,
+    radius: str | None = None,
 ) -> Pseudobonds:
     """Draw high-attention residue pairs of one head as pseudobonds between CA atoms.
 
@@ -52,6 +54,7 @@ def attention_pairs(
     [minSeparation n] [symmetrize max|mean] [model name] [palette name]
     [name group-name] [replace true|false] [window n] [stride n]
     [concatenate true|false] [dashes n] [colorBy weight|contact]
+    [range lo,hi|full] [radius r|lo,hi]
 
     The model runs on each whole protein chain that the spec touches (its full
     SEQRES / entity sequence), so attention does not depend on the selection;
@@ -96,6 +99,12 @@ def attention_pairs(
     color_by : "weight" or "contact"
         Colour by weight with ``palette`` (default), or green for pairs that are
         contacts (CB-CB < 8 A) and red for the others.
+    range : str, optional
+        A fixed scale of colour and radius, ``lo,hi`` or ``full`` (0 to 1), so a
+        weight looks the same in every drawing (default: the drawn weights' range).
+    radius : str, optional
+        Pseudobond radius in A: one for all (``0.2``) or ``lo,hi`` at the scale's
+        ends (default 0.05,0.3).
 
     Returns
     -------
@@ -118,6 +127,8 @@ def attention_pairs(
                 palette=palette,
                 within=target.selected,
                 color_by=color_by,
+                value_range=range,
+                radius=radius or (0.05, 0.3),
                 **run_options(window, stride, concatenate),
             ),
         )
@@ -146,6 +157,8 @@ def register_command(logger: Logger) -> None:
             *RUN,
             ("dashes", NonNegativeIntArg),
             ("color_by", EnumOf(("weight", "contact"))),
+            ("range", StringArg),
+            ("radius", StringArg),
         ],
         required_arguments=["layer_head"],
         synopsis="draw high-attention residue pairs of a language model head",

@@ -72,6 +72,17 @@ def test_pairs_match_the_core_with_its_colours_and_radii(cx):
     assert len(np.unique(g.pseudobonds.colors, axis=0)) > 5  # weights are told apart
 
 
+def test_pairs_on_a_fixed_scale_match_the_core_and_log_it(cx):
+    s = open_structure(cx, HPX)
+    expected = core_bonds(HPX, value_range="full", radius=0.2)
+    cxrun(cx, f"attention pairs #1 layerHead {HEAD} range full radius 0.2")
+    g = group(s)
+    keys = pair_keys(g.pseudobonds)
+    want_rgba = np.array([np.round(np.asarray(expected[k].rgba) * 255) for k in keys])
+    np.testing.assert_array_equal(g.pseudobonds.colors, want_rgba)
+    np.testing.assert_allclose(g.pseudobonds.radii, 0.2, rtol=1e-6)
+
+
 def test_pairs_rerun_replaces_and_replace_false_adds(cx):
     s = open_structure(cx, HPX)
     first = len(cxrun(cx, f"attention pairs #1 layerHead {HEAD}"))
@@ -216,6 +227,8 @@ BAD_COMMANDS = [
     (f"attention color #1 & ligand layerHead {HEAD}", "protein"),
     ("attention color #1 layerHead 13-1", "layers 1-8"),
     ("attention color #1 layerHead x-y", "not understood"),
+    (f"attention pairs #1 layerHead {HEAD} range 0.4,0.2", "lo < hi"),
+    (f"attention pairs #1 layerHead {HEAD} radius thick", "radius"),
 ]
 
 

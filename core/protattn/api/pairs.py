@@ -14,7 +14,7 @@ import numpy as np
 
 from ..analysis.pairs import Pair, chain_pairs
 from ..compute.backend import get_model
-from ..errors import ModelError, StructureError
+from ..errors import ModelError, ProtattnError, StructureError
 from ..lm.compact import CompactAttention
 from ..lm.contract import Model
 from ..lm.heads import HeadSpec, parse_layer_head
@@ -170,6 +170,18 @@ def _notes(runs: Sequence[tuple[Chain, list[Chain], CompactAttention]]) -> tuple
     return tuple(f"chain {chain}: {note}" for chain, note in notes if note)
 
 
+def _scale(
+    value_range: tuple[float, float] | str | None,
+    radius: tuple[float, float] | float | str = (0.05, 0.3),
+) -> tuple[float, float] | None:
+    """The fixed scale asked for (None: the values' own), checked with the radii."""
+    try:
+        parse_radius(radius)
+        return parse_range(value_range)
+    except ValueError as e:
+        raise ProtattnError(str(e)) from None
+
+
 def compute_pairs(
     chains: Sequence[Chain],
     layer_head: str | HeadSpec,
@@ -243,7 +255,7 @@ def compute_pairs(
     """
     if symmetrize not in ("max", "mean"):
         raise ValueError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
-    parse_range(value_range), parse_radius(radius)  # bad ones refused before any run
+    _scale(value_range, radius)  # bad ones refused before any run
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     pairs: list[Pair] = []
@@ -338,7 +350,7 @@ def compute_scores(
         range of the coloured residues. With ``concatenate``, ``L`` is the total length and
         queries come from every chain.
     """
-    fixed = parse_range(value_range)
+    fixed = _scale(value_range)
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     scores: dict[str, np.ndarray] = {}

@@ -164,7 +164,7 @@ def test_within_restricts_what_is_drawn_not_what_the_model_sees(hiv_protease, he
 
 @pytest.mark.parametrize("kwargs", [{"value_range": "0.3,0.1"}, {"radius": "-1"}])
 def test_bad_scales_are_refused_before_running(hiv_protease, model_must_not_run, kwargs):
-    with pytest.raises(ValueError, match="range|radius"):
+    with pytest.raises(protattn.ProtattnError, match="range|radius"):
         compute_pairs(hiv_protease, HEAD, **kwargs)
 
 
