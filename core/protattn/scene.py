@@ -8,12 +8,22 @@ pseudobond group) without further decisions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from .analysis.pairs import Pair
+from .errors import ProtattnError
+from .palettes import (
+    CONTACT_COLORS,
+    CONTACT_NAMES,
+    PALETTES,
+    RGBA,
+    SEQUENTIAL,
+    Palette,
+    parse_palette,
+)
 from .structure.model import Chain, ResidueId
 
 __all__ = [
@@ -29,29 +39,19 @@ __all__ = [
     "Key",
     "parse_range",
     "parse_radius",
+    "Palette",
+    "parse_palette",
+    "share_scale",
     "pair_scene",
     "residue_scene",
 ]
 
-RGBA = tuple[float, float, float, float]
 
-#: Named palettes: colour stops from low to high value (RGB in 0–1).
-PALETTES: dict[str, tuple[tuple[float, float, float], ...]] = {
-    # pale yellow -> orange -> dark red: readable on a grey or white cartoon
-    "attention": ((1.0, 0.93, 0.55), (0.99, 0.55, 0.24), (0.74, 0.0, 0.15)),
-    "white_red": ((1.0, 1.0, 1.0), (0.99, 0.57, 0.45), (0.65, 0.0, 0.05)),
-    "blue_white_red": ((0.13, 0.4, 0.67), (0.97, 0.97, 0.97), (0.7, 0.09, 0.17)),
-    "viridis": ((0.27, 0.0, 0.33), (0.13, 0.57, 0.55), (0.99, 0.91, 0.14)),
-}
-
-
-def _stops(palette: str) -> np.ndarray:
+def _palette(palette: str | Palette) -> Palette:
     try:
-        return np.asarray(PALETTES[palette], dtype=float)
-    except KeyError:
-        raise ValueError(
-            f"unknown palette {palette!r}; choose one of: {', '.join(PALETTES)}"
-        ) from None
+        return parse_palette(palette)
+    except ValueError as e:
+        raise ProtattnError(str(e)) from None
 
 
 def value_range(
@@ -158,7 +158,7 @@ def _rgba(color: Iterable[Any]) -> RGBA:
 
 def palette_colors(
     values: np.ndarray,
-    palette: str = "attention",
+    palette: str | Palette = "attention",
     vmin: float | None = None,
     vmax: float | None = None,
 ) -> np.ndarray:
@@ -168,8 +168,8 @@ def palette_colors(
     ----------
     values : numpy.ndarray
         ``shape=(n,)``.
-    palette : str
-        A key of :data:`PALETTES`.
+    palette : str or Palette
+        As :func:`protattn.palettes.parse_palette` reads it.
     vmin, vmax : float, optional
         Value range mapped to the palette's ends (default: the values' range).
 
@@ -178,24 +178,16 @@ def palette_colors(
     numpy.ndarray
         RGBA, ``shape=(n, 4), dtype=float`` in 0–1, alpha 1.
     """
-    stops = _stops(palette)
+    pal = _palette(palette)
     values = np.asarray(values, dtype=float)
     lo, hi = _value_range(values, vmin, vmax)
-    t = np.zeros_like(values) if hi <= lo else np.clip((values - lo) / (hi - lo), 0.0, 1.0)
-    x = np.linspace(0.0, 1.0, len(stops))
-    rgb = np.stack([np.interp(t, x, stops[:, k]) for k in range(3)], axis=-1)
-    return np.concatenate([rgb, np.ones((len(values), 1))], axis=1)
+    t = np.zeros_like(values) if hi <= lo else (values - lo) / (hi - lo)
+    return np.concatenate([pal.rgb_at(t).reshape(-1, 3), np.ones((len(values), 1))], axis=1)
 
 
-def palette_spec(palette: str, vmin: float, vmax: float) -> str:
+def palette_spec(palette: str | Palette, vmin: float, vmax: float) -> str:
     """The palette as a ChimeraX palette string (``"v0,#rrggbb:v1,#rrggbb:..."``)."""
-    stops = _stops(palette)
-    # an empty range still needs increasing values once printed with 6 digits
-    hi = vmax if vmax > vmin else vmin + max(abs(vmin), 1.0) * 1e-3
-    values = np.linspace(vmin, hi, len(stops))
-    return ":".join(
-        f"{v:.6g},#{''.join(f'{round(c * 255):02x}' for c in rgb)}" for v, rgb in zip(values, stops)
-    )
+    return _palette(palette).spec(vmin, vmax)
 
 
 @dataclass(frozen=True)
@@ -231,13 +223,16 @@ class Scene:
         Pairs not drawn because a residue has no coordinates.
     vmin, vmax : float
         Value range the colours (and radii) span; values outside it take the end's.
-    palette : str
+    palette : Palette
     radius : (float, float) or None
         Radii (Å) at ``vmin`` and ``vmax``; None for a scene without pairs.
     color_by : {"weight", "contact"}
         What the pairs' colours mean.
     fixed : bool
         The range was given (``range``), not taken from the values drawn.
+    basis : str
+        Where a range not given came from, for the log line: empty for this
+        drawing's own values, ``"2 structures"`` for a scale shared by one command.
     """
 
     bonds: tuple[PseudoBond, ...] = ()
@@ -245,15 +240,45 @@ class Scene:
     skipped: int = 0
     vmin: float = 0.0
     vmax: float = 1.0
-    palette: str = "attention"
+    palette: Palette = SEQUENTIAL
     radius: tuple[float, float] | None = None
     color_by: str = "weight"
     fixed: bool = False
+    basis: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "palette", _palette(self.palette))
+
+    @property
+    def values(self) -> np.ndarray:
+        """The drawn values: pair weights, else residue values."""
+        if self.bonds:
+            return np.array([b.weight for b in self.bonds], dtype=float)
+        return np.array([r.value for r in self.residues], dtype=float)
+
+    def rescaled(self, vmin: float, vmax: float, basis: str = "") -> Scene:
+        """The same drawing on another colour (and radius) scale, e.g. one shared by structures."""
+        lo, hi = float(vmin), float(vmax)
+        t = _positions(np.array([b.weight for b in self.bonds], dtype=float), lo, hi)
+        bonds = tuple(
+            replace(
+                b,
+                rgba=b.rgba if self.color_by == "contact" else _rgba(c),
+                radius=_radius(self.radius, ti, lo, hi),
+            )
+            for b, c, ti in zip(self.bonds, palette_colors(t, self.palette, 0.0, 1.0), t)
+        )
+        values = np.array([r.value for r in self.residues], dtype=float)
+        residues = tuple(
+            replace(r, rgba=_rgba(c))
+            for r, c in zip(self.residues, palette_colors(values, self.palette, lo, hi))
+        )
+        return replace(self, bonds=bonds, residues=residues, vmin=lo, vmax=hi, basis=basis)
 
     def key(self, stops: int = 3) -> Key:
         """What the drawing's colours and thicknesses mean, with numbers (for a legend)."""
         values = np.linspace(self.vmin, self.vmax, stops)
-        if self.color_by == "contact":
+        if self.color_by == "contact" and self.bonds:
             colors = tuple(
                 (label, CONTACT_COLORS[value])
                 for label, value in (("contact", True), ("no contact", False), ("unknown", None))
@@ -268,15 +293,31 @@ class Scene:
                 (f"{v:.3g}", float(lo + t * (hi - lo)))
                 for v, t in zip(values, np.linspace(0.0, 1.0, stops))
             )
-        return Key(colors, radii, self.scale_text())
+        return Key(colors, radii, self.scale_text(), self.title())
+
+    def title(self) -> str:
+        """What the colours measure, for a key's heading."""
+        if self.bonds:
+            return "attention weight" + (
+                " (colour: 3D contact)" if self.color_by == "contact" else ""
+            )
+        return "attention received"
 
     def scale_text(self) -> str:
         """The scale in words, for the log line of every drawing."""
-        where = "fixed" if self.fixed else "the drawn values' range"
-        if self.color_by == "contact" and self.bonds:
-            text = "colour: green contact, red no contact, grey unknown"
+        if self.fixed:
+            where = "fixed"
+        elif self.basis:
+            where = f"the range over {self.basis}"
         else:
-            text = f"colour {self.vmin:.3g}-{self.vmax:.3g} ({self.palette}, {where})"
+            where = "the drawn values' range"
+        if self.color_by == "contact" and self.bonds:
+            text = "colour: " + ", ".join(
+                f"{CONTACT_NAMES[k]} {label}"
+                for k, label in ((True, "contact"), (False, "no contact"), (None, "unknown"))
+            )
+        else:
+            text = f"colour {self.vmin:.3g}-{self.vmax:.3g} ({self.palette.name}, {where})"
         if self.radius is not None and self.bonds:
             lo, hi = self.radius
             text += (
@@ -299,24 +340,55 @@ class Key:
         A value and the radius (Å) pairs of that value have; empty without pairs.
     text : str
         The same in words (:meth:`Scene.scale_text`).
+    title : str
+        What is measured (:meth:`Scene.title`).
     """
 
     colors: tuple[tuple[str, RGBA], ...]
     radii: tuple[tuple[str, float], ...]
     text: str
+    title: str = ""
 
 
-#: Colours of pairs drawn by contact: a 3D contact, not a contact, unknown (unobserved).
-CONTACT_COLORS: dict[bool | None, RGBA] = {
-    True: (0.10, 0.62, 0.28, 1.0),
-    False: (0.84, 0.19, 0.15, 1.0),
-    None: (0.6, 0.6, 0.6, 1.0),
-}
+def _positions(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Where values fall on the scale lo-hi, clipped to 0-1 (1 for an empty scale)."""
+    if hi <= lo:
+        return np.ones_like(values)
+    return np.clip((values - lo) / (hi - lo), 0.0, 1.0)
+
+
+def _radius(radius: tuple[float, float] | None, t: float, lo: float, hi: float) -> float:
+    if radius is None:
+        return 0.0
+    return float(radius[0] + t * (radius[1] - radius[0]))
+
+
+def share_scale(scenes: Sequence[Scene], basis: str) -> list[Scene]:
+    """Scenes of one command on one scale: the range of all their values.
+
+    A scene whose range was fixed, and empty scenes, are left as they are.
+
+    Parameters
+    ----------
+    scenes : sequence of Scene
+    basis : str
+        What the scale spans, for the log line (``"2 structures"``).
+
+    Returns
+    -------
+    list of Scene
+    """
+    free = [s for s in scenes if not s.fixed and (s.bonds or s.residues)]
+    if len(free) < 2:
+        return list(scenes)
+    lo = min(s.vmin for s in free)
+    hi = max(s.vmax for s in free)
+    return [s.rescaled(lo, hi, basis) if s in free else s for s in scenes]
 
 
 def pair_scene(
     pairs: Sequence[Pair],
-    palette: str = "attention",
+    palette: str | Palette = "attention",
     radius: tuple[float, float] | float | str = (0.05, 0.3),
     color_by: str = "weight",
     value_range: tuple[float, float] | str | None = None,
@@ -326,12 +398,12 @@ def pair_scene(
     Parameters
     ----------
     pairs : sequence of Pair
-    palette : str
-        Used when ``color_by="weight"``.
+    palette : str or Palette
+        Used when ``color_by="weight"`` (:func:`protattn.palettes.parse_palette`).
     radius : (float, float) or float or str
         Radius (Å) of the weakest and the strongest drawn pair (:func:`parse_radius`).
     color_by : {"weight", "contact"}
-        ``"contact"`` colours true contacts green, others red (:data:`CONTACT_COLORS`).
+        ``"contact"`` colours true contacts blue, others magenta (:data:`CONTACT_COLORS`).
     value_range : (float, float) or str, optional
         A fixed scale for colour and radius (:func:`parse_range`); by default the
         drawn weights' range, so the weakest drawn pair is the palette's low end.
@@ -351,34 +423,34 @@ def pair_scene(
     weights = np.array([p.weight for p, _, _ in drawn], dtype=float)
     radius = parse_radius(radius)
     fixed = parse_range(value_range)
-    lo, hi = fixed if fixed is not None else _value_range(weights)
+    pal = _palette(palette)
+    lo, hi = fixed if fixed is not None else (pal.values or _value_range(weights))
+    t = _positions(weights, lo, hi)
     colors = (
-        palette_colors(weights, palette, lo, hi)
+        palette_colors(t, pal, 0.0, 1.0)
         if color_by == "weight"
         else [CONTACT_COLORS[p.contact] for p, _, _ in drawn]
     )
-    t = np.zeros_like(weights) if hi <= lo else np.clip((weights - lo) / (hi - lo), 0.0, 1.0)
-    radii = radius[0] + t * (radius[1] - radius[0]) if hi > lo else np.full_like(weights, radius[1])
     bonds = tuple(
-        PseudoBond(i, j, p.weight, _rgba(c), float(r), p.contact)
-        for (p, i, j), c, r in zip(drawn, colors, radii)
+        PseudoBond(i, j, p.weight, _rgba(c), _radius(radius, ti, lo, hi), p.contact)
+        for (p, i, j), c, ti in zip(drawn, colors, t)
     )
     return Scene(
         bonds=bonds,
         skipped=len(pairs) - len(drawn),
         vmin=lo,
         vmax=hi,
-        palette=palette,
+        palette=pal,
         radius=radius,
         color_by=color_by,
-        fixed=fixed is not None,
+        fixed=fixed is not None or pal.values is not None,
     )
 
 
 def residue_scene(
     chain: Chain,
     scores: np.ndarray,
-    palette: str = "white_red",
+    palette: str | Palette = "attention",
     vmin: float | None = None,
     vmax: float | None = None,
 ) -> Scene:
@@ -389,7 +461,7 @@ def residue_scene(
     chain : Chain
     scores : numpy.ndarray
         ``shape=(L,)``.
-    palette : str
+    palette : str or Palette
     vmin, vmax : float, optional
         Colour range; default the observed scores' range.
 
@@ -401,7 +473,8 @@ def residue_scene(
     mask = chain.observed
     shown = scores[mask]
     lo, hi = _value_range(shown, vmin, vmax)
-    colors = palette_colors(shown, palette, lo, hi)
+    pal = _palette(palette)
+    colors = palette_colors(shown, pal, lo, hi)
     ids = [r for r in chain.residue_ids if r is not None]
     residues = tuple(ResidueColor(r, float(v), _rgba(c)) for r, v, c in zip(ids, shown, colors))
     return Scene(
@@ -409,6 +482,6 @@ def residue_scene(
         skipped=int((~mask).sum()),
         vmin=lo,
         vmax=hi,
-        palette=palette,
+        palette=pal,
         fixed=vmin is not None and vmax is not None,
     )

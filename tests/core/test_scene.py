@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from protattn import Pair, ResidueId, pair_scene, residue_scene
+from protattn.errors import ProtattnError
 from protattn.scene import PALETTES, palette_colors, palette_spec
 
 
@@ -57,7 +58,7 @@ def test_pair_scene_skips_unobserved_and_keeps_the_rest():
     assert [b.contact for b in scene.bonds] == [True, False, None, True]
     # the range spans the drawn pairs
     assert (scene.vmin, scene.vmax) == (0.1, 0.9)
-    assert scene.palette == "attention"
+    assert scene.palette.name == "attention"
 
 
 def test_pair_scene_radius_and_colour_grow_with_weight():
@@ -105,31 +106,30 @@ def test_residue_scene_drops_unobserved_positions(shared_dir, load_structure):
     np.testing.assert_allclose(scene.residues[0].rgba, (*stops[0], 1.0))
     np.testing.assert_allclose(scene.residues[-1].rgba, (*stops[-1], 1.0))
     # a fixed range clips values outside it
-    clipped = residue_scene(chain, scores, vmin=1.2, vmax=1.4)
+    clipped = residue_scene(chain, scores, palette="white_red", vmin=1.2, vmax=1.4)
     assert (clipped.vmin, clipped.vmax) == (1.2, 1.4)
     np.testing.assert_allclose(clipped.residues[-1].rgba, (*stops[-1], 1.0))
     np.testing.assert_allclose(clipped.residues[0].rgba, (*stops[0], 1.0))
 
 
 @pytest.mark.parametrize("name", sorted(PALETTES))
-def test_palette_colors_endpoints_are_the_palette_stops(name):
+def test_palette_colors_interpolate_the_palette_stops(name):
     stops = np.asarray(PALETTES[name])
-    assert len(stops) == 3
-    colors = palette_colors(np.array([0.0, 0.5, 1.0]), name)
-    assert colors.shape == (3, 4)
-    np.testing.assert_allclose(colors[:, :3], stops)
+    t = np.linspace(0.0, 1.0, 2 * len(stops) - 1)  # every stop and every midpoint
+    colors = palette_colors(t, name)
+    assert colors.shape == (len(t), 4)
+    np.testing.assert_allclose(colors[:, :3], [_interpolate(x, stops) for x in t], atol=1e-12)
+    np.testing.assert_allclose(colors[::2, :3], stops)
     np.testing.assert_array_equal(colors[:, 3], 1.0)
-    # values outside vmin..vmax take the end colours; a quarter lies halfway to the middle
-    outside = palette_colors(np.array([-5.0, 0.25, 7.0]), name, vmin=0.0, vmax=1.0)
-    np.testing.assert_allclose(outside[0, :3], stops[0])
-    np.testing.assert_allclose(outside[1, :3], (stops[0] + stops[1]) / 2)
-    np.testing.assert_allclose(outside[2, :3], stops[-1])
+    # values outside vmin..vmax take the end colours
+    outside = palette_colors(np.array([-5.0, 7.0]), name, vmin=0.0, vmax=1.0)
+    np.testing.assert_allclose(outside[:, :3], stops[[0, -1]])
 
 
 def test_unknown_palette():
-    with pytest.raises(ValueError) as err:
-        palette_colors(np.array([0.0, 1.0]), "rainbow")
-    assert "rainbow" in str(err.value) and "viridis" in str(err.value)
+    with pytest.raises(ProtattnError) as err:
+        palette_colors(np.array([0.0, 1.0]), "no_such_palette")
+    assert "'no_such_palette'" in str(err.value) and "blue:white:red" in str(err.value)
 
 
 @pytest.mark.parametrize("name", sorted(PALETTES))
@@ -169,9 +169,8 @@ def test_a_fixed_range_gives_a_pair_the_same_colour_and_radius_whatever_else_is_
     assert a.radius == pytest.approx(0.05 + 0.186 * 0.25)
     assert (many.vmin, many.vmax, many.fixed) == (0.0, 1.0, True)
     # without a range each drawing spans its own weights: the colours differ
-    assert (
-        pair_scene([_pair(1, 9, 0.1), strong]).bonds[1].rgba != pair_scene([strong]).bonds[0].rgba
-    )
+    others = [_pair(1, 9, 0.1), strong, _pair(2, 40, 0.5)]
+    assert pair_scene(others).bonds[1].rgba != pair_scene([strong]).bonds[0].rgba
 
 
 def test_weights_outside_a_fixed_range_take_its_ends():
@@ -222,14 +221,14 @@ def test_the_key_of_contact_colours_names_the_classes():
     key = scene.key()
     assert [label for label, _ in key.colors] == ["contact", "no contact", "unknown"]
     assert dict(key.colors)["contact"] == scene.bonds[0].rgba
-    assert "green contact, red no contact" in scene.scale_text()
+    assert "blue contact, magenta no contact, grey unknown" in scene.scale_text()
 
 
 def test_residue_colours_have_a_key_without_radii():
     scene = residue_scene(_chain(4), np.array([0.0, 1.0, 2.0, 4.0]), vmin=0.0, vmax=4.0)
     key = scene.key()
     assert key.radii == () and key.colors[0][0] == "0" and key.colors[-1][0] == "4"
-    assert scene.fixed and "colour 0-4 (white_red, fixed)" in key.text
+    assert scene.fixed and "colour 0-4 (attention, fixed)" in key.text
 
 
 def _chain(n: int):

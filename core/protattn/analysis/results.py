@@ -137,6 +137,9 @@ class HeadStatistics:
     truncated : tuple of str
         Chains cut to the model's input limit (paper's definition), as
         ``"name chain: L → kept"``; empty if none was.
+    notes : tuple of str
+        What a user should know about the chains counted (a chain of unknown
+        residues only), one sentence each.
 
     Layers and heads are 0-based in the arrays and 1-based in rows (``"7-1"``).
     """
@@ -151,6 +154,7 @@ class HeadStatistics:
     stats: Mapping[str, PropertyStats] = field(repr=False)
     definition: str = DEFAULT_DEFINITION
     truncated: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def __getitem__(self, prop: str) -> PropertyStats:
         try:
@@ -330,6 +334,7 @@ class HeadStatistics:
             "min_arcs": self.min_arcs,
             "alpha": self.alpha,
             "truncated": list(self.truncated),
+            "notes": list(self.notes),
             # the paper's level is per property (heads with enough arcs): see "properties"
             "alpha_per_head": self.alpha_per_head if self.definition == "judged" else None,
             "properties": {

@@ -91,6 +91,7 @@ import numpy as np
 
 from ..lm.counts import (
     DEFAULT_DEFINITION,
+    DEFAULT_MIN_ARCS,
     DEFAULT_THRESHOLD,
     ChainCounter,
     Counts,
@@ -271,7 +272,7 @@ class HeadStatsAccumulator:
             counts.background_hits += local.background_hits
             counts.background_pairs += local.background_pairs
 
-    def result(self, min_arcs: int = 100, alpha: float = 0.05) -> HeadStatistics:
+    def result(self, min_arcs: int = DEFAULT_MIN_ARCS, alpha: float = 0.05) -> HeadStatistics:
         """Shares, intervals and tests from the counts so far.
 
         Parameters

@@ -12,11 +12,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..analysis.results import HeadStatistics
-from ..lm.counts import DEFAULT_DEFINITION
+from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS
 from ..structure.model import ResidueId, Structure
 from .options import parse_site_kinds
 from .pairs import PairsResult, ScoresResult, compute_pairs, compute_scores
-from .report import rank_heads, ranking_table
+from .report import interval_warning, nothing_to_rank, rank_heads, ranking_table, too_few_arcs
 from .stats import head_statistics
 
 __all__ = [
@@ -90,6 +90,22 @@ class HeadsResult:
     scores: tuple[ScoresResult, ...] = ()
 
     @property
+    def empty(self) -> str | None:
+        """Why nothing was ranked or drawn (no positive, too few arcs), else None."""
+        if self.rows:
+            return None
+        return nothing_to_rank(self.statistics, self.prop) or too_few_arcs(
+            self.statistics, self.prop
+        )
+
+    @property
+    def warning(self) -> str | None:
+        """A warning when the drawn top head's interval contains the background."""
+        if not self.rows:
+            return None
+        return interval_warning(self.statistics, self.prop, self.rows[0])
+
+    @property
     def best(self) -> str | None:
         """The top head, ``"L-H"``; None when no head has enough arcs."""
         return self.rows[0]["layer_head"] if self.rows else None
@@ -105,7 +121,7 @@ def top_heads(
     model: str = "antiberty",
     top: int | None = 10,
     threshold: float = 0.3,
-    min_arcs: int = 100,
+    min_arcs: int = DEFAULT_MIN_ARCS,
     site_kinds: str | Sequence[str] = "ligand",
     definition: str = DEFAULT_DEFINITION,
     draw: bool = True,
@@ -140,6 +156,10 @@ def top_heads(
     Returns
     -------
     HeadsResult
+        No rows and nothing drawn when the structures have no positive of ``prop``
+        or no head has enough arcs (:attr:`HeadsResult.empty` says which); a top head
+        whose interval contains the background is drawn, with
+        :attr:`HeadsResult.warning`.
     """
     structures = list(structures)
     stats = head_statistics(

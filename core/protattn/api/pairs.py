@@ -8,7 +8,8 @@ before a host draws anything: an error leaves the user's session untouched.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,16 +20,19 @@ from ..lm.compact import CompactAttention
 from ..lm.contract import Model
 from ..lm.heads import HeadSpec, parse_layer_head
 from ..lm.inference import compact_attention, head_maps, run_note
-from ..scene import Scene, pair_scene, parse_radius, parse_range, residue_scene
+from ..palettes import Palette, parse_palette
+from ..scene import Scene, pair_scene, parse_radius, parse_range, residue_scene, share_scale
 from ..scene import value_range as _value_range
 from ..structure.model import Chain, ResidueId, join_chains
 from ..structure.properties import CONTACT_CUTOFF
+from ..words import plural
 
 __all__ = [
     "PairsResult",
     "ScoresResult",
     "compute_pairs",
     "compute_scores",
+    "on_one_scale",
 ]
 
 
@@ -119,13 +123,19 @@ class PairsResult:
         )
         between = sum(1 for p in self.pairs if p.inter_chain)
         line = (
-            f"{self.model} {self.head}: {len(self.pairs)} pairs"
+            f"{self.model} {self.head}: {plural(len(self.pairs), 'pair')}"
             f"{' on chain ' + ','.join(chains) if chains else ''}"
             f"{f' ({between} between chains)' if between else ''}, "
             f"{self.n_contacts} of {known} in contact (CB-CB < {CONTACT_CUTOFF:g} A)"
         )
         if self.scene.skipped:
-            line += f"; {self.scene.skipped} involve unobserved residues and are not drawn"
+            n = self.scene.skipped
+            verb = (
+                "involves an unobserved residue and is"
+                if n == 1
+                else ("involve unobserved residues and are")
+            )
+            line += f"; {n} {verb} not drawn"
         if self.scene.bonds:
             line += f"; {self.scene.scale_text()}"
         return "; ".join([line, *self.notes])
@@ -154,12 +164,11 @@ class ScoresResult:
     def summary(self) -> str:
         """One line for a log."""
         n = sum(len(s) for s in self.scores.values())
-        lo, hi = self.scene.vmin, self.scene.vmax
         return "; ".join(
             [
                 f"{self.model} {self.head}: attention received coloured on "
-                f"{len(self.scene.residues)} of {n} residues (range {lo:.3g}-{hi:.3g}"
-                f"{', fixed' if self.scene.fixed else ''})",
+                f"{len(self.scene.residues)} of {plural(n, 'residue')}",
+                self.scene.scale_text(),
                 *self.notes,
             ]
         )
@@ -173,13 +182,41 @@ def _notes(runs: Sequence[tuple[Chain, list[Chain], CompactAttention]]) -> tuple
 def _scale(
     value_range: tuple[float, float] | str | None,
     radius: tuple[float, float] | float | str = (0.05, 0.3),
-) -> tuple[float, float] | None:
-    """The fixed scale asked for (None: the values' own), checked with the radii."""
+    palette: str | Palette = "attention",
+) -> tuple[tuple[float, float] | None, Palette]:
+    """The fixed scale asked for (None: the values' own) and the palette, checked with the radii."""
     try:
         parse_radius(radius)
-        return parse_range(value_range)
+        pal = parse_palette(palette)
+        fixed = parse_range(value_range)
     except ValueError as e:
         raise ProtattnError(str(e)) from None
+    return (fixed if fixed is not None else pal.values), pal
+
+
+R = TypeVar("R", "PairsResult", "ScoresResult")
+
+
+def on_one_scale(results: Sequence[R], what: str = "structures") -> list[R]:
+    """Results of one command (one per structure) on one colour and radius scale.
+
+    A front end that draws several structures with one command calls this, so a
+    colour means the same value on each; results whose range was fixed keep it.
+
+    Parameters
+    ----------
+    results : sequence of PairsResult or ScoresResult
+    what : str
+        What the results are, for the log line: ``"the range over 2 structures"``.
+
+    Returns
+    -------
+    list
+        The same results, their scenes rescaled (:func:`protattn.scene.share_scale`).
+    """
+    drawn = sum(1 for r in results if r.scene.bonds or r.scene.residues)
+    scenes = share_scale([r.scene for r in results], f"{drawn} {what}")
+    return [replace(r, scene=s) for r, s in zip(results, scenes)]
 
 
 def compute_pairs(
@@ -190,7 +227,7 @@ def compute_pairs(
     top_k: int | None = None,
     min_separation: int = 1,
     symmetrize: str = "max",
-    palette: str = "attention",
+    palette: str | Palette = "attention",
     device: str | None = None,
     within: Collection[ResidueId] | None = None,
     window: int | None = None,
@@ -221,8 +258,9 @@ def compute_pairs(
         between chains are always kept.
     symmetrize : {"max", "mean"}
         How ``a_ij`` and ``a_ji`` are combined.
-    palette : str
-        Colour palette of the pseudo-bonds (see :data:`protattn.scene.PALETTES`).
+    palette : str or Palette
+        Colour palette of the pseudo-bonds, a name or a spec
+        (:func:`protattn.palettes.parse_palette`).
     device : str, optional
     within : collection of ResidueId, optional
         Keep only pairs with both residues in it, ``top_k`` counting these only
@@ -255,7 +293,7 @@ def compute_pairs(
     """
     if symmetrize not in ("max", "mean"):
         raise ValueError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
-    _scale(value_range, radius)  # bad ones refused before any run
+    _scale(value_range, radius, palette)  # bad ones refused before any run
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     pairs: list[Pair] = []
@@ -309,7 +347,7 @@ def compute_scores(
     chains: Sequence[Chain],
     layer_head: str | HeadSpec,
     model: str = "antiberty",
-    palette: str = "white_red",
+    palette: str | Palette = "attention",
     device: str | None = None,
     within: Collection[ResidueId] | None = None,
     window: int | None = None,
@@ -325,7 +363,8 @@ def compute_scores(
     chains : sequence of Chain
     layer_head : str or HeadSpec
     model : str
-    palette : str
+    palette : str or Palette
+        A name or a spec (:func:`protattn.palettes.parse_palette`).
     device : str, optional
     within : collection of ResidueId, optional
         Colour only these residues (the model still sees whole chains).
@@ -350,7 +389,7 @@ def compute_scores(
         range of the coloured residues. With ``concatenate``, ``L`` is the total length and
         queries come from every chain.
     """
-    fixed = _scale(value_range)
+    fixed, pal = _scale(value_range, palette=palette)
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     scores: dict[str, np.ndarray] = {}
@@ -370,7 +409,7 @@ def compute_scores(
     residues = [
         r
         for c in chains
-        for r in residue_scene(c, scores[c.id], palette, lo, hi).residues
+        for r in residue_scene(c, scores[c.id], pal, lo, hi).residues
         if within is None or r.residue in within
     ]
     skipped = sum(len(c) for c in chains) - len(residues)
@@ -379,7 +418,7 @@ def compute_scores(
         skipped=skipped,
         vmin=lo,
         vmax=hi,
-        palette=palette,
+        palette=pal,
         fixed=fixed is not None,
     )
     return ScoresResult(lm.name, spec, scores, scene, _notes(runs))

@@ -13,9 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..analysis.results import HeadStatistics
-from ..lm.counts import DEFAULT_DEFINITION
+from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS
 from ..structure.model import Structure
+from ..structure.properties import CONTACT_CUTOFF
+from ..structure.sites import SITE_CUTOFF
+from ..words import plural
 from .options import parse_site_kinds
 from .stats import head_statistics
 
@@ -23,6 +28,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "nothing_to_rank",
+    "too_few_arcs",
+    "interval_warning",
     "rank_heads",
     "ranking_table",
     "stats_summary",
@@ -32,10 +40,82 @@ __all__ = [
 ]
 
 
+def _positives(prop: str) -> tuple[str, str]:
+    """What a positive of ``prop`` is, and what to do when a structure has none."""
+    if prop == "contact":
+        return (
+            f"residue pair in 3D contact (CB-CB < {CONTACT_CUTOFF:g} A) among the pairs judged",
+            "the residues may lack coordinates; use a structure with resolved residues",
+        )
+    if prop.startswith("binding_site"):
+        code = prop.partition(":")[2]
+        return (
+            f"binding-site residue (within {SITE_CUTOFF:g} A of "
+            + (f"ligand {code})" if code else "a ligand of the kinds asked for)"),
+            "use a structure with a bound ligand, or count other site kinds (ion, glycan, "
+            "additive)",
+        )
+    if prop.startswith("aa:"):
+        return f"{prop[3:]} residue", "choose an amino acid the chains contain"
+    return (
+        f"{prop.replace('_', '/')} residue (secondary structure from the file or DSSP)",
+        "check that the file has secondary structure (HELIX/SHEET records) or that DSSP runs",
+    )
+
+
+def nothing_to_rank(statistics: HeadStatistics, prop: str) -> str | None:
+    """Why no head can be ranked by ``prop``: the chains have no positive at all (else None).
+
+    With no positive every head's share is 0, so a ranking would only order zeros.
+    """
+    if statistics[prop].background_hits > 0:
+        return None
+    thing, fix = _positives(prop)
+    chains = "chain" if statistics.n_chains == 1 else f"{statistics.n_chains} chains"
+    return (
+        f"{prop}: no {thing} in the {chains} analysed, so every head's share is 0: "
+        f"nothing is ranked or drawn; {fix}"
+    )
+
+
+def too_few_arcs(statistics: HeadStatistics, prop: str) -> str | None:
+    """How many arcs the best-supplied head has and what to change, when no head has enough."""
+    if statistics.ranking(prop):
+        return None
+    arcs = statistics[prop].n_arcs
+    layer, head = np.unravel_index(int(np.argmax(arcs)), arcs.shape)
+    most = int(arcs[layer, head])
+    paper = statistics.definition == "paper"
+    enough = max(0, most - 1) if paper else most
+    where = f" (head {layer + 1}-{head + 1})" if most else ""
+    return (
+        f"no head has {statistics.enough_text()} at or above θ = {statistics.threshold:g}; "
+        f"the most any head has is {most}{where}: lower the minimum number of arcs "
+        f"(now {statistics.min_arcs}) to {enough}, lower θ, or add structures"
+    )
+
+
+def interval_warning(statistics: HeadStatistics, prop: str, row: dict) -> str | None:
+    """A warning when a head's interval contains the background (its preference is not shown)."""
+    low, high, background = row.get("ci_low"), row.get("ci_high"), row.get("background")
+    if low is None or high is None or background is None or not low <= background <= high:
+        return None
+    return (
+        f"head {row['layer_head']}'s 95% interval [{low:.3f}, {high:.3f}] contains the "
+        f"background {background:.3f}: it is not shown to attend to {prop} more than chance"
+        + (f" (z = {row['z']:.1f})" if row.get("z") is not None else "")
+    )
+
+
 def rank_heads(
     statistics: HeadStatistics, prop: str, top: int | None = 10, min_arcs_only: bool = True
 ) -> list[dict]:
-    """Heads ranked by the share of their high-confidence attention on ``prop``, best first."""
+    """Heads ranked by the share of their high-confidence attention on ``prop``, best first.
+
+    Empty when the chains have no positive of ``prop`` (:func:`nothing_to_rank`).
+    """
+    if nothing_to_rank(statistics, prop):
+        return []
     rows = statistics.ranking(prop, min_arcs_only=min_arcs_only)
     return rows[:top] if top else rows
 
@@ -50,28 +130,33 @@ def ranking_table(statistics: HeadStatistics, prop: str, rows: Sequence[dict]) -
 
     The header names the definition; under the paper's, ``z`` is background minus
     head (negative for a head that favours the property), as in the paper's code.
+    A property with no positive gives its reason instead of rows, too few arcs says
+    how many there are, and the top head's interval is checked against the background.
     """
     paper = statistics.definition == "paper"
     interval = "Wald" if paper else "Wilson"
     lines = [
         f"{prop}: background {statistics.stats[prop].background:.3f}, "
-        f"θ = {statistics.threshold:g}, {statistics.n_chains} chains",
+        f"θ = {statistics.threshold:g}, {plural(statistics.n_chains, 'chain')}",
         f"({statistics.describe()}"
         + ("; z = background − head)" if paper else "; z = head − background)"),
-        f"{'head':>6} {'share':>6} {f'95% CI ({interval}, Bonferroni)':>27} {'arcs':>7} {'z':>7}",
     ]
+    lines += [f"note: {note}" for note in statistics.notes]
+    empty = nothing_to_rank(statistics, prop)
+    if empty:
+        return [*lines, empty]
+    lines.append(
+        f"{'head':>6} {'share':>6} {f'95% CI ({interval}, Bonferroni)':>27} {'arcs':>7} {'z':>7}"
+    )
     lines += [
         f"{r['layer_head']:>6} {_cell(r['share'], 6)}   [{_cell(r['ci_low'])}, "
         f"{_cell(r['ci_high'])}]          {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}"
         for r in rows
     ]
     if not rows:
-        few = (
-            f"more than {statistics.min_arcs} arcs at or above θ"
-            if paper
-            else f"{statistics.min_arcs} arcs above θ"
-        )
-        lines.append(f"no head has {few}; lower the minimum number of arcs or θ, or add structures")
+        lines.append(too_few_arcs(statistics, prop) or "no head to rank")
+    elif (warning := interval_warning(statistics, prop, rows[0])) is not None:
+        lines.append(f"warning: {warning}")
     return lines
 
 
@@ -88,6 +173,9 @@ def stats_summary(statistics: HeadStatistics, prop: str) -> str:
     str
         ``"118 heads with more than 100 arcs at or above θ, centre of gravity layer 5.21"``.
     """
+    empty = nothing_to_rank(statistics, prop)
+    if empty:
+        return empty
     result = statistics[prop]
     return (
         f"{int(result.enough_arcs.sum())} heads with {statistics.enough_text()}, centre of "
@@ -164,7 +252,7 @@ def property_report(
     prop: str = "contact",
     model: str = "antiberty",
     threshold: float = 0.3,
-    min_arcs: int = 100,
+    min_arcs: int = DEFAULT_MIN_ARCS,
     site_kinds: str | Sequence[str] = "ligand",
     definition: str = DEFAULT_DEFINITION,
     top: int = 10,

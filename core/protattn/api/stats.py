@@ -26,7 +26,7 @@ from ..compute.backend import get_model
 from ..errors import ProtattnError, StructureError
 from ..lm.cache import AttentionCache, CacheWarning, cache_key
 from ..lm.contract import Model
-from ..lm.counts import DEFAULT_DEFINITION, DEFINITIONS, ChainCounter
+from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS, DEFINITIONS, ChainCounter
 from ..lm.inference import chain_attention_key, chain_counts
 from ..lm.masks import PropertyMask
 from ..structure.dssp import secondary_structure
@@ -42,6 +42,7 @@ __all__ = [
     "chain_properties",
     "head_statistics",
     "clear_counts",
+    "unknown_only_note",
 ]
 
 #: The paper's four secondary-structure classes, by the one-letter code of
@@ -147,7 +148,7 @@ def head_statistics(
     properties: str | Sequence[str] | None = None,
     chains: Sequence[str] | None = None,
     threshold: float = 0.3,
-    min_arcs: int = 100,
+    min_arcs: int = DEFAULT_MIN_ARCS,
     min_separation: int = 6,
     site_kinds: Sequence[str] = ("ligand",),
     window: int | None = None,
@@ -244,6 +245,7 @@ def head_statistics(
     accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
     limit = min(PAPER_MAX_RESIDUES, lm.max_residues or PAPER_MAX_RESIDUES)
     truncated = []
+    notes = [unknown_only_note(f"{s.name} {c.id}") for s, c in todo if set(c.sequence) <= {"X"}]
     bar = _progress(len(todo), quiet)
     for structure, chain in todo:
         if on_chain is not None:
@@ -260,7 +262,15 @@ def head_statistics(
     if bar is not None:
         bar.close()
     result = accumulator.result(min_arcs=min_arcs)
-    return dataclasses.replace(result, truncated=tuple(truncated))
+    return dataclasses.replace(result, truncated=tuple(truncated), notes=tuple(notes))
+
+
+def unknown_only_note(chain: str) -> str:
+    """The warning for a chain of unknown residues only (the model sees X...X)."""
+    return (
+        f"chain {chain} has only unknown residues (X): the model sees no sequence, so "
+        "its attention says nothing about this chain; check the residue names"
+    )
 
 
 _COUNTS: OrderedDict[str, ChainCounter] = OrderedDict()

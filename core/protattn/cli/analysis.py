@@ -13,7 +13,7 @@ import json
 import sys
 
 from ..errors import ProtattnError
-from ..lm.counts import DEFAULT_DEFINITION, DEFINITIONS
+from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS, DEFINITIONS
 from ..structure.io import read_structure
 from .common import check_folder, open_output, print_notes, statistics_of
 from .contacts import run_contacts
@@ -80,9 +80,9 @@ def _stat_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--min-arcs",
         type=int,
-        default=100,
+        default=DEFAULT_MIN_ARCS,
         help="flag heads with too few high-confidence arcs over the set: this many "
-        "or fewer (paper), fewer (judged) (default 100)",
+        f"or fewer (paper), fewer (judged) (default {DEFAULT_MIN_ARCS})",
     )
     p.add_argument(
         "--definition",

@@ -23,6 +23,7 @@ from .masks import PropertyMask, as_bool
 __all__ = [
     "DEFINITIONS",
     "DEFAULT_DEFINITION",
+    "DEFAULT_MIN_ARCS",
     "check_definition",
     "ChainCounter",
 ]
@@ -34,6 +35,9 @@ DEFAULT_THRESHOLD = 0.3
 DEFINITIONS = ("paper", "judged")
 #: The one every front end uses unless told otherwise: the paper's own.
 DEFAULT_DEFINITION = "paper"
+#: Heads with fewer high-confidence arcs than this are not ranked, in every front end
+#: (the paper's 100; its definition keeps heads with more than 100).
+DEFAULT_MIN_ARCS = 100
 
 
 def check_definition(definition: str) -> str:

@@ -8,7 +8,7 @@ spelling the options in their own language::
     >>> command_options("pairs", state)
     [('layer_head', '6-3'), ('threshold', '0.1')]
     >>> command_options("stats", PanelState("1hpv", prop="contacts", definition="judged"))
-    [('property', 'contact'), ('threshold', '0.3'), ('min_arcs', '20'), ('definition', 'judged')]
+    [('property', 'contact'), ('threshold', '0.3'), ('min_arcs', '100'), ('definition', 'judged')]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..compute import backend
-from ..lm.counts import DEFAULT_DEFINITION, check_definition
+from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS, check_definition
 from ..lm.registry import MODELS
 from .grid import STATS_THRESHOLD, layer_head_text, model_label, number_text, property_of
 
@@ -47,10 +47,6 @@ DEFAULT_THRESHOLD = 0.1
 
 #: The ``pairs`` commands' default minimum sequence separation (left out of the lines).
 DEFAULT_MIN_SEPARATION = 1
-
-#: Heads with fewer high-confidence arcs are grey in the grid (one structure has few arcs;
-#: the stats commands default to 100 for data sets).
-DEFAULT_MIN_ARCS = 20
 
 
 @dataclass(frozen=True)

@@ -185,4 +185,4 @@ def test_a_fixed_range_draws_a_pair_alike_at_any_threshold(hiv_protease):
 def test_scores_on_a_fixed_range(hiv_protease):
     result = compute_scores(hiv_protease, HEAD, value_range="0,2")
     assert (result.scene.vmin, result.scene.vmax, result.scene.fixed) == (0.0, 2.0, True)
-    assert "(range 0-2, fixed)" in result.summary()
+    assert "colour 0-2 (attention, fixed)" in result.summary()

@@ -183,7 +183,7 @@ def test_the_grid_is_computed_once_shown_and_deferred_while_busy(quick):
     assert "on contacts" in legend
     assert view.messages[-1] == (
         "grid: contacts for 1abc with antiberty (same statistics as: "
-        "stats 1abc property=contact threshold=0.3 min_arcs=20)"
+        "stats 1abc property=contact threshold=0.3 min_arcs=100)"
     )
     assert controller.grid_stats(state) is STATS
     assert not controller.update_grid(state)  # known: shown at once
