@@ -293,7 +293,8 @@ class Scene:
                 (f"{v:.3g}", float(lo + t * (hi - lo)))
                 for v, t in zip(values, np.linspace(0.0, 1.0, stops))
             )
-        return Key(colors, radii, self.scale_text(), self.title())
+        gradient = None if self.color_by == "contact" and self.bonds else self.palette
+        return Key(colors, radii, self.scale_text(), self.title(), gradient, self.vmin, self.vmax)
 
     def title(self) -> str:
         """What the colours measure, for a key's heading."""
@@ -342,12 +343,18 @@ class Key:
         The same in words (:meth:`Scene.scale_text`).
     title : str
         What is measured (:meth:`Scene.title`).
+    palette : Palette, optional
+        The continuous scale from ``vmin`` to ``vmax`` (None for classes: contact colours).
+    vmin, vmax : float
     """
 
     colors: tuple[tuple[str, RGBA], ...]
     radii: tuple[tuple[str, float], ...]
     text: str
     title: str = ""
+    palette: Palette | None = None
+    vmin: float = 0.0
+    vmax: float = 1.0
 
 
 def _positions(values: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..analysis.results import HeadStatistics
 from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS
+from ..palettes import CONTACT_NAMES
 from ..structure.model import ResidueId, Structure
 from .options import parse_site_kinds
 from .pairs import PairsResult, ScoresResult, compute_pairs, compute_scores
@@ -52,7 +53,9 @@ def top_head_options(prop: str) -> dict:
 
 def top_head_legend(prop: str) -> str:
     """What the top head's colours mean, for a log line (empty when coloured by weight)."""
-    return " (green: contact, red: not)" if prop == "contact" else ""
+    if prop != "contact":
+        return ""
+    return f" ({CONTACT_NAMES[True]}: contact, {CONTACT_NAMES[False]}: not)"
 
 
 def property_attribute(prop: str) -> str:

@@ -26,6 +26,7 @@ from ..scene import value_range as _value_range
 from ..structure.model import Chain, ResidueId, join_chains
 from ..structure.properties import CONTACT_CUTOFF
 from ..words import plural
+from .stats import unknown_only_note
 
 __all__ = [
     "PairsResult",
@@ -175,8 +176,15 @@ class ScoresResult:
 
 
 def _notes(runs: Sequence[tuple[Chain, list[Chain], CompactAttention]]) -> tuple[str, ...]:
+    """What a user should know about the runs: windows, joined chains, unknown residues only."""
     notes = ((joined.id, run_note(run.lengths, run.window_ranges)) for joined, _, run in runs)
-    return tuple(f"chain {chain}: {note}" for chain, note in notes if note)
+    unknown = tuple(
+        unknown_only_note(part.id)
+        for _, parts, _ in runs
+        for part in parts
+        if set(part.sequence) <= {"X"}
+    )
+    return tuple(f"chain {chain}: {note}" for chain, note in notes if note) + unknown
 
 
 def _scale(
