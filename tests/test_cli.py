@@ -15,6 +15,7 @@ import pytest
 
 import protattn
 from protattn.cli import main
+from protattn.palettes import PALETTES
 
 pytest.importorskip("pymol", reason="PyMOL is installed by `make venv`")
 from pymol import cmd  # noqa: E402
@@ -133,12 +134,27 @@ def test_render_writes_a_non_trivial_png(capsys, tmp_path):
         "360",
     )
     assert code == 0, err
+    assert "with its key" in err
     image = np.asarray(Image.open(png).convert("RGB"))
-    assert image.shape == (360, 480, 3)
-    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 500  # shaded cartoon, not a blank
+    # the picture, then the key in a strip below it
+    assert image.shape[1] == 480 and image.shape[0] > 360
+    picture, key = image[:360], image[360:]
+    assert len(np.unique(picture.reshape(-1, 3), axis=0)) > 500  # shaded cartoon, not a blank
     # the strongest pairs are drawn in the palette's dark end (reds), absent from a grey cartoon
-    red = (image[..., 0] > 140) & (image[..., 1] < 80) & (image[..., 2] < 90)
+    red = (picture[..., 0] > 140) & (picture[..., 1] < 80) & (picture[..., 2] < 90)
     assert red.sum() > 50
+    # the key shows both ends of the palette: the colours of the weakest and strongest pair
+    for end in (PALETTES["attention"][0], PALETTES["attention"][-1]):
+        near = np.abs(key.astype(float) - 255 * np.asarray(end)).max(axis=-1) <= 6
+        assert near.sum() > 20, end
+
+    plain = tmp_path / "plain.png"
+    code, _, err = _run(
+        capsys, "render", HPV, "--layer-head", "6-3", "--min-separation", "6", "--png",
+        str(plain), "--width", "480", "--height", "360", "--no-key",
+    )  # fmt: skip
+    assert code == 0, err
+    assert np.asarray(Image.open(plain)).shape[:2] == (360, 480)
 
 
 def test_console_script_is_installed():

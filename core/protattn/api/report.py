@@ -125,13 +125,16 @@ def _cell(value: float | None, width: int = 5, digits: int = 3) -> str:
     return f"{'n/a':>{width}}" if value is None else f"{value:{width}.{digits}f}"
 
 
-def ranking_table(statistics: HeadStatistics, prop: str, rows: Sequence[dict]) -> list[str]:
+def ranking_table(
+    statistics: HeadStatistics, prop: str, rows: Sequence[dict], notes: bool = True
+) -> list[str]:
     """The ranked heads as text lines (a header and one line per head), for logs and terminals.
 
     The header names the definition; under the paper's, ``z`` is background minus
     head (negative for a head that favours the property), as in the paper's code.
     A property with no positive gives its reason instead of rows, too few arcs says
-    how many there are, and the top head's interval is checked against the background.
+    how many there are, and the top head's interval is checked against the background;
+    ``notes`` adds the statistics' notes (a front end that prints them apart leaves them out).
     """
     paper = statistics.definition == "paper"
     interval = "Wald" if paper else "Wilson"
@@ -141,7 +144,7 @@ def ranking_table(statistics: HeadStatistics, prop: str, rows: Sequence[dict]) -
         f"({statistics.describe()}"
         + ("; z = background − head)" if paper else "; z = head − background)"),
     ]
-    lines += [f"note: {note}" for note in statistics.notes]
+    lines += [f"warning: {note}" for note in (statistics.notes if notes else ())]
     empty = nothing_to_rank(statistics, prop)
     if empty:
         return [*lines, empty]
@@ -184,9 +187,13 @@ def stats_summary(statistics: HeadStatistics, prop: str) -> str:
 
 
 def property_heatmap(
-    statistics: HeadStatistics, prop: str, model: str, path: str | os.PathLike | None = None
+    statistics: HeadStatistics,
+    prop: str,
+    model: str,
+    path: str | os.PathLike | None = None,
+    enrichment: bool = False,
 ) -> Figure:
-    """The paper's layer × head figure of ``prop``: each head's share against the background.
+    """The paper's layer × head figure of ``prop``: each head's share, and the background.
 
     Parameters
     ----------
@@ -195,22 +202,37 @@ def property_heatmap(
     model : str
         Named in the title.
     path : str or os.PathLike, optional
-        Also save the figure there (.png, .svg).
+        Also save the figure there (.png, .svg, .pdf).
+    enrichment : bool
+        Draw share minus background on the diverging map (0 at the background)
+        instead of the share on the sequential one.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Hatched cells are heads without enough arcs, as its legend says; a property
+        with no positive says so across the grid.
     """
     from ..report.plots import heatmap
 
     result = statistics[prop]
+    paper = statistics.definition == "paper"
+    few = (
+        f"{statistics.min_arcs} arcs or fewer"
+        if paper
+        else f"fewer than {statistics.min_arcs} arcs"
+    )
+    label = statistics.share_label()
     return heatmap(
         result.share,
         title=f"{model}: {prop} ({statistics.definition_name})",
-        label=statistics.share_label(),
+        label=f"{label} − background" if enrichment else label,
         mask=~result.enough_arcs,
-        background=result.background,
+        background=result.background if np.isfinite(result.background) else None,
         path=path,
+        enrichment=enrichment and np.isfinite(result.background),
+        mask_label=f"hatched: {few} at θ = {statistics.threshold:g}, not ranked",
+        note=nothing_to_rank(statistics, prop) or "",
     )
 
 
@@ -242,9 +264,9 @@ class PropertyReport:
         """:func:`stats_summary` of the property."""
         return stats_summary(self.statistics, self.prop)
 
-    def heatmap(self, path: str | os.PathLike | None = None) -> Figure:
+    def heatmap(self, path: str | os.PathLike | None = None, enrichment: bool = False) -> Figure:
         """:func:`property_heatmap` of the property."""
-        return property_heatmap(self.statistics, self.prop, self.model, path)
+        return property_heatmap(self.statistics, self.prop, self.model, path, enrichment)
 
 
 def property_report(

@@ -137,6 +137,12 @@ def add_parsers(sub) -> None:
     stats.add_argument(
         "--heatmap", metavar="PATH", help="layer x head figure (.png/.svg) of the first property"
     )
+    stats.add_argument(
+        "--enrichment",
+        action="store_true",
+        help="draw the heatmap as share minus background (diverging, white at the "
+        "background) instead of the share",
+    )
     stats.add_argument("--profile", metavar="PATH", help="per-layer profile figure (.png/.svg)")
 
     heads = sub.add_parser(
@@ -186,7 +192,7 @@ def add_parsers(sub) -> None:
         "--plot", metavar="PATH", help="predicted scores beside the true contact map (.png/.svg)"
     )
     contacts.add_argument(
-        "--png", metavar="PATH", help="ray-trace the predictions, green true / red false (PyMOL)"
+        "--png", metavar="PATH", help="ray-trace the predictions, blue true / magenta false (PyMOL)"
     )
 
 
@@ -230,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         if args.heatmap:
             from ..api.report import property_heatmap
 
-            property_heatmap(stats, first, args.model, args.heatmap)
+            property_heatmap(stats, first, args.model, args.heatmap, args.enrichment)
         if args.profile:
             from ..report.plots import layer_profile
 
@@ -246,14 +252,20 @@ def run(args: argparse.Namespace) -> int:
                 ),
                 path=args.profile,
             )
+        from ..api.report import interval_warning, nothing_to_rank, too_few_arcs
+
         for prop in stats.properties:
             best = stats.ranking(prop)[:1]
-            if best:
+            empty = nothing_to_rank(stats, prop) or (None if best else too_few_arcs(stats, prop))
+            if empty:
+                print(f"{prop}: {empty}" if not empty.startswith(prop) else empty, file=sys.stderr)
+            else:
+                warning = interval_warning(stats, prop, best[0])
                 share = best[0]["share"]
                 print(
                     f"{prop}: background {stats.stats[prop].background:.3f}, best head "
                     f"{best[0]['layer_head']} {'n/a' if share is None else f'{share:.3f}'} "
-                    f"({stats.definition_name})",
+                    f"({stats.definition_name})" + (f"; warning: {warning}" if warning else ""),
                     file=sys.stderr,
                 )
         return 0

@@ -24,9 +24,11 @@ from typing import Any
 from .._version import __version__
 from ..api.pairs import PairsResult, compute_pairs
 from ..errors import ProtattnError
-from ..scene import PALETTES, parse_radius, parse_range
+from ..palettes import parse_palette
+from ..scene import parse_radius, parse_range
 from ..structure.io import read_structure
 from ..structure.model import Chain, ca_coordinates
+from ..words import plural
 from . import analysis as cli_analysis
 from .render import renderer
 
@@ -145,7 +147,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_pair_options(render)
     render.add_argument("--png", required=True, metavar="PATH", help="output image")
-    render.add_argument("--palette", choices=sorted(PALETTES), default="attention")
+    render.add_argument(
+        "--palette",
+        type=_argument(parse_palette),
+        default="attention",
+        metavar="NAME|C1:C2:...",
+        help="pair colours: a name (attention, viridis, bluered, YlOrRd, ...), colours "
+        "joined by ':' (blue:white:red) or '_', '^' before any to reverse it "
+        "(default attention)",
+    )
     render.add_argument(
         "--range",
         type=_argument(parse_range),
@@ -162,6 +172,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--width", type=int, default=1200)
     render.add_argument("--height", type=int, default=900)
+    render.add_argument(
+        "--no-key",
+        action="store_true",
+        help="leave out the key under the picture (colour and thickness with their values)",
+    )
 
     sub.add_parser(
         "models",
@@ -306,7 +321,15 @@ def _run(args: argparse.Namespace) -> int:
     n = render_png(
         args.file, result.scene, ca_coordinates(chains), args.png, args.width, args.height
     )
-    print(f"{name}: {result.summary()}; drew {n} pairs into {args.png}", file=sys.stderr)
+    if not args.no_key:
+        from ..report.key import attach_key
+
+        attach_key(args.png, result.scene.key(), f"{name} {result.model} {result.head}")
+    print(
+        f"{name}: {result.summary()}; drew {plural(n, 'pair')} into {args.png}"
+        + ("" if args.no_key else " with its key"),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -118,3 +118,5 @@ def print_notes(stats) -> None:
             "(--definition judged runs long chains in windows)",
             file=sys.stderr,
         )
+    for note in stats.notes:
+        print(f"warning: {note}", file=sys.stderr)

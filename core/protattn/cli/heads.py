@@ -15,7 +15,13 @@ __all__ = ["run_heads"]
 
 
 def run_heads(args) -> int:
-    from ..api.report import rank_heads, ranking_table
+    from ..api.report import (
+        interval_warning,
+        nothing_to_rank,
+        rank_heads,
+        ranking_table,
+        too_few_arcs,
+    )
 
     if len(args.property) != 1 or args.property[0] == "all":
         raise ProtattnError("heads ranks by one property: give --property NAME")
@@ -45,6 +51,7 @@ def run_heads(args) -> int:
                 "background": stats.stats[prop].background,
                 "alpha_per_head": stats.stats[prop].alpha_per_head,
                 "truncated": list(stats.truncated),
+                "notes": list(stats.notes),
                 "heads": rows,
             },
             sys.stdout,
@@ -58,8 +65,16 @@ def run_heads(args) -> int:
         writer.writeheader()
         writer.writerows(rows)
     else:
-        print("\n".join(ranking_table(stats, prop, rows)))
+        print("\n".join(ranking_table(stats, prop, rows, notes=False)))
+    if args.format != "text":  # the table says these itself
+        empty = nothing_to_rank(stats, prop) or (None if rows else too_few_arcs(stats, prop))
+        warning = interval_warning(stats, prop, rows[0]) if rows else None
+        for line in (empty, warning and f"warning: {warning}"):
+            if line:
+                print(line, file=sys.stderr)
     if not rows:
+        if args.png or args.plot or args.map:
+            print("nothing drawn: no head is ranked", file=sys.stderr)
         return 0
     if args.plot:
         from ..report.plots import top_heads

@@ -56,8 +56,9 @@ STATS_THRESHOLD = 0.3
 #: Colour of grid cells with no value or too few high-confidence arcs.
 FLAGGED_RGB = (0.78, 0.78, 0.78)
 
-#: Palette of the grid: white (no share) to dark red (the largest share in the grid).
-GRID_PALETTE = "white_red"
+#: Palette of the grid: protattn's sequential map, cream (no share) to dark red (the
+#: largest share in the grid), as residue colours and the statistics' heatmap.
+GRID_PALETTE = "attention"
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def grid_cells(
     Returns
     -------
     list of list of GridCell
-        ``cells[layer - 1][head - 1]``. Valid cells go from white (share 0) to
+        ``cells[layer - 1][head - 1]``. Valid cells go from cream (share 0) to
         dark red (the largest share in the grid), monotonically darker with the
         share; NaN or flagged cells are :data:`FLAGGED_RGB` with no text.
     """
@@ -217,7 +218,7 @@ def grid_legend(stats: GridStats | None = None, label: str = "") -> str:
             "judged definition",
         )
     return (
-        f"% of attention {arcs} on {label or stats.prop} ({name}): white 0% to dark red "
+        f"% of attention {arcs} on {label or stats.prop} ({name}): cream 0% to dark red "
         f"{100 * top:.0f}%{background}; grey: {few}. Click a cell to draw its pairs."
     )
 

@@ -14,10 +14,12 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
+from ..palettes import CONTACT_COLORS, hex_color
 from .plots import MASKED, SEQUENTIAL, as_matrix, finish, new_figure
 
 #: Marker colours: true contact, false contact, unobserved residue.
-_TRUE, _FALSE, _UNKNOWN = "#3D4FC4", "#F14100", "#9A9A9A"
+#: The contact colours of every front end's drawings (blue true, magenta false, grey unknown).
+_TRUE, _FALSE, _UNKNOWN = (hex_color(CONTACT_COLORS[k]) for k in (True, False, None))
 
 __all__ = [
     "head_vs_contacts",
@@ -112,7 +114,7 @@ def contact_prediction(
     title: str = "",
     path: str | os.PathLike | None = None,
 ) -> Figure:
-    """True contacts (grey) and the top predicted pairs: blue when right, red when wrong.
+    """True contacts (grey) and the top predicted pairs: blue when right, magenta when wrong.
 
     Parameters
     ----------

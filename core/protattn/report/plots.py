@@ -7,7 +7,10 @@ the extension). pyplot is never used, so no figure stays registered anywhere
 and the caller's backend is untouched: a figure is freed when it is dropped.
 
 Layers and heads are written 1-based. In :func:`heatmap` layer 1 is at the
-bottom and head 1 on the left, as in Vig et al. (2021).
+top and head 1 on the left, as in the panels' grid. Colours follow
+:mod:`protattn.palettes`: shares on the one sequential map, a difference from the
+background on the diverging one (white at the background), and every hatched
+cell is explained in the figure's own legend.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Colormap, LinearSegmentedColormap, Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import PercentFormatter
+
+from ..palettes import DIVERGING as _DIVERGING_PALETTE
+from ..palettes import SEQUENTIAL as _SEQUENTIAL_PALETTE
+from ..palettes import Palette, hex_color
 
 __all__ = [
     "FORMATS",
@@ -37,11 +44,21 @@ __all__ = [
 #: File extensions a figure is saved as, and the format each gives.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
-#: The paper's colours: below the background red, above it blue.
-_BELOW, _ABOVE = "#F14100", "#3D4FC4"
-_DIVERGING = LinearSegmentedColormap.from_list("protattn_diverging", [_BELOW, "white", _ABOVE])
-#: White to the paper's blue, for weights from 0 up.
-SEQUENTIAL = LinearSegmentedColormap.from_list("protattn_sequential", ["white", _ABOVE])
+
+def colormap(palette: Palette) -> LinearSegmentedColormap:
+    """A protattn palette as a matplotlib colormap (its stops at their positions)."""
+    return LinearSegmentedColormap.from_list(
+        f"protattn_{palette.name}", list(zip(palette.positions, palette.colors))
+    )
+
+
+#: Shares and attention from none up: protattn's one sequential map.
+SEQUENTIAL = colormap(_SEQUENTIAL_PALETTE)
+#: A difference from the background: blue below, white at it, red above.
+DIVERGING = colormap(_DIVERGING_PALETTE)
+#: Bars of shares (the sequential map's strong end) and the background's line.
+_BAR = hex_color(_SEQUENTIAL_PALETTE.rgb_at(np.array([0.7]))[0])
+_LINE = "#222222"
 #: Cells and pairs with nothing to show (too few arcs, unobserved), and their hatching.
 MASKED, _HATCH = "#E7E6E6", "#9A9A9A"
 _DPI = 150
@@ -113,8 +130,11 @@ def heatmap(
     background: float | None = None,
     percent: bool = False,
     path: str | os.PathLike | None = None,
+    enrichment: bool = False,
+    mask_label: str = "too few arcs: not ranked",
+    note: str = "",
 ) -> Figure:
-    """One value per head: the paper's layer × head grid, with a colour bar.
+    """One value per head: the layer × head grid, with a colour bar.
 
     Parameters
     ----------
@@ -128,51 +148,59 @@ def heatmap(
         ``shape=(layers, heads), dtype=bool``: heads to grey out and hatch (too
         little high-confidence attention to say anything).
     background : float, optional
-        The value a head with no preference would have (the background rate):
-        the colours then diverge from it (red below, blue above) and the colour
-        bar marks it. Without it, white is 0 (or the minimum) and blue the maximum.
+        The value a head with no preference would have (the background rate),
+        marked on the colour bar.
     percent : bool
         Values are shares in [0, 1], labelled as percentages.
     path : str or os.PathLike, optional
         Also save the figure there (see :func:`save`).
+    enrichment : bool
+        Draw each value minus ``background`` on the diverging map, white at 0 (the
+        background), red above and blue below; else the values on the sequential
+        map from 0 (or the minimum) up.
+    mask_label : str
+        What a hatched cell means, in the figure's legend (shown when one is hatched).
+    note : str
+        A sentence written across the grid (e.g. why every cell is empty).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two axes: the grid (layers on y, layer 1 at the bottom; heads on x) and
+        Two axes: the grid (layers on y, layer 1 at the top; heads on x) and
         the colour bar.
     """
     values = as_matrix(values, "values")
     n_layers, n_heads = values.shape
+    if enrichment and background is None:
+        raise ValueError("an enrichment heatmap needs the background to subtract")
     hidden = np.isnan(values)
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != values.shape:
             raise ValueError(f"mask {mask.shape} and values {values.shape} differ in shape")
         hidden = hidden | mask
-    shown = values[~hidden]
+    shown_values = values - background if enrichment and background is not None else values
+    shown = shown_values[~hidden]
     low = float(shown.min()) if shown.size else 0.0
     high = float(shown.max()) if shown.size else 1.0
-    if background is not None:
-        margin = 1e-9 * max(1.0, abs(background))
-        norm: Normalize = TwoSlopeNorm(
-            background, min(low, background - margin), max(high, background + margin)
-        )
-        cmap: Colormap = _DIVERGING
+    if enrichment:
+        reach = max(abs(low), abs(high), 1e-9)
+        norm: Normalize = TwoSlopeNorm(0.0, -reach, reach)
+        cmap: Colormap = DIVERGING
     else:
         low = min(low, 0.0)
         norm, cmap = Normalize(low, high if high > low else low + 1.0), SEQUENTIAL
     cmap = cmap.with_extremes(bad=MASKED)
 
     cell = min(0.32, 7.0 / max(n_layers, n_heads))  # inches; at most 7 for the grid
-    figure = new_figure(2.4 + cell * n_heads, 1.4 + cell * n_layers)
+    figure = new_figure(2.4 + cell * n_heads, 1.8 + cell * n_layers)
     ax = figure.add_subplot()
     image = ax.imshow(
-        np.ma.masked_array(values, hidden),
+        np.ma.masked_array(shown_values, hidden),
         cmap=cmap,
         norm=norm,
-        origin="lower",
-        extent=(0.5, n_heads + 0.5, 0.5, n_layers + 0.5),
+        origin="upper",
+        extent=(0.5, n_heads + 0.5, n_layers + 0.5, 0.5),
         interpolation="nearest",
     )
     for layer, head in zip(*np.nonzero(hidden)):
@@ -194,13 +222,40 @@ def heatmap(
     ax.tick_params(length=2)
     if title:
         ax.set_title(title)
+    if hidden.any():
+        ax.legend(
+            handles=[Patch(facecolor=MASKED, edgecolor=_HATCH, hatch="///", label=mask_label)],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12 if n_layers > 4 else -0.3),
+            frameon=False,
+            fontsize="small",
+        )
+    if note:
+        ax.text(
+            0.5,
+            0.5,
+            note,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            wrap=True,
+            fontsize="small",
+            bbox={"facecolor": "white", "edgecolor": _LINE, "alpha": 0.9},
+        )
     colorbar = figure.colorbar(
         image, ax=ax, shrink=0.85, format=PercentFormatter(1.0, decimals=0) if percent else None
     )
+    if background is not None:
+        colorbar.ax.axhline(0.0 if enrichment else background, color=_LINE, linewidth=1.5)
+        text = f"{100 * background:.1f}%" if percent else f"{background:.3g}"
+        line = (
+            f"0 = the background {text} (line); red above, blue below"
+            if enrichment
+            else f"line: the background {text}"
+        )
+        label = f"{label}\n{line}" if label else line
     if label:
         colorbar.set_label(label)
-    if background is not None:
-        colorbar.ax.axhline(background, color="black", linewidth=1)
     return finish(figure, path)
 
 
@@ -239,11 +294,11 @@ def layer_profile(
     figure = new_figure(min(12.0, 2.5 + 0.25 * n), 3.0)
     ax = figure.add_subplot()
     layers = np.arange(1, n + 1)
-    ax.bar(layers, profile, color=_ABOVE, width=0.8)
+    ax.bar(layers, profile, color=_BAR, width=0.8)
     if center_of_gravity is not None:
         ax.axvline(
             center_of_gravity,
-            color=_BELOW,
+            color=_LINE,
             linestyle="--",
             linewidth=1.5,
             label=f"centre of gravity {center_of_gravity:.1f}",
@@ -307,7 +362,7 @@ def top_heads(
     figure = new_figure(6.0, 1.0 + 0.32 * len(rows))
     ax = figure.add_subplot()
     y = np.arange(len(rows))
-    ax.barh(y, share, height=0.7, color=_ABOVE)
+    ax.barh(y, share, height=0.7, color=_BAR)
     if has_interval.any():
         whiskers = np.vstack([share - low, high - share])[:, has_interval].clip(min=0.0)
         ax.errorbar(
@@ -321,10 +376,10 @@ def top_heads(
         )
     known = background[~np.isnan(background)]
     if known.size and np.allclose(known, known[0]) and known.size == len(rows):
-        ax.axvline(known[0], color=_BELOW, linestyle="--", linewidth=1.5, label="background")
+        ax.axvline(known[0], color=_LINE, linestyle="--", linewidth=1.5, label="background")
         ax.legend(frameon=False, loc="lower right")
     elif known.size:
-        ax.scatter(background, y, marker="|", s=300, color=_BELOW, label="background", zorder=3)
+        ax.scatter(background, y, marker="|", s=300, color=_LINE, label="background", zorder=3)
         ax.legend(frameon=False, loc="lower right")
     ax.set_yticks(y, names)
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top

@@ -43,8 +43,9 @@ def test_grid_colours_grey_out_nan_and_flagged_heads_and_darken_with_the_share()
     assert [c.text for c in valid] == ["0", "10", "20", "40"]
     lum = [_luminance(c.rgb) for c in valid]
     assert all(a > b for a, b in zip(lum, lum[1:]))  # strictly darker as the share grows
-    assert valid[0].rgb == pytest.approx((1.0, 1.0, 1.0))  # 0: white
-    assert valid[-1].rgb == pytest.approx(protattn.scene.PALETTES["white_red"][-1])  # max
+    low = protattn.scene.PALETTES["attention"][0]
+    assert valid[0].rgb == pytest.approx(low)  # 0: the sequential map's low end
+    assert valid[-1].rgb == pytest.approx(protattn.scene.PALETTES["attention"][-1])  # max
     assert all(c.rgb != FLAGGED_RGB for c in valid)
     assert (cells[1][1].layer, cells[1][1].head) == (2, 2)
     assert cells[1][1].tooltip.startswith("2-2: 40.0% of 25 arcs on contacts (background 5.0%)")
@@ -58,7 +59,7 @@ def test_grid_colours_monotonic_over_many_values_and_edge_cases():
 
     assert all(c.flagged for c in grid_cells(np.full((2, 2), np.nan))[1])
     zeros = grid_cells(np.zeros((2, 3)))
-    assert {c.rgb for row in zeros for c in row} == {(1.0, 1.0, 1.0)}
+    assert {c.rgb for row in zeros for c in row} == {protattn.scene.PALETTES["attention"][0]}
     assert all(
         c.flagged for row in grid_cells(np.ones((2, 2)), np.zeros((2, 2), bool)) for c in row
     )
@@ -96,10 +97,10 @@ def test_grid_colours_tooltips_and_flags():
     assert "too few high-confidence arcs: 3 arcs" in cells[2][1].tooltip
     valid = sorted((c for c in flat if not c.flagged), key=lambda c: c.value)
     rgb = np.array([c.rgb for c in valid])
-    assert np.allclose(rgb[0], 1.0)  # share 0: white
+    assert np.allclose(rgb[0], protattn.scene.PALETTES["attention"][0])  # share 0: cream
     assert np.all(np.diff(rgb, axis=0) <= 1e-12)  # every channel darkens with the share
     assert np.all(np.diff(rgb.sum(axis=1)) < 0)  # strictly, for distinct shares
-    assert valid[-1].value == 0.5 and valid[-1].rgb == pytest.approx((0.65, 0.0, 0.05))
+    assert valid[-1].value == 0.5 and valid[-1].rgb == pytest.approx(protattn.scene.PALETTES["attention"][-1])
     assert cells[0][1].text == "10" and "10.0% of 40 arcs on contacts" in cells[0][1].tooltip
     assert "(background 12.0%)" in cells[0][1].tooltip
     assert text_is_dark(valid[0].rgb) and not text_is_dark(valid[-1].rgb)
@@ -139,7 +140,7 @@ def test_cell_paints_colour_fitting_cells_and_blank_the_others():
         cell = cells[paint.row][paint.col]
         assert (paint.text, paint.tooltip, paint.rgb) == (cell.text, cell.tooltip, cell.rgb)
         assert paint.dark_text == text_is_dark(cell.rgb)
-    assert paints[0].dark_text and not paints[1].dark_text  # white cell, darkest red cell
+    assert paints[0].dark_text and not paints[1].dark_text  # cream cell, darkest red cell
     assert paints[2].rgb == FLAGGED_RGB
     for blank in (cell_paints(None, 2, 3), cell_paints(cells, 3, 2)):
         assert all(p.rgb is None and p.dark_text is None and p.text == "" for p in blank)

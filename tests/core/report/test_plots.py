@@ -148,14 +148,14 @@ def _pixel(figure, ax, x, y):
     return tuple(rgba[rgba.shape[0] - int(round(py)), int(round(px)), :3])
 
 
-def test_heatmap_masked_cells_differ_and_layer_one_is_at_the_bottom():
+def test_heatmap_masked_cells_differ_and_layer_one_is_at_the_top():
     values = np.full((4, 3), 0.5)
     values[0, 0] = 1.0  # layer 1, head 1
     plain = plots.heatmap(values)
     ax = plain.axes[0]
     corner = _pixel(plain, ax, 1, 1)
     assert corner != _pixel(plain, ax, 2, 1)
-    assert ax.transData.transform((1, 1))[1] < ax.transData.transform((1, 4))[1]  # 1 below 4
+    assert ax.transData.transform((1, 1))[1] > ax.transData.transform((1, 4))[1]  # 1 above 4
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3", "4"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
 
@@ -171,13 +171,32 @@ def test_heatmap_masked_cells_differ_and_layer_one_is_at_the_bottom():
     assert _pixel(plots.heatmap(values), mx, 2, 3) == _pixel(masked, mx, 2, 3)
 
 
-def test_heatmap_colours_diverge_from_the_background():
+def test_heatmap_enrichment_diverges_from_the_background_and_shares_are_sequential():
     values = np.array([[0.0, 0.2, 0.4]])
-    figure = plots.heatmap(values, background=0.2)
+    figure = plots.heatmap(values, background=0.2, enrichment=True, label="share")
     ax = figure.axes[0]
     below, middle, above = (_pixel(figure, ax, h, 1) for h in (1, 2, 3))
-    assert min(middle) >= 250  # white
-    assert below[0] > below[2] and above[2] > above[0]  # red below, blue above
+    assert min(middle) >= 240  # white at the background
+    assert below[2] > below[0] and above[0] > above[2]  # blue below, red above
+    assert "0 = the background 0.2" in figure.axes[1].get_ylabel()
+    # the share itself: the sequential map, darker with the share, background marked
+    shares = plots.heatmap(values, background=0.2, label="share")
+    sx = shares.axes[0]
+    low, mid, high = (np.asarray(_pixel(shares, sx, h, 1), dtype=float) for h in (1, 2, 3))
+    assert low.sum() > mid.sum() > high.sum()
+    assert "line: the background 0.2" in shares.axes[1].get_ylabel()
+    with pytest.raises(ValueError, match="background"):
+        plots.heatmap(values, enrichment=True)
+
+
+def test_heatmap_explains_its_hatching_and_notes():
+    mask = np.array([[True, False, False]])
+    figure = plots.heatmap(np.array([[0.1, 0.2, 0.3]]), mask=mask, mask_label="hatched: few")
+    legend = figure.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["hatched: few"]
+    assert plots.heatmap(np.array([[0.1, 0.2]])).axes[0].get_legend() is None
+    noted = plots.heatmap(np.zeros((2, 2)), note="nothing to rank")
+    assert any(t.get_text() == "nothing to rank" for t in noted.axes[0].texts)
 
 
 def test_many_layers_get_fewer_ticks():
