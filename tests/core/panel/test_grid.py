@@ -100,7 +100,9 @@ def test_grid_colours_tooltips_and_flags():
     assert np.allclose(rgb[0], protattn.scene.PALETTES["attention"][0])  # share 0: cream
     assert np.all(np.diff(rgb, axis=0) <= 1e-12)  # every channel darkens with the share
     assert np.all(np.diff(rgb.sum(axis=1)) < 0)  # strictly, for distinct shares
-    assert valid[-1].value == 0.5 and valid[-1].rgb == pytest.approx(protattn.scene.PALETTES["attention"][-1])
+    assert valid[-1].value == 0.5 and valid[-1].rgb == pytest.approx(
+        protattn.scene.PALETTES["attention"][-1]
+    )
     assert cells[0][1].text == "10" and "10.0% of 40 arcs on contacts" in cells[0][1].tooltip
     assert "(background 12.0%)" in cells[0][1].tooltip
     assert text_is_dark(valid[0].rgb) and not text_is_dark(valid[-1].rgb)
