@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
 .PHONY: help venv chimerax-venv pymol-lite-venv chimerax-lite-venv demo test test-core \
-	test-chimerax test-worker check lint format typecheck bench plugin-zip clean
+	test-chimerax test-worker check lint format typecheck bench plugin-zip pictures clean
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -95,6 +95,14 @@ format: venv  ## ruff: fix what can be fixed, and format
 
 typecheck: venv  ## mypy on the core (configuration in pyproject.toml)
 	$(BIN)/mypy
+
+# README's pictures, each with its key: the demo, a stats figure, a ChimeraX image, the dialog
+pictures: demo chimerax-venv  ## regenerate the pictures in docs/ that README shows
+	cp $(OUT)/1hpv_pairs_$(DEMO_HEAD).png docs/demo_1hpv_pairs_$(DEMO_HEAD).png
+	$(BIN)/protattn stats $(DEMO_PDB) --property binding_site --heatmap docs/stats_1hpv_binding_site.png \
+		-o $(OUT)/stats_1hpv_binding_site.json -q
+	$(CXVENV)/bin/python docs/pictures/chimerax_key.py docs/chimerax_1hpx_key.png
+	xvfb-run -a $(BIN)/python docs/pictures/pymol_dialog.py docs/pymol_dialog.png
 
 bench: venv  ## the quick benchmarks (results in benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/bench_attention_cache.py

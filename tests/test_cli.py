@@ -471,3 +471,38 @@ def test_render_refuses_a_bad_scale_with_its_message(capsys, tmp_path, option, v
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert option.strip("-") in err and ("lo < hi" in err or "positive number" in err)
+
+
+def test_heads_without_any_positive_says_so_and_draws_nothing(capsys, tmp_path, shared_dir):
+    vfb = str(shared_dir / "data" / "structures" / "antibody" / "1VFB.cif")
+    png = tmp_path / "top.png"
+    code, out, err = _run(
+        capsys, "heads", vfb, "--property", "binding_site", "--png", str(png), "--min-arcs", "1"
+    )
+    assert code == 0, err
+    assert "no binding-site residue" in out and "nothing is ranked or drawn" in out
+    assert "nothing drawn" in err and not png.exists()
+    assert not any(line.strip().startswith(("1-", "2-")) for line in out.splitlines())
+    # in JSON the heads list is empty and the reason goes to standard error
+    code, out, err = _run(capsys, "heads", vfb, "--property", "binding_site", "--format", "json")
+    assert json.loads(out)["heads"] == [] and "no binding-site residue" in err
+
+
+def test_stats_heatmap_of_enrichment_over_the_background(capsys, tmp_path):
+    from PIL import Image
+
+    shares, enrichment = tmp_path / "share.png", tmp_path / "enrichment.png"
+    base = ["stats", HPV, "--property", "binding_site", "--min-arcs", "1", "-q"]
+    code, _, err = _run(capsys, *base, "--heatmap", str(shares), "-o", str(tmp_path / "a.json"))
+    assert code == 0, err
+    assert "best head" in err
+    args = [*base, "--heatmap", str(enrichment), "--enrichment", "-o", str(tmp_path / "b.json")]
+    code, _, err = _run(capsys, *args)
+    assert code == 0, err
+
+    def blues(path):
+        image = np.asarray(Image.open(path).convert("RGB")).astype(int)
+        return int(((image[..., 2] - image[..., 0]) > 60).sum())
+
+    # the diverging map has blue (below the background); the sequential one has none
+    assert blues(enrichment) > 200 and blues(shares) < 20

@@ -66,7 +66,7 @@ def run_heads(args) -> int:
         writer.writerows(rows)
     else:
         print("\n".join(ranking_table(stats, prop, rows, notes=False)))
-    if args.format != "text":  # the table says these itself
+    if args.format != "table":  # the table says these itself
         empty = nothing_to_rank(stats, prop) or (None if rows else too_few_arcs(stats, prop))
         warning = interval_warning(stats, prop, rows[0]) if rows else None
         for line in (empty, warning and f"warning: {warning}"):
