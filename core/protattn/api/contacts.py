@@ -7,7 +7,7 @@ heads) or an ESM model's own contact head, with precision at L, L/2, L/5 by rang
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from ..errors import ProtattnError
 from ..lm.contract import Model, StreamRequest
 from ..lm.heads import HeadSpec
 from ..lm.inference import compact_attention, stream_chain
-from ..scene import Scene, pair_scene
+from ..scene import Scene, pair_scene, share_scale
 from ..structure.model import Chain
 from ..structure.properties import contact_map, observed_pairs
 from .options import parse_heads
@@ -51,7 +51,8 @@ class ContactsResult:
     pairs : tuple of Pair
         The top ``L`` predictions (``|i - j| >= 6``), with their true contact status.
     scene : Scene
-        The predictions coloured true (green) / false (red) contact.
+        The predictions coloured by contact: blue true, magenta false
+        (:data:`protattn.palettes.CONTACT_COLORS`).
     """
 
     method: str
@@ -64,9 +65,10 @@ class ContactsResult:
     def summary(self) -> str:
         p = self.precision
         bands = [b for b in ("long", "medium", "short", "local", "all") if b in p]
-        return f"contacts ({self.method}): precision at L, L/2, L/5 — " + ", ".join(
+        line = f"contacts ({self.method}): precision at L, L/2, L/5 — " + ", ".join(
             f"{b} {p[b]['L']:.2f}/{p[b]['L/2']:.2f}/{p[b]['L/5']:.2f}" for b in bands
         )
+        return f"{line}; {self.scene.scale_text()}" if self.scene.bonds else line
 
 
 def predict_contacts(
@@ -210,5 +212,16 @@ def predict_chains_contacts(
     results = {
         chain.id: predict_contacts(chain, model, method, heads, **options) for chain in chains
     }
-    bonds = tuple(b for result in results.values() for b in result.scene.bonds)
-    return ChainsContacts(results, Scene(bonds=bonds))
+    if not results:
+        return ChainsContacts(results, Scene(color_by="contact"))
+    scenes = share_scale([r.scene for r in results.values()], f"{len(results)} chains")
+    results = {
+        chain: replace(result, scene=scene)
+        for (chain, result), scene in zip(results.items(), scenes)
+    }
+    merged = replace(
+        scenes[0],
+        bonds=tuple(b for scene in scenes for b in scene.bonds),
+        skipped=sum(scene.skipped for scene in scenes),
+    )
+    return ChainsContacts(results, merged)

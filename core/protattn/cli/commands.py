@@ -30,7 +30,7 @@ from ..structure.io import read_structure
 from ..structure.model import Chain, ca_coordinates
 from ..words import plural
 from . import analysis as cli_analysis
-from .render import renderer
+from .render import picture, renderer
 
 __all__ = [
     "main",
@@ -314,17 +314,20 @@ def _run(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(args.png))
     if not os.path.isdir(folder):
         raise ProtattnError(f"folder {folder!r} does not exist; create it or choose another --png")
-    render_png = renderer()
+    renderer()  # a missing renderer is refused before the model runs
     result = _compute(
         args, chains, palette=args.palette, value_range=args.range, radius=args.radius
     )
-    n = render_png(
-        args.file, result.scene, ca_coordinates(chains), args.png, args.width, args.height
+    n = picture(
+        args.file,
+        result.scene,
+        ca_coordinates(chains),
+        args.png,
+        f"{name} {result.model} {result.head}",
+        args.width,
+        args.height,
+        key=not args.no_key,
     )
-    if not args.no_key:
-        from ..report.key import attach_key
-
-        attach_key(args.png, result.scene.key(), f"{name} {result.model} {result.head}")
     print(
         f"{name}: {result.summary()}; drew {plural(n, 'pair')} into {args.png}"
         + ("" if args.no_key else " with its key"),

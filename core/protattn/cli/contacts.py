@@ -9,7 +9,7 @@ import sys
 from ..errors import ProtattnError
 from ..structure.io import read_structure
 from .common import chain_ids, open_output
-from .render import renderer
+from .render import picture, renderer
 
 __all__ = ["run_contacts"]
 
@@ -67,9 +67,15 @@ def run_contacts(args) -> int:
             path=args.plot,
         )
     if args.png:
-        render_png = renderer()
+        renderer()  # a missing renderer is refused first
 
         from ..structure.model import ca_coordinates
 
-        render_png(args.file, result.scene, ca_coordinates([chain]), args.png)
+        picture(
+            args.file,
+            result.scene,
+            ca_coordinates([chain]),
+            args.png,
+            f"{structure.name} {chain.id} predicted contacts ({result.method})",
+        )
     return 0

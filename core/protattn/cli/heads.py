@@ -8,8 +8,9 @@ import sys
 
 from ..errors import ProtattnError
 from ..structure.io import read_structure
+from ..words import plural
 from .common import chain_ids, print_notes, statistics_of
-from .render import renderer
+from .render import picture, renderer
 
 __all__ = ["run_heads"]
 
@@ -109,8 +110,9 @@ def _head_map(args, path: str, layer_head: str) -> None:
 
 
 def _draw_top_head(args, path: str, layer_head: str) -> None:
-    render_png = renderer()
+    renderer()  # a missing renderer is refused before the model runs
 
+    from ..api.heads import top_head_options
     from ..api.pairs import compute_pairs
     from ..structure.model import ca_coordinates
 
@@ -127,9 +129,17 @@ def _draw_top_head(args, path: str, layer_head: str) -> None:
         stride=args.stride,
         device=args.device,
         dtype=args.dtype,
+        color_by=top_head_options(args.property[0])["color_by"],
     )
-    n = render_png(path, result.scene, ca_coordinates(chains), args.png)
+    n = picture(
+        path,
+        result.scene,
+        ca_coordinates(chains),
+        args.png,
+        f"{structure.name} {result.model} top {args.property[0]} head {result.head}",
+    )
     print(
-        f"{structure.name}: top head {result.summary()}; drew {n} pairs into {args.png}",
+        f"{structure.name}: top head {result.summary()}; drew {plural(n, 'pair')} into "
+        f"{args.png} with its key",
         file=sys.stderr,
     )

@@ -12,13 +12,15 @@ could register its own in its package metadata::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
 from ..errors import ProtattnError
+from ..scene import Scene
+from ..structure.model import ResidueId
 
-__all__ = ["GROUP", "renderer"]
+__all__ = ["GROUP", "renderer", "picture"]
 
 #: The entry-point group renderers are registered under.
 GROUP = "protattn.renderers"
@@ -40,3 +42,28 @@ def renderer(name: str = "pymol") -> Callable[..., Any]:
             "protattn package with its PyMOL plugin and pymol-open-source)"
         )
     return found[0].load()
+
+
+def picture(
+    path: str,
+    scene: Scene,
+    ca: Mapping[ResidueId, Any],
+    png: str,
+    caption: str,
+    width: int = 1200,
+    height: int = 900,
+    key: bool = True,
+) -> int:
+    """Render ``scene`` on ``path`` into ``png`` and, unless ``key`` is False, put its key under it.
+
+    Returns
+    -------
+    int
+        The number of pairs drawn.
+    """
+    n = int(renderer()(path, scene, ca, png, width, height))
+    if key:
+        from ..report.key import attach_key
+
+        attach_key(png, scene.key(), caption)
+    return n
