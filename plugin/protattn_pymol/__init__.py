@@ -24,13 +24,19 @@ except ImportError:  # installed from the plugin zip, the core travels inside th
 from protattn import __version__  # noqa: E402  (PyMOL's plugin manager shows it)
 
 from .analysis import attention_contacts, attention_heads, attention_stats  # noqa: E402
-from .commands import attention_clear, attention_color, attention_pairs  # noqa: E402
+from .commands import (  # noqa: E402
+    attention_clear,
+    attention_color,
+    attention_key,
+    attention_pairs,
+)
 from .settings import attention_models, attention_worker, configure_backend  # noqa: E402
 
 __all__ = [
     "__version__",
     "attention_pairs",
     "attention_color",
+    "attention_key",
     "attention_clear",
     "attention_heads",
     "attention_contacts",
@@ -43,6 +49,7 @@ __all__ = [
 COMMANDS = {
     "attention_pairs": attention_pairs,
     "attention_color": attention_color,
+    "attention_key": attention_key,
     "attention_clear": attention_clear,
     "attention_heads": attention_heads,
     "attention_contacts": attention_contacts,

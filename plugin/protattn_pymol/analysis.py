@@ -13,7 +13,11 @@ from pymol import CmdException, cmd
 import protattn
 from protattn.api import heads as head_requests
 from protattn.api.contacts import predict_chains_contacts
-from protattn.api.report import property_report
+from protattn.api.pairs import on_one_scale
+from protattn.api.report import nothing_to_rank, property_report
+from protattn.lm.counts import DEFAULT_MIN_ARCS
+from protattn.palettes import CONTACT_NAMES
+from protattn.words import plural
 
 from . import draw
 from .adapter import chains_by_object, structures_by_object
@@ -31,7 +35,7 @@ def attention_heads(
     prop: str = "contact",
     top: int = 10,
     threshold: float = 0.3,
-    min_arcs: int = 100,
+    min_arcs: int = DEFAULT_MIN_ARCS,
     model: str = "antiberty",
     site_kinds: str = "ligand",
     draw_top: int = 1,
@@ -55,6 +59,13 @@ def attention_heads(
         share with a Bonferroni-corrected 95% (Wald) interval and the
         property's background rate. definition=judged counts only the pairs
         the property is judged on (a_ij > threshold; Wilson interval).
+
+        A ranking that would mean nothing is not shown: when the structures
+        have no positive of the property (binding_site without a ligand), or no
+        head has enough arcs (the message says how many the best has and what
+        to change), a warning is printed, nothing is drawn, what was drawn
+        before stays, and the command returns an empty list. A top head whose
+        interval contains the background is drawn with a warning saying so.
 
     USAGE
 
@@ -80,7 +91,8 @@ def attention_heads(
         site_kinds = str: HETATM kinds making binding sites, comma-separated:
         ligand, ion, glycan, additive {default: ligand}
 
-        draw_top = 0/1: draw the top head's pairs (contacts green/red) {default: 1}
+        draw_top = 0/1: draw the top head's pairs (contact: blue, no contact:
+        magenta; other properties: coloured by weight) {default: 1}
 
         definition = paper or judged: how shares, backgrounds and intervals
         are counted {default: paper}
@@ -110,15 +122,21 @@ def attention_heads(
         draw=bool(int(draw_top)),
         within=within,
     )
+    empty = result.empty
     for line in result.table():
-        print(f" {line}")
-    for obj, drawn in zip(structures, result.pairs):
+        if line != empty:
+            print(f" {line}")
+    if empty:
+        print(f" attention_heads: warning: {empty}")
+        return []
+    for obj, drawn in zip(structures, on_one_scale(result.pairs, "objects")):
         n = draw.draw_pairs(
             obj, drawn.scene, protattn.ca_coordinates(structures[obj].chains), _self=_self
         )
+        doubt = " (warning: its interval contains the background)" if result.warning else ""
         print(
-            f" attention_heads: {obj}: drew head {result.best}: {n} pairs"
-            + head_requests.top_head_legend(str(prop))
+            f" attention_heads: {obj}: drew head {result.best}{doubt}: {drawn.summary()}; "
+            f"drew {plural(n, 'pair')}"
         )
     return list(result.rows)
 
@@ -136,9 +154,9 @@ def attention_contacts(
     DESCRIPTION
 
         Predict contacts from attention and draw the top L predictions of each
-        selected chain (|i - j| >= 6), green where they are true contacts
-        (CB-CB < 8 A) and red where not; print precision at L, L/2 and L/5 by
-        range (short 6-11, medium 12-23, long >= 24).
+        selected chain (|i - j| >= 6), blue where they are true contacts
+        (CB-CB < 8 A) and magenta where not; print precision at L, L/2 and L/5
+        by range (short 6-11, medium 12-23, long >= 24).
 
         method apc: the average over heads of APC-corrected symmetrised
         attention (any model); method esm: the ESM model's own contact head.
@@ -171,10 +189,12 @@ def attention_contacts(
         obj: core(predict_chains_contacts, chains, model, str(method), str(heads))
         for obj, chains in by_object.items()
     }
+    legend = f"{CONTACT_NAMES[True]}: true contact, {CONTACT_NAMES[False]}: false"
     for obj, found in predicted.items():
-        draw.draw_pairs(obj, found.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
+        n = draw.draw_pairs(obj, found.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
         for line in found.lines(f"{obj}"):
-            print(f" attention_contacts: {line} (green: true contact, red: false)")
+            print(f" attention_contacts: {line} ({legend})")
+        print(f" attention_contacts: {obj}: drew {plural(n, 'predicted contact')}")
     return {
         (obj, chain): result
         for obj, found in predicted.items()
@@ -187,7 +207,7 @@ def attention_stats(
     prop: str = "contact",
     png: str = "",
     threshold: float = 0.3,
-    min_arcs: int = 100,
+    min_arcs: int = DEFAULT_MIN_ARCS,
     model: str = "antiberty",
     site_kinds: str = "ligand",
     definition: str = "paper",
@@ -203,7 +223,9 @@ def attention_stats(
         profile's centre of gravity. Writes the layer x head figure (the paper's
         heatmap) to a PNG and prints where. The paper's definition is the
         default; definition=judged counts only the pairs each property is
-        judged on (see attention_heads).
+        judged on (see attention_heads). When the structures have no positive
+        of the property (binding_site without a ligand), a warning says so and
+        no heatmap is written.
 
     USAGE
 
@@ -217,6 +239,13 @@ def attention_stats(
 
         png = str: where to write the heatmap {default: attention_<prop>.png in
         the current directory}
+
+        threshold = float: high-confidence attention {default: 0.3}
+
+        min_arcs = int: heads with this many arcs or fewer (paper), or fewer
+        (judged), are hatched in the heatmap and not ranked {default: 100}
+
+        model, site_kinds: as for attention_heads
 
         definition = paper or judged {default: paper}
 
@@ -245,6 +274,13 @@ def attention_stats(
         str(definition).strip(),
         top=5,
     )
+    empty = nothing_to_rank(report.statistics, prop)
+    if empty:  # every share 0: a heatmap would only show zeros
+        for line in report.table():
+            if line != empty:
+                print(f" {line}")
+        print(f" attention_stats: warning: {empty}; no heatmap written")
+        return report.statistics
     report.heatmap(png)
     print(f" attention_stats: {prop}: {report.summary()}")
     for line in report.table():

@@ -1,7 +1,10 @@
-"""PyMOL commands that draw attention: attention_pairs, attention_color, attention_clear.
+"""PyMOL commands that draw attention: attention_pairs, attention_color, attention_key,
+attention_clear.
 
 Each command adapts the selection to protattn chains, asks the core, and only
-then draws: a bad argument raises ``CmdException`` with nothing drawn.
+then draws: a bad argument raises ``CmdException`` with nothing drawn. The objects
+of one command share one colour (and radius) scale unless ``range`` fixes it, and
+every drawing's log line states the scale and the core's notes.
 """
 
 from __future__ import annotations
@@ -10,16 +13,34 @@ from pymol import CmdException, cmd
 
 import protattn
 from protattn import PairsResult, ScoresResult
+from protattn.api.pairs import on_one_scale
+from protattn.words import plural
 
 from . import draw
 from .adapter import chains_by_object
-from .arguments import core, number, run_options_of, selected_residues
+from .arguments import core, number, palette_of, run_options_of, selected_residues
 
 __all__ = [
     "attention_pairs",
     "attention_color",
+    "attention_key",
     "attention_clear",
 ]
+
+
+#: Pairs (residues) listed with quiet=0, strongest first.
+_LISTED = 10
+
+
+def _key_flag(key: int | str) -> bool:
+    """``key=0/1`` as typed at the prompt."""
+    return bool(number(key, "key", int))
+
+
+def _finish(command: str, obj: str, key: bool, _self) -> None:
+    """Draw (or refresh) the object's key when asked for; say where it is."""
+    if key and draw.draw_key(obj, _self=_self):
+        print(f" {command}: {obj}: key drawn as {draw.key_name(obj)}")
 
 
 def attention_pairs(
@@ -38,6 +59,7 @@ def attention_pairs(
     quiet: int = 1,
     range: str = "",
     radius: str = "",
+    key: int = 0,
     *,
     _self=cmd,
 ) -> list[protattn.Pair]:
@@ -51,13 +73,16 @@ def attention_pairs(
 
         The model sees each selected chain whole (its observed residues, as PyMOL
         keeps no SEQRES); only pairs with both residues in the selection are drawn.
+        The objects of one command share one scale (the range of all their drawn
+        weights) unless range fixes it; the log line of each object states the
+        scale, what is not drawn and how the attention was obtained.
 
     USAGE
 
         attention_pairs selection, layer_head [, threshold [, top_k
             [, min_separation [, symmetrize [, model [, palette [, window
             [, stride [, concatenate [, color_by [, quiet [, range
-            [, radius ]]]]]]]]]]]]]
+            [, radius [, key ]]]]]]]]]]]]]]
 
     ARGUMENTS
 
@@ -79,7 +104,12 @@ def attention_pairs(
         model = str: short name (attention_models lists them), Hugging Face id
         or model directory {default: antiberty}
 
-        palette = attention, white_red, blue_white_red or viridis {default: attention}
+        palette = str: attention (cream to dark red), white_red,
+        blue_white_red, viridis or enrichment; spectrum's palettes (rainbow,
+        rainbow_rev, gcbmry, ...); PyMOL colours joined by _ or :
+        (green_white_magenta, red_blue, blue:white:red); value,colour stops
+        (0,white:0.5,red); ChimeraX or matplotlib colormap names (bluered,
+        YlOrRd); ^ before any of them reverses it {default: attention}
 
         window = int: run chains longer than this as overlapping windows (0:
         only chains longer than the model's limit, at that limit) {default: 0}
@@ -90,44 +120,51 @@ def attention_pairs(
         to see attention between chains {default: 0}
 
         color_by = weight or contact: colour by attention weight (palette), or
-        green / red for pairs that are / are not 3D contacts {default: weight}
+        blue / magenta for pairs that are / are not 3D contacts (CB-CB < 8 A;
+        grey: unknown) {default: weight}
 
-        range = lo,hi or full: a fixed scale of colour and radius (full: 0 to
-        1), so a weight looks the same in every drawing {default: the drawn
-        weights' range}
+        quiet = 0/1: 0 also lists the 10 strongest pairs {default: 1}
+
+        range = lo,hi, full or auto: a fixed scale of colour and radius (full: 0
+        to 1), so a weight looks the same in every drawing {default: auto, the
+        drawn weights' range, shared by the objects of the selection}
 
         radius = r or lo,hi: cylinder radius in A, one for all pairs or at the
         scale's ends {default: 0.05,0.3}
+
+        key = 0/1: also draw the key (attention_key) {default: 0}
 
     EXAMPLE
 
         attention_pairs 1hpv, 6-3
         attention_pairs 1hpv and chain A, 8-max, top_k=20, min_separation=6
         attention_pairs 1vfb and chain A+B, 8-max, top_k=30, concatenate=1
-        attention_pairs 1hpv, 6-3, range=full, radius=0.2
+        attention_pairs 1hpv, 6-3, range=full, radius=0.2, key=1
+        attention_pairs 1hpv, 6-3, palette=rainbow, color_by=weight
 
     SEE ALSO
 
-        attention_color, attention_clear
+        attention_color, attention_key, attention_clear
     """
     if not str(layer_head).strip():
         raise CmdException("give a layer-head, e.g. attention_pairs 1hpv, 7-1")
     top_k = number(top_k, "top_k", int)
+    show_key = _key_flag(key)
     options = dict(
         model=model,
         threshold=number(threshold, "threshold"),
         top_k=top_k if top_k > 0 else None,
         min_separation=number(min_separation, "min_separation", int),
         symmetrize=str(symmetrize),
-        palette=str(palette),
+        palette=palette_of(palette, _self=_self),
         color_by=str(color_by),
         value_range=str(range).strip() or None,
         radius=str(radius).strip() or (0.05, 0.3),
         **run_options_of(window, stride, concatenate),
     )
     by_object = chains_by_object(selection, _self=_self)
-    results: dict[str, PairsResult] = {  # everything is computed before anything is drawn
-        obj: core(
+    computed: list[PairsResult] = [  # everything is computed before anything is drawn
+        core(
             protattn.compute_pairs,
             chains,
             layer_head,
@@ -135,18 +172,25 @@ def attention_pairs(
             **options,
         )
         for obj, chains in by_object.items()
-    }
+    ]
+    results = dict(zip(by_object, on_one_scale(computed, "objects")))
     pairs: list[protattn.Pair] = []
     for obj, result in results.items():
         n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
         pairs.extend(result.pairs)
-        if not int(quiet) or n == 0 or result.notes:
-            print(f" attention_pairs: {obj}: {result.summary()}")
-        if n:
-            print(
-                f" attention_pairs: {obj}: drew {n} pairs into group "
-                f"{draw.group_name(obj)}; {result.scene.scale_text()}"
-            )
+        drew = (
+            f"drew {plural(n, 'pair')} into group {draw.group_name(obj)}" if n else "nothing drawn"
+        )
+        if not result.pairs:
+            drew += ": no pair is above the threshold; lower threshold or use top_k"
+        print(f" attention_pairs: {obj}: {result.summary()}; {drew}")
+        if not int(quiet):  # the strongest pairs
+            for p in result.pairs[:_LISTED]:
+                contact = {True: "contact", False: "no contact", None: "unknown"}[p.contact]
+                print(
+                    f"   {p.residue_i} {p.aa_i} - {p.residue_j} {p.aa_j}  {p.weight:.3f}  {contact}"
+                )
+        _finish("attention_pairs", obj, show_key, _self)
     return pairs
 
 
@@ -154,11 +198,13 @@ def attention_color(
     selection: str = "polymer.protein",
     layer_head: str = "",
     model: str = "antiberty",
-    palette: str = "white_red",
+    palette: str = "attention",
     window: int = 0,
     stride: int = 0,
     concatenate: int = 0,
     quiet: int = 1,
+    range: str = "",
+    key: int = 0,
     *,
     _self=cmd,
 ) -> dict[str, ScoresResult]:
@@ -168,12 +214,14 @@ def attention_color(
         Colour residues by the attention they receive from one head: for each
         residue j, the column sum over queries i of a_ij divided by the chain
         length. The values are written into the b-factor column (the original
-        b-factors come back with attention_clear) and coloured with spectrum.
+        b-factors come back with attention_clear) and each residue takes its
+        colour on the palette's scale. The objects of one command share one
+        scale unless range fixes it; the log line states it.
 
     USAGE
 
         attention_color selection, layer_head [, model [, palette [, window
-            [, stride [, concatenate [, quiet ]]]]]]
+            [, stride [, concatenate [, quiet [, range [, key ]]]]]]]]
 
     ARGUMENTS
 
@@ -183,52 +231,118 @@ def attention_color(
 
         model = str: protein language model {default: antiberty}
 
-        palette = white_red, attention, blue_white_red or viridis {default: white_red}
+        palette = str: attention (cream to dark red), white_red,
+        blue_white_red, viridis; spectrum's palettes (rainbow, rainbow_rev,
+        gcbmry, ...); PyMOL colours joined by _ or : (green_white_magenta,
+        blue:white:red); value,colour stops; ChimeraX or matplotlib colormap
+        names; ^ before any of them reverses it {default: attention}
 
         window, stride, concatenate: as for attention_pairs
+
+        quiet = 0/1: 0 also lists the 10 residues receiving most attention
+        {default: 1}
+
+        range = lo,hi, full or auto: a fixed colour scale (full: 0 to 1)
+        {default: auto, the coloured residues' range, shared by the objects}
+
+        key = 0/1: also draw the key (attention_key) {default: 0}
 
     EXAMPLE
 
         attention_color 1hpv, 8-mean
+        attention_color 1hpv or 1hpx, 8-mean, range=0,0.05, key=1
         iterate 1hpv and name CA, print(resi, b)
 
     SEE ALSO
 
-        attention_pairs, attention_clear
+        attention_pairs, attention_key, attention_clear
     """
     if not str(layer_head).strip():
         raise CmdException("give a layer-head, e.g. attention_color 1hpv, 7-1")
+    show_key = _key_flag(key)
+    pal = palette_of(palette, _self=_self)
     by_object = chains_by_object(selection, _self=_self)
     options = run_options_of(window, stride, concatenate)
-    results: dict[str, ScoresResult] = {
-        obj: core(
+    computed: list[ScoresResult] = [
+        core(
             protattn.compute_scores,
             chains,
             layer_head,
             model=model,
-            palette=str(palette),
+            palette=pal,
             within=selected_residues(selection, obj, _self),
+            value_range=str(range).strip() or None,
             **options,
         )
         for obj, chains in by_object.items()
-    }
+    ]
+    results = dict(zip(by_object, on_one_scale(computed, "objects")))
     for obj, result in results.items():
         n = draw.color_residues(obj, result.scene, selection, _self=_self)
-        if not int(quiet) or result.notes:
-            print(f" attention_color: {obj}: {result.summary()}")
         print(
-            f" attention_color: {obj}: {n} residues, b-factor = attention received, "
-            f"{result.scene.vmin:.3g} (light) to {result.scene.vmax:.3g} (dark)"
+            f" attention_color: {obj}: {result.summary()}; {plural(n, 'residue')} coloured, "
+            "b-factors = attention received (attention_clear restores them)"
         )
+        if not int(quiet):  # the residues receiving most attention
+            for r in sorted(result.scene.residues, key=lambda r: -r.value)[:_LISTED]:
+                print(f"   {r.residue}  {r.value:.4f}")
+        _finish("attention_color", obj, show_key, _self)
     return results
+
+
+def attention_key(selection: str = "all", zoom: int = 1, *, _self=cmd) -> list[str]:
+    """
+    DESCRIPTION
+
+        Draw the key of protattn's last drawings of each object in the
+        selection: a colour bar with its values (or the contact colours: blue
+        contact, magenta no contact, grey unknown), the title saying what is
+        measured and, for pairs, cylinders of the radii drawn at a few weights.
+        The key is a CGO object "attention_<object>_key" in the object's group,
+        to the right of the object and facing the current view, so ray and png
+        show it; drawings made later update it, attention_clear removes it.
+
+    USAGE
+
+        attention_key [ selection [, zoom ]]
+
+    ARGUMENTS
+
+        selection = str: objects whose key to draw {default: all}
+
+        zoom = 0/1: move the camera back (keeping its orientation) when the key
+        lies outside the view {default: 1}
+
+    EXAMPLE
+
+        attention_pairs 1hpv, 6-3, range=full
+        attention_key 1hpv
+        png pairs.png, width=1200, height=900, ray=1
+
+    SEE ALSO
+
+        attention_pairs, attention_color, attention_clear
+    """
+    objects = _self.get_object_list(f"({selection})") or []
+    drawn = [obj for obj in objects if draw.scenes(obj, _self=_self)]
+    if not drawn:
+        raise CmdException(
+            f"nothing protattn drew is shown for {selection!r}; draw first, e.g. "
+            "attention_pairs 1hpv, 6-3 or attention_color 1hpv, 8-mean"
+        )
+    for obj in drawn:
+        draw.draw_key(obj, zoom=bool(number(zoom, "zoom", int)), _self=_self)
+        for line in (s.key().text for s in draw.scenes(obj, _self=_self)):
+            print(f" attention_key: {obj}: {draw.key_name(obj)}: {line}")
+    return [draw.key_name(obj) for obj in drawn]
 
 
 def attention_clear(selection: str = "all", *, _self=cmd) -> None:
     """
     DESCRIPTION
 
-        Remove the attention pairs drawn for the objects in the selection and
-        put back the b-factors that attention_color replaced.
+        Remove the attention pairs and keys drawn for the objects in the
+        selection and put back the b-factors that attention_color replaced.
 
     USAGE
 

@@ -27,9 +27,13 @@ from protattn.panel.grid import AGGREGATES, PROPERTIES, CellPaint, GridCell
 from . import dialog_logic as logic
 from .dialog_logic import DialogState, PymolHost
 
-__all__ = ["AttentionDialog", "show_dialog"]
+__all__ = ["STATUS_LINES", "AttentionDialog", "show_dialog"]
 
 _DIALOG: AttentionDialog | None = None
+
+#: Lines of text the status band shows: at least the first, at most the second; the
+#: band grows with a message up to that, a longer one scrolls (and is the tooltip).
+STATUS_LINES = (3, 6)
 
 
 def show_dialog(_self=cmd) -> AttentionDialog:
@@ -186,14 +190,24 @@ class AttentionDialog(QtWidgets.QDialog):
         self.legend = w.QLabel(objectName="legend")
         self.status = w.QLabel("ready", objectName="status")
         self.status.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
-        for label, lines in ((self.legend, 2), (self.status, 3)):
-            # word-wrapped labels get one line's height from the layout otherwise
+        for label in (self.legend, self.status):
             label.setWordWrap(True)
             label.setAlignment(QtCore.Qt.AlignLeft | QtCore.Qt.AlignTop)
-            label.setMinimumHeight(lines * label.fontMetrics().lineSpacing() + 4)
+        # word-wrapped labels get one line's height from the layout otherwise
+        self.legend.setMinimumHeight(2 * self.legend.fontMetrics().lineSpacing() + 4)
+        # the status lives in a band of its own, as high as its text (STATUS_LINES): it
+        # takes room from the grid, never covers it or pushes the legend over it
+        self.status_area = w.QScrollArea(objectName="status_area")
+        self.status_area.setWidget(self.status)
+        self.status_area.setWidgetResizable(True)
+        self.status_area.setFrameShape(w.QFrame.NoFrame)
+        self.status_area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        self._fit_status()
+        self.status_area.setSizePolicy(w.QSizePolicy.Expanding, w.QSizePolicy.Fixed)
         self.progress = w.QProgressBar(objectName="progress")
         self.progress.setTextVisible(False)
         self.progress.setMaximumWidth(120)
+        self.progress.hide()  # shown only while a job runs
 
         structure = w.QGridLayout()
         widgets.lay_out_choosers(
@@ -212,8 +226,8 @@ class AttentionDialog(QtWidgets.QDialog):
         grid_bar.addWidget(self.definition_combo)
 
         progress = w.QHBoxLayout()
-        progress.addWidget(self.progress)
-        progress.addWidget(self.status, 1)
+        progress.addWidget(self.progress, 0, QtCore.Qt.AlignTop)
+        progress.addWidget(self.status_area, 1)
 
         layout = w.QVBoxLayout(self)
         layout.setSizeConstraint(w.QLayout.SetMinimumSize)  # grows with the legend's lines
@@ -261,18 +275,43 @@ class AttentionDialog(QtWidgets.QDialog):
         """Show ``text`` on the status line."""
         self.last_error = None
         self.status.setStyleSheet("")
-        self.status.setText(text)
+        self._status_text(text)
 
     def error(self, text: str) -> None:
         """Show ``text`` on the status line as an error (and in PyMOL's output)."""
         self.last_error = text
         print(f" protattn: {text}")
         self.status.setStyleSheet("color: #b00020")
+        self._status_text(text)
+
+    def _status_text(self, text: str) -> None:
+        """The whole text, wrapped in the status band (scrolled to its start) and as tooltip."""
         self.status.setText(text)
+        self.status.setToolTip(text)
+        self._fit_status()
+        self.status_area.verticalScrollBar().setValue(0)
+
+    def _fit_status(self) -> None:
+        """Make the status band as high as its wrapped text, in whole lines (STATUS_LINES)."""
+        fewest, most = STATUS_LINES
+        spacing = self.status.fontMetrics().lineSpacing()
+        width = max(1, self.status_area.viewport().width())
+        lines = -(-self.status.heightForWidth(width) // spacing)  # rounded up
+        if lines > most:  # a scroll bar takes some of the width: wrap for what is left
+            bar = self.status_area.verticalScrollBar().sizeHint().width()
+            lines = -(-self.status.heightForWidth(max(1, width - bar)) // spacing)
+        self.status_area.setFixedHeight(min(max(lines, fewest), most) * spacing + 2)
+        self.status_area.verticalScrollBar().setSingleStep(spacing)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """A new width wraps the status anew."""
+        super().resizeEvent(event)
+        self._fit_status()
 
     def set_busy(self, busy: bool) -> None:
-        """Disable the buttons and run the busy indicator while a job runs."""
+        """Disable the buttons and show the busy indicator while a job runs (hidden when idle)."""
         widgets.show_busy(self, busy)
+        self.progress.setVisible(busy)
 
     # ---------------------------------------------------------------------- PyMOL side
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from protattn import ProtattnError, ResidueId, Scene
+from protattn.scene import Key
 
 from . import draw
 
@@ -21,6 +22,7 @@ def render_png(
     png: str | os.PathLike,
     width: int = 1200,
     height: int = 900,
+    key: Key | None = None,
 ) -> int:
     """Draw ``scene``'s pairs on a cartoon of ``path`` in a private PyMOL and ray-trace a PNG.
 
@@ -35,6 +37,10 @@ def render_png(
         Output PNG path.
     width, height : int
         Image size in pixels.
+    key : Key, optional
+        Also draw this key (:meth:`protattn.scene.Scene.key`) into the picture, beside
+        the molecule (:func:`.draw.show_key`); by default none, for a caller that puts
+        its own key next to the picture.
 
     Returns
     -------
@@ -62,6 +68,9 @@ def render_png(
         cmd.color("teal", f"{obj} and organic and elem C")
         n = draw.draw_pairs(obj, scene, ca, _self=cmd)
         cmd.orient(f"{obj} and polymer.protein")
+        if key is not None:
+            cmd.viewport(width, height)  # the key is brought into this picture's frame
+            draw.show_key("key", [key], f"{obj} and polymer.protein", _self=cmd)
         cmd.png(png, width=width, height=height, ray=1)
     if not os.path.isfile(png):
         raise ProtattnError(f"PyMOL did not write {png!r}; check that its folder exists")

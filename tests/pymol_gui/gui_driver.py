@@ -182,6 +182,47 @@ def screenshots(window, dialog) -> dict:
     return gui(grab)
 
 
+def layout(dialog, status: str | None = None, picture: str | None = None) -> dict:
+    """Where the status band, the grid and the legend are (dialog coordinates), and more.
+
+    With ``status``, that text is shown first; with ``picture``, the dialog is then
+    grabbed into that file of ``OUT``.
+    """
+    from pymol.Qt import QtCore, QtWidgets
+
+    def rect(widget, clip=None) -> list[int]:
+        r = QtCore.QRect(widget.mapTo(dialog, QtCore.QPoint(0, 0)), widget.size())
+        if clip is not None:
+            r = r.intersected(QtCore.QRect(clip.mapTo(dialog, QtCore.QPoint(0, 0)), clip.size()))
+        return [r.x(), r.y(), r.width(), r.height()]
+
+    def read():
+        if status is not None:
+            dialog.say(status)
+        for _ in range(5):
+            QtWidgets.QApplication.processEvents()
+        label = dialog.status
+        found = {
+            "status_label": rect(label, dialog.status_area.viewport()),
+            "status_area": rect(dialog.status_area),
+            "grid": rect(dialog.grid),
+            "legend": rect(dialog.legend),
+            "status_text": label.text(),
+            "status_tooltip": label.toolTip(),
+            "status_word_wrap": label.wordWrap(),
+            "status_height": label.height(),
+            "status_needs": label.heightForWidth(label.width()),
+            "status_scrollable": dialog.status_area.verticalScrollBar().maximum() > 0,
+            "progress_visible": dialog.progress.isVisible(),
+            "busy": dialog.busy,
+        }
+        if picture:
+            dialog.grab().save(os.path.join(OUT, picture))
+        return found
+
+    return gui(read)
+
+
 def drive() -> None:
     from pymol import plugins
     from pymol.Qt import PYQT_NAME, QtCore, QtWidgets
@@ -242,11 +283,16 @@ def drive() -> None:
     )
     step("dialog open")
 
-    # the grid, coloured by contacts: loads the model in the background
+    # the grid, coloured by contacts: loads the model in the background; one chain of 1hpv
+    # has no head with more than the default 100 arcs, so min arcs is lowered as a user would
+    report["min_arcs_default"] = gui(dialog.min_arcs_spin.value)
+    gui(lambda: dialog.min_arcs_spin.setValue(20))
     gui(lambda: dialog.chain_combo.setCurrentIndex(dialog.chain_combo.findData("A")))
     gui(lambda: dialog.property_combo.setCurrentText("contacts"))
     report["busy_during_grid_job"] = gui(lambda: dialog.busy)
+    report["progress_visible_during_job"] = gui(dialog.progress.isVisible)
     report["gui_latency_during_grid_job_s"] = round(wait_idle(dialog, "the grid", 90), 3)
+    report["progress_visible_when_idle"] = gui(dialog.progress.isVisible)
     report["torch_after_grid"] = "torch" in sys.modules
 
     def grid_summary():
@@ -304,6 +350,11 @@ def drive() -> None:
     report["screenshots"] = screenshots(window, dialog)
     step("screenshots")
 
+    # a status of three long lines: wrapped in its band, clear of the grid and the legend
+    three = "\n".join(f"line {k} of the status, short enough not to wrap" for k in (1, 2, 3))
+    report["three_line_status"] = layout(dialog, three, "status3.png")
+    step("three-line status")
+
     # top k, then the Pairs button
     gui(lambda: dialog.top_k_spin.setValue(5))
     gui(lambda: qtest.mouseClick(dialog.buttons["pairs"], QtCore.Qt.LeftButton))
@@ -330,6 +381,7 @@ def drive() -> None:
     gui(lambda: qtest.mouseClick(dialog.buttons["pairs"], QtCore.Qt.LeftButton))
     wait_for("the failed job", lambda: not gui(lambda: dialog.busy), 30)
     report["bad_model_error"] = gui(lambda: dialog.last_error)
+    report["bad_model_layout"] = layout(dialog, picture="error.png")
     report["bad_model_ran_nothing"] = gui(lambda: len(dialog.history)) == ran
     gui(lambda: type_model("antiberty"))
     wait_idle(dialog, "the grid for antiberty again")

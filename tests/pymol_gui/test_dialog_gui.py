@@ -27,6 +27,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "pymol_gui"
+PICTURES = REPO / "test-artifacts" / "pymol_dialog"  # the dialog with a three-line status
 RUN_TIMEOUT = 120  # seconds for the whole PyMOL run (about 10 s on a quiet machine)
 XCB_PACKAGES = (
     "libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-image0 "
@@ -110,9 +111,12 @@ def report(display, tmp_path_factory) -> dict:
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
     (ARTIFACTS / "pymol.log").write_text(log)
-    for name in ("report.json", "dialog.png", "main_window.png", "screen.png"):
+    for name in ("report.json", "dialog.png", "main_window.png", "screen.png", "error.png"):
         if (out / name).exists():
             shutil.copy(out / name, ARTIFACTS / name)
+    if (out / "status3.png").exists():
+        PICTURES.mkdir(parents=True, exist_ok=True)
+        shutil.copy(out / "status3.png", PICTURES / "dialog.png")
     if "could not load the qt platform plugin" in log.lower():
         _unavailable(
             "Qt's xcb platform plugin cannot load (missing system libraries; Debian: "
@@ -155,6 +159,12 @@ def test_the_grid_is_computed_in_the_background_and_coloured(report):
     assert grid["cells_with_value"] > 0
     assert grid["distinct_colours"] >= 3  # grey, and shades from white to red
     assert "on contacts" in grid["legend"]
+
+
+def test_the_dialogs_min_arcs_default_is_the_commands(report):
+    from protattn.lm.counts import DEFAULT_MIN_ARCS
+
+    assert report["min_arcs_default"] == DEFAULT_MIN_ARCS == 100
 
 
 def test_clicking_a_grid_cell_draws_that_heads_pairs(report):
@@ -210,3 +220,66 @@ def test_screenshots_are_real_pictures(report, name):
         # PyMOL's viewport as the screen shows it: its black background around the molecule
         black = sum(n for n, rgb in colours if rgb == (0, 0, 0)) / (image.width * image.height)
         assert 0.2 < black < 0.95
+
+
+def _overlap(a: list[int], b: list[int]) -> bool:
+    """Whether two rectangles [x, y, width, height] share any pixel."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_the_progress_bar_shows_only_while_a_job_runs(report):
+    assert report["progress_visible_during_job"] is True
+    assert report["progress_visible_when_idle"] is False
+    assert report["three_line_status"]["progress_visible"] is False
+
+
+@pytest.mark.parametrize("case", ["three_line_status", "bad_model_layout"])
+def test_the_status_wraps_in_its_band_clear_of_the_grid_and_legend(report, case):
+    found = report[case]
+    assert found["status_word_wrap"]
+    for part in ("status_label", "status_area"):
+        assert found[part][2] > 0 and found[part][3] > 0, part
+        assert not _overlap(found[part], found["grid"]), (part, found)
+        assert not _overlap(found[part], found["legend"]), (part, found)
+    assert found["legend"][1] >= found["grid"][1] + found["grid"][3]  # below the grid, whole
+    # every line is laid out (the label is as tall as its wrapped text): shown, or scrolled to
+    assert found["status_height"] >= found["status_needs"]
+    assert found["status_tooltip"] == found["status_text"]
+
+
+def test_the_three_line_status_is_shown_whole_and_pictured(report):
+    from PIL import Image
+
+    found = report["three_line_status"]
+    assert found["status_text"].count("\n") == 2
+    assert not found["status_scrollable"]  # three lines fit the band
+    picture = PICTURES / "dialog.png"
+    assert picture.exists()
+    assert Image.open(picture).size[0] >= 400
+
+
+def test_the_model_missing_error_is_readable_in_full(report):
+    found = report["bad_model_layout"]
+    assert found["status_text"] == report["bad_model_error"]  # not cut: the whole message
+    assert found["status_tooltip"] == report["bad_model_error"]
+
+
+def test_the_readmes_dialog_picture_is_made_by_its_script(display, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "pymol_dialog.png"
+    script = REPO / "docs" / "pictures" / "pymol_dialog.py"
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HF_HUB_OFFLINE": "1"}
+    run = subprocess.run(
+        [sys.executable, str(script), str(png)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    assert "ran: attention_pairs 1hpv, 6-3" in run.stdout  # the status the picture shows
+    image = Image.open(png).convert("RGB")
+    assert image.width >= 500 and image.height >= 600
+    assert len(image.getcolors(maxcolors=1 << 24)) > 100  # a coloured grid, text: not blank

@@ -91,9 +91,13 @@ def test_color_writes_scores_into_b_and_colours_by_them(pm, file_chains):
     low, high = int(np.argmin(scores)) + 1, int(np.argmax(scores)) + 1
     rgb_low = np.array(pm.get_color_tuple(after[("A", low)][1]))
     rgb_high = np.array(pm.get_color_tuple(after[("A", high)][1]))
-    palette = protattn.scene.PALETTES["white_red"]
-    np.testing.assert_allclose(rgb_low, palette[0], atol=0.05)
-    np.testing.assert_allclose(rgb_high, palette[-1], atol=0.05)
+    palette = protattn.scene.PALETTES["attention"]  # the default: the one sequential map
+    np.testing.assert_allclose(rgb_low, palette[0], atol=1 / 255)
+    np.testing.assert_allclose(rgb_high, palette[-1], atol=1 / 255)
+    # every residue has exactly the scene's colour (to PyMOL's 8 bits per channel)
+    for r in expected.scene.residues:
+        rgb = pm.get_color_tuple(after[("A", r.residue.number)][1])
+        np.testing.assert_allclose(rgb, r.rgba[:3], atol=1 / 255)
 
 
 def test_clear_removes_drawings_and_restores_b_factors(pm):
@@ -206,9 +210,11 @@ def test_contacts_draws_true_and_false_predictions(pm, file_chains):
     ]
     cylinders = cgo_cylinders(pm, draw.pairs_name("1hpv"))
     assert len(cylinders) == len(file_chains[0])
-    green = protattn.scene.CONTACT_COLORS[True][:3]
-    n_green = sum(np.allclose(c[7:10], green) for c in cylinders)
-    assert n_green == sum(1 for p in expected.pairs if p.contact)
+    blue = protattn.scene.CONTACT_COLORS[True][:3]
+    n_blue = sum(np.allclose(c[7:10], blue) for c in cylinders)
+    assert n_blue == sum(1 for p in expected.pairs if p.contact)
+    magenta = protattn.scene.CONTACT_COLORS[False][:3]
+    assert sum(np.allclose(c[7:10], magenta) for c in cylinders) == len(cylinders) - n_blue
 
 
 def test_heads_and_stats_take_the_definition(pm, hpv_path, capsys):

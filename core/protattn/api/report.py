@@ -148,6 +148,8 @@ def ranking_table(
     empty = nothing_to_rank(statistics, prop)
     if empty:
         return [*lines, empty]
+    if not rows:
+        return [*lines, too_few_arcs(statistics, prop) or "no head to rank"]
     lines.append(
         f"{'head':>6} {'share':>6} {f'95% CI ({interval}, Bonferroni)':>27} {'arcs':>7} {'z':>7}"
     )
@@ -156,9 +158,7 @@ def ranking_table(
         f"{_cell(r['ci_high'])}]          {r['n_arcs']:7d} {_cell(r['z'], 7, 1)}"
         for r in rows
     ]
-    if not rows:
-        lines.append(too_few_arcs(statistics, prop) or "no head to rank")
-    elif (warning := interval_warning(statistics, prop, rows[0])) is not None:
+    if (warning := interval_warning(statistics, prop, rows[0])) is not None:
         lines.append(f"warning: {warning}")
     return lines
 
