@@ -81,7 +81,7 @@ test-worker: venv pymol-lite-venv chimerax-lite-venv  ## hosts without torch, mo
 	cd tests/chimerax_worker && PROTATTN_TEST_WORKER_PYTHON=$(CURDIR)/$(BIN)/python \
 		../../$(CXLITE)/bin/python -m pytest .
 
-SOURCES = core plugin chimerax_bundle tests benchmarks
+SOURCES = core plugin chimerax_bundle tests benchmarks docs/pictures
 
 check: lint typecheck  ## lint, format and type checks (also run by pre-commit)
 

@@ -48,8 +48,10 @@ if [ "$TORCH" = yes ]; then
     "huggingface_hub==2.4.0" "safetensors==0.8.0"
   # 0.1.3 ships AntiBERTy's weights; its declared dependencies would change torch
   "${PIP[@]}" --no-deps "antiberty==0.1.3"
-  # Qt for the panel's widgets, built offscreen by tests/chimerax/test_tool_panel.py (this
-  # ChimeraX has no Qt of its own; the test gives PyQt6 the names of ChimeraX's `Qt` shim)
+  # Qt for the panel's widgets, built offscreen by tests/chimerax/test_tool_panel.py, and
+  # for text in saved images (`key true`: colour keys, 2D labels; tests/chimerax/
+  # test_pictures.py and docs/pictures/chimerax_key.py, through shared/chimerax/qtshim.py).
+  # This ChimeraX has no Qt of its own; offscreen images also need Debian's libosmesa6.
   "${PIP[@]}" "PyQt6==6.6.1" "PyQt6-Qt6==6.6.1" "PyQt6-sip==13.6.0"
 fi
 

@@ -3,8 +3,19 @@
 Commands (registered lazily, on first use)::
 
     attention pairs atom-spec layerHead L-H [threshold t] [topK n] ...
-    attention color atom-spec layerHead L-H [model name] [palette name]
+        [palette name|spec] [range lo,hi|full] [radius r|lo,hi] [key true|false]
+    attention color atom-spec layerHead L-H [model name] [palette name|spec]
+        [range lo,hi|full] [key true|false] ...
+    attention heads | contacts | stats | models | save | worker ...
     attention clear [atom-spec] [attribute true|false]
+
+A palette is a ChimeraX colormap as ``color byattribute`` takes it (``bluered``,
+``^rdylbu``, ``blue:white:red``, ``0,blue:0.5,white:1,red``) or one of
+protattn's (``attention``, the default; ``white_red``, ``enrichment``,
+``blue_white_red``, ``viridis``). One command's structures share one colour
+scale, and every drawing's log line states it; ``key true`` shows it in the
+graphics window (ChimeraX's colour key, of which a session has one, and 2D
+labels). Tables go to the log as HTML.
 
 and the Attention panel (Tools -> Structure Analysis -> Attention), whose every
 action runs one of those commands.

@@ -4,7 +4,9 @@ Each protein chain of a structure becomes one :class:`protattn.Chain` whose
 sequence is the chain's full sequence (SEQRES / entity sequence,
 ``chain.characters``), with ``None`` where ChimeraX has no residue
 (``chain.residues``), so the model sees the same sequence as it does for the
-file. Heavy-atom coordinates are the untransformed ``atom.coord``: distances
+file. ChimeraX writes a residue of unknown type as ``?``; the core's letter for
+it is ``X`` (so that a chain of unknown residues only is noted as such).
+Heavy-atom coordinates are the untransformed ``atom.coord``: distances
 within a structure do not depend on its placement in the scene.
 """
 
@@ -23,6 +25,8 @@ __all__ = ["StructureChains", "residue_id", "core_chain", "protein_chains"]
 
 _HYDROGENS = ("H", "D")
 _WATER = frozenset({"HOH", "WAT", "DOD", "H2O"})
+#: ChimeraX's one-letter code of a residue of unknown type, and the core's.
+_CHIMERAX_UNKNOWN, _UNKNOWN = "?", "X"
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,16 @@ class StructureChains:
         """Whether only part of the chains is in the spec."""
         return len(self.selected) < len(self.residues)
 
+    @property
+    def within(self) -> frozenset[ResidueId] | None:
+        """The core's ``within``: the residues in the spec, or None for whole chains.
+
+        With whole chains the core sees every pair, as for the file, so that pairs
+        with an unobserved residue are counted as not drawn (and ``topK`` counts
+        them) exactly as on the command line.
+        """
+        return self.selected if self.partial else None
+
 
 def residue_id(residue: Residue) -> ResidueId:
     """The core's identity of a ChimeraX residue (author chain id, number, insertion code)."""
@@ -112,8 +126,9 @@ def core_chain(chain: ChimeraXChain) -> tuple[Chain, dict[ResidueId, Residue]]:
         observed.append(res)
         positions.append(position)
         residues[res.id] = residue
+    sequence = chain.characters.replace(_CHIMERAX_UNKNOWN, _UNKNOWN)
     core = protattn.chain_from_residues(
-        chain.chain_id, observed, sequence=chain.characters, positions=positions
+        chain.chain_id, observed, sequence=sequence, positions=positions
     )
     return core, residues
 

@@ -7,7 +7,10 @@ from chimerax.core.commands import BoolArg, CmdDesc, register
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
+from protattn.words import plural
+
 from .drawing import attention_groups, protattn_attributes
+from .key import drop_keys
 
 __all__ = ["attention_clear", "register_command"]
 
@@ -24,8 +27,10 @@ def attention_clear(
     restored from a session), closing groups left empty, and with ``attribute
     true`` (default) removes the values of ``attention`` and of every other
     residue attribute ``attention color ... attribute NAME`` set, from the
-    residues in the spec. Colours are left as they are (recolour with e.g.
-    ``color bychain``).
+    residues in the spec. The keys (``key true``) of drawings on the structures
+    in the spec go too: protattn's 2D labels, and ChimeraX's colour key if
+    protattn made it (with ``attribute false``, only the pairs' key). Colours are
+    left as they are (recolour with e.g. ``color bychain``).
     """
     if residues is None:
         structures, atoms = all_atomic_structures(session), None
@@ -55,10 +60,15 @@ def attention_clear(
                     delattr(residue, name)
                     had = True
             cleared += had
-    session.logger.info(
-        f"removed {removed} attention pseudobonds"
-        + (f" and the attention values of {cleared} residues" if attribute else "")
-    )
+    kinds = ("pairs", "color") if attribute else ("pairs",)
+    keys = drop_keys(session, kinds, None if atoms is None else structures)
+    parts = [plural(removed, "attention pseudobond")]
+    if attribute:
+        parts.append(f"the attention values of {plural(cleared, 'residue')}")
+    if keys:
+        parts.append(plural(keys, "key"))
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    session.logger.info(f"removed {listed}")
 
 
 def register_command(logger: Logger) -> None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from chimerax.atomic import Residue, Residues, ResiduesArg, concise_residue_spec
 from chimerax.atomic import concatenate as join_collections
-from chimerax.core.commands import CmdDesc, EnumOf, StringArg, register, run
+from chimerax.core.commands import CmdDesc, StringArg, register, run
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
 import protattn
 from protattn.api.options import run_options
-from protattn.scene import PALETTES, palette_spec
+from protattn.api.pairs import on_one_scale
+from protattn.palettes import Palette
 
-from .arguments import LAYER_HEAD, MODEL, RUN
+from .arguments import KEY, LAYER_HEAD, MODEL, PALETTE, RANGE, RUN
 from .drawing import (
     ATTRIBUTE,
     check_attribute_name,
@@ -20,7 +21,9 @@ from .drawing import (
     register_float,
     remember_attribute,
     targets,
+    warn_unknown_only,
 )
+from .key import KIND_COLOR, check_key, drop_keys, show_key
 from .settings import use_settings
 
 __all__ = ["attention_color", "register_command"]
@@ -32,16 +35,19 @@ def attention_color(
     layer_head: str,
     *,
     model: str = "antiberty",
-    palette: str = "white_red",
+    palette: Palette | str = "attention",
     window: int | None = None,
     stride: int | None = None,
     concatenate: bool = False,
     attribute: str = ATTRIBUTE,
+    range: tuple[float, float] | str | None = None,
+    key: bool = False,
 ) -> Residues:
     """Colour residues by the attention they receive from one head.
 
-    Usage: attention color atom-spec layerHead L-H [model name] [palette name]
+    Usage: attention color atom-spec layerHead L-H [model name] [palette name|spec]
     [window n] [stride n] [concatenate true|false] [attribute name]
+    [range lo,hi|full] [key true|false]
 
     Sets the float residue attribute ``attention`` (attention received: column
     sum over queries / L), or the one named by ``attribute``, and colours by it
@@ -51,8 +57,10 @@ def attention_color(
     (``attribute attention_8_mean``) to keep several. The model runs on each whole
     protein chain that the spec touches (its full SEQRES / entity sequence), so
     the values do not depend on the selection; only residues in the spec get a
-    value and a colour, and the colours span their range (per structure). Other
-    residues keep their colour.
+    value and a colour. The colours span one scale for the whole command: the
+    range of the coloured values over every structure in the spec (``#1,2``: a
+    colour means the same value on both), or ``range``; each structure's log
+    line states it. Other residues keep their colour.
 
     Parameters
     ----------
@@ -62,13 +70,27 @@ def attention_color(
         ``L-H`` with 1-based layer and head (``7-1``), or ``L-mean`` / ``L-max``.
     model : str
         Language model (default antiberty).
-    palette : str
-        One of protattn's palettes (default white_red: white for the least attention).
+    palette : Palette or str
+        Colours from the least attention to the most (default attention: cream to
+        dark red): a ChimeraX colormap as for ``color byattribute`` (``bluered``,
+        ``^rdylbu``, ``blue:white:red``, ``0,blue:0.5,white:1,red``, whose values
+        fix the scale) or protattn's ``attention``, ``white_red``, ``enrichment``,
+        ``blue_white_red``, ``viridis``; ``^`` before any reverses it.
     window, stride, concatenate
         As for ``attention pairs``.
     attribute : str
         Residue attribute to set (default ``attention``); registered as a float
         attribute, so ChimeraX saves it in sessions.
+    range : (float, float) or str, optional
+        A fixed colour scale, ``lo,hi`` or ``full`` (0 to 1), so a value has the
+        same colour in every drawing (default: the coloured values' range over
+        all structures of the command).
+    key : bool
+        Show the colours' key at the bottom left of the graphics window (default
+        false): ChimeraX's colour key with the scale's values and 2D labels with
+        the head and the scale in words. ChimeraX has one colour key per
+        session: the latest drawing with ``key true`` takes it. Without ``key
+        true``, the key of earlier colours of the same attribute is removed.
 
     Returns
     -------
@@ -77,33 +99,39 @@ def attention_color(
     """
     use_settings(session)
     check_attribute_name(session, attribute)
-    plans = []
-    for target in targets(residues):
-        result = core(
-            protattn.compute_scores,
-            target.chains,
-            layer_head,
-            model=model,
-            palette=palette,
-            within=target.selected,
-            **run_options(window, stride, concatenate),
-        )
-        values = {c.residue: c.value for c in result.scene.residues}
-        plans.append((target, result, values))
+    check_key(session, key)
+    found = targets(residues)
+    results = on_one_scale(
+        [
+            core(
+                protattn.compute_scores,
+                target.chains,
+                layer_head,
+                model=model,
+                palette=palette,
+                within=target.within,
+                value_range=range,
+                **run_options(window, stride, concatenate),
+            )
+            for target in found
+        ]
+    )
     register_float(session, Residue, attribute)
     remember_attribute(session, attribute)
     coloured = []
-    for target, result, values in plans:
+    for target, result in zip(found, results):
+        scene = result.scene
+        values = {c.residue: c.value for c in scene.residues}
         if not values:
+            session.logger.info(f"{target.structure}: {result.summary()}")
             continue
         res = Residues([target.residues[rid] for rid in values])
         for residue, value in zip(res, values.values()):
             setattr(residue, attribute, float(value))
-        scene = result.scene
         run(
             session,
             f"color byattribute r:{attribute} {concise_residue_spec(session, res)} "
-            f"palette {palette_spec(scene.palette, scene.vmin, scene.vmax)} "
+            f"palette {scene.palette.spec(scene.vmin, scene.vmax)} "
             "logInfo false",
             log=False,
         )
@@ -111,8 +139,22 @@ def attention_color(
             f"{target.structure}: {result.summary()}"
             + ("" if attribute == ATTRIBUTE else f" (attribute {attribute})")
         )
-        coloured.append(res)
-    return join_collections(coloured, Residues)
+        coloured.append((target, result, res))
+    warn_unknown_only(session, found)
+    drop_keys(session, [KIND_COLOR], drawing=attribute)
+    if key and coloured:
+        first = coloured[0][1]
+        show_key(
+            session,
+            KIND_COLOR,
+            first.scene.key(),
+            f"{first.model} {first.head}",
+            [t.structure for t, _, _ in coloured],
+            attribute,
+        )
+    elif key:
+        session.logger.warning("no residue coloured, so no key is shown")
+    return join_collections([res for _, _, res in coloured], Residues)
 
 
 def register_command(logger: Logger) -> None:
@@ -122,9 +164,11 @@ def register_command(logger: Logger) -> None:
         keyword=[
             LAYER_HEAD,
             MODEL,
-            ("palette", EnumOf(tuple(PALETTES))),
+            PALETTE,
             *RUN,
             ("attribute", StringArg),
+            RANGE,
+            KEY,
         ],
         required_arguments=["layer_head"],
         synopsis="color residues by the attention they receive from a language model head",

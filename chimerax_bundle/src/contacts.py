@@ -8,10 +8,13 @@ from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
 from protattn.api.contacts import predict_chains_contacts
+from protattn.palettes import CONTACT_NAMES
+from protattn.words import plural
 
 from .arguments import MODEL
 from .drawing import PairsPlan, core, draw_plans, targets
 from .settings import use_settings
+from .tables import contacts_table, html_lines
 
 __all__ = ["attention_contacts", "register_command"]
 
@@ -25,23 +28,38 @@ def attention_contacts(
     model: str = "antiberty",
     name: str = "attention contacts",
 ) -> Pseudobonds:
-    """Predict contacts from attention; draw the top L per chain, green true / red false.
+    """Predict contacts from attention; draw the top L per chain, blue true / magenta false.
 
     Usage: attention contacts atom-spec [method apc|esm] [heads all|L-H,L-H]
     [model name] [name group-name]
 
     apc averages APC-corrected symmetrised attention over the heads (any
-    model); esm uses the ESM model's contact head. Precision at L, L/2 and L/5
-    by range (short 6-11, medium 12-23, long >= 24) is logged per chain.
+    model); esm uses the ESM model's contact head. The top L predictions of each
+    chain (|i - j| >= 6) are drawn into the group ``name``: blue where the
+    structure has the contact (CB-CB < 8 A), magenta where it has not. Precision
+    at L, L/2 and L/5 by range (short 6-11, medium 12-23, long >= 24) is logged
+    per chain as an HTML table.
     """
     use_settings(session)
-    plans, lines = [], []
+    plans, tables = [], []
     for target in targets(residues):
         found = core(predict_chains_contacts, target.chains, model, method, heads)
         plans.append(PairsPlan.make(target, found.scene))
-        lines += found.lines(f"{target.structure} ")
+        tables.append(contacts_table(found, str(target.structure)))
     drawn = draw_plans(session, plans, name)
-    session.logger.info("\n".join(lines) + "\n(green: true contact, red: false)")
+    lines = [
+        f"{plural(len(drawn), 'prediction')} drawn into {name!r}: {CONTACT_NAMES[True]} "
+        f"true contact, {CONTACT_NAMES[False]} false (CB-CB < 8 A, |i - j| >= 6)"
+    ]
+    no_ca = sum(len(p.scene.bonds) - len(p.bonds) for p in plans)
+    if no_ca:
+        lines.append(f"{plural(no_ca, 'prediction')} not drawn (residue without CA atom)")
+    session.logger.info(
+        html_lines(["contacts predicted from attention: precision of the top L, L/2, L/5"])
+        + "".join(tables)
+        + html_lines(lines),
+        is_html=True,
+    )
     return drawn
 
 

@@ -32,6 +32,7 @@ from chimerax.core.errors import UserError
 from chimerax.core.session import Session
 
 import protattn
+from protattn.api.stats import unknown_only_note
 from protattn.scene import PseudoBond, Scene
 
 from .adapter import StructureChains, protein_chains
@@ -51,6 +52,7 @@ __all__ = [
     "remember_attribute",
     "set_attribute",
     "targets",
+    "warn_unknown_only",
 ]
 
 PAIRS_GROUP = "attention pairs"
@@ -148,6 +150,18 @@ def targets(residues: Residues) -> list[StructureChains]:
     if not targets:
         raise UserError(_NO_PROTEIN)
     return targets
+
+
+def warn_unknown_only(session: Session, found: Iterable[StructureChains]) -> None:
+    """A warning for each chain of unknown residues only (the model saw X...X).
+
+    The drawing's log line notes it too, as the core words it; the warning makes
+    it stand out.
+    """
+    for target in found:
+        for chain in target.chains:
+            if chain.sequence and set(chain.sequence) <= {"X"}:
+                session.logger.warning(unknown_only_note(f"{target.structure} {chain.id}"))
 
 
 _T = TypeVar("_T")

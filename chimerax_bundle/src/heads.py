@@ -8,6 +8,7 @@ from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
 from protattn.api.heads import property_attribute, top_heads
+from protattn.lm.counts import DEFAULT_MIN_ARCS
 
 from .arguments import DEFINITION, MODEL
 from .drawing import (
@@ -19,7 +20,9 @@ from .drawing import (
     set_attribute,
     targets,
 )
+from .key import KIND_COLOR, KIND_PAIRS, drop_keys
 from .settings import use_settings
+from .tables import ranking_log
 
 __all__ = ["attention_heads", "property_attribute", "register_command"]
 
@@ -31,7 +34,7 @@ def attention_heads(
     *,
     top: int = 10,
     threshold: float = 0.3,
-    min_arcs: int = 100,
+    min_arcs: int = DEFAULT_MIN_ARCS,
     model: str = "antiberty",
     site_kinds: str = "ligand",
     draw: bool = True,
@@ -52,12 +55,20 @@ def attention_heads(
     Bonferroni-corrected 95% (Wald) interval, against the property's
     background rate in the structures. definition judged counts only the
     pairs the property is judged on (attention above threshold; Wilson).
-    The ranked table is logged and returned; the top head's pairs are drawn
-    (contacts green / red) into "attention pairs", and the attention each
+    The ranked table is logged (an HTML table) and returned; the top head's
+    pairs are drawn into "attention pairs" (contact: blue for pairs in contact,
+    magenta for the others; other properties: by weight), and the attention each
     residue receives from that head is set as the property's own residue
     attribute, ``attention_<property>`` (``attention_binding_site``,
     ``attention_helix``, ``attention_aa_C`` ...), so that ``color byattribute
     attention_binding_site`` shows it and several properties' values coexist.
+
+    When nothing can be ranked (the structures have no positive of the property,
+    e.g. binding_site without a ligand, or no head has more than minArcs arcs:
+    the warning says how many the best head has and what to change), a warning
+    says why, nothing is drawn and earlier drawings stay. A top head whose
+    interval contains the background is drawn with a warning that says so.
+    minArcs defaults to 100, as in ``attention stats`` and the Attention panel.
     """
     use_settings(session)
     found = targets(residues)
@@ -75,13 +86,21 @@ def attention_heads(
         site_kinds,
         definition,
         draw=draw,
-        within=[t.selected for t in found],
+        within=[t.within for t in found],
         scores=True,
     )
-    session.logger.info("\n".join(result.table()))
+    log = ranking_log(result.statistics, prop, result.rows)
+    session.logger.info(log.html, is_html=True)
+    if log.problem:
+        session.logger.warning(log.problem)
+        return []
+    if log.warning:
+        session.logger.warning(log.warning + (" (drawn all the same)" if result.pairs else ""))
     if result.pairs:
         plans = [PairsPlan.of(t, pairs) for t, pairs in zip(found, result.pairs)]
         draw_plans(session, plans, PAIRS_GROUP)
+        drop_keys(session, [KIND_PAIRS], drawing=PAIRS_GROUP)
+        drop_keys(session, [KIND_COLOR], drawing=attribute)
         for plan in plans:
             session.logger.info(f"top head {plan.log_line()}")
         set_attribute(session, attribute, zip(found, result.scores))

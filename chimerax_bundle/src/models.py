@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import html
-
 from chimerax.core.commands import CmdDesc, register
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
 from protattn.api.models import models_table
+from protattn.words import plural
 
 from .drawing import core
 from .settings import use_settings
+from .tables import html_lines, html_table
 
 __all__ = ["attention_models", "register_command"]
 
@@ -35,29 +35,25 @@ def attention_models(session: Session) -> dict[str, str]:
     """
     use_settings(session)
     table = core(models_table)
-    cell = "<td style='padding: 0 0.8em 0 0'>{}</td>".format
     rows = [
-        "<tr>"
-        + "".join(
-            f"<th style='text-align: left'>{h}</th>"
-            for h in ("model", "parameters", "family", "offline", "source")
+        (
+            row.name,
+            row.parameters,
+            row.family,
+            {"package": "yes (package)", "cache": "yes (cache)"}.get(row.status, "no"),
+            row.source + (f" ({row.note})" if row.note else ""),
         )
-        + "</tr>"
+        for row in table.rows
     ]
-    for row in table.rows:
-        here = {"package": "yes (package)", "cache": "yes (cache)"}.get(row.status, "no")
-        source = row.source + (f" ({row.note})" if row.note else "")
-        rows.append(
-            "<tr>"
-            + "".join(
-                cell(html.escape(v)) for v in (row.name, row.parameters, row.family, here, source)
-            )
-            + "</tr>"
-        )
     session.logger.info(
-        f"<table>{''.join(rows)}</table>{len(table.status)} known models, {table.n_offline} "
-        "available offline; any other Hugging Face id or model directory also works (model "
-        f"NAME). Models run {html.escape(table.where)}.",
+        html_table(("model", "parameters", "family", "offline", "source"), rows)
+        + html_lines(
+            [
+                f"{plural(len(table.status), 'known model')}, {table.n_offline} available "
+                "offline; any other Hugging Face id or model directory also works (model "
+                f"NAME). Models run {table.where}."
+            ]
+        ),
         is_html=True,
     )
     return dict(table.status)

@@ -18,10 +18,12 @@ from chimerax.core.session import Session
 
 import protattn
 from protattn.api.options import run_options
-from protattn.scene import PALETTES
+from protattn.api.pairs import on_one_scale
+from protattn.palettes import Palette
 
-from .arguments import LAYER_HEAD, MODEL, RUN
-from .drawing import PAIRS_GROUP, PairsPlan, core, draw_plans, targets
+from .arguments import KEY, LAYER_HEAD, MODEL, PALETTE, RANGE, RUN
+from .drawing import PAIRS_GROUP, PairsPlan, core, draw_plans, targets, warn_unknown_only
+from .key import KIND_PAIRS, check_key, drop_keys, show_key
 from .settings import use_settings
 
 __all__ = ["attention_pairs", "register_command"]
@@ -37,7 +39,7 @@ def attention_pairs(
     min_separation: int = 1,
     symmetrize: str = "max",
     model: str = "antiberty",
-    palette: str = "attention",
+    palette: Palette | str = "attention",
     name: str = PAIRS_GROUP,
     replace: bool = True,
     window: int | None = None,
@@ -45,23 +47,27 @@ def attention_pairs(
     concatenate: bool = False,
     dashes: int = 0,
     color_by: str = "weight",
-    range: str | None = None,
+    range: tuple[float, float] | str | None = None,
     radius: str | None = None,
+    key: bool = False,
 ) -> Pseudobonds:
     """Draw high-attention residue pairs of one head as pseudobonds between CA atoms.
 
     Usage: attention pairs atom-spec layerHead L-H [threshold t] [topK n]
-    [minSeparation n] [symmetrize max|mean] [model name] [palette name]
+    [minSeparation n] [symmetrize max|mean] [model name] [palette name|spec]
     [name group-name] [replace true|false] [window n] [stride n]
     [concatenate true|false] [dashes n] [colorBy weight|contact]
-    [range lo,hi|full] [radius r|lo,hi]
+    [range lo,hi|full] [radius r|lo,hi] [key true|false]
 
     The model runs on each whole protein chain that the spec touches (its full
     SEQRES / entity sequence), so attention does not depend on the selection;
     only pairs with both residues in the spec are drawn. Pairs are drawn into one
-    pseudobond group per structure, coloured and sized by weight over the drawn
-    pairs (strongest: thickest, darkest), and one summary line per structure is
-    logged. Each pseudobond keeps its weight in the float attribute
+    pseudobond group per structure, coloured and sized by weight (strongest:
+    thickest, darkest) on one scale for the whole command: the drawn weights'
+    range over every structure in the spec, or ``range``. One line per
+    structure is logged, with the scale, the pairs not drawn (unobserved
+    residues) and how the chains were run (windows, concatenation, chains of
+    unknown residues). Each pseudobond keeps its weight in the float attribute
     ``attention_weight`` (saved in sessions, written by ``attention save``).
 
     Parameters
@@ -80,8 +86,12 @@ def attention_pairs(
         How the two directions of attention of a pair are combined (default max).
     model : str
         Language model (default antiberty).
-    palette : str
-        Pseudobond colours, one of protattn's palettes (default attention).
+    palette : Palette or str
+        Pseudobond colours, low to high (default attention: cream to dark red): a
+        ChimeraX colormap as for ``color byattribute`` (``bluered``, ``^rdylbu``,
+        ``blue:white:red``, ``0,blue:0.5,white:1,red``, whose values fix the
+        scale) or protattn's ``attention``, ``white_red``, ``enrichment``,
+        ``blue_white_red``, ``viridis``; ``^`` before any reverses it.
     name : str
         Pseudobond group name (default "attention pairs").
     replace : bool
@@ -97,14 +107,22 @@ def attention_pairs(
     dashes : int
         Dashes per pseudobond (default 0: solid), as the group's ``dashes``.
     color_by : "weight" or "contact"
-        Colour by weight with ``palette`` (default), or green for pairs that are
-        contacts (CB-CB < 8 A) and red for the others.
-    range : str, optional
+        Colour by weight with ``palette`` (default), or blue for pairs that are
+        contacts (CB-CB < 8 A), magenta for the others and grey where unknown.
+    range : (float, float) or str, optional
         A fixed scale of colour and radius, ``lo,hi`` or ``full`` (0 to 1), so a
-        weight looks the same in every drawing (default: the drawn weights' range).
+        weight looks the same in every drawing (default: the drawn weights'
+        range over all structures of the command).
     radius : str, optional
         Pseudobond radius in A: one for all (``0.2``) or ``lo,hi`` at the scale's
         ends (default 0.05,0.3).
+    key : bool
+        Show the pairs' key at the top left of the graphics window (default
+        false): ChimeraX's colour key (the weights' colours, or the contact
+        classes) and 2D labels with the head and the scale in words, radii
+        included. ChimeraX has one colour key per session: the latest drawing
+        with ``key true`` takes it. Without ``key true``, the key of earlier pairs
+        in the same group is removed, as it no longer describes them.
 
     Returns
     -------
@@ -112,9 +130,10 @@ def attention_pairs(
         The pseudobonds drawn, over all structures.
     """
     use_settings(session)
-    plans = [
-        PairsPlan.of(
-            target,
+    check_key(session, key)
+    found = targets(residues)
+    results = on_one_scale(
+        [
             core(
                 protattn.compute_pairs,
                 target.chains,
@@ -125,18 +144,34 @@ def attention_pairs(
                 min_separation=min_separation,
                 symmetrize=symmetrize,
                 palette=palette,
-                within=target.selected,
+                within=target.within,
                 color_by=color_by,
                 value_range=range,
                 radius=radius or (0.05, 0.3),
                 **run_options(window, stride, concatenate),
-            ),
-        )
-        for target in targets(residues)
-    ]
+            )
+            for target in found
+        ]
+    )
+    plans = [PairsPlan.of(target, result) for target, result in zip(found, results)]
     drawn = draw_plans(session, plans, name, replace, dashes)
     for plan in plans:
         session.logger.info(plan.log_line())
+    warn_unknown_only(session, found)
+    drop_keys(session, [KIND_PAIRS], drawing=name)
+    shown = [(t, r) for t, r in zip(found, results) if r.scene.bonds]
+    if key and shown:
+        first = shown[0][1]
+        show_key(
+            session,
+            KIND_PAIRS,
+            first.scene.key(),
+            f"{first.model} {first.head}",
+            [t.structure for t, _ in shown],
+            name,
+        )
+    elif key:
+        session.logger.warning("no pairs drawn, so no key is shown")
     return drawn
 
 
@@ -151,14 +186,15 @@ def register_command(logger: Logger) -> None:
             ("min_separation", PositiveIntArg),
             ("symmetrize", EnumOf(("max", "mean"))),
             MODEL,
-            ("palette", EnumOf(tuple(PALETTES))),
+            PALETTE,
             ("name", StringArg),
             ("replace", BoolArg),
             *RUN,
             ("dashes", NonNegativeIntArg),
             ("color_by", EnumOf(("weight", "contact"))),
-            ("range", StringArg),
+            RANGE,
             ("radius", StringArg),
+            KEY,
         ],
         required_arguments=["layer_head"],
         synopsis="draw high-attention residue pairs of a language model head",

@@ -18,6 +18,8 @@ from chimerax.core.errors import UserError
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
+from protattn.words import plural
+
 from .drawing import ATTRIBUTE, WEIGHT, attention_groups, check_attribute_name
 
 __all__ = ["attention_save", "register_command"]
@@ -87,7 +89,7 @@ def _defattr_text(structures, attribute: str) -> tuple[Residues, str, str]:
     return (
         residues,
         "\n".join(lines) + "\n",
-        (f"attribute {attribute} of {len(residues)} residues of {where} (defattr)"),
+        f"attribute {attribute} of {plural(len(residues), 'residue')} of {where} (defattr)",
     )
 
 
@@ -126,7 +128,7 @@ def _contacts_text(session: Session, structures, name: str | None) -> tuple[Pseu
     return (
         pbonds,
         "\n".join(lines),
-        (f"{len(pbonds)} attention pairs of {with_pairs[0]} (alphafold contacts format)"),
+        f"{plural(len(pbonds), 'attention pair')} of {with_pairs[0]} (alphafold contacts format)",
     )
 
 

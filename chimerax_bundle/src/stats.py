@@ -12,10 +12,12 @@ from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
 from protattn.api.report import property_report
+from protattn.lm.counts import DEFAULT_MIN_ARCS
 
 from .arguments import DEFINITION, MODEL
 from .drawing import core, targets
 from .settings import use_settings
+from .tables import html_lines, ranking_log
 
 __all__ = ["attention_stats", "register_command"]
 
@@ -26,7 +28,7 @@ def attention_stats(
     prop: str = "contact",
     *,
     threshold: float = 0.3,
-    min_arcs: int = 100,
+    min_arcs: int = DEFAULT_MIN_ARCS,
     model: str = "antiberty",
     site_kinds: str = "ligand",
     top: int = 10,
@@ -38,10 +40,13 @@ def attention_stats(
     [model name] [siteKinds kinds] [top n] [definition paper|judged]
 
     Logs the property's background rate, the centre of gravity of its layer
-    profile, the top heads with Bonferroni-corrected 95% intervals, and the
-    layer x head figure (the paper's heatmap), counted by the paper's
-    definition unless ``definition judged`` (see ``attention heads``).
-    Returns the statistics.
+    profile, the top heads with Bonferroni-corrected 95% intervals (an HTML
+    table), and the layer x head figure (the paper's heatmap: the sequential
+    attention colours for the share, hatched where a head has too few arcs),
+    counted by the paper's definition unless ``definition judged`` (see
+    ``attention heads``). When no head can be ranked (no positive of the
+    property, or no head with more than minArcs arcs, default 100), a warning
+    says why and what to change. Returns the statistics.
     """
     use_settings(session)
     report = core(
@@ -58,9 +63,20 @@ def attention_stats(
     buffer = io.BytesIO()
     report.heatmap().savefig(buffer, format="png", dpi=80)
     image = base64.b64encode(buffer.getvalue()).decode("ascii")
-    text = html.escape("\n".join([*report.table(), report.summary()]))
-    session.logger.info(f'<pre>{text}</pre><img src="data:image/png;base64,{image}">', is_html=True)
-    return report.statistics
+    stats = report.statistics
+    log = ranking_log(stats, prop, stats.ranking(prop)[:top] if top else stats.ranking(prop))
+    summary = report.summary()
+    session.logger.info(
+        log.html
+        + (html_lines([summary]) if summary != log.problem else "")
+        + f'<img src="data:image/png;base64,{image}" alt="{html.escape(prop)} heatmap">',
+        is_html=True,
+    )
+    if log.problem:
+        session.logger.warning(log.problem)
+    elif log.warning:
+        session.logger.warning(log.warning)
+    return stats
 
 
 def register_command(logger: Logger) -> None:

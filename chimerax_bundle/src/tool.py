@@ -33,6 +33,7 @@ from Qt.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -177,12 +178,18 @@ class AttentionPanel(QWidget):
         )
         self.legend = QLabel()
         self.legend.setWordWrap(True)
+        # the status wraps and takes the height its text needs (heightForWidth), so a
+        # long message or error is read whole, below the legend, never over it
         self.status = QLabel("ready")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        for label in (self.legend, self.status):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumWidth(100)
+        self.progress.setVisible(False)  # shown only while a job runs
 
         choosers = QGridLayout()
         widgets.lay_out_choosers(
@@ -239,18 +246,21 @@ class AttentionPanel(QWidget):
         )
 
     def say(self, text: str) -> None:
-        """Show ``text`` on the status line."""
+        """Show ``text`` on the status line (wrapped, whole)."""
         self.status.setStyleSheet("")
+        self.status.setToolTip("")
         self.status.setText(text)
 
     def error(self, text: str) -> None:
-        """Show ``text`` on the status line as an error."""
+        """Show ``text`` on the status line as an error (wrapped, whole; also its tooltip)."""
         self.status.setStyleSheet(_ERROR_STYLE)
+        self.status.setToolTip(text)
         self.status.setText(text)
 
     def set_busy(self, busy: bool) -> None:
-        """Disable the buttons and run the busy indicator while a job runs."""
+        """Disable the buttons and show the busy indicator while a job runs (hidden when idle)."""
         widgets.show_busy(self, busy)
+        self.progress.setVisible(busy)
 
     def set_shape(self, shape: tuple[int, int] | None) -> None:
         """Make the grid ``(layers, heads)`` cells (none while unknown) and bound the spin boxes."""

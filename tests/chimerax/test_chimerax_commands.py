@@ -181,7 +181,7 @@ def test_color_sets_the_attribute_and_chimerax_colours_by_it(cx):
     want = np.array([np.asarray(expected[rid(r)].rgba) * 255 for r in protein])
     np.testing.assert_allclose(ribbon, want, atol=2.0)  # ChimeraX's palette = the core's
     low, high = ribbon[values.argmin()], ribbon[values.argmax()]
-    assert np.abs(low - high).sum() > 150  # white against dark red
+    assert np.abs(low - high).sum() > 150  # cream against dark red (the attention palette)
     np.testing.assert_array_equal(others.ribbon_colors, other_colours[0])
     np.testing.assert_array_equal(others.atoms.colors, other_colours[1])
 
@@ -259,7 +259,8 @@ def test_bad_option_value_is_refused_by_the_parser(cx):
     for command in (
         f"attention pairs #1 layerHead {HEAD} symmetrize median",
         f"attention pairs #1 layerHead {HEAD} minSeparation 0",
-        f"attention color #1 layerHead {HEAD} palette rainbow",
+        f"attention color #1 layerHead {HEAD} palette blue:nosuchcolour",
+        f"attention color #1 layerHead {HEAD} range low,high",
         "attention pairs #1",
     ):
         with pytest.raises(UserError):
@@ -322,7 +323,7 @@ def test_heads_ranks_with_chimeraxs_ligands_and_draws_the_top_head(cx):
     assert not residue_values(s, "attention_helix")
 
 
-def test_contacts_draws_predictions_green_and_red(cx):
+def test_contacts_draws_predictions_blue_and_magenta(cx):
     from protattn.api.contacts import predict_contacts
 
     s = open_structure(cx, HPX)
@@ -332,10 +333,11 @@ def test_contacts_draws_predictions_green_and_red(cx):
     pbonds = group(s, "attention contacts").pseudobonds
     keys = pair_keys(pbonds)
     assert set(keys) == {(p.residue_i, p.residue_j) for p in expected.pairs}
-    green = np.round(np.asarray(protattn.scene.CONTACT_COLORS[True]) * 255)
+    blue = np.round(np.asarray(protattn.scene.CONTACT_COLORS[True]) * 255)
+    magenta = np.round(np.asarray(protattn.scene.CONTACT_COLORS[False]) * 255)
     truth = {(p.residue_i, p.residue_j): p.contact for p in expected.pairs}
     for key, color in zip(keys, pbonds.colors):
-        assert (color == green).all() == bool(truth[key])
+        assert (color == (blue if truth[key] else magenta)).all()
     cxrun(cx, "attention clear")
     assert group(s, "attention contacts") is None
 
@@ -486,7 +488,7 @@ def test_pairs_dashes_and_colour_by_contact(cx):
         [np.round(np.asarray(CONTACT_COLORS[bool(expected[k].contact)]) * 255) for k in keys]
     )
     np.testing.assert_array_equal(g.pseudobonds.colors, want)
-    assert {bool(expected[k].contact) for k in keys} == {True, False}  # green and red both
+    assert {bool(expected[k].contact) for k in keys} == {True, False}  # blue and magenta both
     np.testing.assert_allclose(
         [p.attention_weight for p in g.pseudobonds], [expected[k].weight for k in keys], rtol=1e-6
     )

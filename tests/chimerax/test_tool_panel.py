@@ -437,3 +437,43 @@ def test_screenshot_shows_the_grid_colours(shown, session, qt):
     x = int((viewport.x() + frame.left() + 1) * ratio)
     y = int((viewport.y() + frame.center().y()) * ratio)
     assert image.getpixel((x, y)) == (0, 0, 0)  # the chosen head's black frame
+
+
+def test_the_progress_bar_shows_only_while_a_job_runs(shown, session, qt):
+    panel = shown.panel
+    wait_idle(qt, panel)
+    assert not panel.progress.isVisible()  # idle: no empty bar that looks like a text field
+    click_cell(qt, panel, 2, 5)
+    assert panel.controller.worker.busy and panel.progress.isVisible()
+    wait_idle(qt, panel)
+    assert not panel.progress.isVisible()
+    assert panel.status.text().startswith("ran: attention pairs #1 layerHead 2-5")
+
+
+def test_a_long_error_wraps_below_the_legend_and_is_read_whole(shown, qt):
+    from PyQt6.QtCore import QPoint, QRect
+
+    panel = shown.panel
+    text = (
+        "Attention panel: model 'esm2_t33_650M_UR50D' is not available offline: its "
+        "weights are neither in a pip package nor in the Hugging Face cache "
+        "(HF_HOME=/root/.cache/huggingface); download it once with network access, "
+        "or choose a model marked offline, e.g. antiberty, and run the action again"
+    )
+    panel.error(text)
+    qt.app.processEvents()
+
+    def rect(widget) -> QRect:
+        return QRect(widget.mapTo(panel, QPoint(0, 0)), widget.size())
+
+    status, legend, grid = rect(panel.status), rect(panel.legend), rect(panel.grid)
+    lines = panel.status.heightForWidth(panel.status.width())
+    assert lines >= 3 * panel.status.fontMetrics().lineSpacing()  # it wraps to 3+ lines
+    assert panel.status.height() >= lines  # every line shown, none cut off
+    assert not status.intersects(grid) and not status.intersects(legend)
+    assert status.top() >= legend.bottom() and status.bottom() <= panel.height()
+    assert panel.status.text() == text and panel.status.toolTip() == text
+    assert not panel.progress.isVisible()
+    assert panel.grab().save(str(ARTIFACTS / "panel-long-error.png"))
+    panel.say("ready")
+    assert panel.status.toolTip() == ""

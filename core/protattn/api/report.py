@@ -32,6 +32,7 @@ __all__ = [
     "too_few_arcs",
     "interval_warning",
     "rank_heads",
+    "ranking_heading",
     "ranking_table",
     "stats_summary",
     "property_heatmap",
@@ -125,6 +126,18 @@ def _cell(value: float | None, width: int = 5, digits: int = 3) -> str:
     return f"{'n/a':>{width}}" if value is None else f"{value:{width}.{digits}f}"
 
 
+def ranking_heading(statistics: HeadStatistics, prop: str, notes: bool = True) -> list[str]:
+    """The lines above a ranking: the property's background, θ, chains, the definition, notes."""
+    paper = statistics.definition == "paper"
+    lines = [
+        f"{prop}: background {statistics.stats[prop].background:.3f}, "
+        f"θ = {statistics.threshold:g}, {plural(statistics.n_chains, 'chain')}",
+        f"({statistics.describe()}"
+        + ("; z = background − head)" if paper else "; z = head − background)"),
+    ]
+    return lines + [f"warning: {note}" for note in (statistics.notes if notes else ())]
+
+
 def ranking_table(
     statistics: HeadStatistics, prop: str, rows: Sequence[dict], notes: bool = True
 ) -> list[str]:
@@ -136,15 +149,8 @@ def ranking_table(
     how many there are, and the top head's interval is checked against the background;
     ``notes`` adds the statistics' notes (a front end that prints them apart leaves them out).
     """
-    paper = statistics.definition == "paper"
-    interval = "Wald" if paper else "Wilson"
-    lines = [
-        f"{prop}: background {statistics.stats[prop].background:.3f}, "
-        f"θ = {statistics.threshold:g}, {plural(statistics.n_chains, 'chain')}",
-        f"({statistics.describe()}"
-        + ("; z = background − head)" if paper else "; z = head − background)"),
-    ]
-    lines += [f"warning: {note}" for note in (statistics.notes if notes else ())]
+    interval = "Wald" if statistics.definition == "paper" else "Wilson"
+    lines = ranking_heading(statistics, prop, notes)
     empty = nothing_to_rank(statistics, prop)
     if empty:
         return [*lines, empty]
@@ -176,7 +182,7 @@ def stats_summary(statistics: HeadStatistics, prop: str) -> str:
     str
         ``"118 heads with more than 100 arcs at or above θ, centre of gravity layer 5.21"``.
     """
-    empty = nothing_to_rank(statistics, prop)
+    empty = nothing_to_rank(statistics, prop) or too_few_arcs(statistics, prop)
     if empty:
         return empty
     result = statistics[prop]
