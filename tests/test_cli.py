@@ -506,3 +506,41 @@ def test_stats_heatmap_of_enrichment_over_the_background(capsys, tmp_path):
 
     # the diverging map has blue (below the background); the sequential one has none
     assert blues(enrichment) > 200 and blues(shares) < 20
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "says"),
+    [
+        (["pairs", HPV, "--layer-head", "6-3", "--top-k", "-5"], "--top-k", "at least 1"),
+        (["pairs", HPV, "--layer-head", "6-3", "--top-k", "0"], "--top-k", "at least 1"),
+        (["pairs", HPV, "--layer-head", "6-3", "--threshold", "-1"], "--threshold", "above 0"),
+        (["pairs", HPV, "--layer-head", "6-3", "--threshold", "0"], "--threshold", "above 0"),
+        (["pairs", HPV, "--layer-head", "6-3", "--threshold", "2"], "--threshold", "at most 1"),
+        (["pairs", HPV, "--layer-head", "6-3", "--threshold", "nan"], "--threshold", "above 0"),
+        (["pairs", HPV, "--layer-head", "6-3", "--min-separation", "-2"], "--min-separation",
+         "whole number"),
+        (["stats", HPV, "--threshold", "1.5"], "--threshold", "at most 1"),
+    ],
+)  # fmt: skip
+def test_nonsense_numbers_exit_2_before_any_run(capsys, argv, option, says):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert option in err and says in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["pairs", HPV, "--layer-head", "6-3", "-o", "/no/such/dir/x.csv"], "does not exist"),
+        (["stats", HPV, "--property", "contact", "--heatmap", "h.jpg"], "cannot write a .jpg"),
+        (["heads", HPV, "--property", "contact", "--plot", "p.gif"], "cannot write a .gif"),
+        (["render", HPV, "--layer-head", "6-3", "--png", "x.svg"], "cannot write a .svg"),
+        (["pairs", HPV, "--layer-head", "6-3", "--min-separation", "1000"], "longest chain"),
+    ],
+)
+def test_outputs_and_separations_are_refused_before_any_output(capsys, argv, says):
+    code, out, err = _run(capsys, *argv)
+    assert code == 2 and says in err and err.startswith("protattn: error:")
+    assert out == "" and "Traceback" not in err  # nothing printed before the error

@@ -26,6 +26,7 @@ from ..scene import value_range as _value_range
 from ..structure.model import Chain, ResidueId, join_chains
 from ..structure.properties import CONTACT_CUTOFF
 from ..words import plural
+from .checks import check_min_separation, check_threshold, check_top_k
 from .stats import unknown_only_note
 
 __all__ = [
@@ -257,13 +258,14 @@ def compute_pairs(
     model : str
         Short name, Hugging Face id or directory (see :func:`protattn.load_model`).
     threshold : float
-        Keep pairs whose symmetrised weight is above it (default 0.1).
+        Keep pairs whose symmetrised weight is above it (default 0.1); in (0, 1]
+        (:func:`protattn.api.checks.check_threshold`).
     top_k : int, optional
         Keep the ``top_k`` strongest pairs of each model input (a chain, or the
-        concatenated chains) instead of thresholding.
+        concatenated chains) instead of thresholding: at least 1, or None / ``"off"``.
     min_separation : int
-        Minimum ``|i - j|`` in sequence within a chain (1: no self-pairs); pairs
-        between chains are always kept.
+        Minimum ``|i - j|`` in sequence within a chain (1: no self-pairs), from 0 and
+        below the longest chain; pairs between chains are always kept.
     symmetrize : {"max", "mean"}
         How ``a_ij`` and ``a_ji`` are combined.
     palette : str or Palette
@@ -300,8 +302,15 @@ def compute_pairs(
         Its summary states the scale used (:meth:`protattn.scene.Scene.scale_text`).
     """
     if symmetrize not in ("max", "mean"):
-        raise ValueError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
-    _scale(value_range, radius, palette)  # bad ones refused before any run
+        raise ProtattnError(f"symmetrize must be 'max' or 'mean', not {symmetrize!r}")
+    # every argument is checked before a model loads
+    threshold = check_threshold(threshold)
+    top_k = check_top_k(top_k)
+    together = concatenate and len(chains) > 1  # pairs between chains need no separation
+    min_separation = check_min_separation(
+        min_separation, () if together else [len(c) for c in chains]
+    )
+    _scale(value_range, radius, palette)
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
     runs = _runs(lm, chains, window, stride, concatenate)
     pairs: list[Pair] = []

@@ -33,6 +33,7 @@ from ..structure.dssp import secondary_structure
 from ..structure.model import Chain, Structure
 from ..structure.properties import AMINO_ACIDS, contact_map, observed_pairs
 from ..structure.sites import LIGAND_KINDS, binding_sites, site_mask
+from .checks import check_min_separation, check_threshold
 
 __all__ = [
     "SS_CLASSES",
@@ -228,6 +229,8 @@ def head_statistics(
             "the paper's code does, and uses no windows; give definition "
             "judged to analyse long chains in windows"
         )
+    threshold = check_threshold(threshold, "θ (threshold)")
+    min_separation = check_min_separation(min_separation)
     names = property_names(properties)
     unknown = sorted(set(site_kinds) - set(LIGAND_KINDS))
     if unknown:

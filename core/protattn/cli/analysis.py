@@ -12,10 +12,12 @@ import argparse
 import json
 import sys
 
+from ..api.checks import check_min_separation, check_threshold
 from ..errors import ProtattnError
 from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS, DEFINITIONS
 from ..structure.io import read_structure
-from .common import check_folder, open_output, print_notes, statistics_of
+from .common import check_outputs, open_output, print_notes, statistics_of
+from .common import checked as _checked
 from .contacts import run_contacts
 from .heads import run_heads
 
@@ -73,9 +75,9 @@ def _stat_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--threshold",
-        type=float,
+        type=_checked(check_threshold),
         default=0.3,
-        help="high-confidence attention θ (default 0.3, the paper's)",
+        help="high-confidence attention θ, in (0, 1] (default 0.3, the paper's)",
     )
     p.add_argument(
         "--min-arcs",
@@ -94,7 +96,10 @@ def _stat_options(p: argparse.ArgumentParser) -> None:
         "is judged on (arcs > θ, windows for long chains, Wilson intervals)",
     )
     p.add_argument(
-        "--min-separation", type=int, default=6, help="minimum |i-j| for contacts (default 6)"
+        "--min-separation",
+        type=_checked(check_min_separation),
+        default=6,
+        help="minimum |i-j| for contacts (default 6)",
     )
     p.add_argument(
         "--site-kinds",
@@ -115,7 +120,7 @@ def add_parsers(sub) -> None:
     features.add_argument("--chain", metavar="ID", help="one chain (default: all)")
     features.add_argument("--format", choices=("json",), default="json")
     features.add_argument("--contact-cutoff", type=float, default=8.0, help="CB-CB, Å (8)")
-    features.add_argument("--min-separation", type=int, default=6)
+    features.add_argument("--min-separation", type=_checked(check_min_separation), default=6)
     features.add_argument("--site-cutoff", type=float, default=4.0, help="Å (4)")
     features.add_argument(
         "--site-kinds",
@@ -185,7 +190,7 @@ def add_parsers(sub) -> None:
     contacts.add_argument(
         "--heads", default="all", help="heads averaged by apc, e.g. 6-3,7-1 (default all)"
     )
-    contacts.add_argument("--min-separation", type=int, default=6)
+    contacts.add_argument("--min-separation", type=_checked(check_min_separation), default=6)
     contacts.add_argument("--format", choices=("json", "csv"), default="json")
     contacts.add_argument("-o", "--output", metavar="PATH")
     contacts.add_argument(
@@ -198,8 +203,7 @@ def add_parsers(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run one analysis subcommand; 0 on success."""
-    for path in (getattr(args, a, None) for a in ("heatmap", "profile", "plot", "png", "output")):
-        check_folder(path)
+    check_outputs(args)
     if args.command == "features":
         from ..api.options import parse_site_kinds
         from ..structure.records import chain_features, structure_features

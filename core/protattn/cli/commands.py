@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .._version import __version__
+from ..api.checks import check_min_separation, check_output, check_threshold, check_top_k
 from ..api.pairs import PairsResult, compute_pairs
 from ..errors import ProtattnError
 from ..palettes import parse_palette
@@ -30,6 +29,7 @@ from ..structure.io import read_structure
 from ..structure.model import Chain, ca_coordinates
 from ..words import plural
 from . import analysis as cli_analysis
+from .common import checked
 from .render import picture, renderer
 
 __all__ = [
@@ -68,16 +68,19 @@ def _add_pair_options(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument(
         "--threshold",
-        type=float,
+        type=checked(check_threshold),
         default=0.1,
-        help="keep pairs with symmetrised attention above it (default 0.1)",
+        help="keep pairs with symmetrised attention above it, in (0, 1] (default 0.1)",
     )
     group.add_argument(
-        "--top-k", type=int, metavar="K", help="keep the K strongest pairs per chain instead"
+        "--top-k",
+        type=checked(check_top_k),
+        metavar="K",
+        help="keep the K strongest pairs per chain instead (K >= 1)",
     )
     p.add_argument(
         "--min-separation",
-        type=int,
+        type=checked(check_min_separation),
         default=1,
         metavar="N",
         help="minimum sequence separation |i-j| (default 1: no self-pairs)",
@@ -149,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--png", required=True, metavar="PATH", help="output image")
     render.add_argument(
         "--palette",
-        type=_argument(parse_palette),
+        type=checked(parse_palette),
         default="attention",
         metavar="NAME|C1:C2:...",
         help="pair colours: a name (attention, viridis, bluered, YlOrRd, ...), colours "
@@ -158,14 +161,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument(
         "--range",
-        type=_argument(parse_range),
+        type=checked(parse_range),
         metavar="LO,HI",
         help="fixed scale of colour and radius: LO,HI or 'full' (0-1), so a weight looks "
         "the same in every picture (default: the drawn weights' range)",
     )
     render.add_argument(
         "--radius",
-        type=_argument(parse_radius),
+        type=checked(parse_radius),
         default=(0.05, 0.3),
         metavar="R|LO,HI",
         help="pair radius in A: one for all, or LO,HI at the scale's ends (default 0.05,0.3)",
@@ -244,19 +247,6 @@ def _chains(args: argparse.Namespace) -> tuple[str, list[Chain]]:
     return structure.name, [structure.chain(c) for c in ids]
 
 
-def _argument(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An argparse type from a core parser: its message, not a traceback."""
-
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-
-    convert.__name__ = parse.__name__
-    return convert
-
-
 def _compute(args: argparse.Namespace, chains: list[Chain], **extra) -> PairsResult:
     return compute_pairs(
         chains,
@@ -300,6 +290,10 @@ def _run(args: argparse.Namespace) -> int:
         return serve()
     if args.command in ("features", "stats", "heads", "contacts"):
         return cli_analysis.run(args)
+    if args.command == "pairs" and args.output:
+        check_output(args.output, None, "-o")
+    if args.command == "render":
+        check_output(args.png, (".png",), "--png")
     name, chains = _chains(args)
     if args.command == "pairs":
         result = _compute(args, chains)
@@ -311,9 +305,6 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{name}: {result.summary()}", file=sys.stderr)
         return 0
     # render
-    folder = os.path.dirname(os.path.abspath(args.png))
-    if not os.path.isdir(folder):
-        raise ProtattnError(f"folder {folder!r} does not exist; create it or choose another --png")
     renderer()  # a missing renderer is refused before the model runs
     result = _compute(
         args, chains, palette=args.palette, value_range=args.range, radius=args.radius

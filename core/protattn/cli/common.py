@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+from ..api.checks import check_output
 from ..errors import ProtattnError
+from ..report.plots import FORMATS
 from ..structure.io import read_structure
 from ..structure.model import Structure
 
@@ -16,7 +20,8 @@ __all__ = [
     "chain_ids",
     "open_output",
     "Stdout",
-    "check_folder",
+    "check_outputs",
+    "checked",
     "statistics_of",
     "print_notes",
 ]
@@ -80,11 +85,36 @@ class Stdout:
         sys.stdout.flush()
 
 
-def check_folder(path: str | None) -> None:
-    if path:
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise ProtattnError(f"folder {folder!r} does not exist; create it first")
+#: Where each option of the analysis commands writes, and the extensions it can write.
+_OUTPUTS: dict[str, tuple[str, ...] | None] = {
+    "heatmap": tuple(FORMATS),
+    "profile": tuple(FORMATS),
+    "plot": tuple(FORMATS),
+    "map": tuple(FORMATS),
+    "png": (".png",),
+    "output": None,
+}
+
+
+def check_outputs(args) -> None:
+    """Every output path of ``args`` checked before any work (folder, writable, format)."""
+    for name, suffixes in _OUTPUTS.items():
+        path = getattr(args, name, None)
+        if path:
+            check_output(path, suffixes, f"--{name}")
+
+
+def checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a core checker: its message, not a traceback (exit status 2)."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except (ValueError, ProtattnError) as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    convert.__name__ = getattr(parse, "__name__", "value")
+    return convert
 
 
 def statistics_of(args):

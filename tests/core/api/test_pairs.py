@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import protattn
+from protattn.errors import ProtattnError
 import protattn.api
 from protattn import (
     Chain,
@@ -136,7 +137,7 @@ def test_no_chains_is_refused_before_loading_a_model(monkeypatch):
 
 
 def test_bad_symmetrize(hiv_protease):
-    with pytest.raises(ValueError):
+    with pytest.raises(ProtattnError, match="symmetrize"):
         compute_pairs(hiv_protease, HEAD, symmetrize="min")
 
 
