@@ -222,8 +222,8 @@ def esm_contact_probabilities(lm: Model, sequence: str) -> np.ndarray:
     """
     if lm.family.name != "esm":
         raise ModelError(
-            f"{lm.name} is a {lm.family.name} model: only ESM models have a contact head; "
-            "use the unsupervised APC prediction (method='apc')"
+            f"{lm.name} has no contact head (only ESM models have one); "
+            "use the unsupervised APC prediction (method apc)"
         )
     from ..lm.inference import compact_attention
 

@@ -32,6 +32,11 @@ _MODELS: dict[tuple[str, str, str], LanguageModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _looks_like_path(key: str) -> bool:
+    """A model name written as a path (``/models/esm``, ``./esm``, ``~/esm``), not ``owner/name``."""
+    return key.startswith(("/", ".", "~")) or key.count("/") > 1 or "\\" in key
+
+
 def _not_found(name: str, source: str, error: Exception) -> ModelError:
     where = f"the Hugging Face cache ({hub_cache()})"
     how = (
@@ -239,6 +244,12 @@ def load_model(
             elif spec is not None:
                 _MODELS[cache_key] = _load_transformers(
                     spec.name, spec.source, revision, device, dtype
+                )
+            elif _looks_like_path(key) and not os.path.isdir(os.path.expanduser(key)):
+                raise ModelError(
+                    f"model directory {name!r} does not exist; give a folder saved with "
+                    "save_pretrained (model and tokenizer), a Hugging Face id (owner/name) or "
+                    "a short name (`protattn models` lists them)"
                 )
             elif os.path.isdir(os.path.expanduser(key)) or "/" in key:
                 _MODELS[cache_key] = _load_transformers(

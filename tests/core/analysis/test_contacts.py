@@ -405,5 +405,7 @@ def test_esm_contact_head_equals_predict_contacts(tiny_esm):
 
 
 def test_contact_head_refused_for_other_families(antiberty):
-    with pytest.raises(ModelError, match=r"only ESM models have a contact head.*method='apc'"):
+    with pytest.raises(
+        ModelError, match=r"antiberty has no contact head \(only ESM models have one\).*method apc"
+    ):
         esm_contact_probabilities(antiberty, "EVQLVESGGGLVQPGGSLRLSCAAS")

@@ -87,6 +87,15 @@ def test_unknown_model_name():
     assert "antiberty" in str(err.value)  # the models that are available
 
 
+@pytest.mark.parametrize("path", ["/no/such/dir", "./no_such_model", "~/no/such/model", "a/b/c"])
+def test_a_missing_model_directory_is_named_as_a_folder_not_a_hub_id(path):
+    with pytest.raises(ModelError) as err:
+        protattn.load_model(path)
+    message = str(err.value)
+    assert f"model directory {path!r} does not exist" in message
+    assert "hf download" not in message and "save_pretrained" in message
+
+
 def test_load_model_is_cached(antiberty):
     assert protattn.load_model("antiberty") is antiberty
     assert protattn.load_model(" AntiBERTy ", device=antiberty.device) is antiberty
