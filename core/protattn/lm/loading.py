@@ -33,7 +33,7 @@ _MODELS_LOCK = threading.Lock()
 
 
 def _looks_like_path(key: str) -> bool:
-    """A model name written as a path (``/models/esm``, ``./esm``, ``~/esm``), not ``owner/name``."""
+    """A model written as a path (``/models/esm``, ``./esm``, ``~/esm``), not ``owner/name``."""
     return key.startswith(("/", ".", "~")) or key.count("/") > 1 or "\\" in key
 
 

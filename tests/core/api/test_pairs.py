@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import protattn
-from protattn.errors import ProtattnError
 import protattn.api
 from protattn import (
     Chain,
@@ -17,6 +16,7 @@ from protattn import (
     compute_pairs,
     compute_scores,
 )
+from protattn.errors import ProtattnError
 
 HEAD = "4-mean"
 
