@@ -544,3 +544,21 @@ def test_outputs_and_separations_are_refused_before_any_output(capsys, argv, say
     code, out, err = _run(capsys, *argv)
     assert code == 2 and says in err and err.startswith("protattn: error:")
     assert out == "" and "Traceback" not in err  # nothing printed before the error
+
+
+def test_a_file_of_several_models_says_which_is_used_and_state_chooses(capsys, tmp_path):
+    atoms = [line for line in Path(HPV).read_text().splitlines() if line.startswith("ATOM")]
+    moved = [line[:30] + f"{float(line[30:38]) + 50:8.3f}" + line[38:] for line in atoms]
+    nmr = tmp_path / "nmr.pdb"
+    nmr.write_text("\n".join(["MODEL 1", *atoms, "ENDMDL", "MODEL 2", *moved, "ENDMDL", ""]))
+    code, out, err = _run(capsys, "pairs", str(nmr), "--layer-head", "6-3", "--format", "json")
+    assert code == 0, err
+    assert "2 models in the file: model 1 is used" in err
+    code, out2, err = _run(
+        capsys, "pairs", str(nmr), "--layer-head", "6-3", "--format", "json", "--state", "2"
+    )
+    assert code == 0 and "model 2 is used" in err
+    # the same sequence, so the same pairs and weights; the coordinates are state 2's
+    assert json.loads(out)["pairs"] == json.loads(out2)["pairs"]
+    code, _, err = _run(capsys, "pairs", str(nmr), "--layer-head", "6-3", "--state", "3")
+    assert code == 2 and "choose a state from 1 to 2" in err

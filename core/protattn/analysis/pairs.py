@@ -160,6 +160,17 @@ class Pair:
             "weight": round(self.weight, 6),
             "cb_distance": None if self.distance is None else round(self.distance, 3),
             "contact": self.contact,
+            **self._segments(),
+        }
+
+    def _segments(self) -> dict[str, str]:
+        """``segment_i`` / ``segment_j`` where a residue's segment names its chain."""
+        segments = [r.segment for r in (self.residue_i, self.residue_j) if r is not None]
+        if not any(segments):
+            return {}
+        return {
+            "segment_i": "" if self.residue_i is None else self.residue_i.segment,
+            "segment_j": "" if self.residue_j is None else self.residue_j.segment,
         }
 
 

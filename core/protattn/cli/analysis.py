@@ -15,8 +15,7 @@ import sys
 from ..api.checks import check_min_separation, check_threshold
 from ..errors import ProtattnError
 from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS, DEFINITIONS
-from ..structure.io import read_structure
-from .common import check_outputs, open_output, print_notes, statistics_of
+from .common import add_state, check_outputs, open_output, print_notes, read, statistics_of
 from .common import checked as _checked
 from .contacts import run_contacts
 from .heads import run_heads
@@ -60,6 +59,7 @@ def _common(p: argparse.ArgumentParser, many: bool = True) -> None:
         help="the model's precision: half precision on a GPU only (default float32; "
         "thresholds are decided on float32 values either way)",
     )
+    add_state(p)
     p.add_argument("--window", type=int, metavar="N", help="windows for long chains")
     p.add_argument("--stride", type=int, metavar="N", help="residues between window starts")
 
@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         kinds = tuple(parse_site_kinds(args.site_kinds))
         if set(kinds) - set(LIGAND_KINDS):
             raise ProtattnError(f"--site-kinds takes {', '.join(LIGAND_KINDS)}")
-        structure = read_structure(args.file)
+        structure = read(args.file, args)
         options = dict(
             contact_cutoff=args.contact_cutoff,
             min_separation=args.min_separation,

@@ -25,11 +25,10 @@ from ..api.pairs import PairsResult, compute_pairs
 from ..errors import ProtattnError
 from ..palettes import parse_palette
 from ..scene import parse_radius, parse_range
-from ..structure.io import read_structure
 from ..structure.model import Chain, ca_coordinates
 from ..words import plural
 from . import analysis as cli_analysis
-from .common import checked
+from .common import add_state, checked, read
 from .render import picture, renderer
 
 __all__ = [
@@ -53,6 +52,7 @@ _COLUMNS = [
 
 def _add_pair_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="PDB or mmCIF file")
+    add_state(p)
     p.add_argument(
         "--chain",
         action="append",
@@ -240,7 +240,7 @@ def _cache(args: argparse.Namespace, out) -> int:
 
 
 def _chains(args: argparse.Namespace) -> tuple[str, list[Chain]]:
-    structure = read_structure(args.file)
+    structure = read(args.file, args)
     if not args.chain:
         return structure.name, list(structure.chains)
     ids = [c.strip() for item in args.chain for c in item.split(",") if c.strip()]
@@ -273,7 +273,8 @@ def _write_pairs(result: PairsResult, fmt: str, out) -> None:
         )
         out.write("\n")
     else:
-        writer = csv.DictWriter(out, fieldnames=_COLUMNS, lineterminator="\n")
+        segments = [k for k in ("segment_i", "segment_j") if any(k in row for row in rows)]
+        writer = csv.DictWriter(out, fieldnames=[*_COLUMNS, *segments], lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})

@@ -16,7 +16,9 @@ from ..structure.model import Structure
 
 __all__ = [
     "expand_inputs",
+    "read",
     "structures_of",
+    "add_state",
     "chain_ids",
     "open_output",
     "Stdout",
@@ -62,9 +64,35 @@ def expand_inputs(items: list[str]) -> list[str]:
     return paths
 
 
-def structures_of(paths: list[str]) -> Iterator[Structure]:
+def read(path: str, args=None) -> Structure:
+    """One structure file, at the state ``--state`` asks for; its notes on standard error."""
+    structure = read_structure(path, state=getattr(args, "state", 1) or 1)
+    for note in structure.notes:
+        if "(HETATM only)" not in note:  # a ligand's own chain id: nothing to tell
+            print(f"note: {structure.name}: {note}", file=sys.stderr)
+    return structure
+
+
+def structures_of(paths: list[str], args=None) -> Iterator[Structure]:
     for path in paths:
-        yield read_structure(path)
+        yield read(path, args)
+
+
+def add_state(p: argparse.ArgumentParser) -> None:
+    """``--state N``: which model of a file with several (an NMR ensemble)."""
+    p.add_argument(
+        "--state",
+        type=checked(_state),
+        default=1,
+        metavar="N",
+        help="the model to use in a file with several, 1-based (default 1)",
+    )
+
+
+def _state(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ProtattnError(f"a state is a model number from 1, not {text!r}")
+    return int(text)
 
 
 def chain_ids(args) -> list[str] | None:
@@ -123,7 +151,7 @@ def statistics_of(args):
 
     paths = expand_inputs(args.inputs)
     return paths, head_statistics(
-        structures_of(paths),
+        structures_of(paths, args),
         args.model,
         args.property,
         chains=chain_ids(args),

@@ -7,8 +7,7 @@ import json
 import sys
 
 from ..errors import ProtattnError
-from ..structure.io import read_structure
-from .common import chain_ids, open_output
+from .common import chain_ids, open_output, read
 from .render import picture, renderer
 
 __all__ = ["run_contacts"]
@@ -18,7 +17,7 @@ def run_contacts(args) -> int:
     from ..api.contacts import predict_contacts
     from ..api.options import parse_heads
 
-    structure = read_structure(args.file)
+    structure = read(args.file, args)
     ids = chain_ids(args)
     if ids and len(ids) != 1:
         raise ProtattnError("contacts predicts one chain at a time: give --chain ID")

@@ -7,9 +7,8 @@ import json
 import sys
 
 from ..errors import ProtattnError
-from ..structure.io import read_structure
 from ..words import plural
-from .common import chain_ids, print_notes, statistics_of
+from .common import chain_ids, print_notes, read, statistics_of
 from .render import picture, renderer
 
 __all__ = ["run_heads"]
@@ -95,7 +94,7 @@ def _head_map(args, path: str, layer_head: str) -> None:
     from ..report.contacts import head_vs_contacts
     from ..structure.properties import contact_map
 
-    structure = read_structure(path)
+    structure = read(path, args)
     ids = chain_ids(args)
     chain = next(c for c in structure.chains if not ids or c.id in ids)
     lm = get_model(args.model, args.device, args.dtype)
@@ -116,7 +115,7 @@ def _draw_top_head(args, path: str, layer_head: str) -> None:
     from ..api.pairs import compute_pairs
     from ..structure.model import ca_coordinates
 
-    structure = read_structure(path)
+    structure = read(path, args)
     ids = chain_ids(args)
     chains = [c for c in structure.chains if ids is None or c.id in ids]
     result = compute_pairs(

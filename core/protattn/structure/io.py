@@ -8,6 +8,7 @@ kept apart from the polymer.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 
@@ -22,6 +23,7 @@ from .model import (
     ResidueId,
     Structure,
     chain_from_residues,
+    chain_label,
     nucleic_names,
     one_letter,
     protein_letters,
@@ -41,6 +43,57 @@ def _seqres_from_pdb(path: str) -> dict[str, str]:
             elif line.startswith(("ATOM", "HETATM")):
                 break
     return {c: "".join(one_letter(n) for n in names) for c, names in seqres.items()}
+
+
+#: Chain ids handed to the PDB parser for segments that share a chain id.
+_PLACEHOLDERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _pdb_segments(path: str) -> tuple[str | None, dict[str, tuple[str, str]]]:
+    """A PDB file's text with each (chain id, segment) given a chain id of its own.
+
+    Returns ``(None, {})`` when every chain id holds one segment (the usual file);
+    else the rewritten text and, for each chain id it now uses, the original chain
+    id and segment. CHARMM, NAMD and other MD tools write chains as segments
+    (``PROA``, ``PROB``), often with a blank chain id and numbers that start again.
+    """
+    with open(path, errors="replace") as fh:
+        lines = fh.readlines()
+    segments: dict[str, list[str]] = {}
+    for line in lines:
+        if line.startswith(("ATOM", "HETATM")) and len(line) > 72:
+            found = segments.setdefault(line[21], [])
+            segid = line[72:76].strip()
+            if segid not in found:
+                found.append(segid)
+    if all(len(found) <= 1 for found in segments.values()):
+        return None, {}
+    free = [c for c in _PLACEHOLDERS if c not in segments]
+    groups = [(chain, seg) for chain, found in segments.items() for seg in found]
+    if len(groups) > len(free) + sum(1 for found in segments.values() if len(found) == 1):
+        raise StructureError(
+            f"{path!r} has {len(groups)} chain segments, more than one PDB file can name; "
+            "split it, or save it as mmCIF"
+        )
+    names: dict[tuple[str, str], str] = {}
+    for chain, found in segments.items():
+        if len(found) == 1:  # its own chain id still names it
+            names[(chain, found[0])] = chain
+    for group in groups:
+        if group not in names:
+            names[group] = free.pop(0)
+    text = []
+    for line in lines:
+        if line.startswith(("ATOM", "HETATM", "ANISOU", "TER")) and len(line) > 21:
+            group = (line[21], line[72:76].strip() if len(line) > 72 else "")
+            if group in names:
+                line = line[:21] + names[group] + line[22:]
+        text.append(line)
+    split = {  # a blank chain id is "" in a segment's residue ids, as PyMOL writes it
+        name: (chain.strip(), seg) if len(segments[chain]) > 1 else (chain, "")
+        for (chain, seg), name in names.items()
+    }
+    return "".join(text), split
 
 
 def _sites_from_pdb(
@@ -191,8 +244,8 @@ def _heavy_atoms(residue) -> dict[str, np.ndarray]:
     return atoms
 
 
-def read_structure(path: str | os.PathLike, name: str | None = None) -> Structure:
-    """Read the protein chains and ligands of a PDB or mmCIF file (first model only).
+def read_structure(path: str | os.PathLike, name: str | None = None, state: int = 1) -> Structure:
+    """Read the protein chains and ligands of one model of a PDB or mmCIF file.
 
     Parameters
     ----------
@@ -200,6 +253,9 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
         A ``.pdb``/``.ent`` or ``.cif``/``.mmcif`` file.
     name : str, optional
         Name for the structure; defaults to the file's stem.
+    state : int
+        Which model (1-based, in file order) of a file with several (an NMR
+        ensemble); the structure's notes say which was used and how many there are.
 
     Returns
     -------
@@ -226,6 +282,7 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
     from Bio.PDB.MMCIF2Dict import MMCIF2Dict
     from Bio.PDB.PDBExceptions import PDBConstructionWarning
 
+    split: dict[str, tuple[str, str]] = {}
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise StructureError(f"no such file: {path!r}; give the path of a PDB or mmCIF file")
@@ -242,7 +299,11 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
                 seqres: dict[str, str] = {}
                 sites, site_descriptions = _sites_from_cif(cif)
             else:
-                model_set = PDBParser(QUIET=True).get_structure(name, path)
+                text, split = _pdb_segments(path)
+                parser = PDBParser(QUIET=True)
+                model_set = parser.get_structure(
+                    name, io.StringIO(text) if text is not None else path
+                )
                 scheme = {}
                 seqres = _seqres_from_pdb(path)
                 sites, site_descriptions = _sites_from_pdb(path)
@@ -256,7 +317,12 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
         raise StructureError(
             f"{path!r} holds no atoms; give a PDB (.pdb) or mmCIF (.cif) structure file"
         )
-    model = models[0]
+    if int(state) != state or not 1 <= state <= len(models):
+        raise StructureError(
+            f"{path!r} has {len(models)} model{'s' if len(models) > 1 else ''}; "
+            f"choose a state from 1 to {len(models)}, not {state!r}"
+        )
+    model = models[int(state) - 1]
 
     chains: list[Chain] = []
     ligands: list[Ligand] = []
@@ -266,10 +332,12 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
         observed: list[ObservedResidue] = []
         n_nucleic = 0
         residues = list(bchain)
+        chain_id, segment = split.get(bchain.id, (bchain.id, ""))
+        label = chain_label(chain_id, segment)
         for k, residue in enumerate(residues):
             resname = residue.get_resname().strip()
             hetflag, number, icode = residue.id
-            rid = ResidueId(bchain.id, int(number), icode.strip())
+            rid = ResidueId(chain_id, int(number), icode.strip(), segment)
             if hetflag == "W" or resname in WATER:
                 continue
             neighbours = (
@@ -286,12 +354,12 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
                     ligands.append(Ligand(resname, rid, coords))
         if not observed:
             if n_nucleic:
-                notes.append(f"chain {bchain.id}: nucleic acid ({n_nucleic} residues), skipped")
+                notes.append(f"chain {label}: nucleic acid ({n_nucleic} residues), skipped")
             elif len(bchain):
-                notes.append(f"chain {bchain.id}: no polymer residues (HETATM only), skipped")
+                notes.append(f"chain {label}: no polymer residues (HETATM only), skipped")
             continue
         if n_nucleic > len(observed):
-            notes.append(f"chain {bchain.id}: nucleic acid ({n_nucleic} residues), skipped")
+            notes.append(f"chain {label}: nucleic acid ({n_nucleic} residues), skipped")
             continue
         if bchain.id in scheme:
             entries = scheme[bchain.id]
@@ -302,8 +370,20 @@ def read_structure(path: str | os.PathLike, name: str | None = None) -> Structur
                     bchain.id, observed, sequence, [where.get(r.id) for r in observed]
                 )
             )
+        elif segment:  # SEQRES names chain ids, not the segments that share one
+            chains.append(chain_from_residues(chain_id, observed, segment=segment))
         else:
             chains.append(chain_from_residues(bchain.id, observed, seqres.get(bchain.id)))
+    if len(models) > 1:
+        notes.append(
+            f"{len(models)} models in the file: model {state} is used (state chooses another)"
+        )
+    segmented = sorted({c.id for c in chains if c.segment})
+    if segmented:
+        notes.append(
+            f"chains told apart by segment: {', '.join(segmented)} (their residues are "
+            "written segment/chain:number; SEQRES, per chain id, is not used for them)"
+        )
     if not chains:
         raise StructureError(
             f"{path!r} has no protein chain"

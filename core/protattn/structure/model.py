@@ -29,6 +29,7 @@ __all__ = [
     "virtual_cb",
     "Chain",
     "Structure",
+    "chain_label",
     "chain_from_residues",
     "join_chains",
     "ca_coordinates",
@@ -90,20 +91,27 @@ def one_letter(resname: str) -> str:
 
 @dataclass(frozen=True, order=True)
 class ResidueId:
-    """Identity of an observed residue: chain, author residue number, insertion code.
+    """Identity of an observed residue: chain, author residue number, insertion code, segment.
+
+    ``segment`` is set only where one chain id holds several segments (PDB segment
+    ids, as CHARMM and other MD tools write them, often with a blank chain id): it
+    then tells apart residues that share chain, number and insertion code. It is
+    written first, PyMOL's way (``segment/chain:number``).
 
     Examples
     --------
-    >>> str(ResidueId("H", 100, "A")), str(ResidueId("L", 27))
-    ('H:100A', 'L:27')
+    >>> str(ResidueId("H", 100, "A")), str(ResidueId("L", 27)), str(ResidueId("", 5, "", "PROA"))
+    ('H:100A', 'L:27', 'PROA/:5')
     """
 
     chain: str
     number: int
     icode: str = ""
+    segment: str = ""
 
     def __str__(self) -> str:
-        return f"{self.chain}:{self.number}{self.icode}"
+        where = f"{self.segment}/" if self.segment else ""
+        return f"{where}{self.chain}:{self.number}{self.icode}"
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,9 @@ class Chain:
     Attributes
     ----------
     id : str
-        Chain identifier (author chain id).
+        The chain's name, unique in its structure: the author chain id, or where one
+        chain id holds several segments, the segment (``"PROA"``, blank chain id) or
+        ``"A/PROA"`` (:func:`chain_label`).
     sequence : str
         The sequence given to the model (one-letter codes, ``X`` for unknown).
     residue_ids : tuple of (ResidueId or None)
@@ -188,6 +198,9 @@ class Chain:
         not observed.
     source : str
         Where :attr:`sequence` came from: ``"seqres"`` or ``"observed"``.
+    segment : str
+        The segment id where it tells this chain from another of the same chain id,
+        else empty.
     """
 
     id: str
@@ -196,6 +209,7 @@ class Chain:
     backbone: np.ndarray
     atoms: tuple[Mapping[str, np.ndarray] | None, ...] = field(repr=False)
     source: str = "observed"
+    segment: str = ""
 
     def __post_init__(self) -> None:
         n = len(self.sequence)
@@ -331,17 +345,32 @@ def _align_observed(sequence: str, observed: Sequence[ObservedResidue]) -> list[
     return positions
 
 
+def chain_label(chain_id: str, segment: str = "") -> str:
+    """A chain's name: its chain id, or with segments ``segment`` (blank id) or ``id/segment``.
+
+    Examples
+    --------
+    >>> chain_label("A"), chain_label("", "PROA"), chain_label("A", "PROB")
+    ('A', 'PROA', 'A/PROB')
+    """
+    if not segment:
+        return chain_id
+    return segment if not chain_id.strip() else f"{chain_id}/{segment}"
+
+
 def chain_from_residues(
     chain_id: str,
     observed: Sequence[ObservedResidue],
     sequence: str | None = None,
     positions: Sequence[int | None] | None = None,
+    segment: str = "",
 ) -> Chain:
     """Build a :class:`Chain` from observed residues, optionally placed on a full sequence.
 
     Parameters
     ----------
     chain_id : str
+        The author chain id.
     observed : sequence of ObservedResidue
         Residues with coordinates, in chain order.
     sequence : str, optional
@@ -351,6 +380,9 @@ def chain_from_residues(
         to drop it). When ``sequence`` is given without positions, the observed
         residues are aligned to it; if they do not fit, the observed residues are
         used as the sequence.
+    segment : str
+        The segment, where it tells this chain from another of the same id
+        (:func:`chain_label` names the chain then).
 
     Returns
     -------
@@ -375,7 +407,15 @@ def chain_from_residues(
         ids[pos] = res.id
         atoms[pos] = res.atoms
         backbone[pos] = _backbone_row(res.atoms)
-    return Chain(chain_id, sequence, tuple(ids), backbone, tuple(atoms), source)
+    return Chain(
+        chain_label(chain_id, segment),
+        sequence,
+        tuple(ids),
+        backbone,
+        tuple(atoms),
+        source,
+        segment,
+    )
 
 
 def join_chains(chains: Sequence[Chain]) -> Chain:
