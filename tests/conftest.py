@@ -232,3 +232,21 @@ def load_structure():
         return cache[path]
 
     return load
+
+
+# Property-based tests: a fixed budget and a fixed seed, so CI runs the same examples
+# every time within its time (HYPOTHESIS_PROFILE=deep runs more, with fresh seeds).
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover - hypothesis is in requirements.txt
+    pass
+else:
+    settings.register_profile(
+        "protattn",
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    settings.register_profile("deep", max_examples=2000, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "protattn"))

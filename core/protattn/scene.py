@@ -91,8 +91,8 @@ def parse_range(text: str | Sequence[float] | None) -> tuple[float, float] | Non
         return None
     if isinstance(text, str) and text.strip().lower() == "full":
         return (0.0, 1.0)
-    parts = text.split(",") if isinstance(text, str) else list(text)
     try:
+        parts = text.split(",") if isinstance(text, str) else list(text)
         lo, hi = (float(p) for p in parts)
     except (TypeError, ValueError):
         raise ValueError(

@@ -129,10 +129,10 @@ def _chain(value: Any, where: str) -> dict[str, Any]:
                 "residues not observed"
             )
         for r in residues:
-            if r is not None and not (isinstance(r, list) and len(r) == 3):
+            if r is not None and not (isinstance(r, list) and len(r) in (3, 4)):
                 raise BadRequest(
                     f"{where} (chain {chain_id!r}): a residue id is "
-                    f"[chain, number, insertion code] or null, not {r!r}"
+                    f"[chain, number, insertion code(, segment)] or null, not {r!r}"
                 )
     return {"id": chain_id, "sequence": sequence}
 
