@@ -12,12 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import require
 
 import protattn
 from protattn.cli import main
 from protattn.palettes import PALETTES
 
-pytest.importorskip("pymol", reason="PyMOL is installed by `make venv`")
+require("pymol")
 from pymol import cmd  # noqa: E402
 
 HPV = cmd.exp_path("$PYMOL_DATA/tut/1hpv.pdb")

@@ -476,11 +476,7 @@ def test_start_tool_without_a_window_says_what_to_use_and_imports_no_qt(cx, monk
 
 def test_the_panel_is_declared_for_the_tools_menu(cx):
     bundle = cx.toolshed.find_bundle("ChimeraX-ProtAttn", cx.logger)
-    if not bundle.tools:
-        pytest.skip(
-            'the installed bundle declares no tool: add [chimerax.tool."Attention"] '
-            "to chimerax_bundle/pyproject.toml"
-        )
+    assert bundle.tools, 'the bundle declares no tool: [chimerax.tool."Attention"] is missing'
     (tool,) = bundle.tools
     assert tool.name == "Attention" and tool.categories == ["Structure Analysis"]
 

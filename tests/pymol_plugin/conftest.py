@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import require
 
-pymol = pytest.importorskip("pymol", reason="PyMOL is installed by `make venv`")
+pymol = require("pymol")
 
 from pymol import cmd  # noqa: E402
 

@@ -51,7 +51,7 @@ def select_pairs(
     eligible: np.ndarray | None = None,
     segments: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Residue pairs ``i < j`` of a symmetric weight map, strongest first.
+    """Residue pairs ``i < j`` (``i <= j`` at separation 0) of a symmetric map, strongest first.
 
     Parameters
     ----------
@@ -62,7 +62,8 @@ def select_pairs(
     top_k : int or None
         Keep the ``top_k`` strongest pairs instead.
     min_separation : int
-        Keep pairs with ``j - i >= min_separation`` (1 drops self-pairs only).
+        Keep pairs with ``j - i >= min_separation`` (1 drops self-pairs only; 0
+        keeps them).
     eligible : numpy.ndarray, optional
         ``shape=(L,), dtype=bool``: only pairs of eligible positions are considered
         (before ``top_k`` is applied).
@@ -76,16 +77,16 @@ def select_pairs(
     Returns
     -------
     i, j : numpy.ndarray
-        ``shape=(n,), dtype=int`` sequence positions, ``i < j``.
+        ``shape=(n,), dtype=int`` sequence positions, ``i < j`` (or ``i == j``).
     weight : numpy.ndarray
         ``shape=(n,), dtype=float``, in decreasing order (ties by ``i``, then ``j``).
     """
-    if min_separation < 1:
-        raise ValueError("min_separation must be at least 1 (no self-pairs)")
+    if min_separation < 0:
+        raise ValueError("min_separation must be at least 0 (0 keeps self-pairs)")
     if segments is None:
         i, j = np.triu_indices(weights.shape[0], k=min_separation)
     else:
-        i, j = np.triu_indices(weights.shape[0], k=1)
+        i, j = np.triu_indices(weights.shape[0], k=min(min_separation, 1))
         keep = (segments[i] != segments[j]) | (j - i >= min_separation)
         i, j = i[keep], j[keep]
     if eligible is not None:

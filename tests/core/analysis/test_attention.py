@@ -171,11 +171,13 @@ def test_select_pairs_min_separation():
     assert _as_list(select_pairs(W, threshold=-1, min_separation=5)) == []
 
 
-def test_select_pairs_rejects_bad_arguments():
+def test_select_pairs_rejects_bad_arguments_and_keeps_self_pairs_at_zero():
     with pytest.raises(ValueError):
-        select_pairs(W, min_separation=0)
+        select_pairs(W, min_separation=-1)
     with pytest.raises(ValueError):
         select_pairs(W, top_k=-1)
+    i, j, _ = select_pairs(W, threshold=0.0, min_separation=0)
+    assert any(a == b for a, b in zip(i, j))  # the diagonal, kept at separation 0
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+from support import require
 
 from protattn import LayerHeadError, ModelError
 from protattn.analysis.contacts import (
@@ -59,8 +60,8 @@ def test_apc_matches_esm_formula_on_batches():
 
 
 def test_apc_matches_transformers_esm():
-    torch = pytest.importorskip("torch")
-    esm = pytest.importorskip("transformers.models.esm.modeling_esm")
+    torch = require("torch")
+    esm = require("transformers.models.esm.modeling_esm")
     maps = np.random.default_rng(1).random((2, 3, 9, 9))
     expected = esm.average_product_correct(esm.symmetrize(torch.from_numpy(maps))).numpy()
     np.testing.assert_allclose(apc(symmetrize_sum(maps)), expected, rtol=1e-12)
@@ -353,8 +354,8 @@ SEQUENCE = "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQ"
 @pytest.fixture(scope="module")
 def tiny_esm(tmp_path_factory):
     """A tiny random ESM model with a (random, but spread out) contact head, saved and loaded."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+    torch = require("torch")
+    transformers = require("transformers")
     import protattn
 
     directory = tmp_path_factory.mktemp("tiny_esm_contacts")

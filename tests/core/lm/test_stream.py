@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import require
 
 import protattn
 from protattn.analysis.contacts import unsupervised_contacts
@@ -343,8 +344,8 @@ def test_contacts_of_chosen_heads_stream(antiberty, structures, fresh):
 # ------------------------------------------------------------------ every family
 
 
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
+torch = require("torch")
+transformers = require("transformers")
 
 
 @pytest.fixture(scope="module", params=["esm", "bert", "albert", "xlnet", "t5"])

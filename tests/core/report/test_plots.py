@@ -7,9 +7,10 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from support import require
 
-matplotlib = pytest.importorskip("matplotlib")
-PIL = pytest.importorskip("PIL.Image")
+matplotlib = require("matplotlib")
+PIL = require("PIL.Image")
 
 from protattn.analysis.precision import predicted_pairs  # noqa: E402
 from protattn.report import contacts as contact_plots  # noqa: E402

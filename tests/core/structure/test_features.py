@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import require
 
 from protattn import ResidueId
 from protattn.structure.dssp import dssp, secondary_structure
@@ -713,7 +714,7 @@ PYMOL_STRUCTURES = [
 
 @pytest.fixture(scope="module")
 def pymol_dss(shared_dir):
-    pytest.importorskip("pymol", reason="PyMOL is installed by `make venv`")
+    require("pymol")
     paths = [str(shared_dir / "data" / p) for p in PYMOL_STRUCTURES]
     done = subprocess.run(
         [sys.executable, "-c", _PYMOL_DSS, *paths],
