@@ -1,14 +1,16 @@
 """PyMOL commands of the paper's analysis: attention_heads, attention_contacts, attention_stats.
 
-Each parses its arguments as typed at the prompt, asks one core request
-(:mod:`protattn.api`) and draws the scene it returns (:mod:`.draw`).
+Each parses and checks its arguments as typed at the prompt (outputs too, before
+any work), asks one core request (:mod:`protattn.api`) and draws the scene it
+returns (:mod:`.draw`); a run with nothing to draw says so and leaves the earlier
+drawing as it was.
 """
 
 from __future__ import annotations
 
 import os
 
-from pymol import CmdException, cmd
+from pymol import cmd
 
 import protattn
 from protattn.api import heads as head_requests
@@ -17,11 +19,12 @@ from protattn.api.pairs import on_one_scale
 from protattn.api.report import nothing_to_rank, property_report
 from protattn.lm.counts import DEFAULT_MIN_ARCS
 from protattn.palettes import CONTACT_NAMES
+from protattn.report.plots import FORMATS
 from protattn.words import plural
 
 from . import draw
-from .adapter import chains_by_object, structures_by_object
-from .arguments import core, number, selected_residues
+from .adapter import chains_by_object, state_notes, structures_by_object
+from .arguments import core, flag, number, output_of, selected_residues, state_of, threshold_of
 
 __all__ = [
     "attention_heads",
@@ -41,6 +44,7 @@ def attention_heads(
     draw_top: int = 1,
     quiet: int = 1,
     definition: str = "paper",
+    state: int = -1,
     *,
     _self=cmd,
 ) -> list[dict]:
@@ -70,7 +74,8 @@ def attention_heads(
     USAGE
 
         attention_heads selection [, prop [, top [, threshold [, min_arcs
-            [, model [, site_kinds [, draw_top [, quiet [, definition ]]]]]]]]]
+            [, model [, site_kinds [, draw_top [, quiet [, definition
+            [, state ]]]]]]]]]]
 
     ARGUMENTS
 
@@ -81,7 +86,8 @@ def attention_heads(
 
         top = int: rows to print {default: 10}
 
-        threshold = float: high-confidence attention (the paper's 0.3)
+        threshold = float: high-confidence attention, above 0 and at most 1
+        {default: 0.3, the paper's}
 
         min_arcs = int: heads with this many arcs or fewer (paper), or fewer
         (judged), are not ranked {default: 100}
@@ -97,6 +103,9 @@ def attention_heads(
         definition = paper or judged: how shares, backgrounds and intervals
         are counted {default: paper}
 
+        state = int: the object state whose coordinates give contacts and
+        binding sites, 1-based; 0 or -1: the current state {default: -1}
+
     EXAMPLE
 
         attention_heads 1hpv, binding_site
@@ -107,19 +116,27 @@ def attention_heads(
 
         attention_pairs, attention_contacts
     """
-    structures = structures_by_object(selection, _self=_self)
+    top = number(top, "top", int)
+    threshold = threshold_of(threshold)
+    min_arcs = number(min_arcs, "min_arcs", int)
+    drawing = flag(draw_top, "draw_top")
+    flag(quiet, "quiet")
+    state = state_of(state)
+    structures = structures_by_object(selection, state, _self=_self)
+    for note in state_notes("attention_heads", structures, state, _self=_self):
+        print(note)
     within = [selected_residues(selection, obj, _self) for obj in structures]
     result = core(
         head_requests.top_heads,
         structures.values(),
         str(prop),
         model,
-        number(top, "top", int),
-        number(threshold, "threshold"),
-        number(min_arcs, "min_arcs", int),
+        top,
+        threshold,
+        min_arcs,
         str(site_kinds),
         str(definition).strip(),
-        draw=bool(int(draw_top)),
+        draw=drawing,
         within=within,
     )
     empty = result.empty
@@ -134,6 +151,12 @@ def attention_heads(
             obj, drawn.scene, protattn.ca_coordinates(structures[obj].chains), _self=_self
         )
         doubt = " (warning: its interval contains the background)" if result.warning else ""
+        if not n:
+            print(
+                f" attention_heads: {obj}: head {result.best}{doubt} has no pair of the "
+                f"selected residues above {threshold:g} to draw; {draw.kept(obj, _self=_self)}"
+            )
+            continue
         print(
             f" attention_heads: {obj}: drew head {result.best}{doubt}: {drawn.summary()}; "
             f"drew {plural(n, 'pair')}"
@@ -147,6 +170,7 @@ def attention_contacts(
     heads: str = "all",
     model: str = "antiberty",
     quiet: int = 1,
+    state: int = -1,
     *,
     _self=cmd,
 ) -> dict:
@@ -160,10 +184,13 @@ def attention_contacts(
 
         method apc: the average over heads of APC-corrected symmetrised
         attention (any model); method esm: the ESM model's own contact head.
+        A chain too short for any prediction (6 residues or fewer) is said
+        to be, and the earlier drawing stays as it was.
 
     USAGE
 
-        attention_contacts selection [, method [, heads [, model [, quiet ]]]]
+        attention_contacts selection [, method [, heads [, model [, quiet
+            [, state ]]]]]
 
     ARGUMENTS
 
@@ -175,6 +202,10 @@ def attention_contacts(
 
         model = str: protein language model {default: antiberty}
 
+        state = int: the object state whose coordinates judge the predictions
+        (and carry the drawing), 1-based; 0 or -1: the current state
+        {default: -1}
+
     EXAMPLE
 
         attention_contacts 1hpv and chain A
@@ -184,7 +215,11 @@ def attention_contacts(
 
         attention_heads, attention_pairs
     """
-    by_object = chains_by_object(selection, _self=_self)
+    flag(quiet, "quiet")
+    state = state_of(state)
+    by_object = chains_by_object(selection, state, _self=_self)
+    for note in state_notes("attention_contacts", by_object, state, _self=_self):
+        print(note)
     predicted = {
         obj: core(predict_chains_contacts, chains, model, str(method), str(heads))
         for obj, chains in by_object.items()
@@ -192,6 +227,14 @@ def attention_contacts(
     legend = f"{CONTACT_NAMES[True]}: true contact, {CONTACT_NAMES[False]}: false"
     for obj, found in predicted.items():
         n = draw.draw_pairs(obj, found.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
+        if not n:  # the earlier drawing stays
+            short = ", ".join(f"{c.id or '(blank)'} ({len(c)})" for c in by_object[obj])
+            print(
+                f" attention_contacts: {obj}: nothing found: no pair of residues 6 or more "
+                f"apart in sequence to predict on chain {short}; "
+                f"{draw.kept(obj, _self=_self)}; select chains of more than 6 residues"
+            )
+            continue
         for line in found.lines(f"{obj}"):
             print(f" attention_contacts: {line} ({legend})")
         print(f" attention_contacts: {obj}: drew {plural(n, 'predicted contact')}")
@@ -211,6 +254,7 @@ def attention_stats(
     model: str = "antiberty",
     site_kinds: str = "ligand",
     definition: str = "paper",
+    state: int = -1,
     *,
     _self=cmd,
 ) -> protattn.HeadStatistics:
@@ -230,17 +274,19 @@ def attention_stats(
     USAGE
 
         attention_stats selection [, prop [, png [, threshold [, min_arcs
-            [, model [, site_kinds [, definition ]]]]]]]
+            [, model [, site_kinds [, definition [, state ]]]]]]]]
 
     ARGUMENTS
 
         prop = contact, binding_site, helix, strand, turn_bend, other, aa:X
         {default: contact}
 
-        png = str: where to write the heatmap {default: attention_<prop>.png in
-        the current directory}
+        png = str: where to write the heatmap, a .png, .svg or .pdf file in a
+        folder that exists (checked before the model runs) {default:
+        attention_<prop>.png in the current directory}
 
-        threshold = float: high-confidence attention {default: 0.3}
+        threshold = float: high-confidence attention, above 0 and at most 1
+        {default: 0.3}
 
         min_arcs = int: heads with this many arcs or fewer (paper), or fewer
         (judged), are hatched in the heatmap and not ranked {default: 100}
@@ -248,6 +294,9 @@ def attention_stats(
         model, site_kinds: as for attention_heads
 
         definition = paper or judged {default: paper}
+
+        state = int: the object state whose coordinates give the property,
+        1-based; 0 or -1: the current state {default: -1}
 
     EXAMPLE
 
@@ -257,19 +306,21 @@ def attention_stats(
 
         attention_heads
     """
-    structures = structures_by_object(selection, _self=_self)
     prop = str(prop)
-    png = str(png) or f"attention_{prop.replace(':', '_')}.png"
-    folder = os.path.dirname(os.path.abspath(png))
-    if not os.path.isdir(folder):
-        raise CmdException(f"folder {folder!r} does not exist; choose another png")
+    png = output_of(str(png).strip() or f"attention_{prop.replace(':', '_')}.png", FORMATS, "png")
+    threshold = threshold_of(threshold)
+    min_arcs = number(min_arcs, "min_arcs", int)
+    state = state_of(state)
+    structures = structures_by_object(selection, state, _self=_self)
+    for note in state_notes("attention_stats", structures, state, _self=_self):
+        print(note)
     report = core(
         property_report,
         structures.values(),
         prop,
         model,
-        number(threshold, "threshold"),
-        number(min_arcs, "min_arcs", int),
+        threshold,
+        min_arcs,
         str(site_kinds),
         str(definition).strip(),
         top=5,

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from pymol import CmdException, cmd
 
 from protattn import ProtattnError, ResidueId
+from protattn.api import checks
 from protattn.api.options import run_options
 from protattn.palettes import RGB, Palette, css_color, parse_palette
 
 from .adapter import icode
 
-__all__ = ["core", "number", "palette_of", "pymol_color", "run_options_of", "selected_residues"]
+__all__ = [
+    "core",
+    "number",
+    "flag",
+    "threshold_of",
+    "top_k_of",
+    "min_separation_of",
+    "output_of",
+    "state_of",
+    "palette_of",
+    "pymol_color",
+    "run_options_of",
+    "selected_residues",
+]
 
 #: What PyMOL reads as a palette besides protattn's forms, for error messages.
 PYMOL_PALETTES = (
@@ -30,12 +47,61 @@ def selected_residues(selection: str, obj: str, _self) -> set[ResidueId]:
     return found
 
 
-def number(value, name: str, kind=float):
-    """``value`` (as typed at the prompt) as a ``kind``; a ``CmdException`` naming ``name``."""
+def number(value: object, name: str, kind: type = float) -> Any:
+    """``value`` (as typed at the prompt) as a ``kind``; a ``CmdException`` naming ``name``.
+
+    An ``int`` must be a whole number: ``"2.5"`` is refused rather than cut to 2.
+    """
     try:
+        if kind is int and not isinstance(value, int):
+            whole = float(str(value).strip())
+            if whole != int(whole):
+                raise ValueError(value)
+            return int(whole)
         return kind(value)
-    except (TypeError, ValueError):
-        raise CmdException(f"{name} must be a number, not {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        what = "a whole number" if kind is int else "a number"
+        raise CmdException(f"{name} must be {what}, not {value!r}") from None
+
+
+def flag(value: object, name: str) -> bool:
+    """A ``0/1`` switch as typed at the prompt (``quiet``, ``key``); CmdException naming it."""
+    return bool(number(value, name, int))
+
+
+def threshold_of(value: object, name: str = "threshold") -> float:
+    """An attention threshold in (0, 1] (:func:`protattn.api.checks.check_threshold`)."""
+    return core(checks.check_threshold, value, name)
+
+
+def top_k_of(value: object, name: str = "top_k") -> int | None:
+    """``top_k``: a whole number of at least 1, or off (None, ``""``, ``off``).
+
+    0 and negative numbers are refused, as on the command line and in ChimeraX
+    (:func:`protattn.api.checks.check_top_k`).
+    """
+    return core(checks.check_top_k, value, name)
+
+
+def min_separation_of(value: object, name: str = "min_separation") -> int:
+    """A whole number from 0 (the core checks it against the chains' lengths once read)."""
+    return core(checks.check_min_separation, value, (), name)
+
+
+def output_of(path: str, suffixes: Sequence[str], what: str) -> str:
+    """An output path checked before any work: its folder exists and is writable, its
+    extension one of ``suffixes`` (:func:`protattn.api.checks.check_output`)."""
+    return str(core(checks.check_output, path, suffixes, what))
+
+
+def state_of(value: object, name: str = "state") -> int:
+    """A PyMOL state as typed at the prompt: N (1-based), or 0 or -1 for the current state."""
+    state = number(value, name, int)
+    if state < -1:
+        raise CmdException(
+            f"{name} must be a state number from 1, or 0 or -1 for the current state, not {value!r}"
+        )
+    return state
 
 
 def run_options_of(window, stride, concatenate) -> dict:

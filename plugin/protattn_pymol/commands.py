@@ -1,8 +1,10 @@
 """PyMOL commands that draw attention: attention_pairs, attention_color, attention_key,
 attention_clear.
 
-Each command adapts the selection to protattn chains, asks the core, and only
-then draws: a bad argument raises ``CmdException`` with nothing drawn. The objects
+Each command checks its arguments (the core's checks, :mod:`protattn.api.checks`),
+adapts the selection to protattn chains, asks the core, and only then draws: a bad
+argument raises ``CmdException`` with nothing drawn, and a run that finds nothing
+says so and what to change, leaving what was drawn before as it was. The objects
 of one command share one colour (and radius) scale unless ``range`` fixes it, and
 every drawing's log line states the scale and the core's notes.
 """
@@ -17,8 +19,18 @@ from protattn.api.pairs import on_one_scale
 from protattn.words import plural
 
 from . import draw
-from .adapter import chains_by_object
-from .arguments import core, number, palette_of, run_options_of, selected_residues
+from .adapter import chains_by_object, state_notes
+from .arguments import (
+    core,
+    flag,
+    min_separation_of,
+    palette_of,
+    run_options_of,
+    selected_residues,
+    state_of,
+    threshold_of,
+    top_k_of,
+)
 
 __all__ = [
     "attention_pairs",
@@ -32,23 +44,40 @@ __all__ = [
 _LISTED = 10
 
 
-def _key_flag(key: int | str) -> bool:
-    """``key=0/1`` as typed at the prompt."""
-    return bool(number(key, "key", int))
-
-
 def _finish(command: str, obj: str, key: bool, _self) -> None:
     """Draw (or refresh) the object's key when asked for; say where it is."""
     if key and draw.draw_key(obj, _self=_self):
         print(f" {command}: {obj}: key drawn as {draw.key_name(obj)}")
 
 
+def _nothing_found(
+    result: PairsResult, threshold: float, top_k: int | None, min_separation: int, selected: int
+) -> str:
+    """Why a pairs run found no pair to draw among ``selected`` residues, and what to change."""
+    if result.pairs:  # found, but none between residues with coordinates
+        return (
+            f"{plural(len(result.pairs), 'pair')} found, none between residues with CA coordinates"
+        )
+    if selected < 2:
+        return f"the selection holds {plural(selected, 'residue')}: a pair needs two; select more"
+    if top_k is None:
+        return (
+            f"no pair of the {selected} selected residues has attention above {threshold:g} "
+            f"at |i - j| >= {min_separation}; lower threshold or min_separation, give top_k "
+            "(e.g. top_k=20) or select more residues"
+        )
+    return (
+        f"no pair of the {selected} selected residues is {min_separation} or more apart in "
+        "sequence; lower min_separation or select more residues"
+    )
+
+
 def attention_pairs(
     selection: str = "polymer.protein",
     layer_head: str = "",
-    threshold: float = 0.1,
-    top_k: int = 0,
-    min_separation: int = 1,
+    threshold: float | str = 0.1,
+    top_k: int | str | None = None,
+    min_separation: int | str = 1,
     symmetrize: str = "max",
     model: str = "antiberty",
     palette: str = "attention",
@@ -60,6 +89,7 @@ def attention_pairs(
     range: str = "",
     radius: str = "",
     key: int = 0,
+    state: int = -1,
     *,
     _self=cmd,
 ) -> list[protattn.Pair]:
@@ -77,12 +107,15 @@ def attention_pairs(
         weights) unless range fixes it; the log line of each object states the
         scale, what is not drawn and how the attention was obtained.
 
+        A run that finds no pair says so and what to change, and leaves the
+        object's earlier drawing (pairs, key) as it was.
+
     USAGE
 
         attention_pairs selection, layer_head [, threshold [, top_k
             [, min_separation [, symmetrize [, model [, palette [, window
             [, stride [, concatenate [, color_by [, quiet [, range
-            [, radius [, key ]]]]]]]]]]]]]]
+            [, radius [, key [, state ]]]]]]]]]]]]]]]
 
     ARGUMENTS
 
@@ -92,12 +125,14 @@ def attention_pairs(
         averaged (7-mean) or their maximum (7-max)
 
         threshold = float: keep pairs whose attention max(a_ij, a_ji) is above
-        it {default: 0.1}
+        it; above 0 and at most 1 {default: 0.1}
 
-        top_k = int: keep the k strongest pairs per chain instead (0: use the
-        threshold) {default: 0}
+        top_k = int or off: keep the k strongest pairs per chain instead of
+        the threshold, k at least 1; off (or left out) uses the threshold
+        {default: off}
 
-        min_separation = int: minimum |i - j| in sequence {default: 1}
+        min_separation = int: minimum |i - j| in sequence, from 0 and below the
+        longest chain's length {default: 1}
 
         symmetrize = max or mean: how a_ij and a_ji are combined {default: max}
 
@@ -134,10 +169,16 @@ def attention_pairs(
 
         key = 0/1: also draw the key (attention_key) {default: 0}
 
+        state = int: the object state whose coordinates are used (an NMR
+        file's model, a trajectory's frame), 1-based; 0 or -1: the current
+        state, as the viewer shows it {default: -1}. For an object of several
+        states the log says which state is used.
+
     EXAMPLE
 
         attention_pairs 1hpv, 6-3
         attention_pairs 1hpv and chain A, 8-max, top_k=20, min_separation=6
+        attention_pairs 2k39, 6-3, state=5
         attention_pairs 1vfb and chain A+B, 8-max, top_k=30, concatenate=1
         attention_pairs 1hpv, 6-3, range=full, radius=0.2, key=1
         attention_pairs 1hpv, 6-3, palette=rainbow, color_by=weight
@@ -148,13 +189,16 @@ def attention_pairs(
     """
     if not str(layer_head).strip():
         raise CmdException("give a layer-head, e.g. attention_pairs 1hpv, 7-1")
-    top_k = number(top_k, "top_k", int)
-    show_key = _key_flag(key)
+    show_key = flag(key, "key")
+    listed = not flag(quiet, "quiet")
+    state = state_of(state)
+    cutoff, k = threshold_of(threshold), top_k_of(top_k)
+    separation = min_separation_of(min_separation)  # the core checks it against the chains
     options = dict(
         model=model,
-        threshold=number(threshold, "threshold"),
-        top_k=top_k if top_k > 0 else None,
-        min_separation=number(min_separation, "min_separation", int),
+        threshold=cutoff,
+        top_k=k,
+        min_separation=separation,
         symmetrize=str(symmetrize),
         palette=palette_of(palette, _self=_self),
         color_by=str(color_by),
@@ -162,29 +206,31 @@ def attention_pairs(
         radius=str(radius).strip() or (0.05, 0.3),
         **run_options_of(window, stride, concatenate),
     )
-    by_object = chains_by_object(selection, _self=_self)
+    by_object = chains_by_object(selection, state, _self=_self)
+    for note in state_notes("attention_pairs", by_object, state, _self=_self):
+        print(note)
+    within = {obj: selected_residues(selection, obj, _self) for obj in by_object}
     computed: list[PairsResult] = [  # everything is computed before anything is drawn
-        core(
-            protattn.compute_pairs,
-            chains,
-            layer_head,
-            within=selected_residues(selection, obj, _self),
-            **options,
-        )
+        core(protattn.compute_pairs, chains, layer_head, within=within[obj], **options)
         for obj, chains in by_object.items()
     ]
     results = dict(zip(by_object, on_one_scale(computed, "objects")))
     pairs: list[protattn.Pair] = []
     for obj, result in results.items():
-        n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
         pairs.extend(result.pairs)
-        drew = (
-            f"drew {plural(n, 'pair')} into group {draw.group_name(obj)}" if n else "nothing drawn"
+        n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
+        if not n:  # the earlier drawing stays
+            why = _nothing_found(result, cutoff, k, separation, len(within[obj]))
+            print(
+                f" attention_pairs: {obj}: {result.model} {result.head}: nothing found: {why}; "
+                f"{draw.kept(obj, _self=_self)}"
+            )
+            continue
+        print(
+            f" attention_pairs: {obj}: {result.summary()}; drew {plural(n, 'pair')} into group "
+            f"{draw.group_name(obj)}"
         )
-        if not result.pairs:
-            drew += ": no pair is above the threshold; lower threshold or use top_k"
-        print(f" attention_pairs: {obj}: {result.summary()}; {drew}")
-        if not int(quiet):  # the strongest pairs
+        if listed:  # the strongest pairs
             for p in result.pairs[:_LISTED]:
                 contact = {True: "contact", False: "no contact", None: "unknown"}[p.contact]
                 print(
@@ -205,6 +251,7 @@ def attention_color(
     quiet: int = 1,
     range: str = "",
     key: int = 0,
+    state: int = -1,
     *,
     _self=cmd,
 ) -> dict[str, ScoresResult]:
@@ -216,12 +263,14 @@ def attention_color(
         length. The values are written into the b-factor column (the original
         b-factors come back with attention_clear) and each residue takes its
         colour on the palette's scale. The objects of one command share one
-        scale unless range fixes it; the log line states it.
+        scale unless range fixes it; the log line states it. When no residue
+        gets a value, the log says so and b-factors and colours stay as they
+        were.
 
     USAGE
 
         attention_color selection, layer_head [, model [, palette [, window
-            [, stride [, concatenate [, quiet [, range [, key ]]]]]]]]
+            [, stride [, concatenate [, quiet [, range [, key [, state ]]]]]]]]]
 
     ARGUMENTS
 
@@ -247,6 +296,9 @@ def attention_color(
 
         key = 0/1: also draw the key (attention_key) {default: 0}
 
+        state = int: the object state whose residues are read, 1-based; 0 or
+        -1: the current state {default: -1}, as for attention_pairs
+
     EXAMPLE
 
         attention_color 1hpv, 8-mean
@@ -259,10 +311,14 @@ def attention_color(
     """
     if not str(layer_head).strip():
         raise CmdException("give a layer-head, e.g. attention_color 1hpv, 7-1")
-    show_key = _key_flag(key)
+    show_key = flag(key, "key")
+    listed = not flag(quiet, "quiet")
+    state = state_of(state)
     pal = palette_of(palette, _self=_self)
-    by_object = chains_by_object(selection, _self=_self)
     options = run_options_of(window, stride, concatenate)
+    by_object = chains_by_object(selection, state, _self=_self)
+    for note in state_notes("attention_color", by_object, state, _self=_self):
+        print(note)
     computed: list[ScoresResult] = [
         core(
             protattn.compute_scores,
@@ -279,11 +335,19 @@ def attention_color(
     results = dict(zip(by_object, on_one_scale(computed, "objects")))
     for obj, result in results.items():
         n = draw.color_residues(obj, result.scene, selection, _self=_self)
+        if not n:  # b-factors and colours untouched
+            print(
+                f" attention_color: {obj}: {result.model} {result.head}: nothing found: no "
+                f"selected residue of {obj} got a value; b-factors and colours stay as they "
+                "were; select protein residues the model ran on, e.g. "
+                f"attention_color {obj}, {result.head}"
+            )
+            continue
         print(
             f" attention_color: {obj}: {result.summary()}; {plural(n, 'residue')} coloured, "
             "b-factors = attention received (attention_clear restores them)"
         )
-        if not int(quiet):  # the residues receiving most attention
+        if listed:  # the residues receiving most attention
             for r in sorted(result.scene.residues, key=lambda r: -r.value)[:_LISTED]:
                 print(f"   {r.residue}  {r.value:.4f}")
         _finish("attention_color", obj, show_key, _self)
@@ -323,6 +387,7 @@ def attention_key(selection: str = "all", zoom: int = 1, *, _self=cmd) -> list[s
 
         attention_pairs, attention_color, attention_clear
     """
+    move = flag(zoom, "zoom")
     objects = _self.get_object_list(f"({selection})") or []
     drawn = [obj for obj in objects if draw.scenes(obj, _self=_self)]
     if not drawn:
@@ -331,7 +396,7 @@ def attention_key(selection: str = "all", zoom: int = 1, *, _self=cmd) -> list[s
             "attention_pairs 1hpv, 6-3 or attention_color 1hpv, 8-mean"
         )
     for obj in drawn:
-        draw.draw_key(obj, zoom=bool(number(zoom, "zoom", int)), _self=_self)
+        draw.draw_key(obj, zoom=move, _self=_self)
         for line in (s.key().text for s in draw.scenes(obj, _self=_self)):
             print(f" attention_key: {obj}: {draw.key_name(obj)}: {line}")
     return [draw.key_name(obj) for obj in drawn]

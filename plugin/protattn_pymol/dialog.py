@@ -169,8 +169,10 @@ class AttentionDialog(QtWidgets.QDialog):
         self.property_combo.setToolTip(widgets.property_tooltip("colour"))
         self.definition_combo = w.QComboBox(objectName="definition")
         widgets.configure_options(self, AGGREGATES, PROPERTIES, DEFINITIONS)
+        # a threshold must be above 0 (attention_pairs refuses 0): its smallest step
+        self.threshold_spin.setMinimum(10.0 ** -self.threshold_spin.decimals())
 
-        self.buttons = {}
+        self.buttons: dict[str, QtWidgets.QPushButton] = {}
         widgets.add_buttons(
             self, _BUTTONS, lambda label, action: w.QPushButton(label, objectName=action)
         )

@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "DialogState",
     "selection",
+    "check_loaded",
     "command",
     "model_statuses",
     "model_label",
@@ -65,6 +66,32 @@ def selection(state: core_state.PanelState) -> str:
         return target
     chain = state.chain or '""'  # a blank chain id
     return f"{target} and chain {chain}"
+
+
+def check_loaded(state: core_state.PanelState, *, _self=cmd) -> None:
+    """That the dialog's object (and chain) are still loaded in PyMOL.
+
+    Raises
+    ------
+    ValueError
+        Naming the object (or chain) and saying to press Refresh, if it was deleted
+        or renamed since the dialog listed it (or its chain is gone).
+    """
+    obj = state.chosen_target("no object chosen; load a protein structure into PyMOL first")
+    names = _self.get_object_list() or []
+    if obj not in names:
+        now = f" (loaded now: {', '.join(names)})" if names else " (none is loaded now)"
+        raise ValueError(
+            f"object {obj!r} is no longer loaded in PyMOL{now}: it was deleted or renamed; "
+            "press Refresh to list the objects loaded now"
+        )
+    if state.chain is not None:
+        chains = _self.get_chains(f"({obj}) and polymer.protein") or []
+        if state.chain not in chains:
+            raise ValueError(
+                f"object {obj!r} has no protein chain {state.chain or '(blank)'!r} any more; "
+                "press Refresh to list its chains"
+            )
 
 
 def command(action: str, state: core_state.PanelState) -> str:
@@ -145,9 +172,11 @@ class PymolHost:
         return command(action, state)
 
     def where(self, state: core_state.PanelState) -> str:
+        check_loaded(state, _self=self._cmd)
         return selection(state)
 
     def read_structures(self, state: core_state.PanelState) -> list[protattn.Structure]:
+        check_loaded(state, _self=self._cmd)
         return list(structures_by_object(selection(state), _self=self._cmd).values())
 
     def run(self, line: str) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "pairs_name",
     "key_name",
     "draw_pairs",
+    "kept",
     "color_residues",
     "scenes",
     "draw_key",
@@ -104,10 +105,10 @@ def draw_pairs(obj: str, scene: Scene, ca: Mapping[ResidueId, np.ndarray], *, _s
     """Draw ``scene``'s pseudo-bonds as one CGO object in the object's group.
 
     Replaces what an earlier call drew for ``obj`` (and its key, if one is shown).
-    Returns the number of cylinders.
+    A scene with nothing to draw (no pair, or none between residues in ``ca``)
+    changes nothing: the earlier drawing, its group and key stay as they were, and
+    no empty group is made. Returns the number of cylinders (0: nothing changed).
     """
-    name = pairs_name(obj)
-    _self.delete(name)
     data: list[float] = []
     for bond in scene.bonds:
         a, b = ca.get(bond.a), ca.get(bond.b)
@@ -115,12 +116,23 @@ def draw_pairs(obj: str, scene: Scene, ca: Mapping[ResidueId, np.ndarray], *, _s
             continue
         rgb = bond.rgba[:3]
         data += [cgo.CYLINDER, *a, *b, bond.radius, *rgb, *rgb]
-    n = len(data) // 14
-    if data:
-        _self.load_cgo(data, name, zoom=0)
-        _self.group(group_name(obj), name)
-    _remember(obj, "pairs", scene if n else None, _self)
-    return n
+    if not data:
+        return 0
+    name = pairs_name(obj)
+    _self.delete(name)
+    _self.load_cgo(data, name, zoom=0)
+    _self.group(group_name(obj), name)
+    _remember(obj, "pairs", scene, _self)
+    return len(data) // 14
+
+
+def kept(obj: str, *, _self=cmd) -> str:
+    """What a command that draws nothing new says of ``obj``'s earlier drawing."""
+    names = _self.get_names("objects") or []
+    before = [n for n in (pairs_name(obj), key_name(obj)) if n in names]
+    if before:
+        return f"nothing drawn; {' and '.join(before)} from before stay as they were"
+    return "nothing drawn"
 
 
 def _hex(rgb: Sequence[float]) -> str:
@@ -133,7 +145,8 @@ def color_residues(obj: str, scene: Scene, selection: str = "all", *, _self=cmd)
     Each residue takes its :class:`~protattn.scene.ResidueColor` RGB exactly (as a
     ``0xrrggbb`` colour), so shared or fixed scales (``range``) look in PyMOL as the
     core computed them. ``selection`` limits the colouring; residues absent from the
-    scene keep their b-factors and colours. Returns the number of residues coloured.
+    scene keep their b-factors and colours. Returns the number of residues coloured
+    (0: nothing changed, and the last colouring stays the one ``attention_key`` shows).
     """
     values = {(r.residue.chain, r.residue.number, r.residue.icode): r.value for r in scene.residues}
     if not values:
@@ -162,6 +175,10 @@ def color_residues(obj: str, scene: Scene, selection: str = "all", *, _self=cmd)
         "b = assign(chain, resi, resv, name, alt, b)",
         space={"assign": assign},
     )
+    if not touched:  # no atom of the scene's residues: nothing was changed
+        if not saved:
+            _SAVED_B.pop((id(_self), obj), None)
+        return 0
     where = f"({selection}) and {obj} and polymer.protein"
     _self.alter(where, "color = paint(chain, resi, resv, color)", space={"paint": paint})
     _self.recolor(obj)

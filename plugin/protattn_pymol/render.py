@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from protattn import ProtattnError, ResidueId, Scene
+from protattn.api.checks import check_output
 from protattn.scene import Key
 
 from . import draw
@@ -46,14 +47,19 @@ def render_png(
     -------
     int
         The number of pairs drawn.
+
+    Raises
+    ------
+    ProtattnError
+        Before PyMOL starts, if ``png`` is not a ``.png`` path in a writable folder.
     """
+    png = os.fspath(check_output(png, (".png",), "png"))
     import pymol2
     from pymol import cmd as global_cmd
 
     # Start PyMOL's global instance before a private one: a process whose first PyMOL
     # was a pymol2 instance can no longer start the global one ("Missing PyMOL instance").
     global_cmd.get_names()
-    png = os.fspath(png)
     with pymol2.PyMOL() as p:  # private: the user's session (if any) is never touched
         cmd = p.cmd
         obj = "structure"

@@ -11,9 +11,10 @@ The steps: find the Plugin menu's "protattn" action and trigger it; check torch
 was imported neither at start-up nor when the dialog opened; colour the grid by
 contacts; click the grid cell of head 6-3 and wait for its pairs; press Colour,
 take screenshots; then Pairs (top k, a layer's max), a model that is not there,
-Contacts and Clear. ``report.json``, ``dialog.png``, ``main_window.png`` and
-``screen.png`` are written to ``PROTATTN_GUI_OUT``; then PyMOL quits, also after
-a failure (the report then holds the traceback, ``hang.txt`` where a hang hung).
+Contacts and Clear; then the object is deleted and the buttons are pressed again.
+``report.json``, ``dialog.png``, ``main_window.png`` and ``screen.png`` are written
+to ``PROTATTN_GUI_OUT``; then PyMOL quits, also after a failure (the report then
+holds the traceback, ``hang.txt`` where a hang hung).
 """
 
 import faulthandler
@@ -405,6 +406,21 @@ def drive() -> None:
     )
     report["b_factors_restored"] = b_factors() == before
     step("clear button")
+
+    # the object deleted behind the dialog's back: each button names it and says to Refresh
+    ran = gui(lambda: len(dialog.history))
+    cmd.delete("1hpv")
+    report["deleted_object_errors"] = {}
+    for button in ("pairs", "color", "contacts"):
+        gui(lambda b=dialog.buttons[button]: qtest.mouseClick(b, QtCore.Qt.LeftButton))
+        wait_for(f"{button} on a deleted object", lambda: not gui(lambda: dialog.busy), 30)
+        report["deleted_object_errors"][button] = gui(lambda: dialog.last_error)
+    report["deleted_object_ran_nothing"] = gui(lambda: len(dialog.history)) == ran
+    gui(dialog.refresh_objects)
+    report["objects_after_refresh"] = gui(
+        lambda: [dialog.object_combo.itemText(i) for i in range(dialog.object_combo.count())]
+    )
+    step("deleted object")
 
     report["history"] = gui(lambda: list(dialog.history))
     report["status"] = gui(lambda: dialog.status.text())

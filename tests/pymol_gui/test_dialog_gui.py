@@ -200,6 +200,16 @@ def test_every_button_runs_a_logged_command(report):
     assert report["cleared"] and report["b_factors_restored"]
 
 
+def test_buttons_on_a_deleted_object_name_it_and_say_to_refresh(report):
+    errors = report["deleted_object_errors"]
+    assert set(errors) == {"pairs", "color", "contacts"}
+    for button, error in errors.items():
+        assert error and "'1hpv' is no longer loaded in PyMOL" in error, (button, error)
+        assert "press Refresh" in error and "invalid selection" not in error, (button, error)
+    assert report["deleted_object_ran_nothing"]
+    assert report["objects_after_refresh"] == []
+
+
 def test_a_model_that_is_not_there_is_reported_and_runs_nothing(report):
     assert "no_such_model" in report["bad_model_error"]
     assert report["bad_model_ran_nothing"]

@@ -247,3 +247,64 @@ def test_numbers_are_written_as_pymol_reads_them():
     for x in (0.1, 0.05, 0.333, 1e-4, 0.123456789):
         text = command("pairs", DialogState(**A, threshold=x)).rsplit("threshold=", 1)[1]
         assert float(text) == x and not math.isnan(float(text))
+
+
+# ------------------------------------------------------------------------------ messages
+
+
+class _View:
+    """The few PanelView calls an action makes, recorded."""
+
+    def __init__(self, state: DialogState) -> None:
+        self._state, self.errors, self.said = state, [], []
+
+    def state(self) -> DialogState:
+        return self._state
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def error(self, text: str) -> None:
+        self.errors.append(text)
+
+    def set_busy(self, busy: bool) -> None:
+        pass
+
+    def set_shape(self, shape) -> None:
+        pass
+
+    def show_grid(self, cells, legend: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize("action", ["pairs", "color", "contacts"])
+def test_a_deleted_object_is_named_with_refresh(pm, hpv_path, action):
+    from protattn.panel.controller import PanelController
+
+    pm.load(hpv_path, "1vfb")  # as the dialog listed it, chain B chosen
+    state = DialogState(obj="1vfb", chain="B", layer=6, head=3)
+    view = _View(state)
+    controller = PanelController(dialog_logic.PymolHost(lambda f, *a: f(*a), _self=pm), view)
+    pm.delete("1vfb")
+
+    assert controller.run_action(action, state) is False
+
+    (error,) = view.errors
+    assert "object '1vfb' is no longer loaded in PyMOL (loaded now: 1hpv)" in error
+    assert "press Refresh" in error and "invalid selection" not in error
+    assert controller.history == []
+
+
+def test_a_chain_gone_from_the_object_is_named_with_refresh(pm):
+    host = dialog_logic.PymolHost(lambda f, *a: f(*a), _self=pm)
+    pm.remove("1hpv and chain B")
+    with pytest.raises(ValueError, match="'1hpv' has no protein chain 'B' any more; press Refresh"):
+        host.read_structures(DialogState(obj="1hpv", chain="B"))
+    assert [s.name for s in host.read_structures(DialogState(obj="1hpv", chain="A"))] == ["1hpv"]
+
+
+def test_the_dialog_never_sends_top_k_zero():
+    for top_k in (0, 5):
+        line = command("pairs", DialogState(**A, top_k=top_k))
+        assert "top_k=0" not in line
+        assert ("top_k=5" in line) == (top_k == 5) and ("threshold=" in line) == (top_k == 0)

@@ -195,7 +195,7 @@ def test_mutated_mmcif_files_are_read_or_refused(tmp_path_factory, cif_text, dat
                 lines.insert(k, lines[k])
             elif kind == "delete":
                 del lines[k]
-            elif kind == "field":
+            elif kind == "field" and lines[k].split():
                 fields = lines[k].split()
                 j = data.draw(st.integers(0, len(fields) - 1), label="field")
                 fields[j] = data.draw(
