@@ -137,13 +137,23 @@ def chains_by_object(selection: str, state: int = -1, *, _self=cmd) -> dict[str,
             "collect(model, segi, chain, resi, resv, resn, name, x, y, z)",
             space={"collect": collect},
         )
+    # a chain id that holds several segments (MD files: PROA, PROB, often with a blank
+    # chain id) is a chain per segment, as the core's reader makes it
+    segments: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for obj in states:
+        _self.iterate(
+            f"({obj}) and {_PROTEIN} and name CA",
+            "segments[(model, chain)].add(segi)",
+            space={"segments": segments},
+        )
     result: dict[str, list[Chain]] = defaultdict(list)
-    for (model, _segi, chain), residues in atoms.items():
+    for (model, segi, chain), residues in atoms.items():
+        segment = segi if len(segments[(model, chain)]) > 1 else ""
         observed = [
-            ObservedResidue(ResidueId(chain, resv, ins), resn, coords)
+            ObservedResidue(ResidueId(chain, resv, ins, segment), resn, coords)
             for (resv, ins), (resn, coords) in residues.items()
         ]
-        result[model].append(chain_from_residues(chain, observed))
+        result[model].append(chain_from_residues(chain, observed, segment=segment))
     return dict(result)
 
 

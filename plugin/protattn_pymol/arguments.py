@@ -37,12 +37,21 @@ PYMOL_PALETTES = (
 
 
 def selected_residues(selection: str, obj: str, _self) -> set[ResidueId]:
-    """The residues of ``obj`` in ``selection`` (protein CA atoms), as core residue ids."""
+    """The residues of ``obj`` in ``selection`` (protein CA atoms), as core residue ids.
+
+    Each residue is given with and without its segment, so it matches a chain told
+    apart by segment (:func:`protattn_pymol.adapter.chains_by_object`) and one that is not.
+    """
     found: set[ResidueId] = set()
+
+    def add(segi: str, chain: str, resi: str, resv: int) -> None:
+        ins = icode(resi, resv)
+        found.update((ResidueId(chain, resv, ins), ResidueId(chain, resv, ins, segi)))
+
     _self.iterate(
         f"({selection}) and {obj} and polymer.protein and name CA",
-        "found.add(ResidueId(chain, resv, icode(resi, resv)))",
-        space={"found": found, "ResidueId": ResidueId, "icode": icode},
+        "add(segi, chain, resi, resv)",
+        space={"add": add},
     )
     return found
 

@@ -42,7 +42,7 @@ __all__ = [
 # b-factors replaced by attention_color, per PyMOL instance and object, to restore on clear:
 # atom -> (original b, the value written). An atom whose b is no longer the value written
 # (the object was reloaded or edited since) keeps its b.
-_SAVED_B: dict[tuple[int, str], dict[tuple[str, str, int, str, str], tuple[float, float]]] = {}
+_SAVED_B: dict[tuple[int, str], dict[tuple[str, str, str, int, str, str], tuple[float, float]]] = {}
 
 # the last scene of each kind ("pairs", "residues") drawn per PyMOL instance and object
 _SCENES: dict[tuple[int, str], dict[str, Scene]] = {}
@@ -88,17 +88,29 @@ def scenes(obj: str, *, _self=cmd) -> list[Scene]:
 
 def _still_coloured(obj: str, scene: Scene, _self) -> bool:
     """Whether ``obj``'s b-factors still hold the values ``scene`` wrote (not reloaded)."""
-    found: dict[tuple[str, int, str], float] = {}
+    found: dict[tuple[str, str, int, str], float] = {}
     _self.iterate(
         f"{obj} and polymer.protein and name CA",
-        "found[(chain, resv, icode(resi, resv))] = b",
+        "found[(segi, chain, resv, icode(resi, resv))] = b",
         space={"found": found, "icode": icode},
     )
     for r in scene.residues:
-        b = found.get((r.residue.chain, r.residue.number, r.residue.icode))
+        b = _lookup(found, r.residue.segment, r.residue.chain, r.residue.number, r.residue.icode)
         if b is None or abs(b - r.value) > 1e-4 * max(1.0, abs(r.value)):
             return False
     return True
+
+
+def _key(residue: ResidueId) -> tuple[str, str, int, str]:
+    """A residue as PyMOL's atoms name it: segment, chain, number, insertion code."""
+    return (residue.segment, residue.chain, residue.number, residue.icode)
+
+
+def _lookup(table: Mapping, segi: str, chain: str, resv: int, ins: str):
+    """The entry of an atom's residue: by its segment where the chain's residues carry
+    one (chains told apart by segment), else by chain, number and insertion code."""
+    found = table.get((segi, chain, resv, ins))
+    return found if found is not None else table.get(("", chain, resv, ins))
 
 
 def draw_pairs(obj: str, scene: Scene, ca: Mapping[ResidueId, np.ndarray], *, _self=cmd) -> int:
@@ -148,31 +160,29 @@ def color_residues(obj: str, scene: Scene, selection: str = "all", *, _self=cmd)
     scene keep their b-factors and colours. Returns the number of residues coloured
     (0: nothing changed, and the last colouring stays the one ``attention_key`` shows).
     """
-    values = {(r.residue.chain, r.residue.number, r.residue.icode): r.value for r in scene.residues}
+    values = {_key(r.residue): r.value for r in scene.residues}
     if not values:
         return 0
-    colors = {
-        (r.residue.chain, r.residue.number, r.residue.icode): _self.get_color_index(_hex(r.rgba))
-        for r in scene.residues
-    }
+    colors = {_key(r.residue): _self.get_color_index(_hex(r.rgba)) for r in scene.residues}
     saved = _SAVED_B.setdefault((id(_self), obj), {})
-    touched: set[tuple[str, int, str]] = set()
+    touched: set[tuple[str, str, int, str]] = set()
 
-    def assign(chain, resi, resv, name, alt, b):
-        key = (chain, resv, icode(resi, resv))
-        if key not in values:
+    def assign(segi, chain, resi, resv, name, alt, b):
+        value = _lookup(values, segi, chain, resv, icode(resi, resv))
+        if value is None:
             return b
-        atom = (chain, resi, resv, name, alt)
-        saved[atom] = (saved[atom][0] if atom in saved else b, values[key])
-        touched.add(key)
-        return values[key]
+        atom = (segi, chain, resi, resv, name, alt)
+        saved[atom] = (saved[atom][0] if atom in saved else b, value)
+        touched.add((segi, chain, resv, icode(resi, resv)))
+        return value
 
-    def paint(chain, resi, resv, color):
-        return colors.get((chain, resv, icode(resi, resv)), color)
+    def paint(segi, chain, resi, resv, color):
+        found = _lookup(colors, segi, chain, resv, icode(resi, resv))
+        return color if found is None else found
 
     _self.alter(
         f"{obj} and polymer.protein",
-        "b = assign(chain, resi, resv, name, alt, b)",
+        "b = assign(segi, chain, resi, resv, name, alt, b)",
         space={"assign": assign},
     )
     if not touched:  # no atom of the scene's residues: nothing was changed
@@ -180,7 +190,7 @@ def color_residues(obj: str, scene: Scene, selection: str = "all", *, _self=cmd)
             _SAVED_B.pop((id(_self), obj), None)
         return 0
     where = f"({selection}) and {obj} and polymer.protein"
-    _self.alter(where, "color = paint(chain, resi, resv, color)", space={"paint": paint})
+    _self.alter(where, "color = paint(segi, chain, resi, resv, color)", space={"paint": paint})
     _self.recolor(obj)
     _remember(obj, "residues", scene, _self)
     return len(touched)
@@ -395,12 +405,12 @@ def clear(obj: str, *, _self=cmd) -> None:
     saved = _SAVED_B.pop((id(_self), obj), None)
     if saved and obj in _self.get_names("objects"):
 
-        def restore(chain, resi, resv, name, alt, b):
-            original, written = saved.get((chain, resi, resv, name, alt), (b, b))
+        def restore(segi, chain, resi, resv, name, alt, b):
+            original, written = saved.get((segi, chain, resi, resv, name, alt), (b, b))
             return original if abs(b - written) <= 1e-4 * max(1.0, abs(written)) else b
 
         _self.alter(
             f"{obj} and polymer.protein",
-            "b = restore(chain, resi, resv, name, alt, b)",
+            "b = restore(segi, chain, resi, resv, name, alt, b)",
             space={"restore": restore},
         )
