@@ -220,7 +220,9 @@ def attention_pairs(
         pairs.extend(result.pairs)
         n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
         if not n:  # the earlier drawing stays
-            why = _nothing_found(result, cutoff, k, separation, len(within[obj]))
+            why = _nothing_found(
+                result, cutoff, k, separation, len({r for r in within[obj] if not r.segment})
+            )
             print(
                 f" attention_pairs: {obj}: {result.model} {result.head}: nothing found: {why}; "
                 f"{draw.kept(obj, _self=_self)}"

@@ -89,13 +89,18 @@ def scenes(obj: str, *, _self=cmd) -> list[Scene]:
 def _still_coloured(obj: str, scene: Scene, _self) -> bool:
     """Whether ``obj``'s b-factors still hold the values ``scene`` wrote (not reloaded)."""
     found: dict[tuple[str, str, int, str], float] = {}
+
+    def note(segi: str, chain: str, resi: str, resv: int, b: float) -> None:
+        ins = icode(resi, resv)  # by segment, and without it (a chain not split by segment)
+        found[(segi, chain, resv, ins)] = found[("", chain, resv, ins)] = b
+
     _self.iterate(
         f"{obj} and polymer.protein and name CA",
-        "found[(segi, chain, resv, icode(resi, resv))] = b",
-        space={"found": found, "icode": icode},
+        "note(segi, chain, resi, resv, b)",
+        space={"note": note},
     )
     for r in scene.residues:
-        b = _lookup(found, r.residue.segment, r.residue.chain, r.residue.number, r.residue.icode)
+        b = found.get(_key(r.residue))
         if b is None or abs(b - r.value) > 1e-4 * max(1.0, abs(r.value)):
             return False
     return True
