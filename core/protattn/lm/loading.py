@@ -32,6 +32,23 @@ _MODELS: dict[tuple[str, str, str], LanguageModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _refuse_own_code(directory: str) -> None:
+    """Refuse a model directory whose config asks to run its own code (``auto_map``)."""
+    import json
+
+    try:
+        with open(os.path.join(directory, "config.json")) as fh:
+            config = json.load(fh)
+    except (OSError, ValueError):
+        return  # no readable config: transformers says so
+    if isinstance(config, dict) and config.get("auto_map"):
+        raise ModelError(
+            f"the model in {directory!r} asks to run its own code (auto_map in its "
+            "config.json: custom code); protattn never runs code from a model directory. "
+            "Use a model of an architecture transformers ships (ESM, BERT, ALBERT, XLNet, T5)"
+        )
+
+
 def _looks_like_path(key: str) -> bool:
     """A model written as a path (``/models/esm``, ``./esm``, ``~/esm``), not ``owner/name``."""
     return key.startswith(("/", ".", "~")) or key.count("/") > 1 or "\\" in key
@@ -109,7 +126,10 @@ def _load_transformers(
     from transformers import AutoConfig
 
     local = os.path.isdir(source)
-    kwargs: dict[str, Any] = {"revision": revision}
+    if local:
+        _refuse_own_code(source)
+    # a model never runs code it brings with it (transformers' remote code)
+    kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": False}
     if not local and offline():
         kwargs["local_files_only"] = True
     try:
@@ -138,6 +158,13 @@ def _load_transformers(
                 source, attn_implementation="eager", dtype=torch_dtype, **kwargs
             )
         except Exception as e:
+            if "weights only load failed" in str(e).lower():
+                raise ModelError(
+                    f"the weights in {source!r} are a pickle that holds more than tensors: "
+                    "protattn loads weights only as safetensors or with weights_only, so it "
+                    "runs nothing a checkpoint holds; save the model again with "
+                    "save_pretrained (safetensors) from a copy you trust"
+                ) from e
             if local:
                 raise ModelError(f"the model in {source!r} could not be loaded: {e}") from e
             raise _not_found(name, source, e) from e

@@ -6,6 +6,8 @@ what attention means); their vocabularies are written here in each family's real
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from support import require
@@ -250,3 +252,56 @@ def test_unreachable_model_with_hub_offline_names_the_model_and_the_fix(tmp_path
     assert "esm2_t6_8M" in message and "facebook/esm2_t6_8M_UR50D" in message
     assert "HF_HUB_OFFLINE" in message and "empty_hf_home" in message
     assert "directory" in message and "download" in message
+
+
+# ------------------------------------------------------------ files that must not run
+
+
+class _Touch:
+    """Unpickling this creates ``path``: what a malicious pickled checkpoint would do."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def _copy_tiny(tmp_path, name="model"):
+    import shutil
+
+    source = tmp_path / "source"
+    if not source.is_dir():
+        source.mkdir()
+        save_tiny("esm", source)
+    target = tmp_path / name
+    shutil.copytree(source, target)
+    return target
+
+
+def test_a_model_directory_never_runs_its_own_code(tmp_path):
+    directory = _copy_tiny(tmp_path)
+    marker = tmp_path / "code_ran"
+    (directory / "evil.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "from transformers import PretrainedConfig\n"
+        "class EvilConfig(PretrainedConfig):\n    model_type = 'evil'\n"
+    )
+    config = json.loads((directory / "config.json").read_text())
+    config.update(model_type="evil", auto_map={"AutoConfig": "evil.EvilConfig"})
+    (directory / "config.json").write_text(json.dumps(config))
+    with pytest.raises(protattn.ModelError) as err:
+        protattn.load_model(str(directory))
+    assert not marker.exists()  # the directory's code never ran
+    assert "asks to run its own code" in str(err.value) and "never runs code" in str(err.value)
+
+
+def test_pickled_weights_load_without_running_what_they_hold(tmp_path):
+    directory = _copy_tiny(tmp_path)
+    marker = tmp_path / "pickle_ran"
+    for weights in directory.glob("*.safetensors"):
+        weights.unlink()
+    torch.save({"payload": _Touch(marker)}, directory / "pytorch_model.bin")
+    with pytest.raises(protattn.ModelError, match="safetensors or with weights_only"):
+        protattn.load_model(str(directory))
+    assert not marker.exists()
