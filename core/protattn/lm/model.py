@@ -44,6 +44,18 @@ __all__ = [
 _RARE = re.compile(r"[UZOB]")
 
 
+def _out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is the model running out of memory (CPU or GPU)."""
+    if isinstance(error, MemoryError):
+        return True
+    text = str(error).lower()
+    return (
+        "out of memory" in text
+        or "can't allocate memory" in text
+        or ("defaultcpuallocator" in text)
+    )
+
+
 @dataclass
 class LanguageModel:
     """A loaded protein language model and its tokenizer.
@@ -253,15 +265,33 @@ class LanguageModel:
             modules return their weights only when asked (XLNet), the pass collects
             them (``output_attentions``) and hands them over after it.
         """
-        import torch
-
-        batch = (
-            [list(ids)]
+        batch: list[list[int]] = (
+            [[int(i) for i in cast("Sequence[int]", ids)]]
             if ids and isinstance(ids[0], (int, np.integer))
             else [list(one) for one in cast("Sequence[Sequence[int]]", ids)]
         )
         if len({len(one) for one in batch}) != 1:
             raise ValueError("a batch's inputs must have the same number of tokens")
+        try:
+            return self._forward(batch, output_attentions, on_attention)
+        except (MemoryError, RuntimeError) as e:  # torch.OutOfMemoryError is a RuntimeError
+            if not _out_of_memory(e):
+                raise
+            raise ModelError(
+                f"{self.name} ran out of memory on {len(batch[0])} tokens "
+                f"(x{len(batch)}) on {self.device}: run long chains in smaller windows "
+                "(window=256, --window 256), use a smaller model (esm2_t12_35M, "
+                "esm2_t30_150M), or another device (cuda: a GPU with more memory)"
+            ) from e
+
+    def _forward(
+        self,
+        batch: list[list[int]],
+        output_attentions: bool,
+        on_attention: Callable[[Any], None] | None,
+    ) -> Any:
+        import torch
+
         input_ids = torch.tensor(batch, device=self.device)
         hooked = self._attention_modules() if on_attention is not None else None
         with self._lock, torch.inference_mode():

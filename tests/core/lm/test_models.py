@@ -138,3 +138,20 @@ def test_masked_residues_are_recovered_far_better_than_by_a_random_model(antiber
     baseline = _masked_accuracy(random_model, antiberty, sequence, positions)
     assert real > 0.5, real
     assert real > baseline + 0.3, (real, baseline)
+
+
+def test_out_of_memory_says_what_to_change(antiberty, monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 9 GB")
+
+    monkeypatch.setattr(antiberty, "_forward", exhausted)
+    with pytest.raises(ModelError) as err:
+        antiberty.forward([2, 5, 6, 3])
+    message = str(err.value)
+    assert "ran out of memory on 4 tokens" in message
+    assert "window" in message and "smaller model" in message and "device" in message
+    # another RuntimeError is not mistaken for it
+    monkeypatch.setattr(antiberty, "_forward", lambda *a, **k: (_ for _ in ()).throw(
+        RuntimeError("shape mismatch")))  # fmt: skip
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        antiberty.forward([2, 5, 6, 3])
