@@ -8,6 +8,12 @@ file. ChimeraX writes a residue of unknown type as ``?``; the core's letter for
 it is ``X`` (so that a chain of unknown residues only is noted as such).
 Heavy-atom coordinates are the untransformed ``atom.coord``: distances
 within a structure do not depend on its placement in the scene.
+
+A file of several models (an NMR ensemble) opens as submodels ``#1.1``,
+``#1.2`` ...: one structure each, with the same chains. A spec that touches several
+of them (``#1``) is analysed on the first only (:func:`one_per_ensemble`), so that
+statistics do not count one sequence once per conformer, and the log says which
+model is used and how to name another.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ from chimerax.atomic import Chain as ChimeraXChain
 import protattn
 from protattn import Chain, ObservedResidue, ResidueId
 
-__all__ = ["StructureChains", "residue_id", "core_chain", "protein_chains"]
+__all__ = [
+    "StructureChains",
+    "residue_id",
+    "core_chain",
+    "protein_chains",
+    "one_per_ensemble",
+]
 
 _HYDROGENS = ("H", "D")
 _WATER = frozenset({"HOH", "WAT", "DOD", "H2O"})
@@ -159,3 +171,46 @@ def protein_chains(residues: Residues) -> list[StructureChains]:
         )
         found.append(StructureChains(structure, tuple(core_chains), by_id, selected))
     return found
+
+
+def _ensemble_key(target: StructureChains) -> tuple[object, tuple[tuple[str, str], ...]] | None:
+    """What makes submodels one ensemble: the same grouping model and the same chains."""
+    parent = target.structure.parent
+    if parent is None or not getattr(parent, "id", None) or isinstance(parent, AtomicStructure):
+        return None  # a top-level structure (its parent is the scene root)
+    return parent, tuple((c.id, c.sequence) for c in target.chains)
+
+
+def one_per_ensemble(found: list[StructureChains]) -> tuple[list[StructureChains], list[str]]:
+    """The first model of each ensemble the spec touches, and a note for each ensemble.
+
+    Submodels of one model (``#1.1``, ``#1.2`` ... of a multi-model file) whose
+    chosen chains have the same ids and sequences are one ensemble; only the one
+    with the lowest id is kept.
+
+    Returns
+    -------
+    (list of StructureChains, list of str)
+        The targets kept, in their order, and one line per ensemble that lost some,
+        naming the model used and how to choose another.
+    """
+    groups: dict[object, list[StructureChains]] = {}
+    for target in found:
+        key = _ensemble_key(target)
+        if key is not None:
+            groups.setdefault(key, []).append(target)
+    dropped: set[int] = set()
+    notes = []
+    for (parent, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        members = sorted(members, key=lambda t: t.structure.id)
+        kept, others = members[0], members[1:]
+        dropped.update(id(t) for t in others)
+        notes.append(
+            f"#{parent.id_string} holds {len(members)} models of the same chains "
+            f"({', '.join(t.structure.atomspec for t in members)}; e.g. an NMR ensemble): "
+            f"using {kept.structure.atomspec} only; name one model, e.g. "
+            f"{others[0].structure.atomspec}, to use another"
+        )
+    return [t for t in found if id(t) not in dropped], notes

@@ -18,6 +18,7 @@ from .drawing import (
     ATTRIBUTE,
     check_attribute_name,
     core,
+    nothing_drawn,
     register_float,
     remember_attribute,
     targets,
@@ -60,7 +61,10 @@ def attention_color(
     value and a colour. The colours span one scale for the whole command: the
     range of the coloured values over every structure in the spec (``#1,2``: a
     colour means the same value on both), or ``range``; each structure's log
-    line states it. Other residues keep their colour.
+    line states it. Other residues keep their colour. A run that finds no residue
+    to colour says so and leaves every value, colour and key as it was. Of a
+    multi-model file (NMR ensemble) the first model the spec touches is used, as
+    the log says; name one (``#1.2``) for another.
 
     Parameters
     ----------
@@ -100,7 +104,7 @@ def attention_color(
     use_settings(session)
     check_attribute_name(session, attribute)
     check_key(session, key)
-    found = targets(residues)
+    found = targets(session, residues)
     results = on_one_scale(
         [
             core(
@@ -116,6 +120,21 @@ def attention_color(
             for target in found
         ]
     )
+    named = "" if attribute == ATTRIBUTE else f" (attribute {attribute})"
+    to_colour = [(t, r) for t, r in zip(found, results) if r.scene.residues]
+    if not to_colour:
+        for target, result in zip(found, results):
+            session.logger.info(f"{target.structure}: {result.summary()}{named}")
+        warn_unknown_only(session, found)
+        session.logger.warning(
+            nothing_drawn(
+                f"{', '.join(str(t.structure) for t in found)}: no residue to colour "
+                "(none of the specified residues has a value)",
+                "specify observed residues of a protein chain",
+                f"residue attribute {attribute}, the colours and their key are as they were",
+            )
+        )
+        return Residues()
     register_float(session, Residue, attribute)
     remember_attribute(session, attribute)
     coloured = []
@@ -123,7 +142,11 @@ def attention_color(
         scene = result.scene
         values = {c.residue: c.value for c in scene.residues}
         if not values:
-            session.logger.info(f"{target.structure}: {result.summary()}")
+            session.logger.info(f"{target.structure}: {result.summary()}{named}")
+            session.logger.warning(
+                f"{target.structure}: no residue to colour; its values and colours are left "
+                "as they were"
+            )
             continue
         res = Residues([target.residues[rid] for rid in values])
         for residue, value in zip(res, values.values()):
@@ -135,14 +158,11 @@ def attention_color(
             "logInfo false",
             log=False,
         )
-        session.logger.info(
-            f"{target.structure}: {result.summary()}"
-            + ("" if attribute == ATTRIBUTE else f" (attribute {attribute})")
-        )
+        session.logger.info(f"{target.structure}: {result.summary()}{named}")
         coloured.append((target, result, res))
     warn_unknown_only(session, found)
     drop_keys(session, [KIND_COLOR], drawing=attribute)
-    if key and coloured:
+    if key:
         first = coloured[0][1]
         show_key(
             session,
@@ -152,8 +172,6 @@ def attention_color(
             [t.structure for t, _, _ in coloured],
             attribute,
         )
-    elif key:
-        session.logger.warning("no residue coloured, so no key is shown")
     return join_collections([res for _, _, res in coloured], Residues)
 
 

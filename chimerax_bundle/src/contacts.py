@@ -12,7 +12,7 @@ from protattn.palettes import CONTACT_NAMES
 from protattn.words import plural
 
 from .arguments import MODEL
-from .drawing import PairsPlan, core, draw_plans, targets
+from .drawing import PairsPlan, core, draw_plans, nothing_drawn, targets
 from .settings import use_settings
 from .tables import contacts_table, html_lines
 
@@ -38,14 +38,28 @@ def attention_contacts(
     chain (|i - j| >= 6) are drawn into the group ``name``: blue where the
     structure has the contact (CB-CB < 8 A), magenta where it has not. Precision
     at L, L/2 and L/5 by range (short 6-11, medium 12-23, long >= 24) is logged
-    per chain as an HTML table.
+    per chain as an HTML table. A run with nothing to draw (chains too short)
+    says so and leaves the group as it was. Of a multi-model file (NMR
+    ensemble) the first model the spec touches is used, as the log says.
     """
     use_settings(session)
     plans, tables = [], []
-    for target in targets(residues):
+    for target in targets(session, residues):
         found = core(predict_chains_contacts, target.chains, model, method, heads)
         plans.append(PairsPlan.make(target, found.scene))
         tables.append(contacts_table(found, str(target.structure)))
+    heading = html_lines(["contacts predicted from attention: precision of the top L, L/2, L/5"])
+    if not any(plan.ends for plan in plans):
+        session.logger.info(heading + "".join(tables), is_html=True)
+        session.logger.warning(
+            nothing_drawn(
+                f"{', '.join(str(p.target.structure) for p in plans)}: no contact prediction "
+                "to draw (a prediction needs two residues with CA atoms at |i - j| >= 6)",
+                "specify protein chains of 7 or more residues",
+                f"the predictions in {name!r} are as they were",
+            )
+        )
+        return Pseudobonds()
     drawn = draw_plans(session, plans, name)
     lines = [
         f"{plural(len(drawn), 'prediction')} drawn into {name!r}: {CONTACT_NAMES[True]} "
@@ -54,12 +68,10 @@ def attention_contacts(
     no_ca = sum(len(p.scene.bonds) - len(p.bonds) for p in plans)
     if no_ca:
         lines.append(f"{plural(no_ca, 'prediction')} not drawn (residue without CA atom)")
-    session.logger.info(
-        html_lines(["contacts predicted from attention: precision of the top L, L/2, L/5"])
-        + "".join(tables)
-        + html_lines(lines),
-        is_html=True,
-    )
+    left = [str(p.target.structure) for p in plans if not p.ends]
+    if left:
+        lines.append(f"{', '.join(left)}: no prediction to draw; {name!r} is left as it was")
+    session.logger.info(heading + "".join(tables) + html_lines(lines), is_html=True)
     return drawn
 
 

@@ -1,9 +1,12 @@
 """What the ``attention`` commands share: their pseudobond groups and residue attributes.
 
-Every command computes everything first (model, pairs or scores, the atoms to
-draw between) and only then changes the session, so an error leaves it as it
-was: :func:`core` turns :class:`protattn.ProtattnError` into ChimeraX's
-``UserError``, :class:`PairsPlan` holds what is drawn, :func:`draw_plans` draws it.
+Every command checks its numbers first (:func:`check_pair_numbers`: the core's
+checks, with ChimeraX's keyword names), then computes everything (model, pairs
+or scores, the atoms to draw between) and only then changes the session, so an
+error leaves it as it was: :func:`core` turns :class:`protattn.ProtattnError`
+into ChimeraX's ``UserError``, :class:`PairsPlan` holds what is drawn,
+:func:`draw_plans` draws it. A plan with nothing to draw changes nothing: the
+previous drawing stays, and the command says so (:func:`nothing_drawn`).
 This module also keeps, per session, the names of the groups and attributes the
 commands made, so that ``attention clear`` and ``attention save`` find them.
 """
@@ -25,6 +28,7 @@ from chimerax.atomic import (
     Pseudobonds,
     Residue,
     Residues,
+    all_atomic_structures,
 )
 from chimerax.atomic import concatenate as join_collections
 from chimerax.core.attributes import MANAGER_NAME, RegistrationConflict, type_attrs
@@ -32,10 +36,11 @@ from chimerax.core.errors import UserError
 from chimerax.core.session import Session
 
 import protattn
+from protattn.api.checks import check_min_separation, check_threshold, check_top_k
 from protattn.api.stats import unknown_only_note
 from protattn.scene import PseudoBond, Scene
 
-from .adapter import StructureChains, protein_chains
+from .adapter import StructureChains, one_per_ensemble, protein_chains
 
 __all__ = [
     "ATTRIBUTE",
@@ -44,9 +49,12 @@ __all__ = [
     "PairsPlan",
     "attention_groups",
     "check_attribute_name",
+    "check_pair_numbers",
+    "checked",
     "core",
     "draw_plans",
     "group_names",
+    "nothing_drawn",
     "protattn_attributes",
     "register_float",
     "remember_attribute",
@@ -64,10 +72,7 @@ WEIGHT = "attention_weight"
 #: Who registers the attributes (ChimeraX keeps it with the registration, in sessions too).
 _REGISTRANT = "protattn"
 
-_NO_PROTEIN = (
-    "no protein chain in the specified atoms; specify residues of a protein, "
-    "e.g. '#1', '#1/H' or 'protein'"
-)
+_NO_PROTEIN_FIX = "specify residues of a protein, e.g. '#1', '#1/H' or 'protein'"
 
 # Names of the pseudobond groups drawn by protattn in each session, so that
 # `attention clear` finds groups given another name with `name`.
@@ -144,12 +149,78 @@ def remember_attribute(session: Session, name: str) -> None:
     _ATTRIBUTE_NAMES.setdefault(session, set()).add(name)
 
 
-def targets(residues: Residues) -> list[StructureChains]:
-    """The protein chains ``residues`` touch, per structure; UserError if none."""
-    targets = protein_chains(residues)
-    if not targets:
-        raise UserError(_NO_PROTEIN)
-    return targets
+def targets(session: Session, residues: Residues) -> list[StructureChains]:
+    """The protein chains ``residues`` touch, per structure; UserError if none.
+
+    The message names the spec as typed (``residues.spec``, which ChimeraX's
+    ``ResiduesArg`` sets). Of an ensemble (the submodels of a multi-model file)
+    only the first model the spec touches is kept, and the log says so
+    (:func:`~.adapter.one_per_ensemble`).
+    """
+    spec = getattr(residues, "spec", None)
+    named = f" {spec!r}" if spec else " the specified atoms"
+    if not len(residues):
+        open_ones = ", ".join(
+            f"{s.atomspec} {s.name}"
+            for s in sorted(all_atomic_structures(session), key=lambda s: s.id)
+        )
+        raise UserError(
+            f"nothing matches{named}: it specifies no residue ("
+            + (f"open structures: {open_ones}" if open_ones else "no structure is open")
+            + "); specify residues of a protein, e.g. '#1', '#1/H' or 'protein'"
+        )
+    found = protein_chains(residues)
+    if not found:
+        raise UserError(f"no protein chain in{named}; {_NO_PROTEIN_FIX}")
+    found, notes = one_per_ensemble(found)
+    for note in notes:
+        session.logger.info(note)
+    return found
+
+
+def checked(check: Callable[..., _T], *args, where: str = "") -> _T:
+    """A value through one of the core's argument checks (:mod:`protattn.api.checks`).
+
+    Called with ChimeraX's keyword names (``topK``, ``minSeparation``) before any
+    model runs; the core's message becomes a ``UserError``, after ``where`` if given.
+    """
+    try:
+        return check(*args)
+    except protattn.ProtattnError as e:
+        raise UserError(f"{where}: {e}" if where else str(e)) from e
+
+
+def check_pair_numbers(
+    found: Iterable[StructureChains],
+    threshold: float,
+    top_k: int | None,
+    min_separation: int,
+    concatenate: bool = False,
+) -> tuple[float, int | None, int]:
+    """``threshold``, ``topK`` and ``minSeparation`` checked as the core and the command
+    line check them, with ChimeraX's keyword names; UserError before anything runs.
+
+    ``minSeparation`` must leave a pair in each structure's longest chosen chain
+    (any value with ``concatenate`` of several chains: pairs between chains are kept).
+    """
+    threshold = checked(check_threshold, threshold, "threshold")
+    top_k = checked(check_top_k, top_k, "topK")
+    for target in found:
+        together = concatenate and len(target.chains) > 1
+        lengths = () if together else [len(c) for c in target.chains]
+        min_separation = checked(
+            check_min_separation,
+            min_separation,
+            lengths,
+            "minSeparation",
+            where=str(target.structure),
+        )
+    return threshold, top_k, min_separation
+
+
+def nothing_drawn(what: str, fix: str, kept: str) -> str:
+    """The warning of a run that found nothing to draw: what, how to fix it, what stays."""
+    return f"{what}; {fix}. Nothing changed: {kept}"
 
 
 def warn_unknown_only(session: Session, found: Iterable[StructureChains]) -> None:
@@ -187,7 +258,8 @@ class PairsPlan:
     summary : str
         The core's log line for them (e.g. :meth:`protattn.PairsResult.summary`).
     bonds : list of PseudoBond
-        The scene's pairs whose residues both have a CA atom.
+        The scene's pairs whose residues both have a CA atom, but for pairs of a
+        residue with itself (no pseudobond joins an atom to itself).
     ends : list of (Atom, Atom)
         Their CA atoms.
     """
@@ -204,7 +276,7 @@ class PairsPlan:
         for bond in scene.bonds:
             a = target.residues[bond.a].find_atom("CA")
             b = target.residues[bond.b].find_atom("CA")
-            if a is not None and b is not None:
+            if a is not None and b is not None and a is not b:
                 bonds.append(bond)
                 ends.append((a, b))
         return cls(target, scene, summary, bonds, ends)
@@ -214,9 +286,19 @@ class PairsPlan:
         """The plan of a :func:`protattn.compute_pairs` result."""
         return cls.make(target, result.scene, result.summary())
 
+    @property
+    def self_pairs(self) -> int:
+        """Pairs of a residue with itself (``minSeparation 0``): a pseudobond needs two atoms."""
+        return sum(1 for bond in self.scene.bonds if bond.a == bond.b)
+
     def log_line(self) -> str:
         line = f"{self.target.structure}: {self.summary}"
-        no_ca = len(self.scene.bonds) - len(self.bonds)
+        if self.self_pairs:
+            line += (
+                f"; {self.self_pairs} of a residue with itself not drawn (a pseudobond "
+                "joins two atoms)"
+            )
+        no_ca = len(self.scene.bonds) - len(self.bonds) - self.self_pairs
         if no_ca:
             line += f"; {no_ca} not drawn (residue without CA atom)"
         return line
@@ -227,31 +309,29 @@ def draw_plans(
 ) -> Pseudobonds:
     """Draw each plan's pseudobonds into its structure's group ``name``.
 
-    With ``replace`` the group's earlier pseudobonds go first; a group left empty is
-    closed. Each pseudobond gets its pair's weight as the attribute ``attention_weight``.
+    With ``replace`` the group's earlier pseudobonds go first. A plan with nothing
+    to draw leaves its structure's group as it was (a run that found nothing does
+    not erase the previous drawing). Each pseudobond gets its pair's weight as the
+    attribute ``attention_weight``.
     """
     register_float(session, Pseudobond, WEIGHT)
     drawn = []
     for plan in plans:
-        structure = plan.target.structure
-        group = structure.pseudobond_group(name, create_type="normal" if plan.ends else None)
-        if group is None:
+        if not plan.ends:
             continue
+        group = plan.target.structure.pseudobond_group(name, create_type="normal")
         if replace:
             group.pseudobonds.delete()
-        if plan.ends:
-            group.dashes = dashes
-            pbonds = Pseudobonds([group.new_pseudobond(a, b) for a, b in plan.ends])
-            for pbond, bond in zip(pbonds, plan.bonds):
-                setattr(pbond, WEIGHT, float(bond.weight))
-            pbonds.halfbonds = False
-            pbonds.colors = np.array(
-                [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8
-            )
-            pbonds.radii = np.array([b.radius for b in plan.bonds], dtype=np.float32)
-            drawn.append(pbonds)
-        elif group.num_pseudobonds == 0:
-            session.models.close([group])
+        group.dashes = dashes
+        pbonds = Pseudobonds([group.new_pseudobond(a, b) for a, b in plan.ends])
+        for pbond, bond in zip(pbonds, plan.bonds):
+            setattr(pbond, WEIGHT, float(bond.weight))
+        pbonds.halfbonds = False
+        pbonds.colors = np.array(
+            [np.round(np.asarray(b.rgba) * 255) for b in plan.bonds], dtype=np.uint8
+        )
+        pbonds.radii = np.array([b.radius for b in plan.bonds], dtype=np.float32)
+        drawn.append(pbonds)
         group_names(session).add(name)
     return join_collections(drawn, Pseudobonds)
 

@@ -7,6 +7,7 @@ from chimerax.core.commands import BoolArg, CmdDesc, FloatArg, PositiveIntArg, S
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
+from protattn.api.checks import check_threshold
 from protattn.api.heads import property_attribute, top_heads
 from protattn.lm.counts import DEFAULT_MIN_ARCS
 
@@ -15,6 +16,7 @@ from .drawing import (
     PAIRS_GROUP,
     PairsPlan,
     check_attribute_name,
+    checked,
     core,
     draw_plans,
     set_attribute,
@@ -69,9 +71,13 @@ def attention_heads(
     says why, nothing is drawn and earlier drawings stay. A top head whose
     interval contains the background is drawn with a warning that says so.
     minArcs defaults to 100, as in ``attention stats`` and the Attention panel.
+    threshold must be above 0 and at most 1; another value is refused before the
+    model runs. Of a multi-model file (NMR ensemble) the first model the spec
+    touches is used, as the log says.
     """
     use_settings(session)
-    found = targets(residues)
+    threshold = checked(check_threshold, threshold, "threshold")
+    found = targets(session, residues)
     attribute = property_attribute(prop)
     if draw:
         check_attribute_name(session, attribute)
@@ -98,11 +104,17 @@ def attention_heads(
         session.logger.warning(log.warning + (" (drawn all the same)" if result.pairs else ""))
     if result.pairs:
         plans = [PairsPlan.of(t, pairs) for t, pairs in zip(found, result.pairs)]
-        draw_plans(session, plans, PAIRS_GROUP)
-        drop_keys(session, [KIND_PAIRS], drawing=PAIRS_GROUP)
+        if any(plan.ends for plan in plans):
+            draw_plans(session, plans, PAIRS_GROUP)
+            drop_keys(session, [KIND_PAIRS], drawing=PAIRS_GROUP)
         drop_keys(session, [KIND_COLOR], drawing=attribute)
         for plan in plans:
             session.logger.info(f"top head {plan.log_line()}")
+            if not plan.ends:
+                session.logger.warning(
+                    f"{plan.target.structure}: the top head has no pair to draw above "
+                    f"threshold {threshold:g}; {PAIRS_GROUP!r} is left as it was"
+                )
         set_attribute(session, attribute, zip(found, result.scores))
         session.logger.info(
             f"residue attribute {attribute}: attention received from head "

@@ -8,8 +8,8 @@ from chimerax.core.commands import (
     CmdDesc,
     EnumOf,
     FloatArg,
+    IntArg,
     NonNegativeIntArg,
-    PositiveIntArg,
     StringArg,
     register,
 )
@@ -21,8 +21,18 @@ from protattn.api.options import run_options
 from protattn.api.pairs import on_one_scale
 from protattn.palettes import Palette
 
+from .adapter import StructureChains
 from .arguments import KEY, LAYER_HEAD, MODEL, PALETTE, RANGE, RUN
-from .drawing import PAIRS_GROUP, PairsPlan, core, draw_plans, targets, warn_unknown_only
+from .drawing import (
+    PAIRS_GROUP,
+    PairsPlan,
+    check_pair_numbers,
+    core,
+    draw_plans,
+    nothing_drawn,
+    targets,
+    warn_unknown_only,
+)
 from .key import KIND_PAIRS, check_key, drop_keys, show_key
 from .settings import use_settings
 
@@ -70,6 +80,15 @@ def attention_pairs(
     unknown residues). Each pseudobond keeps its weight in the float attribute
     ``attention_weight`` (saved in sessions, written by ``attention save``).
 
+    The numbers mean what they mean on the command line and in PyMOL, and are
+    checked before the model runs: threshold above 0 and at most 1, topK a whole
+    number from 1, minSeparation from 0 and below the longest chain; anything
+    else is refused with a message and changes nothing. A run that finds no pair
+    to draw says so and what to change, and leaves the group (and its key) as it
+    was; a structure without pairs in a command over several keeps its group too.
+    Of a multi-model file (NMR ensemble, ``#1.1``, ``#1.2`` ...) the first model
+    the spec touches is used, as the log says; name one (``#1.2``) for another.
+
     Parameters
     ----------
     residues : Residues
@@ -77,11 +96,16 @@ def attention_pairs(
     layer_head : str
         ``L-H`` with 1-based layer and head (``7-1``), or ``L-mean`` / ``L-max``.
     threshold : float
-        Keep pairs whose symmetrised weight is above it (default 0.1).
+        Keep pairs whose symmetrised weight is above it (default 0.1); above 0
+        and at most 1.
     top_k : int, optional
-        Keep the ``top_k`` strongest pairs of each chain instead of thresholding.
+        Keep the ``top_k`` strongest pairs of each chain instead of thresholding;
+        at least 1 (0 and negative numbers are refused, as on the command line).
     min_separation : int
-        Minimum sequence separation ``|i - j|`` (default 1: every pair but self-pairs).
+        Minimum sequence separation ``|i - j|`` (default 1: every pair but
+        self-pairs; 0 keeps those too, as on the command line: they count for
+        ``topK`` and the log, but no pseudobond joins an atom to itself, so they
+        are not drawn); below the longest chain.
     symmetrize : "max" or "mean"
         How the two directions of attention of a pair are combined (default max).
     model : str
@@ -131,7 +155,10 @@ def attention_pairs(
     """
     use_settings(session)
     check_key(session, key)
-    found = targets(residues)
+    found = targets(session, residues)
+    threshold, top_k, min_separation = check_pair_numbers(
+        found, threshold, top_k, min_separation, concatenate
+    )
     results = on_one_scale(
         [
             core(
@@ -154,13 +181,28 @@ def attention_pairs(
         ]
     )
     plans = [PairsPlan.of(target, result) for target, result in zip(found, results)]
-    drawn = draw_plans(session, plans, name, replace, dashes)
     for plan in plans:
         session.logger.info(plan.log_line())
     warn_unknown_only(session, found)
+    empty = [plan for plan in plans if not plan.ends]
+    if len(empty) == len(plans):
+        session.logger.warning(
+            nothing_drawn(
+                f"{', '.join(str(p.target.structure) for p in empty)}: no pair to draw "
+                f"({_why_none(empty, threshold, top_k)})",
+                _fix(found, threshold, top_k, min_separation),
+                f"the pairs in {name!r} and their key are as they were",
+            )
+        )
+        return Pseudobonds()
+    for plan in empty:
+        session.logger.warning(
+            f"{plan.target.structure}: no pair to draw; its {name!r} is left as it was"
+        )
+    drawn = draw_plans(session, plans, name, replace, dashes)
     drop_keys(session, [KIND_PAIRS], drawing=name)
-    shown = [(t, r) for t, r in zip(found, results) if r.scene.bonds]
-    if key and shown:
+    shown = [(plan.target, result) for plan, result in zip(plans, results) if plan.ends]
+    if key:
         first = shown[0][1]
         show_key(
             session,
@@ -170,9 +212,30 @@ def attention_pairs(
             [t.structure for t, _ in shown],
             name,
         )
-    elif key:
-        session.logger.warning("no pairs drawn, so no key is shown")
     return drawn
+
+
+def _why_none(plans: list[PairsPlan], threshold: float, top_k: int | None) -> str:
+    """Why the plans have nothing to draw, in words."""
+    if any(plan.scene.bonds or plan.scene.skipped for plan in plans):
+        return "every pair found involves a residue without coordinates or a CA atom"
+    if top_k is not None:
+        return "no pair within the specified residues"
+    return f"no weight above threshold {threshold:g} within the specified residues"
+
+
+def _fix(
+    found: list[StructureChains], threshold: float, top_k: int | None, min_separation: int
+) -> str:
+    """What to change so that a pairs run finds something."""
+    fixes = []
+    if top_k is None:
+        fixes.append(f"lower threshold (now {threshold:g}) or give topK, e.g. topK 20")
+    if min_separation > 1:
+        fixes.append(f"lower minSeparation (now {min_separation})")
+    if any(target.partial for target in found):
+        fixes.append("specify more residues")
+    return "; ".join(fixes) if fixes else "specify other residues or another head"
 
 
 def register_command(logger: Logger) -> None:
@@ -182,8 +245,8 @@ def register_command(logger: Logger) -> None:
         keyword=[
             LAYER_HEAD,
             ("threshold", FloatArg),
-            ("top_k", PositiveIntArg),
-            ("min_separation", PositiveIntArg),
+            ("top_k", IntArg),
+            ("min_separation", IntArg),
             ("symmetrize", EnumOf(("max", "mean"))),
             MODEL,
             PALETTE,

@@ -13,23 +13,35 @@ from chimerax.atomic import (
     all_atomic_structures,
 )
 from chimerax.atomic import concatenate as join_collections
-from chimerax.core.commands import CmdDesc, EnumOf, SaveFileNameArg, StringArg, register
+from chimerax.core.commands import (
+    CmdDesc,
+    EnumOf,
+    SaveFileNameArg,
+    StringArg,
+    quote_if_necessary,
+    register,
+)
 from chimerax.core.errors import UserError
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
+from protattn.api.checks import check_output
 from protattn.words import plural
 
-from .drawing import ATTRIBUTE, WEIGHT, attention_groups, check_attribute_name
+from .drawing import ATTRIBUTE, WEIGHT, attention_groups, check_attribute_name, checked
 
-__all__ = ["attention_save", "register_command"]
+__all__ = ["SUFFIXES", "attention_save", "register_command"]
+
+
+#: The extension of each format's files (``open x.defattr`` reads the first back).
+SUFFIXES = {"defattr": ".defattr", "contacts": ".txt"}
 
 
 def attention_save(
     session: Session,
     path: str,
     *,
-    format: str = "defattr",
+    format: str | None = None,
     models: list[AtomicStructure] | None = None,
     attribute: str = ATTRIBUTE,
     name: str | None = None,
@@ -39,31 +51,63 @@ def attention_save(
     Usage: attention save path [format defattr|contacts] [models spec]
     [attribute name] [name group-name]
 
-    ``defattr`` (default) writes the residues' ``attention`` values (or those of
+    ``defattr`` writes the residues' ``attention`` values (or those of
     ``attribute``) in ChimeraX's attribute-assignment format: ``open x.defattr``
     sets them again (``open x.defattr models #2`` on another structure). Residue
     specifiers name the model only when the file covers several structures, as
-    ChimeraX's own ``save x.defattr``. ``contacts`` writes the pseudobonds of the
-    attention groups of one structure (or the group ``name``) in the form of
-    ``alphafold contacts ... outputFile``: one ``/A:25 /B:30 0.42`` line per pair
-    (residue, residue, weight to 2 decimals; an insertion code follows the
-    number). The file is written only when everything was found, and nothing
-    else changes.
+    ChimeraX's own ``save x.defattr``. ``contacts`` writes the pseudobonds of one
+    attention group of one structure in the form of ``alphafold contacts ...
+    outputFile``: one ``/A:25 /B:30 0.42`` line per pair (residue, residue,
+    weight to 2 decimals; an insertion code follows the number). When the
+    structure has several attention groups, ``name`` chooses one; without it the
+    command refuses and lists them (a contacts file holds one drawing, and one
+    file per group would write files that were not asked for).
+
+    The format comes from the path's extension, as for ChimeraX's ``save``:
+    ``.defattr`` for defattr, ``.txt`` for contacts; ``format``, if given, must
+    agree with it. The path (extension, folder exists and is writable) is checked
+    before anything else; the file is written only when everything was found,
+    and nothing else changes.
 
     Returns
     -------
     Residues or Pseudobonds
         What was written.
     """
+    format = _check_path(path, format)
     structures = all_atomic_structures(session) if models is None else models
     if format == "defattr":
         check_attribute_name(session, attribute)
         written, text, what = _defattr_text(structures, attribute)
     else:
-        written, text, what = _contacts_text(session, structures, name)
+        written, text, what = _contacts_text(session, structures, name, path)
     _write(path, text)
     session.logger.info(f"saved {what} to {path}")
     return written
+
+
+def _check_path(path: str, format: str | None) -> str:
+    """The format of ``path`` (its extension, or ``format``), checked with its folder."""
+    if os.path.isdir(path):
+        raise UserError(f"{path} is a folder; give a file name, e.g. {path}/attention.defattr")
+    forms = ", ".join(f"{suffix} ({fmt})" for fmt, suffix in SUFFIXES.items())
+    suffix = os.path.splitext(path)[1].lower()
+    by_suffix = {v: k for k, v in SUFFIXES.items()}.get(suffix)
+    if format is None and by_suffix is None:
+        raise UserError(
+            f"attention save {path}: cannot tell the format from "
+            f"{repr(suffix) if suffix else 'a name without an extension'}; give a path "
+            f"ending in {forms}"
+        )
+    format = format or by_suffix
+    if suffix != SUFFIXES[format]:
+        raise UserError(
+            f"attention save {path}: format {format} writes {SUFFIXES[format]} files; give "
+            f"a path ending in {SUFFIXES[format]}"
+            + (f", or format {by_suffix} for a {suffix} file" if by_suffix else "")
+        )
+    checked(check_output, path, (SUFFIXES[format],), "attention save")
+    return format
 
 
 def _defattr_text(structures, attribute: str) -> tuple[Residues, str, str]:
@@ -93,8 +137,10 @@ def _defattr_text(structures, attribute: str) -> tuple[Residues, str, str]:
     )
 
 
-def _contacts_text(session: Session, structures, name: str | None) -> tuple[Pseudobonds, str, str]:
-    """One structure's attention pseudobonds and the ``alphafold contacts`` file text."""
+def _contacts_text(
+    session: Session, structures, name: str | None, path: str = "x.txt"
+) -> tuple[Pseudobonds, str, str]:
+    """One group's attention pseudobonds and the ``alphafold contacts`` file text."""
     found = [
         (s, g) for s in structures for g in attention_groups(session, s, name) if g.num_pseudobonds
     ]
@@ -111,6 +157,14 @@ def _contacts_text(session: Session, structures, name: str | None) -> tuple[Pseu
             + ", ".join(s.atomspec for s in with_pairs)
             + "); a contacts file names no model: give one, e.g. models "
             + with_pairs[0].atomspec
+        )
+    groups = list(dict.fromkeys(g.name for _, g in found))
+    if len(groups) > 1:
+        listed = ", ".join(repr(g) for g in groups)
+        raise UserError(
+            f"{with_pairs[0]} has {len(groups)} attention groups ({listed}); a contacts "
+            f"file holds one: name one, e.g. attention save {quote_if_necessary(path)} "
+            f"name {quote_if_necessary(groups[-1])}"
         )
     pbonds = join_collections([g.pseudobonds for _, g in found], Pseudobonds)
     pbonds = pbonds.filter(np.array([hasattr(p, WEIGHT) for p in pbonds], dtype=bool))
@@ -151,7 +205,7 @@ def register_command(logger: Logger) -> None:
     desc = CmdDesc(
         required=[("path", SaveFileNameArg)],
         keyword=[
-            ("format", EnumOf(("defattr", "contacts"))),
+            ("format", EnumOf(tuple(SUFFIXES))),
             ("models", AtomicStructuresArg),
             ("attribute", StringArg),
             ("name", StringArg),

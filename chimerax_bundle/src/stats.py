@@ -11,11 +11,12 @@ from chimerax.core.commands import CmdDesc, FloatArg, PositiveIntArg, StringArg,
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
+from protattn.api.checks import check_threshold
 from protattn.api.report import property_report
 from protattn.lm.counts import DEFAULT_MIN_ARCS
 
 from .arguments import DEFINITION, MODEL
-from .drawing import core, targets
+from .drawing import checked, core, targets
 from .settings import use_settings
 from .tables import html_lines, ranking_log
 
@@ -46,12 +47,17 @@ def attention_stats(
     counted by the paper's definition unless ``definition judged`` (see
     ``attention heads``). When no head can be ranked (no positive of the
     property, or no head with more than minArcs arcs, default 100), a warning
-    says why and what to change. Returns the statistics.
+    says why and what to change. threshold must be above 0 and at most 1 (the
+    paper's 0.3 by default); another value is refused before the model runs. Of a
+    multi-model file (NMR ensemble) the first model the spec touches is counted,
+    as the log says, so that one sequence is not counted once per model. Returns
+    the statistics.
     """
     use_settings(session)
+    threshold = checked(check_threshold, threshold, "threshold")
     report = core(
         property_report,
-        [t.core_structure() for t in targets(residues)],
+        [t.core_structure() for t in targets(session, residues)],
         prop,
         model,
         threshold,

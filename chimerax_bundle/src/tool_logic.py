@@ -15,17 +15,23 @@ core's :class:`protattn.panel.controller.PanelController`, shared with PyMOL's
 dialog; :class:`ChimeraXHost` gives it what is ChimeraX's: the command lines, the
 core chains read from the session on the GUI thread (:func:`read_structures`),
 ``run`` and ``session.ui.thread_safe``. Nothing here imports Qt or torch.
+
+A structure closed after it was chosen is named in the panel's message, with the
+advice to press Refresh: at the click, and when it was closed while its model ran
+in the background (the command is then not run, so that it cannot draw on a
+structure opened since under the same number).
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chimerax.atomic import Residue, ResiduesArg, all_atomic_structures
-from chimerax.core.commands import quote_if_necessary, run
+from chimerax.atomic import AtomicStructure, Residue, Residues, ResiduesArg, all_atomic_structures
+from chimerax.core.commands import AnnotationError, quote_if_necessary, run
 from chimerax.core.errors import UserError
 from chimerax.core.session import Session
 
@@ -63,7 +69,7 @@ from protattn.panel.state import (
     model_choices,
 )
 
-from .adapter import protein_chains
+from .adapter import one_per_ensemble, protein_chains
 
 __all__ = [
     "ACTIONS",
@@ -219,8 +225,16 @@ class StructureChoice:
     chains: tuple[ChainChoice, ...]
 
 
+# per session: the label each structure spec had when the panel last listed it, so that a
+# structure closed since can be named ("#1 1HPX.pdb was closed")
+_LABELS: weakref.WeakKeyDictionary[Session, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def structure_choices(session: Session) -> list[StructureChoice]:
-    """The open atomic structures that have a protein chain, by model id, with those chains."""
+    """The open atomic structures that have a protein chain, by model id, with those chains.
+
+    Each submodel of a multi-model file (``#1.1``, ``#1.2`` ...) is a choice of its own.
+    """
     found = []
     for structure in sorted(all_atomic_structures(session), key=lambda s: s.id):
         chains = [c for c in structure.chains if c.polymer_type == Residue.PT_AMINO]
@@ -243,32 +257,81 @@ def structure_choices(session: Session) -> list[StructureChoice]:
                 )
             )
         found.append(StructureChoice(spec, f"{spec} {structure.name}", tuple(choices)))
+    _LABELS.setdefault(session, {}).update((c.spec, c.label) for c in found)
     return found
 
 
-def read_structures(session: Session, spec: str) -> list[protattn.Structure]:
+def _gone(session: Session, target: str, what: str) -> str:
+    """The message for a chosen structure that is no longer open."""
+    label = _LABELS.get(session, {}).get(target)
+    if label is not None:
+        return (
+            f"{label} was closed {what}; press Refresh and choose an open structure "
+            "(nothing was drawn)"
+        )
+    return (
+        f"no open structure is {target}; press Refresh and choose an open structure "
+        "(nothing was drawn)"
+    )
+
+
+def _residues(session: Session, spec: str) -> Residues:
+    """The residues of an atom spec, or ValueError if it is not one."""
+    try:
+        residues, _, rest = ResiduesArg.parse(spec, session)
+    except AnnotationError as e:
+        raise ValueError(f"{spec!r} is not an atom spec ({e}); press Refresh") from e
+    if rest.strip():
+        raise ValueError(f"only part of {spec!r} is an atom spec")
+    return residues
+
+
+def read_structures(
+    session: Session, spec: str, target: str | None = None
+) -> list[protattn.Structure]:
     """The core's view of the protein chains that ``spec`` touches (on the GUI thread).
 
     Each structure's chosen chains, whole, with the structure's ligands: what
-    the ``attention`` commands give the core for the same spec.
+    the ``attention`` commands give the core for the same spec (the first model
+    of a multi-model file, as they use).
+
+    Parameters
+    ----------
+    session : Session
+    spec : str
+        The atom spec of the chosen structure and chain (``#1/A``).
+    target : str, optional
+        The chosen structure's spec (``#1``), to name it if it was closed.
 
     Raises
     ------
-    UserError
-        If ``spec`` is not a valid atom spec.
     ValueError
-        If it touches no protein chain.
+        If ``spec`` is not a valid atom spec, matches nothing (the structure was
+        closed: the message names it and says to press Refresh) or touches no
+        protein chain.
     """
-    residues, _, rest = ResiduesArg.parse(spec, session)
-    if rest.strip():
-        raise ValueError(f"only part of {spec!r} is an atom spec")
+    residues = _residues(session, spec)
+    if not len(residues):
+        raise ValueError(_gone(session, target or spec, "since it was chosen"))
     targets = protein_chains(residues)
     if not targets:
         raise ValueError(f"no protein chain in {spec}; choose a structure with a protein")
+    targets, _ = one_per_ensemble(targets)
     return [t.core_structure() for t in targets]
 
 
 # --------------------------------------------------------------------- the controller
+
+
+def _is_about(line: str, target: str) -> bool:
+    """Whether a panel command line draws on the structure ``target`` (``#1``)."""
+    words = line.split()
+    return (
+        bool(target)
+        and len(words) > 2
+        and words[1] != "clear"
+        and (words[2] == target or words[2].startswith((target + "/", target + ":")))
+    )
 
 
 class ChimeraXHost:
@@ -287,6 +350,8 @@ class ChimeraXHost:
     def __init__(self, session: Session, post: Callable[..., Any] | None = None) -> None:
         self.session = session
         self.post = post if post is not None else session.ui.thread_safe
+        # the chosen structure's spec and the structures read for the action in progress
+        self._pending: tuple[str, list[AtomicStructure]] | None = None
 
     def command(self, action: str, state: core_state.PanelState) -> str:
         return command(action, state)
@@ -295,10 +360,28 @@ class ChimeraXHost:
         return state_spec(state)
 
     def read_structures(self, state: core_state.PanelState) -> list[protattn.Structure]:
-        return read_structures(self.session, self.where(state))
+        """The chosen structures as the core sees them; remembered for :meth:`run`."""
+        spec = self.where(state)
+        structures = read_structures(self.session, spec, state.target.strip())
+        self._pending = (
+            state.target.strip(),
+            list(_residues(self.session, spec).unique_structures),
+        )
+        return structures
 
     def run(self, line: str) -> None:
+        """Run a command line of the panel; UserError, logged, if it cannot.
+
+        A structure read for the line (:meth:`read_structures`) and closed while its
+        model ran in the background is named, with the advice to press Refresh,
+        instead of the spec error the line would give.
+        """
+        pending, self._pending = self._pending, None
         try:
+            if pending is not None and _is_about(line, pending[0]):
+                target, structures = pending
+                if any(s.deleted for s in structures):
+                    raise UserError(_gone(self.session, target, "while its attention was computed"))
             run(self.session, line)
         except UserError as e:
             self.session.logger.error(str(e))

@@ -258,7 +258,7 @@ def test_bad_option_value_is_refused_by_the_parser(cx):
     s = open_structure(cx, HPX)
     for command in (
         f"attention pairs #1 layerHead {HEAD} symmetrize median",
-        f"attention pairs #1 layerHead {HEAD} minSeparation 0",
+        f"attention pairs #1 layerHead {HEAD} minSeparation 1.5",
         f"attention color #1 layerHead {HEAD} palette blue:nosuchcolour",
         f"attention color #1 layerHead {HEAD} range low,high",
         "attention pairs #1",
@@ -631,6 +631,8 @@ def test_save_defattr_of_several_structures_names_the_models(cx, tmp_path):
 
 
 def test_save_contacts_writes_alphafold_contacts_lines(cx, tmp_path):
+    from chimerax.core.errors import UserError
+
     s = open_structure(cx, JRH)
     expected = core_bonds(JRH)
     assert any(a.icode or b.icode for a, b in expected)
@@ -667,9 +669,10 @@ def test_save_contacts_writes_alphafold_contacts_lines(cx, tmp_path):
         for line in path5.read_text().split("\n")
     ]
 
-    every = tmp_path / "every.txt"
-    cxrun(cx, f"attention save {every} format contacts")  # every attention group
-    assert len(every.read_text().split("\n")) == len(expected) + 5
+    every = tmp_path / "every.txt"  # two groups: one must be named, nothing is merged
+    with pytest.raises(UserError, match=r"2 attention groups \('attention pairs', 'top5'\)"):
+        cxrun(cx, f"attention save {every} format contacts")
+    assert not every.exists()
 
 
 def test_save_errors_raise_user_error_and_write_nothing(cx, tmp_path):
@@ -722,8 +725,9 @@ def test_session_file_restores_pairs_and_attributes(cx, tmp_path):
     assert set(drawn) == {GROUP, "top5"} and drawn[GROUP][0] == 4 and len(drawn["top5"][1]) == 10
     values, eight = residue_values(s, "attention"), residue_values(s, "attention_8_mean")
     ribbons = s.residues.ribbon_colors.copy()
-    before = tmp_path / "before.txt"
-    cxrun(cx, f"attention save {before} format contacts")
+    before = {g: tmp_path / f"before-{i}.txt" for i, g in enumerate(drawn)}
+    for g, path in before.items():
+        cxrun(cx, f'attention save {path} format contacts name "{g}"')
 
     cxrun(cx, f"save {tmp_path / 'x.cxs'}")
     cxrun(cx, "close session")
@@ -738,9 +742,10 @@ def test_session_file_restores_pairs_and_attributes(cx, tmp_path):
     assert selected_residues(cx, s, "select ::attention>0.01") == {
         k for k, v in values.items() if v > 0.01
     }
-    after = tmp_path / "after.txt"
-    cxrun(cx, f"attention save {after} format contacts")
-    assert sorted(after.read_text().split("\n")) == sorted(before.read_text().split("\n"))
+    for g, path in before.items():
+        after = tmp_path / "after.txt"
+        cxrun(cx, f'attention save {after} format contacts name "{g}"')
+        assert sorted(after.read_text().split("\n")) == sorted(path.read_text().split("\n"))
 
     cxrun(cx, "attention clear")
     assert cx.models.list() == [s]

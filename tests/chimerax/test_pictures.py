@@ -211,6 +211,25 @@ def test_a_new_drawing_without_a_key_removes_its_stale_key(cx, scene):
     assert get_model(cx, create=False) is None
 
 
+def test_a_run_that_finds_nothing_keeps_the_drawing_and_its_key(cx, scene, tmp_path):
+    from chimerax.color_key.model import get_model
+    from chimerax.label.label2d import find_label
+
+    cxrun(cx, f"attention pairs #1 layerHead {HEAD} threshold 0.1 key true")
+    before = save(cx, tmp_path / "before.png")
+    key = get_model(cx, create=False)
+    title = find_label(cx, "protattn_pairs_title")
+    assert key is not None and title is not None
+
+    cxrun(cx, f"attention pairs #1 layerHead {HEAD} threshold 0.99")  # finds no pair
+    cxrun(cx, f"attention pairs #1 layerHead {HEAD} threshold 0.99 key true")
+
+    assert get_model(cx, create=False) is key
+    assert find_label(cx, "protattn_pairs_title") is title
+    after = save(cx, tmp_path / "after.png")
+    np.testing.assert_array_equal(after, before)  # the same picture: pairs and key
+
+
 def test_the_readme_picture_script_draws_both_keys(tmp_path, pictures):
     from PIL import Image
 

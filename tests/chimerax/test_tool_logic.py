@@ -424,6 +424,56 @@ def test_errors_reach_the_status_line_and_leave_the_session_alone(cx, logic):
     assert "99" in view.errors[-1]
 
 
+@pytest.mark.parametrize("action", ["pairs", "color"])
+def test_a_closed_structure_is_named_with_the_advice_to_refresh(cx, logic, action):
+    open_structure(cx, HPX)
+    assert logic.structure_choices(cx)[0].label == "#1 1HPX.pdb"  # what the panel lists
+    state = logic.PanelState("#1", "A", layer=6, head=3)
+    view, gui = FakeView(state), GuiQueue()
+    controller = logic.PanelController(cx, view, post=gui)
+    cxrun(cx, "close #1")
+
+    assert not controller.run_action(action, state)
+
+    assert view.errors == [
+        "#1 1HPX.pdb was closed since it was chosen; press Refresh and choose an open "
+        "structure (nothing was drawn)"
+    ]
+    assert controller.history == [] and not controller.worker.busy
+
+
+@pytest.mark.parametrize("action", ["pairs", "color"])
+def test_a_structure_closed_while_its_attention_runs_is_named_and_nothing_is_drawn(
+    cx, logic, action
+):
+    open_structure(cx, HPX)
+    logic.structure_choices(cx)
+    state = logic.PanelState("#1", "A", layer=6, head=3)
+    view, gui = FakeView(state), GuiQueue()
+    controller = logic.PanelController(cx, view, post=gui)
+
+    assert controller.run_action(action, state)  # the model runs in the background
+    cxrun(cx, "close #1")
+    other = open_structure(cx, VFB)  # takes #1: the command line would draw on it
+    assert other.atomspec == "#1"
+    gui.pump(controller.worker)
+
+    assert view.errors[-1] == (
+        "#1 1HPX.pdb was closed while its attention was computed; press Refresh and choose "
+        "an open structure (nothing was drawn)"
+    )
+    assert group_bonds(other) is None
+    assert not any(hasattr(r, "attention") for r in other.residues)
+    logic.structure_choices(cx)  # Refresh: the new #1 can be chosen and drawn on
+    assert controller.run_action(action, state)
+    gui.pump(controller.worker)
+    assert view.messages[-1].startswith(f"ran: {controller.history[-1]}")
+    if action == "pairs":
+        assert {k[0].chain for k in pair_keys(group_bonds(other))} == {"A"}
+    else:
+        assert {r.chain_id for r in other.residues if hasattr(r, "attention")} == {"A"}
+
+
 def test_grid_clicks_and_a_grid_request_while_busy(cx, logic):
     open_structure(cx, HPX)
     state = logic.PanelState("#1", None, layer=4, aggregate="mean", prop="contacts", min_arcs=5)

@@ -144,6 +144,27 @@ def test_worker_errors_and_bad_requests_leave_it_serving(cx) -> None:
     assert client.pid == pid and client.restarts == 0
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (f"attention pairs #1 layerHead {HEAD} threshold 0", "threshold must be above 0"),
+        (f"attention pairs #1 layerHead {HEAD} topK -5", "topK must be a whole number"),
+        (f"attention pairs #1 layerHead {HEAD} minSeparation 1000", "leaves no pair"),
+        ("attention stats #1 helix threshold 2", "^threshold must be above 0"),
+        (f"attention save {HPX.parent}/no/such/dir/x.txt", "does not exist"),
+    ],
+)
+def test_bad_numbers_and_paths_are_refused_before_a_worker_starts(cx, command, message) -> None:
+    from chimerax.core.errors import UserError
+
+    (structure,) = cxrun(cx, f"open {HPX}")
+    with pytest.raises(UserError, match=message):
+        cxrun(cx, command)
+    client = backend.current_worker()
+    assert client is None or client.pid is None  # refused in ChimeraX, no model asked for
+    assert structure.pseudobond_group(GROUP, create_type=None) is None
+
+
 def test_worker_killed_mid_request_is_restarted_and_the_command_completes(cx) -> None:
     cxrun(cx, f"open {HPX}")
     cxrun(cx, "attention models")  # starts the worker
