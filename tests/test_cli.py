@@ -312,6 +312,19 @@ def test_stats_over_a_list_file_csv_and_heatmap(capsys, hpx_file, tmp_path):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["property"] for r in rows} == {"contact", "helix"}
     assert len(rows) == 2 * 64
+    # the values, not only the keys: the API's statistics of the same two files
+    from protattn.api.stats import head_statistics
+
+    stats = head_statistics(
+        [protattn.read_structure(hpx_file), protattn.read_structure(HPX_FILE.parent / "1AKU.pdb")],
+        "antiberty",
+        ["contact", "helix"],
+    )
+    for row in rows:
+        layer, head = int(row["layer"]) - 1, int(row["head"]) - 1
+        expected = stats[row["property"]]
+        assert int(row["n_arcs"]) == expected.n_arcs[layer, head]
+        assert int(row["hits"]) == expected.hits[layer, head]
 
 
 def _readme_worked_example() -> dict[str, dict[str, str]]:
@@ -421,6 +434,9 @@ def test_contacts_json(capsys, hpx_file):
     assert data["heads"] == ["3-2", "5-4"] and len(data["predictions"]) == 99
     assert set(data["precision"]) >= {"local", "short", "medium", "long", "all"}
     assert "precision at L" in err and "local" in err
+    # precision at L over all ranges: the share of the 99 predictions that are contacts
+    contacts = sum(bool(p["contact"]) for p in data["predictions"])
+    assert data["precision"]["all"]["L"] == pytest.approx(contacts / 99)
 
 
 @pytest.mark.parametrize(
