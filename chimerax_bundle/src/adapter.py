@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from chimerax.atomic import AtomicStructure, Residue, Residues
 from chimerax.atomic import Chain as ChimeraXChain
+from chimerax.core.errors import UserError
 
 import protattn
 from protattn import Chain, ObservedResidue, ResidueId
@@ -135,6 +136,15 @@ def core_chain(chain: ChimeraXChain) -> tuple[Chain, dict[ResidueId, Residue]]:
         if residue is None:  # in the sequence, without coordinates
             continue
         res = _observed(residue)
+        if res.id in residues:  # two residues with one identity: segments ChimeraX merged
+            raise UserError(
+                f"chain {chain.chain_id.strip() or '(blank)'} of {chain.structure} has two "
+                f"residues numbered {res.id.number}{res.id.icode}: the file tells chains "
+                "apart by segment id (as MD tools write them), which ChimeraX does not "
+                "keep, so its residues cannot be told apart; give each segment a chain id "
+                "of its own in the file, or use protattn's command line or PyMOL, which "
+                "read segments (nothing was drawn)"
+            )
         observed.append(res)
         positions.append(position)
         residues[res.id] = residue

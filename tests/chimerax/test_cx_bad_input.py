@@ -384,3 +384,34 @@ def test_an_ensemble_uses_its_first_model_says_so_and_a_submodel_chooses_another
         one = cxrun(cx, "attention stats #1.1 contact minArcs 20")
     assert note in of_kind(messages, "info")
     np.testing.assert_array_equal(ensemble["contact"].n_arcs, one["contact"].n_arcs)  # once
+
+
+def test_segments_chimerax_cannot_tell_apart_are_refused_not_drawn_on_the_wrong_residues(
+    cx, tmp_path
+):
+    from chimerax.core.errors import UserError
+
+    lines = []
+    for line in HPX.read_text().splitlines():
+        if line.startswith(("ATOM", "HETATM")) and line[21] in "AB":
+            line = line.ljust(80)
+            segid = "PROA" if line[21] == "A" else "PROB"
+            line = line[:21] + " " + line[22:72] + f"{segid:<4}" + line[76:]
+        elif line.startswith(("SEQRES", "ANISOU")):
+            continue
+        lines.append(line)
+    path = tmp_path / "seg.pdb"
+    path.write_text("\n".join(lines) + "\n")
+    structure = open_structure(cx, path)
+    try:
+        # ChimeraX keeps no segment ids: both segments are one chain, numbered 1-99 twice
+        assert len(structure.chains) == 1
+        for verb in ("pairs", "color"):
+            with pytest.raises(UserError, match="two residues numbered 1: the file tells chains"):
+                cxrun(cx, f"attention {verb} #{structure.id_string} layerHead {HEAD}")
+        assert not [m for m in structure.child_models() if m.name == GROUP]
+        assert not hasattr(structure.residues[0], "attention") or (
+            getattr(structure.residues[0], "attention", None) is None
+        )
+    finally:
+        cxrun(cx, f"close #{structure.id_string}")

@@ -244,6 +244,24 @@ def _heavy_atoms(residue) -> dict[str, np.ndarray]:
     return atoms
 
 
+_PDB_RECORDS = ("HEADER", "ATOM  ", "HETATM", "CRYST1", "REMARK", "MODEL ", "COMPND", "TITLE ")
+
+
+def _sniff(path: str) -> str | None:
+    """``"cif"`` or ``"pdb"`` by the file's first lines, None if they say neither."""
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(4000).decode("utf-8", "replace")
+    except OSError:
+        return None
+    text = start.lstrip()
+    if text.startswith("data_"):
+        return "cif"
+    if any(line.startswith(_PDB_RECORDS) for line in text.splitlines()[:50]):
+        return "pdb"
+    return None
+
+
 def read_structure(path: str | os.PathLike, name: str | None = None, state: int = 1) -> Structure:
     """Read the protein chains and ligands of one model of a PDB or mmCIF file.
 
@@ -288,12 +306,21 @@ def read_structure(path: str | os.PathLike, name: str | None = None, state: int 
         raise StructureError(f"no such file: {path!r}; give the path of a PDB or mmCIF file")
     stem = os.path.splitext(os.path.basename(path))[0]
     name = name or stem
-    is_cif = path.lower().endswith((".cif", ".mmcif", ".cif.gz"))
+    named_cif = path.lower().endswith((".cif", ".mmcif", ".cif.gz"))
+    content = _sniff(path)
+    is_cif = named_cif if content is None else content == "cif"
+    misnamed = content is not None and is_cif != named_cif
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PDBConstructionWarning)
             if is_cif:
                 cif = MMCIF2Dict(path)
+                if not any(key.startswith("_atom_site.") for key in cif):
+                    raise StructureError(
+                        f"{path!r} is an mmCIF file without an atom_site table, so it holds "
+                        "no coordinates (a header or a sequence-only entry, or the file is cut "
+                        "short); give a structure file with its atoms"
+                    )
                 model_set = MMCIFParser(QUIET=True).get_structure(name, path)
                 scheme = _poly_seq_scheme(cif)
                 seqres: dict[str, str] = {}
@@ -307,6 +334,8 @@ def read_structure(path: str | os.PathLike, name: str | None = None, state: int 
                 scheme = {}
                 seqres = _seqres_from_pdb(path)
                 sites, site_descriptions = _sites_from_pdb(path)
+    except StructureError:
+        raise
     except Exception as e:  # Biopython raises many types on garbage input
         raise StructureError(
             f"{path!r} could not be read as a {'mmCIF' if is_cif else 'PDB'} file ({e}); "
@@ -374,6 +403,11 @@ def read_structure(path: str | os.PathLike, name: str | None = None, state: int 
             chains.append(chain_from_residues(chain_id, observed, segment=segment))
         else:
             chains.append(chain_from_residues(bchain.id, observed, seqres.get(bchain.id)))
+    if misnamed:
+        notes.append(
+            f"read as {'mmCIF' if is_cif else 'PDB'}, as its content is, though named "
+            f"{os.path.splitext(path)[1] or 'without an extension'}"
+        )
     if len(models) > 1:
         notes.append(
             f"{len(models)} models in the file: model {state} is used (state chooses another)"
