@@ -305,3 +305,18 @@ def test_pickled_weights_load_without_running_what_they_hold(tmp_path):
     with pytest.raises(protattn.ModelError, match="safetensors or with weights_only"):
         protattn.load_model(str(directory))
     assert not marker.exists()
+
+
+def test_a_model_that_fails_to_load_midway_is_an_error_and_not_remembered(tmp_path):
+    import shutil
+
+    directory = _copy_tiny(tmp_path)
+    (weights,) = directory.glob("*.safetensors")
+    whole = weights.read_bytes()
+    weights.write_bytes(whole[: len(whole) // 2])  # cut off mid-file, as a failed copy is
+    with pytest.raises(protattn.ModelError, match="could not be loaded"):
+        protattn.load_model(str(directory))
+    weights.write_bytes(whole)  # mended: the next load reads it, no failure was kept
+    lm = protattn.load_model(str(directory))
+    assert lm.n_layers == 2
+    shutil.rmtree(directory)
