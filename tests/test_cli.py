@@ -579,3 +579,48 @@ def test_a_file_of_several_models_says_which_is_used_and_state_chooses(capsys, t
     assert json.loads(out)["pairs"] == json.loads(out2)["pairs"]
     code, _, err = _run(capsys, "pairs", str(nmr), "--layer-head", "6-3", "--state", "3")
     assert code == 2 and "choose a state from 1 to 2" in err
+
+
+def _bad_files(tmp_path, shared) -> dict[str, Path]:
+    cif = shared / "data" / "structures" / "antibody" / "1JRH.cif"
+    pdb = Path(HPV).read_text()
+    files = {
+        "empty.pdb": "",
+        "binary.pdb": "\x00\x01\x02\xff" * 50,
+        "truncated.pdb": pdb[:300],
+        "header.cif": cif.read_text().split("loop_\n_atom_site.")[0],
+        "waters.pdb": "\n".join(line for line in pdb.splitlines() if line.startswith("HETATM")),
+    }
+    paths = {}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_bytes(text.encode("latin-1"))
+        paths[name] = path
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("empty.pdb", "is empty"),
+        ("binary.pdb", "is not a text file"),
+        ("truncated.pdb", "holds no atoms"),
+        ("header.cif", "without an atom_site table"),
+        ("waters.pdb", "has no protein chain"),
+    ],
+)
+def test_bad_files_exit_2_naming_the_file(capsys, tmp_path, shared_dir, name, says):
+    path = _bad_files(tmp_path, shared_dir)[name]
+    for command in (["pairs", str(path), "--layer-head", "6-3"], ["stats", str(path), "-q"]):
+        code, out, err = _run(capsys, *command)
+        assert code == 2 and says in err and str(path) in err and "Traceback" not in err
+        assert out == ""
+
+
+def test_a_file_named_for_the_other_format_is_read_and_noted(capsys, tmp_path):
+    misnamed = tmp_path / "1hpv.cif"
+    misnamed.write_text(Path(HPV).read_text())
+    code, out, err = _run(capsys, "pairs", str(misnamed), "--layer-head", "6-3")
+    assert code == 0 and "read as PDB, as its content is, though named .cif" in err
+    _, plain, _ = _run(capsys, "pairs", HPV, "--layer-head", "6-3")
+    assert out == plain  # the same pairs as the file under its right name

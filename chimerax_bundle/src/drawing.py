@@ -203,7 +203,7 @@ def check_pair_numbers(
     ``minSeparation`` must leave a pair in each structure's longest chosen chain
     (any value with ``concatenate`` of several chains: pairs between chains are kept).
     """
-    threshold = checked(check_threshold, threshold, "threshold")
+    threshold = checked(check_threshold, threshold, "threshold", "topK")
     top_k = checked(check_top_k, top_k, "topK")
     for target in found:
         together = concatenate and len(target.chains) > 1

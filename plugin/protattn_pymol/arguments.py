@@ -80,7 +80,7 @@ def flag(value: object, name: str) -> bool:
 
 def threshold_of(value: object, name: str = "threshold") -> float:
     """An attention threshold in (0, 1] (:func:`protattn.api.checks.check_threshold`)."""
-    return core(checks.check_threshold, value, name)
+    return core(checks.check_threshold, value, name, "top_k")
 
 
 def top_k_of(value: object, name: str = "top_k") -> int | None:

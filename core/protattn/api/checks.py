@@ -38,10 +38,11 @@ def _number(value: object, name: str, example: str) -> float:
     return number
 
 
-def check_threshold(value: object, name: str = "threshold") -> float:
+def check_threshold(value: object, name: str = "threshold", top_k: str = "top-k") -> float:
     """An attention threshold: a finite number in (0, 1].
 
     Weights lie in 0-1, so 0 or less would keep every pair and above 1 none.
+    ``name`` and ``top_k`` are the front end's names of the two options.
 
     Examples
     --------
@@ -52,7 +53,7 @@ def check_threshold(value: object, name: str = "threshold") -> float:
     if not math.isfinite(number) or not 0.0 < number <= 1.0:
         raise ProtattnError(
             f"{name} must be above 0 and at most 1 (attention weights lie in 0-1), not "
-            f"{value!r}: 0 or less would keep every pair, above 1 none; e.g. 0.1, or top-k "
+            f"{value!r}: 0 or less would keep every pair, above 1 none; e.g. 0.1, or {top_k} "
             "to keep the strongest pairs"
         )
     return number

@@ -306,6 +306,15 @@ def read_structure(path: str | os.PathLike, name: str | None = None, state: int 
         raise StructureError(f"no such file: {path!r}; give the path of a PDB or mmCIF file")
     stem = os.path.splitext(os.path.basename(path))[0]
     name = name or stem
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        raise StructureError(f"{path!r} is empty; give a PDB (.pdb) or mmCIF (.cif) structure file")
+    if b"\x00" in head:
+        raise StructureError(
+            f"{path!r} is not a text file (it holds binary data); give a PDB (.pdb) or "
+            "mmCIF (.cif) structure file (a compressed one: decompress it first)"
+        )
     named_cif = path.lower().endswith((".cif", ".mmcif", ".cif.gz"))
     content = _sniff(path)
     is_cif = named_cif if content is None else content == "cif"
