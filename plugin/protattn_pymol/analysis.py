@@ -125,7 +125,7 @@ def attention_heads(
     structures = structures_by_object(selection, state, _self=_self)
     for note in state_notes("attention_heads", structures, state, _self=_self):
         print(note)
-    within = [selected_residues(selection, obj, _self) for obj in structures]
+    within = [selected_residues(selection, obj, s.chains, _self) for obj, s in structures.items()]
     result = core(
         head_requests.top_heads,
         structures.values(),

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymol import CmdException, cmd
 
-from protattn import ProtattnError, ResidueId
+from protattn import Chain, ProtattnError, ResidueId
 from protattn.api import checks
 from protattn.api.options import run_options
 from protattn.palettes import RGB, Palette, css_color, parse_palette
@@ -36,24 +36,31 @@ PYMOL_PALETTES = (
 )
 
 
-def selected_residues(selection: str, obj: str, _self) -> set[ResidueId]:
-    """The residues of ``obj`` in ``selection`` (protein CA atoms), as core residue ids.
+def selected_residues(selection: str, obj: str, chains: Sequence[Chain], _self) -> set[ResidueId]:
+    """The residues of ``chains`` (``obj``'s, as the adapter built them) in ``selection``.
 
-    Each residue is given with and without its segment, so it matches a chain told
-    apart by segment (:func:`protattn_pymol.adapter.chains_by_object`) and one that is not.
+    A residue is matched by its segment where its chain is told apart by segment
+    (:func:`protattn_pymol.adapter.chains_by_object`), else by chain, number and
+    insertion code.
     """
-    found: set[ResidueId] = set()
-
-    def add(segi: str, chain: str, resi: str, resv: int) -> None:
-        ins = icode(resi, resv)
-        found.update((ResidueId(chain, resv, ins), ResidueId(chain, resv, ins, segi)))
-
+    atoms: set[tuple[str, str, int, str]] = set()
     _self.iterate(
         f"({selection}) and {obj} and polymer.protein and name CA",
-        "add(segi, chain, resi, resv)",
-        space={"add": add},
+        "atoms.add((segi, chain, resv, icode(resi, resv)))",
+        space={"atoms": atoms, "icode": icode},
     )
-    return found
+    plain = {(chain, resv, ins) for _, chain, resv, ins in atoms}
+    return {
+        rid
+        for c in chains
+        for rid in c.residue_ids
+        if rid is not None
+        and (
+            (rid.segment, rid.chain, rid.number, rid.icode) in atoms
+            if rid.segment
+            else (rid.chain, rid.number, rid.icode) in plain
+        )
+    }
 
 
 def number(value: object, name: str, kind: type = float) -> Any:

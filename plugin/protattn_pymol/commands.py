@@ -209,7 +209,7 @@ def attention_pairs(
     by_object = chains_by_object(selection, state, _self=_self)
     for note in state_notes("attention_pairs", by_object, state, _self=_self):
         print(note)
-    within = {obj: selected_residues(selection, obj, _self) for obj in by_object}
+    within = {obj: selected_residues(selection, obj, c, _self) for obj, c in by_object.items()}
     computed: list[PairsResult] = [  # everything is computed before anything is drawn
         core(protattn.compute_pairs, chains, layer_head, within=within[obj], **options)
         for obj, chains in by_object.items()
@@ -220,9 +220,7 @@ def attention_pairs(
         pairs.extend(result.pairs)
         n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates(by_object[obj]), _self=_self)
         if not n:  # the earlier drawing stays
-            why = _nothing_found(
-                result, cutoff, k, separation, len({r for r in within[obj] if not r.segment})
-            )
+            why = _nothing_found(result, cutoff, k, separation, len(within[obj]))
             print(
                 f" attention_pairs: {obj}: {result.model} {result.head}: nothing found: {why}; "
                 f"{draw.kept(obj, _self=_self)}"
@@ -328,7 +326,7 @@ def attention_color(
             layer_head,
             model=model,
             palette=pal,
-            within=selected_residues(selection, obj, _self),
+            within=selected_residues(selection, obj, chains, _self),
             value_range=str(range).strip() or None,
             **options,
         )
