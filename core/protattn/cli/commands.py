@@ -306,11 +306,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{name}: {result.summary()}", file=sys.stderr)
         return 0
     # render
-    renderer()  # a missing renderer is refused before the model runs
+    render = renderer()  # a missing renderer is refused before the model runs
     result = _compute(
         args, chains, palette=args.palette, value_range=args.range, radius=args.radius
     )
     n = picture(
+        render,
         args.file,
         result.scene,
         ca_coordinates(chains),

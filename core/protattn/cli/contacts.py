@@ -66,11 +66,12 @@ def run_contacts(args) -> int:
             path=args.plot,
         )
     if args.png:
-        renderer()  # a missing renderer is refused first
+        render = renderer()
 
         from ..structure.model import ca_coordinates
 
         picture(
+            render,
             args.file,
             result.scene,
             ca_coordinates([chain]),

@@ -109,7 +109,7 @@ def _head_map(args, path: str, layer_head: str) -> None:
 
 
 def _draw_top_head(args, path: str, layer_head: str) -> None:
-    renderer()  # a missing renderer is refused before the model runs
+    render = renderer()  # a missing renderer is refused before the model runs
 
     from ..api.heads import top_head_options
     from ..api.pairs import compute_pairs
@@ -131,6 +131,7 @@ def _draw_top_head(args, path: str, layer_head: str) -> None:
         color_by=top_head_options(args.property[0])["color_by"],
     )
     n = picture(
+        render,
         path,
         result.scene,
         ca_coordinates(chains),

@@ -45,6 +45,7 @@ def renderer(name: str = "pymol") -> Callable[..., Any]:
 
 
 def picture(
+    render: Callable[..., Any],
     path: str,
     scene: Scene,
     ca: Mapping[ResidueId, Any],
@@ -54,14 +55,15 @@ def picture(
     height: int = 900,
     key: bool = True,
 ) -> int:
-    """Render ``scene`` on ``path`` into ``png`` and, unless ``key`` is False, put its key under it.
+    """Render ``scene`` on ``path`` into ``png`` with ``render`` (:func:`renderer`) and,
+    unless ``key`` is False, put the scene's key under it.
 
     Returns
     -------
     int
         The number of pairs drawn.
     """
-    n = int(renderer()(path, scene, ca, png, width, height))
+    n = int(render(path, scene, ca, png, width, height))
     if key:
         from ..report.key import attach_key
 

@@ -247,14 +247,9 @@ def _heavy_atoms(residue) -> dict[str, np.ndarray]:
 _PDB_RECORDS = ("HEADER", "ATOM  ", "HETATM", "CRYST1", "REMARK", "MODEL ", "COMPND", "TITLE ")
 
 
-def _sniff(path: str) -> str | None:
-    """``"cif"`` or ``"pdb"`` by the file's first lines, None if they say neither."""
-    try:
-        with open(path, "rb") as fh:
-            start = fh.read(4000).decode("utf-8", "replace")
-    except OSError:
-        return None
-    text = start.lstrip()
+def _sniff(head: bytes) -> str | None:
+    """``"cif"`` or ``"pdb"`` by a file's first bytes, None if they say neither."""
+    text = head.decode("utf-8", "replace").lstrip()
     if text.startswith("data_"):
         return "cif"
     if any(line.startswith(_PDB_RECORDS) for line in text.splitlines()[:50]):
@@ -316,7 +311,7 @@ def read_structure(path: str | os.PathLike, name: str | None = None, state: int 
             "mmCIF (.cif) structure file (a compressed one: decompress it first)"
         )
     named_cif = path.lower().endswith((".cif", ".mmcif", ".cif.gz"))
-    content = _sniff(path)
+    content = _sniff(head)
     is_cif = named_cif if content is None else content == "cif"
     misnamed = content is not None and is_cif != named_cif
     try:
