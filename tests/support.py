@@ -1,4 +1,5 @@
-"""What every test module may need: one CI-aware way to require an optional package.
+"""What test modules of several front ends need: one CI-aware way to require an optional
+package, and structure files written the way other tools write them.
 
 ``require("pymol")`` imports and returns the module. Where it is missing the test
 (or the module, at import) is skipped on a developer's machine, and fails under
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-__all__ = ["IN_CI", "require"]
+__all__ = ["IN_CI", "require", "segmented_pdb"]
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -29,3 +31,23 @@ def require(module: str, how: str = "make venv installs it") -> ModuleType:
             pytest.fail(f"{reason}: CI must have it", pytrace=False)
         pytest.skip(reason, allow_module_level=True)
         raise  # pytest.skip raises; this keeps type checkers content
+
+
+def segmented_pdb(source: Path, out: Path, segments: dict[str, str], blank: bool = True) -> Path:
+    """``source`` written as MD tools write chains: as segments.
+
+    Each chain named in ``segments`` has its atoms given that segment id (columns
+    73-76) and, with ``blank``, a blank chain id; SEQRES (which names chain ids, not
+    segments) and ANISOU records are left out. The file is written to ``out``.
+    """
+    lines = []
+    for line in Path(source).read_text().splitlines():
+        if line.startswith(("ATOM", "HETATM")) and line[21] in segments:
+            line = line.ljust(80)
+            chain = " " if blank else line[21]
+            line = line[:21] + chain + line[22:72] + f"{segments[line[21]]:<4}" + line[76:]
+        elif line.startswith(("SEQRES", "ANISOU")):
+            continue
+        lines.append(line)
+    out.write_text("\n".join(lines) + "\n")
+    return out

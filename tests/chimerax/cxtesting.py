@@ -40,3 +40,23 @@ def logged(session) -> Iterator[list[str]]:
         yield messages
     finally:
         del session.logger.info
+
+
+@contextmanager
+def log_of(session) -> Iterator[list[tuple[str, str]]]:
+    """(kind, message) logged inside the block: kind is info, html or warning."""
+    messages: list[tuple[str, str]] = []
+    session.logger.info = lambda msg, *a, **k: messages.append(
+        ("html" if k.get("is_html") else "info", msg)
+    )
+    session.logger.warning = lambda msg, *a, **k: messages.append(("warning", msg))
+    try:
+        yield messages
+    finally:
+        del session.logger.info
+        del session.logger.warning
+
+
+def of_kind(messages: list[tuple[str, str]], kind: str) -> list[str]:
+    """The messages of one kind (info, html, warning) that :func:`log_of` gathered."""
+    return [m for k, m in messages if k == kind]

@@ -12,13 +12,15 @@ submodels ``#1.1``, ``#1.2``) the first model is used, as the log says.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from cxtesting import HPX, cxrun, open_structure, rid
+from cxtesting import HPX, cxrun, log_of, of_kind, open_structure, rid
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared test helpers
+from support import segmented_pdb  # noqa: E402
 
 import protattn
 from protattn import ResidueId
@@ -26,25 +28,6 @@ from protattn import ResidueId
 HEAD = "6-3"
 GROUP = "attention pairs"
 CONTACTS = "attention contacts"
-
-
-@contextmanager
-def log_of(session) -> Iterator[list[tuple[str, str]]]:
-    """(kind, message) logged inside the block: kind is info, html or warning."""
-    messages: list[tuple[str, str]] = []
-    session.logger.info = lambda msg, *a, **k: messages.append(
-        ("html" if k.get("is_html") else "info", msg)
-    )
-    session.logger.warning = lambda msg, *a, **k: messages.append(("warning", msg))
-    try:
-        yield messages
-    finally:
-        del session.logger.info
-        del session.logger.warning
-
-
-def of_kind(messages, kind: str) -> list[str]:
-    return [m for k, m in messages if k == kind]
 
 
 def pair_keys(pbonds) -> list[tuple[ResidueId, ResidueId]]:
@@ -391,17 +374,7 @@ def test_segments_chimerax_cannot_tell_apart_are_refused_not_drawn_on_the_wrong_
 ):
     from chimerax.core.errors import UserError
 
-    lines = []
-    for line in HPX.read_text().splitlines():
-        if line.startswith(("ATOM", "HETATM")) and line[21] in "AB":
-            line = line.ljust(80)
-            segid = "PROA" if line[21] == "A" else "PROB"
-            line = line[:21] + " " + line[22:72] + f"{segid:<4}" + line[76:]
-        elif line.startswith(("SEQRES", "ANISOU")):
-            continue
-        lines.append(line)
-    path = tmp_path / "seg.pdb"
-    path.write_text("\n".join(lines) + "\n")
+    path = segmented_pdb(HPX, tmp_path / "seg.pdb", {"A": "PROA", "B": "PROB"})
     structure = open_structure(cx, path)
     try:
         # ChimeraX keeps no segment ids: both segments are one chain, numbered 1-99 twice

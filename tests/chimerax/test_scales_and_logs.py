@@ -12,13 +12,11 @@ from __future__ import annotations
 import html
 import inspect
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
-from cxtesting import HPX, STRUCTURES, VFB, cxrun, open_structure, rid
+from cxtesting import HPX, STRUCTURES, VFB, cxrun, log_of, of_kind, open_structure, rid
 
 import protattn
 from protattn.palettes import parse_palette
@@ -26,25 +24,6 @@ from protattn.palettes import parse_palette
 HEAD = "6-3"
 GROUP = "attention pairs"
 CUP = STRUCTURES / "ligand" / "4CUP.cif"  # one chain of 117 residues, 2 of them unobserved
-
-
-@contextmanager
-def log_of(session) -> Iterator[list[tuple[str, str]]]:
-    """(kind, message) logged inside the block: kind is info, html or warning."""
-    messages: list[tuple[str, str]] = []
-    session.logger.info = lambda msg, *a, **k: messages.append(
-        ("html" if k.get("is_html") else "info", msg)
-    )
-    session.logger.warning = lambda msg, *a, **k: messages.append(("warning", msg))
-    try:
-        yield messages
-    finally:
-        del session.logger.info
-        del session.logger.warning
-
-
-def of_kind(messages, kind: str) -> list[str]:
-    return [m for k, m in messages if k == kind]
 
 
 def ribbons(structure, residues=None) -> dict:

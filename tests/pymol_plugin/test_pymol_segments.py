@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from readback import cgo_cylinders
+from support import segmented_pdb
 
 import protattn
 from protattn_pymol import attention_color, attention_pairs, draw
@@ -21,17 +22,7 @@ HEAD = "6-3"
 
 @pytest.fixture
 def seg(pm, hpv_path, tmp_path) -> Path:
-    lines = []
-    for line in Path(hpv_path).read_text().splitlines():
-        if line.startswith(("ATOM", "HETATM")) and line[21] in "AB":
-            line = line.ljust(80)
-            segid = "PROA" if line[21] == "A" else "PROB"
-            line = line[:21] + " " + line[22:72] + f"{segid:<4}" + line[76:]
-        elif line.startswith(("SEQRES", "ANISOU")):
-            continue
-        lines.append(line)
-    path = tmp_path / "seg.pdb"
-    path.write_text("\n".join(lines) + "\n")
+    path = segmented_pdb(Path(hpv_path), tmp_path / "seg.pdb", {"A": "PROA", "B": "PROB"})
     pm.load(str(path), "seg")
     return path
 

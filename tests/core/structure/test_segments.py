@@ -6,26 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import segmented_pdb
 
 import protattn
 from protattn import ResidueId
 from protattn.errors import StructureError
-
-
-def _segmented(source: Path, out: Path, segments: dict[str, str], blank: bool = True) -> Path:
-    """``source`` with each chain's atoms given a segment id, and the chain ids blanked."""
-    lines = []
-    for line in source.read_text().splitlines():
-        if line.startswith(("ATOM", "HETATM")) and line[21] in segments:
-            line = line.ljust(80)
-            segid = segments[line[21]]
-            chain = " " if blank else line[21]
-            line = line[:21] + chain + line[22:72] + f"{segid:<4}" + line[76:]
-        elif line.startswith(("ATOM", "HETATM", "SEQRES", "TER", "ANISOU")):
-            continue
-        lines.append(line)
-    out.write_text("\n".join([*lines, "END", ""]))
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +20,7 @@ def hpx_path(shared_dir) -> Path:
 
 def test_blank_chain_ids_with_segments_are_two_chains(tmp_path, hpx_path):
     plain = protattn.read_structure(hpx_path)
-    path = _segmented(hpx_path, tmp_path / "seg.pdb", {"A": "PROA", "B": "PROB"})
+    path = segmented_pdb(hpx_path, tmp_path / "seg.pdb", {"A": "PROA", "B": "PROB"})
     structure = protattn.read_structure(path)
     assert [c.id for c in structure.chains] == ["PROA", "PROB"]
     assert [c.segment for c in structure.chains] == ["PROA", "PROB"]
@@ -55,7 +40,7 @@ def test_blank_chain_ids_with_segments_are_two_chains(tmp_path, hpx_path):
 
 def test_pairs_on_segments_are_the_chains_own(tmp_path, hpx_path):
     plain = protattn.read_structure(hpx_path)
-    path = _segmented(hpx_path, tmp_path / "seg.pdb", {"A": "PROA", "B": "PROB"})
+    path = segmented_pdb(hpx_path, tmp_path / "seg.pdb", {"A": "PROA", "B": "PROB"})
     segmented = protattn.read_structure(path)
     # observed sequences: the segmented file has no SEQRES for its segments
     assert [c.sequence for c in segmented.chains] == [
@@ -79,7 +64,7 @@ def test_one_chain_id_over_segments_of_different_lengths(tmp_path, hpx_path):
         lines.append(line)
     short = tmp_path / "short.pdb"
     short.write_text("\n".join(lines) + "\n")
-    path = _segmented(short, tmp_path / "mixed.pdb", {"A": "SEG1", "B": "SEG2"}, blank=False)
+    path = segmented_pdb(short, tmp_path / "mixed.pdb", {"A": "SEG1", "B": "SEG2"}, blank=False)
     text = path.read_text().splitlines()
     path.write_text(
         "\n".join(
