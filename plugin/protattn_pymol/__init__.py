@@ -30,6 +30,7 @@ from .commands import (  # noqa: E402
     attention_key,
     attention_pairs,
 )
+from .sessions import watch  # noqa: E402
 from .settings import attention_models, attention_worker, configure_backend  # noqa: E402
 
 __all__ = [
@@ -63,13 +64,18 @@ def register(_self=cmd) -> None:
     """Add protattn's commands to PyMOL, with tab completion of the selection.
 
     Also reads where models run (PyMOL's Python or a worker, see
-    ``attention_worker``) from the plugin preferences; nothing starts yet.
+    ``attention_worker``) from the plugin preferences; nothing starts yet. Sessions
+    saved from then on keep the original b-factors ``attention_clear`` puts back.
     """
     configure_backend()
+    watch(_self)
     for name, function in COMMANDS.items():
         _self.extend(name, function)
         if name not in ("attention_models", "attention_worker"):
             cmd.auto_arg[0][name] = cmd.auto_arg[0]["zoom"]
+
+
+watch()  # a session opened after ``import protattn_pymol`` gives back its b-factors
 
 
 def __init_plugin__(app=None) -> None:

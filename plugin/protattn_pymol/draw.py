@@ -4,9 +4,10 @@ and a CGO key of what the colours and thicknesses mean.
 Everything protattn draws for an object lives in the group ``attention_<object>``:
 the pairs (``attention_<object>_pairs``) and the key (``attention_<object>_key``).
 Residue values go into the b-factor column, where PyMOL users expect per-residue
-values; the original b-factors are kept by the plugin and put back by
-``attention_clear``. Residues take the scene's own colours (one ``0xrrggbb`` colour
-each), so a colour in PyMOL is the colour the core computed.
+values; the original b-factors are kept by the plugin (and in saved sessions,
+:mod:`.sessions`) and put back by ``attention_clear``. Residues take the scene's own
+colours (one ``0xrrggbb`` colour each), so a colour in PyMOL is the colour the core
+computed.
 
 The plugin remembers the last scene drawn of each kind (pairs, residue colours) per
 PyMOL instance and object, so that ``attention_key`` can draw their key later.
@@ -37,17 +38,42 @@ __all__ = [
     "show_key",
     "key_cgo",
     "clear",
+    "saved_b_factors",
+    "keep_b_factors",
+    "holds_written",
 ]
+
+_Atom = tuple[str, str, str, int, str, str]  # segi, chain, resi, resv, name, alt
 
 # b-factors replaced by attention_color, per PyMOL instance and object, to restore on clear:
 # atom -> (original b, the value written). An atom whose b is no longer the value written
 # (the object was reloaded or edited since) keeps its b.
-_SAVED_B: dict[tuple[int, str], dict[tuple[str, str, str, int, str, str], tuple[float, float]]] = {}
+_SAVED_B: dict[tuple[int, str], dict[_Atom, tuple[float, float]]] = {}
 
 # the last scene of each kind ("pairs", "residues") drawn per PyMOL instance and object
 _SCENES: dict[tuple[int, str], dict[str, Scene]] = {}
 
 _KINDS = ("pairs", "residues")
+
+
+def saved_b_factors(*, _self=cmd) -> dict[str, dict[_Atom, tuple[float, float]]]:
+    """The original b-factors kept for each object of this PyMOL instance:
+    atom -> (original b, the value ``attention_color`` wrote)."""
+    return {obj: saved for (who, obj), saved in _SAVED_B.items() if who == id(_self)}
+
+
+def keep_b_factors(obj: str, saved: dict[_Atom, tuple[float, float]], *, _self=cmd) -> None:
+    """Make ``saved`` the original b-factors kept for ``obj`` (empty: keep none)."""
+    if saved:
+        _SAVED_B[(id(_self), obj)] = dict(saved)
+    else:
+        _SAVED_B.pop((id(_self), obj), None)
+
+
+def holds_written(b: float, written: float) -> bool:
+    """Whether an atom's b-factor ``b`` is still the value ``written`` by attention_color
+    (to PyMOL's precision: b-factors are single precision)."""
+    return abs(b - written) <= 1e-4 * max(1.0, abs(written))
 
 
 def group_name(obj: str) -> str:
@@ -412,7 +438,7 @@ def clear(obj: str, *, _self=cmd) -> None:
 
         def restore(segi, chain, resi, resv, name, alt, b):
             original, written = saved.get((segi, chain, resi, resv, name, alt), (b, b))
-            return original if abs(b - written) <= 1e-4 * max(1.0, abs(written)) else b
+            return original if holds_written(b, written) else b
 
         _self.alter(
             f"{obj} and polymer.protein",
