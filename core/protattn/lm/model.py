@@ -223,7 +223,22 @@ class LanguageModel:
         :func:`~protattn.lm.inference.stream_chain` files what a model in this process
         computes.
         """
-        result = run_chain(self, sequences, window, stride, request)
+        try:
+            result = run_chain(self, sequences, window, stride, request)
+        except (MemoryError, RuntimeError) as e:  # the engine's own arrays, past the pass
+            if not _out_of_memory(e):
+                raise
+            n = sum(map(len, sequences))
+            fix = (
+                "run a part of the chain (a selection in PyMOL or ChimeraX)"
+                if n > self.max_residues
+                else "use a smaller model (esm2_t12_35M, esm2_t30_150M)"
+            )
+            raise ModelError(
+                f"{self.name} ran out of memory on a chain of {n} residues on {self.device} "
+                f"(its attention takes {n}x{n} values per head): {fix}, or another device "
+                "(cuda: a GPU with more memory)"
+            ) from e
         return dataclasses.replace(result, compact=result.compact.filed(key, from_cache=False))
 
     def check_segments(self, segments: Sequence[str]) -> list[int]:
