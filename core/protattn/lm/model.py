@@ -231,7 +231,7 @@ class LanguageModel:
             n = sum(map(len, sequences))
             fix = (
                 "run a part of the chain (a selection in PyMOL or ChimeraX)"
-                if n > self.max_residues
+                if self.max_residues is not None and n > self.max_residues
                 else "use a smaller model (esm2_t12_35M, esm2_t30_150M)"
             )
             raise ModelError(
