@@ -151,6 +151,28 @@ class HeadStatsAccumulator:
         self.n_chains = 0
         self._counts: dict[str, Counts] = {}
 
+    @classmethod
+    def from_counts(
+        cls,
+        n_layers: int,
+        n_heads: int,
+        threshold: float,
+        definition: str,
+        n_chains: int,
+        counts: Mapping[str, Counts],
+    ) -> HeadStatsAccumulator:
+        """An accumulator holding sums made elsewhere (a
+        :class:`~protattn.analysis.tally.Tally`): ``counts`` per property, each
+        ``(layers, heads)``, over ``n_chains`` chains."""
+        accumulator = cls(n_layers, n_heads, threshold, definition)
+        shape = (accumulator.n_layers, accumulator.n_heads)
+        for name, c in counts.items():
+            if c.n_arcs.shape != shape:
+                raise ValueError(f"counts of {name!r} are not of shape {shape}")
+        accumulator.n_chains = int(n_chains)
+        accumulator._counts = dict(counts)
+        return accumulator
+
     @property
     def properties(self) -> tuple[str, ...]:
         """Property names seen so far, in order of first appearance."""

@@ -242,6 +242,33 @@ def property_heatmap(
     )
 
 
+def property_profile(
+    statistics: HeadStatistics,
+    prop: str,
+    model: str,
+    path: str | os.PathLike | None = None,
+) -> Figure:
+    """The paper's layer profile of ``prop``: a value per layer and the centre of gravity.
+
+    Under the paper's definition the mean share of the layer's heads with enough arcs;
+    under ``judged`` the mean attention-weighted share of every head.
+    """
+    from ..report.plots import layer_profile
+
+    paper = statistics.definition == "paper"
+    return layer_profile(
+        statistics.layer_profile(prop, weighted=not paper),
+        statistics.center_of_gravity(prop),
+        title=f"{model}: {prop} by layer ({statistics.definition_name})",
+        label=(
+            f"mean share ≥ {statistics.threshold:g}\n(heads with ≥ {statistics.min_arcs} arcs)"
+            if paper
+            else "mean attention-weighted share"
+        ),
+        path=path,
+    )
+
+
 @dataclass(frozen=True)
 class PropertyReport:
     """What a host shows for one property's statistics: the table, a summary, the figure.

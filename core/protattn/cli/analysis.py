@@ -242,20 +242,9 @@ def run(args: argparse.Namespace) -> int:
 
             property_heatmap(stats, first, args.model, args.heatmap, args.enrichment)
         if args.profile:
-            from ..report.plots import layer_profile
+            from ..api.report import property_profile
 
-            paper = stats.definition == "paper"
-            layer_profile(
-                stats.layer_profile(first, weighted=not paper),
-                stats.center_of_gravity(first),
-                title=f"{args.model}: {first} by layer ({stats.definition_name})",
-                label=(
-                    f"mean share ≥ {stats.threshold:g}\n(heads with ≥ {stats.min_arcs} arcs)"
-                    if paper
-                    else "mean attention-weighted share"
-                ),
-                path=args.profile,
-            )
+            property_profile(stats, first, args.model, args.profile)
         from ..api.report import interval_warning, nothing_to_rank, too_few_arcs
 
         for prop in stats.properties:

@@ -7,6 +7,7 @@
     protattn cache [--clear]
     protattn worker                 (model runs for PyMOL / ChimeraX without torch)
     protattn features | stats | heads | contacts ...   (see protattn.cli.analysis)
+    protattn survey set.tsv -o survey/ [--ray auto]    (see protattn.cli.survey)
 
 Errors print one line saying what was wrong and how to fix it, and exit with status 2.
 """
@@ -28,6 +29,7 @@ from ..scene import parse_radius, parse_range
 from ..structure.model import Chain, ca_coordinates
 from ..words import plural
 from . import analysis as cli_analysis
+from . import survey as cli_survey
 from .common import add_state, checked, read
 from .render import picture, renderer
 
@@ -196,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cache.add_argument("--clear", action="store_true", help="remove every cached entry")
     cli_analysis.add_parsers(sub)
+    cli_survey.add_parser(sub)
     sub.add_parser(
         "worker",
         help="serve model runs to PyMOL / ChimeraX over stdin and stdout",
@@ -291,6 +294,8 @@ def _run(args: argparse.Namespace) -> int:
         return serve()
     if args.command in ("features", "stats", "heads", "contacts"):
         return cli_analysis.run(args)
+    if args.command == "survey":
+        return cli_survey.run(args)
     if args.command == "pairs" and args.output:
         check_output(args.output, None, "-o")
     if args.command == "render":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,6 +12,7 @@ from ..errors import ProtattnError
 from ..report.plots import FORMATS
 from ..structure.io import read_structure
 from ..structure.model import Structure
+from ..survey.inputs import expand_inputs
 
 __all__ = [
     "expand_inputs",
@@ -27,41 +27,6 @@ __all__ = [
     "statistics_of",
     "print_notes",
 ]
-
-
-_STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif")
-
-
-def expand_inputs(items: list[str]) -> list[str]:
-    """Structure files from files, directories (their structure files) and list files.
-
-    A list file is named with a leading ``@`` (``@list.txt``) and holds one path
-    per line (relative to the list file; ``#`` starts a comment).
-    """
-    paths: list[str] = []
-    for item in items:
-        if item.startswith("@"):
-            listing = item[1:]
-            if not os.path.isfile(listing):
-                raise ProtattnError(f"no such list file: {listing!r}")
-            base = os.path.dirname(os.path.abspath(listing))
-            with open(listing) as fh:
-                lines = [ln.split("#", 1)[0].strip() for ln in fh]
-            paths.extend(os.path.join(base, ln) for ln in lines if ln)
-        elif os.path.isdir(item):
-            found = sorted(
-                os.path.join(item, f)
-                for f in os.listdir(item)
-                if f.lower().endswith(_STRUCTURE_SUFFIXES)
-            )
-            if not found:
-                raise ProtattnError(f"directory {item!r} holds no .pdb/.cif files")
-            paths.extend(found)
-        else:
-            paths.append(item)
-    if not paths:
-        raise ProtattnError("give at least one structure file, directory or @list file")
-    return paths
 
 
 def read(path: str, args=None) -> Structure:
