@@ -9,6 +9,7 @@ never a reason to run fewer tests.
 
 from __future__ import annotations
 
+import csv
 import importlib
 import os
 from pathlib import Path
@@ -51,3 +52,16 @@ def segmented_pdb(source: Path, out: Path, segments: dict[str, str], blank: bool
         lines.append(line)
     out.write_text("\n".join(lines) + "\n")
     return out
+
+
+TABLE_COLUMNS = ("id", "length", "site_label_string", "sequence")
+
+
+def write_table(path: Path, rows: list[dict], delimiter: str = "\t") -> Path:
+    """A table in the validation set's format (extra columns as given)."""
+    fields = list(rows[0]) if rows else list(TABLE_COLUMNS)
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

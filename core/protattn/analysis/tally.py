@@ -74,12 +74,17 @@ class _Sums:
         self.background_pairs = 0
         self.n_chains = 0
 
-    def add(self, other: _Sums) -> None:
+    def check_add(self, other: _Sums) -> None:
+        """OverflowError if adding ``other`` could overflow int64."""
         for name in _FIELDS:
             mine, theirs = getattr(self, name), getattr(other, name)
             if np.any(np.abs(mine) > _LIMIT - np.abs(theirs)):
                 raise OverflowError(f"the tally's {name} would overflow int64")
-            mine += theirs
+
+    def add(self, other: _Sums) -> None:
+        self.check_add(other)
+        for name in _FIELDS:
+            getattr(self, name)[...] += getattr(other, name)
         self.background_hits += other.background_hits
         self.background_pairs += other.background_pairs
         self.n_chains += other.n_chains
@@ -172,8 +177,16 @@ class Tally:
             sums.setdefault(name, _Sums(self.n_layers, self.n_heads)).add(one)
 
     def merge(self, other: Tally) -> Tally:
-        """Add ``other``'s counts to this tally (in place); returns this tally."""
+        """Add ``other``'s counts to this tally (in place); returns this tally.
+
+        Nothing is added if any sum would overflow (OverflowError).
+        """
         self._check(other.n_layers, other.n_heads, other.threshold)
+        for definition, properties in other._sums.items():
+            for name, sums in properties.items():
+                mine = self._sums.get(definition, {}).get(name)
+                if mine is not None:
+                    mine.check_add(sums)
         for definition, count in other._chains.items():
             self._chains[definition] = self._chains.get(definition, 0) + count
         for definition, properties in other._sums.items():

@@ -371,7 +371,7 @@ def prepare_directory(out: str | os.PathLike, plan: SurveyPlan, restart: bool = 
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ProtattnError(f"{out} is a file; give a folder for the survey (-o DIR)")
-    manifest = plan.manifest()
+    manifest = json.loads(json.dumps(plan.manifest()))  # as read back: lists, not tuples
     path = _manifest_path(out)
     if path.exists() and not restart:
         try:
