@@ -22,7 +22,8 @@ survey needs: its results are a few KB of counts per shard.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,7 @@ def connect(address: str) -> Any:
     ray = _ray()
     if ray.is_initialized():
         return ray
+    _check_reachable(address)
     try:
         if address == "local":
             ray.init(include_dashboard=False, logging_level="WARNING")
@@ -70,9 +72,25 @@ def connect(address: str) -> Any:
     except (ConnectionError, RuntimeError, ValueError) as e:
         raise ProtattnError(
             f"cannot reach a Ray cluster at {address!r} ({e}); start one with "
-            "'ray start --head', or give --ray local for a cluster on this machine only"
+            "'ray start --head' (a cluster with token authentication also needs its token "
+            "here: RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH), or give --ray local for a "
+            "cluster on this machine only"
         ) from e
     return ray
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse at once a ``host:port`` nobody listens on (Ray itself retries for minutes)."""
+    host, _, port = address.rpartition(":")
+    if address in ("local", "auto") or address.startswith("ray://") or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except OSError as e:
+        raise ProtattnError(
+            f"cannot reach a Ray cluster at {address!r} ({e.strerror or e}); start one with "
+            "'ray start --head', or give --ray local for a cluster on this machine only"
+        ) from e
 
 
 class _Counter:
@@ -151,8 +169,11 @@ def shard_results(
     workers: int | None,
     batch: bool,
     max_tokens: int | None,
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[ShardResult]:
     """Count ``indices`` of ``plan`` on the cluster; each shard's result as it comes.
+
+    ``warn`` is called with a sentence when a worker dies and its shard is given again.
 
     Raises
     ------
@@ -182,6 +203,11 @@ def shard_results(
                     f"shard {index} failed {MAX_TRIES} times (its Ray worker died each "
                     "time: out of memory?); the shards counted are kept, run again to resume"
                 ) from None
+            if warn is not None:
+                warn(
+                    f"a Ray worker died counting shard {index}; a new worker counts it "
+                    f"(try {tries[index] + 1} of {MAX_TRIES})"
+                )
             waiting.insert(0, index)
             idle.append(_replace(address, plan.model, device, workers, actor))
             continue

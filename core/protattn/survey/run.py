@@ -580,7 +580,8 @@ def survey(
     quiet : bool
         No progress bar.
     warn : callable, optional
-        Called with a sentence for each shard counted again (damaged file).
+        Called with a sentence for each shard counted again (a damaged file, a Ray
+        worker lost).
 
     Returns
     -------
@@ -625,7 +626,7 @@ def survey(
         from .cluster import shard_results
 
         def results(indices: list[int]) -> Iterator[ShardResult]:
-            return shard_results(plan, indices, ray, device, workers, batch, max_tokens)
+            return shard_results(plan, indices, ray, device, workers, batch, max_tokens, warn)
 
     counted = run_shards(folder, plan, todo, results, quiet, n_done=len(done)) if todo else 0
     tally, rejects, n_chains = load_shards(folder, plan)
