@@ -8,7 +8,9 @@ drawing as it was.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 
 from pymol import cmd
 
@@ -17,6 +19,7 @@ from protattn.api import heads as head_requests
 from protattn.api.contacts import predict_chains_contacts
 from protattn.api.pairs import on_one_scale
 from protattn.api.report import nothing_to_rank, property_report
+from protattn.api.stats import ChainProgress
 from protattn.lm.counts import DEFAULT_MIN_ARCS
 from protattn.palettes import CONTACT_NAMES
 from protattn.report.plots import FORMATS
@@ -245,6 +248,20 @@ def attention_contacts(
     }
 
 
+def progress_printer(command: str, every: float = 2.0) -> Callable[[ChainProgress], None]:
+    """Print ``command: 3 of 12 chains, 1.2 chains/s, about 8 s left`` to PyMOL's output,
+    at most every ``every`` seconds and for the last chain (one chain: nothing)."""
+    last = [-math.inf]
+
+    def report(progress: ChainProgress) -> None:
+        final = progress.done == progress.total
+        if progress.total > 1 and (final or progress.seconds - last[0] >= every):
+            last[0] = progress.seconds
+            print(f" {command}: {progress.text()}")
+
+    return report
+
+
 def attention_stats(
     selection: str = "polymer.protein",
     prop: str = "contact",
@@ -269,7 +286,10 @@ def attention_stats(
         default; definition=judged counts only the pairs each property is
         judged on (see attention_heads). When the structures have no positive
         of the property (binding_site without a ligand), a warning says so and
-        no heatmap is written.
+        no heatmap is written. The counts of every chain of every selected
+        object are summed as protattn survey sums them (the same counts in any
+        order); over several chains, progress is printed every few seconds
+        (chains done, chains/s, time left). "all" selects every loaded object.
 
     USAGE
 
@@ -324,6 +344,7 @@ def attention_stats(
         str(site_kinds),
         str(definition).strip(),
         top=5,
+        progress=progress_printer("attention_stats"),
     )
     empty = nothing_to_rank(report.statistics, prop)
     if empty:  # every share 0: a heatmap would only show zeros

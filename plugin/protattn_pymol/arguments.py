@@ -45,7 +45,7 @@ def selected_residues(selection: str, obj: str, chains: Sequence[Chain], _self) 
     """
     atoms: set[tuple[str, str, int, str]] = set()
     _self.iterate(
-        f"({selection}) and {obj} and polymer.protein and name CA",
+        f"({selection}) and {obj} and polymer.protein",  # a residue without CA too
         "atoms.add((segi, chain, resv, icode(resi, resv)))",
         space={"atoms": atoms, "icode": icode},
     )

@@ -120,8 +120,8 @@ def _still_coloured(obj: str, scene: Scene, _self) -> bool:
         ins = icode(resi, resv)  # by segment, and without it (a chain not split by segment)
         found[(segi, chain, resv, ins)] = found[("", chain, resv, ins)] = b
 
-    _self.iterate(
-        f"{obj} and polymer.protein and name CA",
+    _self.iterate(  # every atom of a residue holds its value; a residue may lack CA
+        f"{obj} and polymer.protein",
         "note(segi, chain, resi, resv, b)",
         space={"note": note},
     )

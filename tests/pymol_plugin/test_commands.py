@@ -289,3 +289,16 @@ def test_a_bad_scale_is_a_cmd_exception_and_draws_nothing(pm, option, message):
     with pytest.raises(CmdException, match=message):
         attention_pairs("1hpv", HEAD, _self=pm, **option)
     assert not [n for n in pm.get_names("all") if n.startswith("attention_")]
+
+
+def test_stats_over_every_loaded_object_prints_its_progress(pm, hpv_path, tmp_path, capsys):
+    pm.load(hpv_path, "copy")
+    png = tmp_path / "all.png"
+    both = attention_stats("all", "contact", png=str(png), _self=pm)
+    out = capsys.readouterr().out
+
+    one = attention_stats("1hpv", "contact", png=str(png), _self=pm)
+    assert both.n_chains == 4 and one.n_chains == 2
+    np.testing.assert_array_equal(both["contact"].n_arcs, 2 * one["contact"].n_arcs)
+    assert " attention_stats: 4 of 4 chains, " in out and "chains/s" in out
+    assert " attention_stats: 2 of 2 chains" in capsys.readouterr().out

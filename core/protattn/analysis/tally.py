@@ -30,21 +30,22 @@ chains of 1,000 residues (a full row of attention sums to at most 1, per residue
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from ..lm.cache import write_npz
 from ..lm.counts import DEFAULT_MIN_ARCS, DEFAULT_THRESHOLD, ChainCounter, Counts, check_definition
 from .results import HeadStatistics
 from .statistics import HeadStatsAccumulator
 
-__all__ = ["MASS_SCALE", "Tally"]
+__all__ = ["MASS_SCALE", "Tally", "save_arrays"]
 
 #: Attention mass is kept in units of 1 / MASS_SCALE (fixed point, see the module docs).
 MASS_SCALE = 2**32
@@ -59,6 +60,22 @@ def _fixed(values: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(scaled)) or np.any(np.abs(scaled) >= _LIMIT):
         raise ValueError("an attention mass is not finite or too large for a tally")
     return scaled.astype(np.int64)
+
+
+def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> Path:
+    """Write ``arrays`` as an ``.npz`` at ``path`` in one atomic step (a temporary file
+    beside it, synced, then renamed over it): a reader sees the old file or the new one."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as fh:
+            write_npz(fh, arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
 
 
 class _Sums:
@@ -184,9 +201,9 @@ class Tally:
         self._check(other.n_layers, other.n_heads, other.threshold)
         for definition, properties in other._sums.items():
             for name, sums in properties.items():
-                mine = self._sums.get(definition, {}).get(name)
-                if mine is not None:
-                    mine.check_add(sums)
+                held = self._sums.get(definition, {}).get(name)
+                if held is not None:
+                    held.check_add(sums)
         for definition, count in other._chains.items():
             self._chains[definition] = self._chains.get(definition, 0) + count
         for definition, properties in other._sums.items():
@@ -266,7 +283,7 @@ class Tally:
     # ------------------------------------------------------------------ files
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The tally as named arrays (an ``.npz``): a JSON header and one array per sum."""
-        header = {
+        header: dict[str, Any] = {
             "version": 1,
             "n_layers": self.n_layers,
             "n_heads": self.n_heads,
@@ -326,19 +343,7 @@ class Tally:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the tally to ``path`` (``.npz``) atomically: a reader sees the old file
         or the whole new one, never a part."""
-        path = Path(path)
-        buffer = io.BytesIO()
-        np.savez(buffer, **self.to_arrays())
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as fh:
-                fh.write(buffer.getvalue())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-        return path
+        return save_arrays(path, self.to_arrays())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Tally:

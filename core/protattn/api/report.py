@@ -9,7 +9,7 @@ what is hatched, the layer x head heatmap).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from ..structure.properties import CONTACT_CUTOFF
 from ..structure.sites import SITE_CUTOFF
 from ..words import plural
 from .options import parse_site_kinds
-from .stats import head_statistics
+from .stats import ChainProgress, head_statistics
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -311,6 +311,7 @@ def property_report(
     site_kinds: str | Sequence[str] = "ligand",
     definition: str = DEFAULT_DEFINITION,
     top: int = 10,
+    progress: Callable[[ChainProgress], None] | None = None,
 ) -> PropertyReport:
     """Per-head statistics of one property over ``structures``, as a host shows them.
 
@@ -326,6 +327,8 @@ def property_report(
     definition : {"paper", "judged"}
     top : int
         Heads in the report's table.
+    progress : callable, optional
+        Called after each chain (:class:`~protattn.api.stats.ChainProgress`).
 
     Returns
     -------
@@ -339,5 +342,6 @@ def property_report(
         min_arcs=min_arcs,
         site_kinds=parse_site_kinds(site_kinds),
         definition=definition,
+        progress=progress,
     )
     return PropertyReport(stats, prop, model, top)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import sys
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,6 +24,7 @@ import numpy as np
 
 from ..analysis.results import HeadStatistics
 from ..analysis.statistics import HeadStatsAccumulator
+from ..analysis.tally import Tally
 from ..compute.backend import get_model
 from ..errors import ProtattnError, StructureError
 from ..lm.cache import AttentionCache, CacheWarning, cache_key
@@ -42,6 +45,7 @@ __all__ = [
     "property_names",
     "chain_properties",
     "head_statistics",
+    "ChainProgress",
     "clear_counts",
     "unknown_only_note",
 ]
@@ -133,6 +137,40 @@ def chain_properties(
     return masks
 
 
+@dataclasses.dataclass(frozen=True)
+class ChainProgress:
+    """Where :func:`head_statistics` is: chains done of ``total``, the rate and time left.
+
+    Attributes
+    ----------
+    done, total : int
+    name : str
+        The chain just counted (``"1hpv A"``).
+    seconds : float
+        Since the first chain started.
+    """
+
+    done: int
+    total: int
+    name: str
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Chains per second so far."""
+        return self.done / self.seconds if self.seconds > 0 else math.inf
+
+    @property
+    def eta(self) -> float:
+        """Seconds left at this rate."""
+        return (self.total - self.done) / self.rate if self.rate > 0 else math.inf
+
+    def text(self) -> str:
+        """``"3 of 12 chains, 1.2 chains/s, about 8 s left"``."""
+        left = "" if self.done == self.total else f", about {self.eta:.0f} s left"
+        return f"{self.done} of {self.total} chains, {self.rate:.2g} chains/s{left}"
+
+
 def _progress(total: int, quiet: bool):
     if quiet:
         return None
@@ -159,6 +197,7 @@ def head_statistics(
     on_chain: Callable[[Structure, Chain], None] | None = None,
     definition: str = DEFAULT_DEFINITION,
     dtype: str | None = None,
+    progress: Callable[[ChainProgress], None] | None = None,
 ) -> HeadStatistics:
     """Per-head agreement of attention with structural properties over a set of structures.
 
@@ -194,6 +233,9 @@ def head_statistics(
         No progress bar on standard error.
     on_chain : callable, optional
         Called with each (structure, chain) before it is analysed.
+    progress : callable, optional
+        Called with a :class:`ChainProgress` after each chain (how a host shows
+        progress in its own way; ``quiet=False`` draws a bar on standard error).
     definition : {"paper", "judged"}
         The paper's own counting (default) or share and background judged on the
         same pairs; see :mod:`protattn.analysis.statistics`.
@@ -205,7 +247,9 @@ def head_statistics(
     counted as it is computed, then dropped; :func:`protattn.lm.inference.chain_counts`),
     on the model's float32 weights, and are kept for the session and in the disk
     cache beside the run's compact attention, so asking again (another property
-    set aside) never re-runs the model.
+    set aside) never re-runs the model. They are summed in a
+    :class:`~protattn.analysis.tally.Tally`, as a survey sums them: the same counts
+    in any order of the structures.
 
     Returns
     -------
@@ -246,11 +290,13 @@ def head_statistics(
             + (f" among chains {', '.join(chains)}" if chains else "")
         )
     accumulator = HeadStatsAccumulator(lm.n_layers, lm.n_heads, threshold, definition)
+    tally = Tally(lm.n_layers, lm.n_heads, threshold)
     limit = min(PAPER_MAX_RESIDUES, lm.max_residues or PAPER_MAX_RESIDUES)
     truncated = []
     notes = [unknown_only_note(f"{s.name} {c.id}") for s, c in todo if set(c.sequence) <= {"X"}]
     bar = _progress(len(todo), quiet)
-    for structure, chain in todo:
+    started = time.perf_counter()
+    for done, (structure, chain) in enumerate(todo, 1):
         if on_chain is not None:
             on_chain(structure, chain)
         masks = chain_properties(structure, chain, names, min_separation, site_kinds=site_kinds)
@@ -259,12 +305,15 @@ def head_statistics(
             truncated.append(f"{structure.name} {chain.id}: {len(sequence)} → {limit}")
             sequence = sequence[:limit]
             masks = {name: mask.truncated(limit) for name, mask in masks.items()}
-        _count_chain(accumulator, lm, sequence, masks, window, stride)
+        tally.add(definition, _count_chain(accumulator, lm, sequence, masks, window, stride))
         if bar is not None:
             bar.update(1)
+        if progress is not None:
+            name = f"{structure.name} {chain.id}"
+            progress(ChainProgress(done, len(todo), name, time.perf_counter() - started))
     if bar is not None:
         bar.close()
-    result = accumulator.result(min_arcs=min_arcs)
+    result = tally.statistics(definition, min_arcs=min_arcs)
     return dataclasses.replace(result, truncated=tuple(truncated), notes=tuple(notes))
 
 
@@ -328,8 +377,9 @@ def _count_chain(
     masks: dict[str, PropertyMask],
     window: int | None,
     stride: int | None,
-) -> None:
-    """Add one chain's counts: remembered, from the disk cache, or from one streamed pass."""
+) -> ChainCounter:
+    """One chain's closed counter (counted for ``accumulator``'s size, θ and definition):
+    remembered, from the disk cache, or from one streamed pass."""
     attention_key = chain_attention_key(lm, sequence, window, stride)
     key = _counts_key(attention_key, accumulator, _digest(masks))
     with _COUNTS_LOCK:
@@ -366,8 +416,8 @@ def _count_chain(
             warnings.warn(
                 f"counts not cached in {store.directory}: {e}", CacheWarning, stacklevel=3
             )
-    accumulator.add_chain(counter)
     with _COUNTS_LOCK:
         _COUNTS[key] = counter
         while len(_COUNTS) > _COUNTS_KEPT:
             _COUNTS.popitem(last=False)
+    return counter

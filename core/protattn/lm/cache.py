@@ -502,7 +502,7 @@ class AttentionCache:
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=_TMP_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
-                _write_npz(fh, members)
+                write_npz(fh, members)
                 fh.flush()
                 os.fsync(fh.fileno())
             if not _replace(tmp_name, path):
@@ -607,7 +607,7 @@ class AttentionCache:
         return removed
 
 
-def _write_npz(fh, members: Mapping[str, np.ndarray]) -> None:
+def write_npz(fh, members: Mapping[str, np.ndarray]) -> None:
     """The format of :func:`numpy.savez_compressed`, without pickling or name clashes.
 
     Half-precision attention is stored, not deflated: deflate takes about 30 times

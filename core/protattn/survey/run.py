@@ -16,7 +16,6 @@ Ray cluster (:mod:`.cluster`), with the same code per shard.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.tally import Tally
+from ..analysis.tally import Tally, save_arrays
 from ..api.stats import PAPER_MAX_RESIDUES, property_names
 from ..errors import ProtattnError
 from ..lm.contract import Model
@@ -229,19 +228,7 @@ class ShardResult:
                 }
             )
         )
-        path = Path(path)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as fh:
-                fh.write(buffer.getvalue())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-        return path
+        return save_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ShardResult:
@@ -328,7 +315,9 @@ def count_shard(
         jobs.extend(passes)
         windowed.extend((item.sequence, masks) for masks in long)
     specs = {d: CountSpec(plan.n_layers, plan.n_heads, plan.threshold, d) for d in DEFINITIONS}
-    if batch and jobs:
+    from ..lm.model import LanguageModel
+
+    if batch and jobs and isinstance(lm, LanguageModel):  # a model in a worker: one by one
         from ..lm.batch import CountJob, batch_counts
 
         options = {} if max_tokens is None else {"max_tokens": max_tokens}

@@ -249,3 +249,29 @@ def test_an_interrupted_survey_resumes_to_the_counts_of_an_uninterrupted_one(
     assert Tally.merged(
         [Tally.load(p) for p in sorted((cut / "shards").glob("*.npz"))]
     ) == Tally.merged([Tally.load(p) for p in sorted((whole / "shards").glob("*.npz"))])
+
+
+def test_head_statistics_of_the_hosts_sum_the_same_counts_as_a_survey(
+    tiny_bert, shared_dir, tmp_path
+):
+    from protattn.api.stats import head_statistics
+
+    paths = [shared_dir / "data" / "structures" / "ligand" / n for n in ("1HPX.pdb", "1AKU.pdb")]
+    seen = []
+    stats = head_statistics(
+        [read_structure(p) for p in paths], get_model(tiny_bert, None),
+        ["contact", "binding_site"], threshold=0.01, min_arcs=1, progress=seen.append,
+    )  # fmt: skip
+    result = survey([str(p) for p in paths], tmp_path / "out", tiny_bert,
+                    properties=["contact", "binding_site"], definitions=["paper"],
+                    threshold=0.01, quiet=True, figures=False, batch=False)  # fmt: skip
+
+    surveyed = result.tally.statistics("paper", min_arcs=1)
+    for prop in ("contact", "binding_site"):
+        np.testing.assert_array_equal(stats[prop].n_arcs, surveyed[prop].n_arcs)
+        np.testing.assert_array_equal(stats[prop].hits, surveyed[prop].hits)
+        np.testing.assert_array_equal(stats[prop].attention_mass, surveyed[prop].attention_mass)
+        assert stats[prop].hits.sum() > 0
+    assert [p.done for p in seen] == list(range(1, result.n_chains + 1))
+    assert seen[-1].text().startswith(f"{result.n_chains} of {result.n_chains} chains, ")
+    assert "left" in seen[0].text() and "left" not in seen[-1].text()
