@@ -275,3 +275,35 @@ def test_head_statistics_of_the_hosts_sum_the_same_counts_as_a_survey(
     assert [p.done for p in seen] == list(range(1, result.n_chains + 1))
     assert seen[-1].text().startswith(f"{result.n_chains} of {result.n_chains} chains, ")
     assert "left" in seen[0].text() and "left" not in seen[-1].text()
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "said"),
+    [
+        (lambda d: (d / "x.tsv").write_text("id\tseq\nA\tMK\n"), ["x.tsv"], "no 'sequence' column"),
+        (lambda d: (d / "x.tsv").write_text("id\tsequence\n"), ["x.tsv"], "nothing to survey"),
+        (lambda d: (d / "x.tsv").write_text("id\tsequence\nA\tMK\n"),
+         ["x.tsv", "--label", "sites"], "no column 'sites'"),
+        (lambda d: (d / "x.tsv").write_text("id\tsequence\tc\nA\tMK\t01\n"),
+         ["x.tsv", "--label", "c=contact"], "computes from structures"),
+        (lambda d: (d / "out").write_text(""), ["x.tsv"], "is a file; give a folder"),
+        (lambda d: None, ["nope.tsv"], "no such table"),
+        (lambda d: None, ["@nope.txt"], "no such list file"),
+    ],
+    ids=["no sequence", "empty", "missing label", "label named contact", "-o a file",
+         "no table", "no list"],
+)  # fmt: skip
+def test_bad_survey_input_is_one_line_and_exit_2(
+    tiny_bert, tmp_path, capsys, monkeypatch, make, args, said
+):
+    from protattn.cli import main
+
+    make(tmp_path)
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path)
+    code = main(["survey", *args, "-o", str(out), "--model", tiny_bert, "-q"])
+
+    err = capsys.readouterr().err
+    assert code == 2 and said in err and err.startswith("protattn: error: "), err
+    assert "Traceback" not in err
+    assert not (out.is_dir() and any(out.iterdir()))  # nothing written
