@@ -38,8 +38,10 @@ bash "$SHARED/chimerax/setup-venv.sh" "$VENV" slim
 PIP=("$VENV/bin/pip" install --quiet)
 
 # 2. the core's dependencies; numpy stays at ChimeraX's pin; matplotlib 3.8.2 is ChimeraX
-#    1.7.1's own pin, for `attention stats` figures
-"${PIP[@]}" "numpy==1.26.4" "biopython==1.88" "pytest==9.2.0" "matplotlib==3.8.2"
+#    1.7.1's own pin, for `attention stats` figures; hypothesis (and its sortedcontainers, as
+#    in requirements.txt) for the commands' fuzz tests (tests/chimerax/test_cx_fuzz_arguments.py)
+"${PIP[@]}" "numpy==1.26.4" "biopython==1.88" "pytest==9.2.0" "matplotlib==3.8.2" \
+  "hypothesis==6.170.17" "sortedcontainers==2.4.0"
 # ChimeraX 1.7.1's own pin, left out of the slim set: `toolshed install X.whl` imports it
 "${PIP[@]}" "wheel-filename==1.4.1"
 if [ "$TORCH" = yes ]; then

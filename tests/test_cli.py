@@ -487,7 +487,8 @@ def test_render_refuses_a_bad_scale_with_its_message(capsys, tmp_path, option, v
         )
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert option.strip("-") in err and ("lo < hi" in err or "positive number" in err)
+    said = {"--range": "lo < hi", "--radius": "a radius is a positive number of Å from 0.001 to 10"}
+    assert option.strip("-") in err and said[option] in err, err
 
 
 def test_heads_without_any_positive_says_so_and_draws_nothing(capsys, tmp_path, shared_dir):

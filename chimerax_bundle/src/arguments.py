@@ -16,9 +16,11 @@ from chimerax.core.commands import (
     Annotation,
     AnnotationError,
     BoolArg,
+    Bounded,
     ColormapArg,
     EnumOf,
     FloatArg,
+    IntArg,
     Or,
     PositiveIntArg,
     StringArg,
@@ -39,6 +41,8 @@ __all__ = [
     "PALETTE",
     "RANGE",
     "KEY",
+    "DASHES",
+    "MAX_DASHES",
     "PaletteArg",
     "palette_of_colormap",
     "protattn_names",
@@ -72,12 +76,19 @@ def palette_of_colormap(cmap: Colormap, name: str) -> Palette:
     Colours are ``cmap.colors`` (RGB, alpha dropped) at ``cmap.data_values``
     scaled to 0-1; a colormap whose values were given (``0,blue:10,red``) keeps
     them as the palette's ``values``, which then fix the colour scale, as in
-    ChimeraX's own ``color byattribute``.
+    ChimeraX's own ``color byattribute``. Given values must be finite and differ
+    (``nan,red:1,blue`` and ``1,red:1,blue`` are refused: they place no colour).
     """
     colors = np.asarray(cmap.colors, dtype=float)[:, :3]
     if len(colors) < 2:
         raise AnnotationError(f"palette {name!r} has one colour; a palette needs two or more")
-    values = np.asarray(cmap.data_values, dtype=float)
+    values = np.asarray(cmap.data_values, dtype=float)  # ChimeraX sorts them, colours along
+    placed = np.isfinite(values).all() and np.isfinite(values[-1] - values[0])
+    if cmap.values_specified and not (placed and np.all(np.diff(values) > 0)):
+        raise AnnotationError(
+            f"palette {name!r}: give each colour a different finite value (or none), "
+            "e.g. 0,blue:0.5,white:1,red"
+        )
     lo, hi = float(values[0]), float(values[-1])
     if hi > lo:
         positions = (values - lo) / (hi - lo)
@@ -142,3 +153,8 @@ RANGE = (
 )
 #: ``key true|false``: draw the drawing's key (ChimeraX's colour key and 2D labels).
 KEY = ("key", BoolArg)
+#: The most dashes a pseudobond may have: ChimeraX makes every dash, so 10**7 of them
+#: stop it at the next frame.
+MAX_DASHES = 100
+#: ``dashes n``: dashes per pseudobond, 0 (solid) to :data:`MAX_DASHES`.
+DASHES = ("dashes", Bounded(IntArg, 0, MAX_DASHES, name=f"a whole number 0-{MAX_DASHES}"))

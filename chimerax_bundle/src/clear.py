@@ -10,7 +10,7 @@ from chimerax.core.session import Session
 from protattn.words import plural
 
 from .drawing import attention_groups, protattn_attributes
-from .key import drop_keys
+from .key import drop_keys, shown_keys
 
 __all__ = ["attention_clear", "register_command"]
 
@@ -29,9 +29,12 @@ def attention_clear(
     residue attribute ``attention color ... attribute NAME`` set, from the
     residues in the spec. The keys (``key true``) of drawings on the structures
     in the spec go too: protattn's 2D labels, and ChimeraX's colour key if
-    protattn made it (with ``attribute false``, only the pairs' key). Colours are
-    left as they are (recolour with e.g. ``color bychain``).
+    protattn made it (with ``attribute false``, only the pairs' key); keys
+    restored from a session file too, which the log notes. Colours are left as
+    they are (recolour with e.g. ``color bychain``). Nothing else is touched:
+    pseudobond groups, attributes and 2D labels of the user's own stay.
     """
+    shown_keys(session)  # keys restored from a session, known while their drawings are
     if residues is None:
         structures, atoms = all_atomic_structures(session), None
         residues = all_residues(session)

@@ -24,7 +24,7 @@ from .drawing import (
     targets,
     warn_unknown_only,
 )
-from .key import KIND_COLOR, check_key, drop_keys, show_key
+from .key import KIND_COLOR, check_key, drop_keys, show_key, shown_keys
 from .settings import use_settings
 
 __all__ = ["attention_color", "register_command"]
@@ -84,7 +84,8 @@ def attention_color(
         As for ``attention pairs``.
     attribute : str
         Residue attribute to set (default ``attention``); registered as a float
-        attribute, so ChimeraX saves it in sessions.
+        attribute, so ChimeraX saves it in sessions. ASCII letters, digits and
+        ``_`` only, as ChimeraX's atom specs (``::name>0.02``) read no others.
     range : (float, float) or str, optional
         A fixed colour scale, ``lo,hi`` or ``full`` (0 to 1), so a value has the
         same colour in every drawing (default: the coloured values' range over
@@ -104,6 +105,7 @@ def attention_color(
     use_settings(session)
     check_attribute_name(session, attribute)
     check_key(session, key)
+    shown_keys(session)  # keys restored from a session, known before anything is drawn
     found = targets(session, residues)
     results = on_one_scale(
         [

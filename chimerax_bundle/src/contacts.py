@@ -12,7 +12,7 @@ from protattn.palettes import CONTACT_NAMES
 from protattn.words import plural
 
 from .arguments import MODEL
-from .drawing import PairsPlan, core, draw_plans, nothing_drawn, targets
+from .drawing import PairsPlan, check_group_name, core, draw_plans, nothing_drawn, targets
 from .settings import use_settings
 from .tables import contacts_table, html_lines
 
@@ -43,6 +43,7 @@ def attention_contacts(
     ensemble) the first model the spec touches is used, as the log says.
     """
     use_settings(session)
+    check_group_name(name)
     plans, tables = [], []
     for target in targets(session, residues):
         found = core(predict_chains_contacts, target.chains, model, method, heads)

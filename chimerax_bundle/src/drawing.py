@@ -40,7 +40,7 @@ from protattn.api.checks import check_min_separation, check_threshold, check_top
 from protattn.api.stats import unknown_only_note
 from protattn.scene import PseudoBond, Scene
 
-from .adapter import StructureChains, one_per_ensemble, protein_chains
+from .adapter import StructureChains, no_protein, one_per_ensemble, protein_chains
 
 __all__ = [
     "ATTRIBUTE",
@@ -49,6 +49,7 @@ __all__ = [
     "PairsPlan",
     "attention_groups",
     "check_attribute_name",
+    "check_group_name",
     "check_pair_numbers",
     "checked",
     "core",
@@ -71,8 +72,6 @@ ATTRIBUTE = "attention"
 WEIGHT = "attention_weight"
 #: Who registers the attributes (ChimeraX keeps it with the registration, in sessions too).
 _REGISTRANT = "protattn"
-
-_NO_PROTEIN_FIX = "specify residues of a protein, e.g. '#1', '#1/H' or 'protein'"
 
 # Names of the pseudobond groups drawn by protattn in each session, so that
 # `attention clear` finds groups given another name with `name`.
@@ -118,9 +117,10 @@ def protattn_attributes(session: Session) -> list[str]:
 
 def check_attribute_name(session: Session, name: str) -> None:
     """Refuse residue attribute names that ChimeraX could not keep as a float attribute."""
-    if not name.isidentifier() or keyword.iskeyword(name):
+    # ASCII only: ChimeraX's atom specs (``select ::name>0.02``) read no other names
+    if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
         raise UserError(
-            f"{name!r} is not an attribute name: use letters, digits and _, "
+            f"{name!r} is not an attribute name: use letters, digits and _ (ASCII), "
             "starting with a letter, e.g. attribute attention_8_mean"
         )
     if hasattr(Residue, name):
@@ -133,6 +133,16 @@ def check_attribute_name(session: Session, name: str) -> None:
         raise UserError(
             f"residue attribute {name!r} is already registered with another type; "
             f"give another name, e.g. attribute attention_{name}"
+        )
+
+
+def check_group_name(name: str) -> None:
+    """Refuse pseudobond group names that ChimeraX would show as nothing or mangle."""
+    if not name.strip() or not name.isprintable():
+        raise UserError(
+            f"{name!r} is not a group name: give one with a visible character and no "
+            "control characters, e.g. name 'attention 6-3' (the default is "
+            f"{PAIRS_GROUP!r})"
         )
 
 
@@ -171,7 +181,8 @@ def targets(session: Session, residues: Residues) -> list[StructureChains]:
         )
     found = protein_chains(residues)
     if not found:
-        raise UserError(f"no protein chain in{named}; {_NO_PROTEIN_FIX}")
+        held, fix = no_protein(residues)
+        raise UserError(f"no protein chain in{named} (it holds {held}); {fix}")
     found, notes = one_per_ensemble(found)
     for note in notes:
         session.logger.info(note)

@@ -22,7 +22,7 @@ from .drawing import (
     set_attribute,
     targets,
 )
-from .key import KIND_COLOR, KIND_PAIRS, drop_keys
+from .key import KIND_COLOR, KIND_PAIRS, drop_keys, shown_keys
 from .settings import use_settings
 from .tables import ranking_log
 
@@ -77,6 +77,7 @@ def attention_heads(
     """
     use_settings(session)
     threshold = checked(check_threshold, threshold, "threshold")
+    shown_keys(session)  # keys restored from a session, known before anything is drawn
     found = targets(session, residues)
     attribute = property_attribute(prop)
     if draw:

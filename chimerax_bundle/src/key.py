@@ -9,6 +9,15 @@ in one picture; but ChimeraX has one colour key per session, so the colour key
 shows the latest drawing drawn with ``key true`` and moves to that drawing's
 place. A drawing of the same kind without ``key true`` removes the stale key
 of its kind, and ``attention clear`` removes the keys of what it clears.
+
+Which key describes which drawing is known to this process only. A session file
+keeps the keys themselves (the 2D labels, named ``protattn_<kind>_title`` and
+``protattn_<kind>_scale``, and the colour key) but not that record, so a key found
+in a restored session is taken in again (:func:`shown_keys`): a kind's 2D labels
+make its key protattn's, the colour key is protattn's if it sits where protattn
+puts that kind's key, with its size and font, and the drawing it describes is
+worked out from the session's attention groups or attributes where only one can be
+meant; the log says what could not be worked out.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ __all__ = [
     "check_key",
     "key_arguments",
     "show_key",
+    "shown_keys",
     "drop_keys",
 ]
 
@@ -77,10 +87,18 @@ def _label_names(kind: str) -> tuple[str, str]:
 
 @dataclass
 class _Shown:
-    """A kind's key on screen: the structures and the group or attribute it describes."""
+    """A kind's key on screen: the structures and the group or attribute it describes.
 
-    structures: list[AtomicStructure] = field(default_factory=list)
-    drawing: str = ""
+    ``None`` for either is not known (a key restored from a session file): it then
+    matches any structure or drawing.
+    """
+
+    structures: list[AtomicStructure] | None = field(default_factory=list)
+    drawing: str | None = ""
+
+    def live(self) -> bool:
+        """Whether the key was shown on structures still open (not a closed session's)."""
+        return self.structures is None or any(not s.deleted for s in self.structures)
 
 
 # per session: the kinds whose 2D labels protattn shows, and which kind's colour key it made
@@ -130,19 +148,107 @@ def _delete_labels(session: Session, kind: str) -> int:
     return deleted
 
 
-def _delete_color_key(session: Session, kind: str | None = None) -> bool:
-    """Delete the colour key protattn made (only if it is ``kind``'s); whether one went."""
+def _placed_as(model: object, kind: str) -> bool:
+    """Whether a colour key sits where protattn puts ``kind``'s, with its size and font."""
+    place = PLACES[kind]
+    try:
+        return bool(
+            np.allclose(model.pos, place.key)
+            and np.allclose(model.size, place.size)
+            and model.font_size == _KEY_FONT
+        )
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+def _delete_color_key(session: Session, kind: str) -> bool:
+    """Delete the colour key protattn made for ``kind``; whether one went.
+
+    The key protattn made in this process is known by its model; a key restored
+    from a session file (the record of its maker is not in it) is protattn's if
+    it sits where protattn puts ``kind``'s key (:func:`_placed_as`).
+    """
     from chimerax.color_key.model import get_model
 
     owner = _COLOR_KEY.get(session)
-    if owner is None or (kind is not None and owner[0] != kind):
-        return False
-    del _COLOR_KEY[session]
     model = get_model(session, create=False)
-    if model is None or model is not owner[1]:
-        return False  # closed, or replaced by the user's own key
+    if model is None or model.deleted:
+        return False
+    if owner is not None and owner[1] is model:
+        if owner[0] != kind:
+            return False
+    elif owner is not None and not getattr(owner[1], "deleted", True):
+        return False  # not the key protattn made: the user's own
+    elif not _placed_as(model, kind):
+        return False  # restored, and not where protattn puts this kind's key
+    _COLOR_KEY.pop(session, None)
     run(session, "key delete", log=False)
     return True
+
+
+def _labels_shown(session: Session, kind: str) -> bool:
+    from chimerax.label.label2d import find_label
+
+    return any(find_label(session, name) is not None for name in _label_names(kind))
+
+
+def _restored_drawing(session: Session, kind: str) -> tuple[list[AtomicStructure], str | None]:
+    """The structures and the group or attribute a restored key of ``kind`` can describe.
+
+    The structures are those with a drawing of the kind (an attention group, residues
+    with a protattn attribute); the drawing is named if only one is in the session.
+    """
+    from chimerax.atomic import all_atomic_structures
+
+    from .drawing import attention_groups, protattn_attributes
+
+    on: list[AtomicStructure] = []
+    drawings: set[str] = set()
+    for structure in all_atomic_structures(session):
+        if kind == KIND_PAIRS:
+            names = {group.name for group in attention_groups(session, structure)}
+        else:
+            residues = structure.residues
+            names = {
+                a for a in protattn_attributes(session) if any(hasattr(r, a) for r in residues)
+            }
+        if names:
+            on.append(structure)
+            drawings |= names
+    return on, (drawings.pop() if len(drawings) == 1 else None)
+
+
+def shown_keys(session: Session) -> dict[str, _Shown]:
+    """The keys protattn shows, by kind, with those restored from a session file taken in.
+
+    A kind whose record is of a closed session (or missing) but whose 2D labels are
+    in the session is recorded again, on the structures with a drawing of that kind
+    (:func:`_restored_drawing`); the log says so, and what the session does not
+    tell. A record whose labels and structures are gone is dropped.
+    """
+    shown = _SHOWN.setdefault(session, {})
+    for kind in PLACES:
+        record = shown.get(kind)
+        if record is not None and record.live():
+            continue
+        if not _labels_shown(session, kind):
+            shown.pop(kind, None)
+            continue
+        structures, drawing = _restored_drawing(session, kind)
+        shown[kind] = _Shown(structures or None, drawing)
+        what = "pairs' key" if kind == KIND_PAIRS else "residue colours' key"
+        if drawing is not None:
+            described = f"taken as the key of {drawing!r} on " + ", ".join(
+                str(s) for s in structures
+            )
+        else:
+            described = (
+                "the session does not tell which drawing it describes, so any "
+                f"{'pairs' if kind == KIND_PAIRS else 'colours'} drawn without key true, "
+                "or attention clear, removes it"
+            )
+        session.logger.info(f"protattn's {what} was restored from a session: {described}")
+    return shown
 
 
 def show_key(
@@ -209,16 +315,20 @@ def drop_keys(
     int
         How many kinds' keys were removed (closed with their session: not counted).
     """
-    shown = _SHOWN.get(session, {})
+    shown = shown_keys(session)
     chosen = None if structures is None else set(structures)
     removed = 0
     for kind in list(kinds):
         record = shown.get(kind)
         if record is None:
             continue
-        if chosen is not None and not chosen.intersection(record.structures):
+        if (
+            chosen is not None
+            and record.structures is not None
+            and not chosen.intersection(record.structures)
+        ):
             continue
-        if drawing is not None and record.drawing != drawing:
+        if drawing is not None and record.drawing is not None and record.drawing != drawing:
             continue
         labels = _delete_labels(session, kind)
         key = _delete_color_key(session, kind)

@@ -9,7 +9,6 @@ from chimerax.core.commands import (
     EnumOf,
     FloatArg,
     IntArg,
-    NonNegativeIntArg,
     StringArg,
     register,
 )
@@ -22,10 +21,11 @@ from protattn.api.pairs import on_one_scale
 from protattn.palettes import Palette
 
 from .adapter import StructureChains
-from .arguments import KEY, LAYER_HEAD, MODEL, PALETTE, RANGE, RUN
+from .arguments import DASHES, KEY, LAYER_HEAD, MODEL, PALETTE, RANGE, RUN
 from .drawing import (
     PAIRS_GROUP,
     PairsPlan,
+    check_group_name,
     check_pair_numbers,
     core,
     draw_plans,
@@ -33,7 +33,7 @@ from .drawing import (
     targets,
     warn_unknown_only,
 )
-from .key import KIND_PAIRS, check_key, drop_keys, show_key
+from .key import KIND_PAIRS, check_key, drop_keys, show_key, shown_keys
 from .settings import use_settings
 
 __all__ = ["attention_pairs", "register_command"]
@@ -117,7 +117,8 @@ def attention_pairs(
         scale) or protattn's ``attention``, ``white_red``, ``enrichment``,
         ``blue_white_red``, ``viridis``; ``^`` before any reverses it.
     name : str
-        Pseudobond group name (default "attention pairs").
+        Pseudobond group name (default "attention pairs"); blank names and names
+        with control characters are refused.
     replace : bool
         Delete the group's previous pseudobonds first (default true).
     window : int, optional
@@ -129,7 +130,9 @@ def attention_pairs(
         Run the structure's chosen chains as one input, so that pairs between
         chains appear (default false).
     dashes : int
-        Dashes per pseudobond (default 0: solid), as the group's ``dashes``.
+        Dashes per pseudobond (default 0: solid), as the group's ``dashes``; at
+        most 100 (ChimeraX draws every dash, and a million of them per pseudobond
+        would stop it).
     color_by : "weight" or "contact"
         Colour by weight with ``palette`` (default), or blue for pairs that are
         contacts (CB-CB < 8 A), magenta for the others and grey where unknown.
@@ -154,7 +157,9 @@ def attention_pairs(
         The pseudobonds drawn, over all structures.
     """
     use_settings(session)
+    check_group_name(name)
     check_key(session, key)
+    shown_keys(session)  # keys restored from a session, known before anything is drawn
     found = targets(session, residues)
     threshold, top_k, min_separation = check_pair_numbers(
         found, threshold, top_k, min_separation, concatenate
@@ -253,7 +258,7 @@ def register_command(logger: Logger) -> None:
             ("name", StringArg),
             ("replace", BoolArg),
             *RUN,
-            ("dashes", NonNegativeIntArg),
+            DASHES,
             ("color_by", EnumOf(("weight", "contact"))),
             RANGE,
             ("radius", StringArg),

@@ -25,6 +25,7 @@ default is the CSS names and ``#rrggbb``.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -211,8 +212,15 @@ def _listed(text: str, color: Callable[[str], RGB]) -> Palette | None:
         raise ValueError("a palette needs at least two colours")
     if not values:
         return Palette.even(text, colors)
-    if len(values) != len(colors) or any(b <= a for a, b in zip(values, values[1:])):
-        raise ValueError(f"palette {text!r}: give a value to every colour or to none, increasing")
+    if (
+        len(values) != len(colors)
+        or not all(math.isfinite(v) for v in values)
+        or not math.isfinite(values[-1] - values[0])
+        or any(b <= a for a, b in zip(values, values[1:]))
+    ):
+        raise ValueError(
+            f"palette {text!r}: give a value to every colour or to none, finite and increasing"
+        )
     lo, hi = values[0], values[-1]
     positions = tuple((v - lo) / (hi - lo) for v in values)
     return Palette(text, tuple(colors), positions, (lo, hi))

@@ -39,6 +39,7 @@ __all__ = [
     "Key",
     "parse_range",
     "parse_radius",
+    "RADIUS_LIMITS",
     "Palette",
     "parse_palette",
     "share_scale",
@@ -80,7 +81,7 @@ def parse_range(text: str | Sequence[float] | None) -> tuple[float, float] | Non
     Raises
     ------
     ValueError
-        If it is not two finite numbers with ``lo < hi``.
+        If it is not two finite numbers with ``lo < hi`` (and a finite ``hi - lo``).
 
     Examples
     --------
@@ -100,7 +101,14 @@ def parse_range(text: str | Sequence[float] | None) -> tuple[float, float] | Non
         ) from None
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"a range needs finite lo < hi, not {lo:g},{hi:g}")
+    if not np.isfinite(hi - lo):  # -1e308,1e308: every colour position would be NaN
+        raise ValueError(f"a range needs finite lo < hi and hi - lo, not {lo:g},{hi:g}")
     return (lo, hi)
+
+
+#: The radii (Å) a pair may be drawn with: hosts keep radii as float32, in which 1e-320
+#: is 0 and 1e39 infinite, and a pseudobond thicker than 10 Å hides the structure.
+RADIUS_LIMITS = (0.001, 10.0)
 
 
 def parse_radius(text: str | float | Sequence[float]) -> tuple[float, float]:
@@ -118,7 +126,8 @@ def parse_radius(text: str | float | Sequence[float]) -> tuple[float, float]:
     Raises
     ------
     ValueError
-        If a radius is not a finite positive number, or ``lo > hi``.
+        If a radius is not a number within :data:`RADIUS_LIMITS` (0.001-10 Å), or
+        ``lo > hi``.
 
     Examples
     --------
@@ -136,13 +145,11 @@ def parse_radius(text: str | float | Sequence[float]) -> tuple[float, float]:
         values = []
     if len(values) == 1:
         values *= 2
-    if (
-        len(values) != 2
-        or not all(np.isfinite(v) and v > 0 for v in values)
-        or values[0] > values[1]
-    ):
+    low, high = RADIUS_LIMITS
+    if len(values) != 2 or not all(low <= v <= high for v in values) or values[0] > values[1]:
         raise ValueError(
-            f"a radius is a positive number of Å (0.2) or lo,hi (0.05,0.3), not {text!r}"
+            f"a radius is a positive number of Å from {low:g} to {high:g} (0.2) or lo,hi "
+            f"(0.05,0.3), not {text!r}"
         )
     return (values[0], values[1])
 

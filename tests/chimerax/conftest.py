@@ -60,6 +60,32 @@ def _stale_bundle_files() -> list[str]:
     ]
 
 
+# Property-based tests (test_cx_fuzz_arguments.py): a fixed budget and seed, as the core's
+# (tests/conftest.py), smaller, since each example is a command in ChimeraX; the model runs
+# are cached, so 40 examples a test take seconds. HYPOTHESIS_PROFILE=deep runs 400, with
+# fresh seeds.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover - setup-test-env.sh installs it
+    pass
+else:
+    settings.register_profile(
+        "protattn-chimerax",
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,  # the same examples every run: nothing to replay, nothing written
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    settings.register_profile(
+        "deep",
+        max_examples=400,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "protattn-chimerax"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_attention_cache(tmp_path_factory):
     """An empty attention disk cache for this test session (never the user's)."""

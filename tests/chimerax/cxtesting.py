@@ -60,3 +60,35 @@ def log_of(session) -> Iterator[list[tuple[str, str]]]:
 def of_kind(messages: list[tuple[str, str]], kind: str) -> list[str]:
     """The messages of one kind (info, html, warning) that :func:`log_of` gathered."""
     return [m for k, m in messages if k == kind]
+
+
+def session_inventory(session) -> dict:
+    """What a session holds that protattn draws or must leave alone, in counts and names.
+
+    Structures with their pseudobond groups (pseudobonds per group), ChimeraX's global
+    groups (``distance`` makes "distances"), 2D label names, whether a colour key is
+    shown, and per registered residue attribute the number of residues that have it.
+    Plain JSON, so that a ChimeraX in another process can report it.
+    """
+    from chimerax.atomic import Residue, all_atomic_structures
+    from chimerax.color_key.model import get_model
+    from chimerax.label.label2d import all_labels
+
+    registered = getattr(Residue, "_attr_registration", None)
+    attributes = sorted(registered.reg_attr_info) if registered is not None else []
+    structures = sorted(all_atomic_structures(session), key=lambda s: s.id)
+    return {
+        "structures": {
+            f"{s.atomspec} {s.name}": {n: g.num_pseudobonds for n, g in sorted(s.pbg_map.items())}
+            for s in structures
+        },
+        "global groups": {
+            n: g.num_pseudobonds for n, g in sorted(session.pb_manager.group_map.items())
+        },
+        "labels": sorted(label.name for label in all_labels(session)),
+        "color key": get_model(session, create=False) is not None,
+        "attributes": {
+            name: sum(hasattr(r, name) for s in structures for r in s.residues)
+            for name in attributes
+        },
+    }

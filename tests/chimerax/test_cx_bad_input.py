@@ -243,7 +243,11 @@ def test_color_that_finds_nothing_keeps_values_and_colours(cx, drawn_hpx, monkey
     [
         ("#5", r"^nothing matches '#5': it specifies no residue \(open structures: #1 1HPX.pdb\)"),
         ("#1/Z", r"^nothing matches '#1/Z'"),
-        ("#1 & ~protein", r"^no protein chain in '#1 & ~protein'; specify residues of a protein"),
+        (
+            "#1 & ~protein",
+            r"^no protein chain in '#1 & ~protein' \(it holds 1 ligand \(KNI\) and 6 waters\); "
+            "specify residues of a protein",
+        ),
     ],
 )
 def test_a_spec_matching_nothing_is_named(cx, drawn_hpx, spec, message):

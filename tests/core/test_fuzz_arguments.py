@@ -16,7 +16,7 @@ from protattn.api.checks import check_min_separation, check_threshold, check_top
 from protattn.errors import LayerHeadError, ProtattnError
 from protattn.lm.heads import HeadSpec, parse_layer_head
 from protattn.palettes import parse_palette
-from protattn.scene import parse_radius, parse_range
+from protattn.scene import RADIUS_LIMITS, parse_radius, parse_range
 
 #: What a user might type: numbers in many spellings, words, signs, separators.
 TYPED = st.one_of(
@@ -82,25 +82,32 @@ def test_separations_are_whole_and_below_the_longest_chain_or_refused(value, len
 
 @given(TYPED)
 @example(0.0)  # found by this test: a number alone was a TypeError, not a message
+@example("1e308")  # found in ChimeraX (tests/chimerax): float32 radii of inf
+@example("-1e308,1e308")  # ... and a range whose span is inf: NaN colour positions
+@example("1e-320")  # ... and of 0
 def test_ranges_and_radii_are_ordered_and_finite_or_refused(value):
     try:
         scale = parse_range(value if not isinstance(value, bool) else str(value))
     except ValueError as e:
         assert "range" in str(e)
     else:
-        assert scale is None or (math.isfinite(scale[0]) and scale[0] < scale[1])
+        assert scale is None or (math.isfinite(scale[1] - scale[0]) and scale[0] < scale[1])
     try:
         radius = parse_radius(value if value is not None else "")
     except ValueError as e:
         assert "radius" in str(e)
     else:
-        assert 0 < radius[0] <= radius[1] and math.isfinite(radius[1])
+        low, high = RADIUS_LIMITS
+        assert low <= radius[0] <= radius[1] <= high
 
 
 @given(st.text(max_size=30))
 @example("^^viridis")
 @example("0,red:0,blue")
 @example(":")
+@example("nan,red:1,blue")  # found in ChimeraX (tests/chimerax): NaN positions
+@example("0,red:nan,white:1,blue")
+@example("-1e308,red:1e308,blue")  # a span of inf
 def test_palettes_parse_to_increasing_stops_in_rgb_or_are_refused(text):
     try:
         palette = parse_palette(text)

@@ -71,6 +71,8 @@ def test_a_host_colour_table_and_aliases_come_first():
         ("blue:nocolour", "'nocolour' is not a colour"),
         ("0,blue:white", "every colour or to none"),
         ("1,blue:0,red", "increasing"),
+        ("nan,blue:1,red", "finite and increasing"),
+        ("0,blue:inf,red", "finite and increasing"),
         ("x,blue:1,red", "'x,blue' is not value,colour"),
         ("blue:", "not a colour"),
         ("nonsense", "unknown palette 'nonsense'"),

@@ -189,13 +189,17 @@ def test_one_radius_for_every_pair():
     assert "radius 0.2 A" in scene.scale_text()
 
 
-@pytest.mark.parametrize("text", ["0.3,0.1", "0.1", "a,b", "nan,1", "0.1,inf", "1,2,3"])
+@pytest.mark.parametrize(
+    "text", ["0.3,0.1", "0.1", "a,b", "nan,1", "0.1,inf", "1,2,3", "-1e308,1e308"]
+)
 def test_bad_ranges_say_how_to_write_one(text):
     with pytest.raises(ValueError, match="range"):
         pair_scene([_pair(1, 9, 0.2)], value_range=text)
 
 
-@pytest.mark.parametrize("text", ["0", "-0.1", "0.3,0.1", "thick", "nan"])
+@pytest.mark.parametrize(
+    "text", ["0", "-0.1", "0.3,0.1", "thick", "nan", "1e308", "1e-320", "0.1,11"]
+)
 def test_bad_radii_say_how_to_write_one(text):
     with pytest.raises(ValueError, match="radius"):
         pair_scene([_pair(1, 9, 0.2)], radius=text)
