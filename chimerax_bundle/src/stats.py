@@ -50,8 +50,10 @@ def attention_stats(
     says why and what to change. threshold must be above 0 and at most 1 (the
     paper's 0.3 by default); another value is refused before the model runs. Of a
     multi-model file (NMR ensemble) the first model the spec touches is counted,
-    as the log says, so that one sequence is not counted once per model. Returns
-    the statistics.
+    as the log says, so that one sequence is not counted once per model. The
+    counts of every chain of every structure in the spec (e.g. all of them) are
+    summed as protattn survey sums them; the status line shows the chains done,
+    chains/s and the time left while they are counted. Returns the statistics.
     """
     use_settings(session)
     threshold = checked(check_threshold, threshold, "threshold")
@@ -65,7 +67,9 @@ def attention_stats(
         site_kinds,
         definition,
         top,
+        progress=lambda p: session.logger.status(f"attention stats: {p.text()}", secondary=True),
     )
+    session.logger.status("", secondary=True)
     buffer = io.BytesIO()
     report.heatmap().savefig(buffer, format="png", dpi=80)
     image = base64.b64encode(buffer.getvalue()).decode("ascii")

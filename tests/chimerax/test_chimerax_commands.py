@@ -830,3 +830,23 @@ def test_clear_removes_an_attribute_that_a_defattr_file_registered_first(cx, tmp
     cxrun(cx, "attention clear")
 
     assert not residue_values(s, "attention_from_file")
+
+
+def test_stats_over_every_structure_shows_its_progress_on_the_status_line(cx):
+    open_structure(cx, HPX)
+    open_structure(cx, HPX)
+    shown = []
+    cx.logger.status = lambda msg, *a, **k: shown.append(msg)
+    try:
+        both = cxrun(cx, "attention stats all contact minArcs 20")
+        one = cxrun(cx, "attention stats #1 contact minArcs 20")
+    finally:
+        del cx.logger.status
+    assert both.n_chains == 2 * one.n_chains == 4
+    np.testing.assert_array_equal(both["contact"].n_arcs, 2 * one["contact"].n_arcs)
+    progress = [m for m in shown if m.startswith("attention stats: ")]
+    assert [m.split(" of ")[0] for m in progress[:4]] == [
+        f"attention stats: {i}" for i in range(1, 5)
+    ]
+    assert "4 of 4 chains, " in progress[3] and "chains/s" in progress[3]
+    assert "" in shown  # cleared when done
