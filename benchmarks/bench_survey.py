@@ -9,7 +9,10 @@ the first N chains of ``provis_binding_site_valid.tsv``, both definitions, no fi
 - batched at each of ``--sizes`` chains: seconds and peak memory of the survey's process,
   to show memory flat in the number of chains.
 
-    .venv/bin/python benchmarks/bench_survey.py --compare 100 --sizes 100 500 1418
+    .venv/bin/python benchmarks/bench_survey.py --compare 100 --sizes 100 500 1418 --flat 1 5 14
+
+The peak memory of a survey follows its longest chains (a batch's attention, a windowed
+chain's merge), not their number: ``--flat`` repeats one set to show it flat in the number.
 """
 
 from __future__ import annotations
@@ -44,11 +47,14 @@ json.dump({"seconds": seconds, "chains": result.n_chains, "peak_gb": peak}, sys.
 """
 
 
-def _subset(n: int, folder: Path) -> Path:
+def _subset(n: int, folder: Path, repeat: int = 1) -> Path:
+    """The first ``n`` chains of the table (``repeat`` times over: the same lengths)."""
     with open(TABLE, newline="") as fh:
         reader = csv.reader(fh, delimiter="\t")
-        rows = [next(reader)] + [row for _, row in zip(range(n), reader)]
-    path = folder / f"valid_{n}.tsv"
+        header = next(reader)
+        rows = [row for _, row in zip(range(n), reader)]
+    rows = [header] + rows * repeat
+    path = folder / f"valid_{n}x{repeat}.tsv"
     with open(path, "w", newline="") as fh:
         csv.writer(fh, delimiter="\t").writerows(rows)
     return path
@@ -84,6 +90,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compare", type=int, default=100, help="chains for the three ways")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1418])
+    parser.add_argument(
+        "--flat",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="K",
+        help="also the first --compare chains repeated K times: memory with the same lengths",
+    )
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
@@ -117,6 +131,20 @@ def main() -> None:
         lines += ["| chains | seconds | chains/s | peak memory GB |", "|---|---|---|---|"]
         for n in args.sizes:
             r = _run(_subset(n, folder), folder / f"size_{n}", "batched")
+            lines.append(
+                f"| {r['chains']} | {r['seconds']:.1f} | {r['chains'] / r['seconds']:.2f} "
+                f"| {r['peak_gb']:.2f} |"
+            )
+            print(lines[-1], flush=True)
+        if args.flat:
+            lines += [
+                "",
+                f"Batched, the first {args.compare} chains repeated (the same lengths):",
+                "",
+            ]
+            lines += ["| chains | seconds | chains/s | peak memory GB |", "|---|---|---|---|"]
+        for k in args.flat:
+            r = _run(_subset(args.compare, folder, k), folder / f"flat_{k}", "batched")
             lines.append(
                 f"| {r['chains']} | {r['seconds']:.1f} | {r['chains'] / r['seconds']:.2f} "
                 f"| {r['peak_gb']:.2f} |"

@@ -12,5 +12,7 @@
 - :mod:`.compact`, :mod:`.counts`: what the consumers keep of a layer (the compact
   attention; per-head counts for the statistics);
 - :mod:`.cache`, :mod:`.inference`: the run's compact attention filed in memory and
-  on disk, and the calls every front end makes to get it.
+  on disk, and the calls every front end makes to get it;
+- :mod:`.batch`: per-head statistics counts of many chains, in padded batches of
+  similar length (one pass a batch for every definition).
 """

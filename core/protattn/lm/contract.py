@@ -141,7 +141,8 @@ class LocalModel(Model, Protocol):
         output_attentions: bool = True,
         on_attention: Callable[[Any], None] | None = None,
     ) -> Any:
-        """One forward pass; ``on_attention`` receives each layer's attention as computed."""
+        """One forward pass (inputs of different lengths padded at the end and masked);
+        ``on_attention`` receives each layer's attention as computed."""
         ...
 
 

@@ -39,6 +39,17 @@ class Family:
     max_residues_cap : int or None
         A fixed cap instead (ESM: 1022, its training crop).
     tokenizer_kwargs : dict
+    pads : bool
+        Chains of different lengths may run as one batch, padded at the end with the
+        pad token and masked (:meth:`protattn.lm.model.LanguageModel.forward`): every
+        real token's attention is then that of its own pass. True for every family
+        protattn knows: absolute positions (BERT, ALBERT, AntiBERTy, ESM-1b) and
+        rotary ones (ESM-2) count from the first token, which padding at the end does
+        not move, and XLNet's and T5's relative positions depend on distances only
+        (XLNet's tokenizer pads at the start, for a summary token this does not use;
+        its attention with padding at the end is the same, as the tests check). False
+        for ``auto``: an architecture protattn does not know may place or number its
+        tokens otherwise, so it runs one chain a pass.
     """
 
     name: str
@@ -50,6 +61,7 @@ class Family:
     max_positions_less: int | None = 2
     max_residues_cap: int | None = None
     tokenizer_kwargs: dict[str, Any] = field(default_factory=dict)
+    pads: bool = True
 
 
 FAMILIES: dict[str, Family] = {
@@ -119,6 +131,7 @@ FAMILIES: dict[str, Family] = {
             rare_to_x=False,
             separator=None,
             max_positions_less=2,
+            pads=False,
         ),
     )
 }

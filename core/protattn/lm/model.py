@@ -114,6 +114,12 @@ class LanguageModel:
         return int(getattr(config, "num_attention_heads", None) or config.num_heads)
 
     @property
+    def pads(self) -> bool:
+        """Whether chains of different lengths can run as one padded batch: the family
+        pads correctly (:attr:`Family.pads`) and the tokenizer has a pad token."""
+        return bool(self.family.pads) and self.tokenizer.pad_token_id is not None
+
+    @property
     def vocab(self) -> dict[str, int]:
         """Token to id."""
         return self.tokenizer.get_vocab()
@@ -267,35 +273,62 @@ class LanguageModel:
         Parameters
         ----------
         ids : sequence of int, or sequence of sequences of int
-            One input, or a batch of inputs of the same number of tokens (the
-            windows of one chain), run as one batch without padding.
+            One input, or a batch: inputs of the same number of tokens (the windows of
+            one chain) run as they are; inputs of different numbers (chains batched by
+            :mod:`protattn.lm.batch`) are padded at the end to the longest with the
+            tokenizer's pad token, and the attention mask marks the padding, so no token
+            attends to it (a family that cannot pad, :attr:`pads`, refuses them).
         output_attentions : bool
             Collect every layer's attention in the output (``out.attentions``).
         on_attention : callable, optional
             Called with each layer's attention over tokens, in layer order, while the
             pass runs (``torch.Tensor`` of ``shape=(1, heads, T, T)`` on the model's
-            device; ``shape=(batch, heads, T, T)`` for a batch), which then keeps none
+            device; ``shape=(batch, heads, T, T)`` for a batch, ``T`` its longest input:
+            a shorter input's weights on padding are 0, the rows of its padding are
+            not attention of anything), which then keeps none
             of it: forward hooks on the attention
             modules transformers names in ``_can_record_outputs``. For a family whose
             modules return their weights only when asked (XLNet), the pass collects
             them (``output_attentions``) and hands them over after it.
+
+        Raises
+        ------
+        ModelError
+            If the pass runs out of memory, or inputs of different lengths are given to
+            a model that cannot pad.
         """
         batch: list[list[int]] = (
             [[int(i) for i in cast("Sequence[int]", ids)]]
             if ids and isinstance(ids[0], (int, np.integer))
             else [list(one) for one in cast("Sequence[Sequence[int]]", ids)]
         )
-        if len({len(one) for one in batch}) != 1:
-            raise ValueError("a batch's inputs must have the same number of tokens")
+        if not batch or not all(batch):
+            raise ValueError("a forward pass needs at least one input of at least one token")
+        padded = len({len(one) for one in batch}) > 1
+        if padded and not self.pads:
+            raise ModelError(
+                f"{self.name} cannot run inputs of different lengths as one batch: "
+                + (
+                    "its tokenizer has no pad token"
+                    if self.family.pads
+                    else f"protattn does not know how its architecture ({self.family.name}) "
+                    "treats padding"
+                )
+                + "; run them one at a time"
+            )
         try:
             return self._forward(batch, output_attentions, on_attention)
         except (MemoryError, RuntimeError) as e:  # torch.OutOfMemoryError is a RuntimeError
             if not _out_of_memory(e):
                 raise
+            fix = (
+                "run smaller batches (batch_counts(max_tokens=...)), "
+                if padded
+                else "run long chains in smaller windows (window=256, --window 256), "
+            )
             raise ModelError(
-                f"{self.name} ran out of memory on {len(batch[0])} tokens "
-                f"(x{len(batch)}) on {self.device}: run long chains in smaller windows "
-                "(window=256, --window 256), use a smaller model (esm2_t12_35M, "
+                f"{self.name} ran out of memory on {max(map(len, batch))} tokens "
+                f"(x{len(batch)}) on {self.device}: {fix}use a smaller model (esm2_t12_35M, "
                 "esm2_t30_150M), or another device (cuda: a GPU with more memory)"
             ) from e
 
@@ -305,15 +338,23 @@ class LanguageModel:
         output_attentions: bool,
         on_attention: Callable[[Any], None] | None,
     ) -> Any:
+        """The pass of :meth:`forward`; inputs of different lengths padded at the end."""
         import torch
 
-        input_ids = torch.tensor(batch, device=self.device)
+        longest = max(map(len, batch))
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor(
+            [one + [pad] * (longest - len(one)) for one in batch], device=self.device
+        )
+        attention_mask = torch.tensor(
+            [[1] * len(one) + [0] * (longest - len(one)) for one in batch], device=self.device
+        )
         hooked = self._attention_modules() if on_attention is not None else None
         with self._lock, torch.inference_mode():
             if on_attention is None or hooked is None:
                 out = self.model(
                     input_ids=input_ids,
-                    attention_mask=torch.ones_like(input_ids),
+                    attention_mask=attention_mask,
                     output_attentions=output_attentions or on_attention is not None,
                 )
                 if on_attention is not None:
@@ -330,7 +371,7 @@ class LanguageModel:
             try:
                 return self.model(
                     input_ids=input_ids,
-                    attention_mask=torch.ones_like(input_ids),
+                    attention_mask=attention_mask,
                     output_attentions=output_attentions,
                 )
             finally:

@@ -6,7 +6,10 @@ residues to every consumer as the pass computes it; the pass keeps none of it, s
 at most one layer's attention exists at a time (over the batch's tokens, and once
 over the chain's residues), beside what the consumers keep: for per-head
 statistics counts, for a cache entry the weights above a floor
-(:mod:`protattn.lm.compact`), for a drawing one head's map.
+(:mod:`protattn.lm.compact`), for a drawing one head's map. :func:`run_padded` runs
+chains of different lengths as one padded batch and gives each chain its own layers
+(what :mod:`protattn.lm.batch` counts with); :func:`count_consumer` builds what
+counts one chain, for :func:`run_chain` and for that batch alike.
 
 >>> counter = accumulator.chain(len(sequence), masks)          # doctest: +SKIP
 >>> run_stream(lm, [sequence], [NumpyLayers(counter.add_layer)])  # doctest: +SKIP
@@ -24,7 +27,7 @@ overlap, ``NaN`` for pairs no window holds).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,13 +44,16 @@ from .consumers import (
     TorchCounts,
 )
 from .contract import LocalModel, StreamRequest, StreamResult
-from .counts import CountSpec
+from .counts import ChainCounter, CountSpec
+from .masks import PropertyMask
 from .windows import covered_pairs, plan_windows
 
 __all__ = [
     "stream_windows",
     "run_stream",
+    "run_padded",
     "stream_attention",
+    "count_consumer",
     "run_chain",
 ]
 
@@ -80,6 +86,30 @@ def stream_windows(
     if window is None or total <= window:
         return [(0, total)]
     return plan_windows(total, window, stride or max(1, window // 2))
+
+
+def _residue_selector(positions: Sequence[np.ndarray], device: Any) -> Callable[[Any], Any]:
+    """From one input's attention over tokens ``(heads, T, T)`` to its residues' ``(heads, N, N)``.
+
+    The one place the engine drops special tokens (and a linker) from a layer: the rows and
+    columns of the residues at ``positions`` (:meth:`LocalModel.tokenize`), in order. Each
+    segment's residues are consecutive tokens, so one segment is a slice of the layer (a
+    view); several are column slices joined, then their rows gathered (a gather along the
+    last axis costs several times the layer itself). Tokens past the last residue, such as
+    padding, are never read.
+    """
+    import torch
+
+    runs = [(int(p[0]), int(p[-1]) + 1) for p in positions if len(p)]
+    rows = torch.as_tensor(np.concatenate(positions), device=device)
+
+    def select(heads: Any) -> Any:
+        if len(runs) == 1:
+            start, end = runs[0]
+            return heads[:, start:end, start:end]
+        return torch.cat([heads[:, :, a:b] for a, b in runs], dim=-1).index_select(-2, rows)
+
+    return select
 
 
 def run_stream(
@@ -132,10 +162,7 @@ def run_stream(
         lm.check_length(len(batch[0]) - lm.n_added)
     residues = np.concatenate(positions)
     n = int(residues.size) if len(windows) == 1 else windows[-1][1]
-    # each segment's residues are consecutive tokens: slices, not gathers (a gather along
-    # the last axis costs several times the layer itself)
-    runs = [(int(p[0]), int(p[-1]) + 1) for p in positions if len(p)]
-    rows = torch.as_tensor(residues, device=lm.device)
+    select = _residue_selector(positions, lm.device)
     count = None
     if len(windows) > 1:
         count = torch.zeros((n, n), dtype=torch.int32, device=lm.device)
@@ -144,23 +171,17 @@ def run_stream(
         uncovered = count == 0
     seen = [0]
 
-    def residues_of(heads: Any) -> Any:
-        if len(runs) == 1:
-            start, end = runs[0]
-            return heads[:, start:end, start:end]
-        return torch.cat([heads[:, :, a:b] for a, b in runs], dim=-1).index_select(-2, rows)
-
     def on_attention(tokens: Any) -> None:
         index = seen[0]
         seen[0] += 1
         if index >= lm.n_layers:
             return
         if count is None:  # contiguous: every consumer reads it several times
-            layer = residues_of(tokens[0]).float().contiguous()
+            layer = select(tokens[0]).float().contiguous()
         else:  # windows merged as merge_windows merges them, in float32
             layer = torch.zeros((tokens.shape[1], n, n), dtype=torch.float32, device=tokens.device)
             for piece, (s, e) in zip(tokens, windows):
-                layer[:, s:e, s:e] += residues_of(piece).float()
+                layer[:, s:e, s:e] += select(piece).float()
             layer.div_(count.clamp(min=1))
             layer[:, uncovered] = float("nan")
         for consumer in consumers:
@@ -175,6 +196,70 @@ def run_stream(
             f"{lm.n_layers}; it cannot be streamed"
         )
     return windows
+
+
+def run_padded(
+    lm: LocalModel, sequences: Sequence[str], consumers: Sequence[Sequence[LayerConsumer]]
+) -> None:
+    """Run ``lm`` once on chains of different lengths, one padded batch; each chain's layers
+    go to its own consumers.
+
+    The chains' token ids are padded at the end to the longest with the tokenizer's pad
+    token and masked (:meth:`~protattn.lm.model.LanguageModel.forward`), so a residue
+    never attends to padding. Each layer of the batch, ``shape=(batch, heads, T, T)``, is
+    cut as :func:`run_stream` cuts one chain's: each chain's residue rows and columns
+    (special tokens and padding dropped), float32, contiguous, handed to that chain's
+    consumers before the next chain's is cut; so beside the batch's layer at most one
+    chain's exists at a time. The weights equal those of each chain run alone to within
+    float32 rounding (the batch's products are summed in other orders).
+
+    Parameters
+    ----------
+    lm : LocalModel
+        A model loaded in this process, whose family pads (:attr:`Family.pads`).
+    sequences : sequence of str
+        One chain each (never windowed nor concatenated); each must fit one pass.
+    consumers : sequence of sequences of LayerConsumer
+        For each chain, the consumers of its layers (``add_layer(index, layer)`` with
+        ``layer`` of ``shape=(heads, N, N)``, ``N`` its residues).
+
+    Raises
+    ------
+    SequenceTooLongError
+        If a chain does not fit one pass.
+    ModelError
+        If the model gave attention for another number of layers than it has, or its
+        family cannot pad.
+    """
+    if len(consumers) != len(sequences):
+        raise ValueError(f"{len(consumers)} lists of consumers for {len(sequences)} chains")
+    if not sequences:
+        return
+    batch, selects = [], []
+    for sequence in sequences:
+        ids, positions = lm.tokenize([sequence])
+        lm.check_length(len(ids) - lm.n_added)
+        batch.append(ids)
+        selects.append(_residue_selector(positions, lm.device))
+    seen = [0]
+
+    def on_attention(tokens: Any) -> None:
+        index = seen[0]
+        seen[0] += 1
+        if index >= lm.n_layers:
+            return
+        for select, chain, ones in zip(selects, tokens, consumers):
+            layer = select(chain).float().contiguous()
+            for consumer in ones:
+                consumer.add_layer(index, layer)
+            del layer
+
+    lm.forward(batch, output_attentions=False, on_attention=on_attention)
+    if seen[0] != lm.n_layers:
+        raise ModelError(
+            f"{lm.name} gave attention for {seen[0]} layers, but has "
+            f"{lm.n_layers}; it cannot be streamed"
+        )
 
 
 def stream_attention(
@@ -221,6 +306,70 @@ def esm_head(lm: LocalModel) -> tuple[np.ndarray, float] | None:
     )
 
 
+def count_consumer(
+    lm: LocalModel,
+    n: int,
+    definition: str,
+    threshold: float,
+    masks: Mapping[str, PropertyMask],
+    covered: np.ndarray | None = None,
+    builder: CompactBuilder | None = None,
+) -> tuple[ChainCounter, LayerConsumer]:
+    """What counts one chain's per-head statistics during a pass: its counter and the
+    consumer that feeds it each layer.
+
+    The one place the counting of a chain is set up, for :func:`run_chain` and for the
+    padded batches of :func:`protattn.lm.batch.batch_counts`. With a builder of compact
+    attention in the same pass and θ at or above its floor, the counts come from the
+    weights it kept (:class:`SparseCounts`; give the consumer after the builder); else on
+    a GPU the layer is reduced where it is (:class:`TorchCounts`), and on the CPU by
+    numpy's per-head loop (:meth:`ChainCounter.add_layer`), faster there than torch's
+    reductions of the whole layer (1.3 s against 2.8 s for the 30 layers of a
+    150M-shaped ESM-2 at 1,000 residues, 26 properties). Arcs and hits are the same
+    whichever counts; weight sums agree to float32 rounding.
+
+    Parameters
+    ----------
+    lm : LocalModel
+    n : int
+        The chain's residues (the layers are ``(heads, n, n)``).
+    definition : {"paper", "judged"}
+    threshold : float
+        θ.
+    masks : mapping of str to PropertyMask
+        The chain's properties, each for ``n`` residues.
+    covered : numpy.ndarray, optional
+        Pairs some window holds (:func:`protattn.lm.windows.covered_pairs`); None for
+        one pass. Only the judged definition reads it.
+    builder : CompactBuilder, optional
+        The pass's builder of compact attention, fed before this consumer.
+
+    Returns
+    -------
+    (ChainCounter, LayerConsumer)
+        Close the counter after the pass (:meth:`ChainCounter.close`).
+
+    Raises
+    ------
+    ValueError
+        If a mask is not for ``n`` residues.
+    """
+    counter = CountSpec(lm.n_layers, lm.n_heads, threshold, definition).chain(
+        n, masks, covered if definition == "judged" else None
+    )
+    paper = definition == "paper"
+    consumer: LayerConsumer
+    if builder is not None and threshold >= builder.floor:  # every arc is among the kept
+        consumer = SparseCounts(counter, threshold, paper, builder)
+    elif str(lm.device).startswith("cuda"):
+        consumer = TorchCounts(counter, threshold, paper, finite=covered is None)
+    else:
+        consumer = NumpyLayers(
+            lambda index, layer: counter.add_layer(index, layer, finite=covered is None)
+        )
+    return counter, consumer
+
+
 def run_chain(
     lm: LocalModel,
     sequences: Sequence[str],
@@ -264,22 +413,8 @@ def run_chain(
     counter = None
     if request.counts is not None:
         definition, threshold, masks = request.counts
-        counter = CountSpec(lm.n_layers, lm.n_heads, threshold, definition).chain(
-            n, masks, covered if definition == "judged" else None
-        )
-        # on a GPU the layer is reduced where it is; on the CPU numpy's per-head loop is
-        # faster than torch's reductions of the whole layer (1.3 s against 2.8 s for the
-        # 30 layers of a 150M-shaped ESM-2 at 1,000 residues, 26 properties)
-        if threshold >= builder.floor:  # every arc is among the kept weights
-            consumers.append(SparseCounts(counter, threshold, definition == "paper", builder))
-        else:
-            consumers.append(
-                TorchCounts(counter, threshold, definition == "paper", finite=covered is None)
-                if str(lm.device).startswith("cuda")
-                else NumpyLayers(
-                    lambda index, layer: counter.add_layer(index, layer, finite=covered is None)
-                )
-            )
+        counter, counting = count_consumer(lm, n, definition, threshold, masks, covered, builder)
+        consumers.append(counting)
     consumers += [c for c in (maps, contacts, dense) if c is not None]
     run_stream(lm, sequences, consumers, window, stride)
     if counter is not None:
