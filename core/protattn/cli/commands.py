@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -29,13 +30,16 @@ from ..scene import parse_radius, parse_range
 from ..structure.model import Chain, ca_coordinates
 from ..words import plural
 from . import analysis as cli_analysis
-from . import survey as cli_survey
 from .common import add_state, checked, read
 from .render import picture, renderer
 
 __all__ = [
     "main",
 ]
+
+#: Commands that live in a module of their own (``protattn.cli.<name>``), each with
+#: ``add_parser(sub)`` and ``run(args) -> int``; imported when the parser is built.
+COMMAND_MODULES = ("survey",)
 
 _COLUMNS = [
     "chain_i",
@@ -198,7 +202,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     cache.add_argument("--clear", action="store_true", help="remove every cached entry")
     cli_analysis.add_parsers(sub)
-    cli_survey.add_parser(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.{name}").add_parser(sub)
     sub.add_parser(
         "worker",
         help="serve model runs to PyMOL / ChimeraX over stdin and stdout",
@@ -294,8 +299,8 @@ def _run(args: argparse.Namespace) -> int:
         return serve()
     if args.command in ("features", "stats", "heads", "contacts"):
         return cli_analysis.run(args)
-    if args.command == "survey":
-        return cli_survey.run(args)
+    if args.command in COMMAND_MODULES:
+        return importlib.import_module(f"{__package__}.{args.command}").run(args)
     if args.command == "pairs" and args.output:
         check_output(args.output, None, "-o")
     if args.command == "render":
