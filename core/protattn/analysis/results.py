@@ -191,6 +191,11 @@ class HeadStatistics:
         """``"the paper's definition"`` or ``"the judged definition"``, for titles."""
         return "the paper's definition" if self.definition == "paper" else "the judged definition"
 
+    @property
+    def interval_name(self) -> str:
+        """The interval's method: ``"Wald"`` (the paper's) or ``"Wilson"`` (judged)."""
+        return "Wald" if self.definition == "paper" else "Wilson"
+
     def share_label(self) -> str:
         """What ``share`` is, for axes and colour keys: ``"share of attention ≥ 0.3"``."""
         return f"share of attention {'≥' if self.definition == 'paper' else '>'} {self.threshold:g}"

@@ -149,7 +149,7 @@ def ranking_table(
     how many there are, and the top head's interval is checked against the background;
     ``notes`` adds the statistics' notes (a front end that prints them apart leaves them out).
     """
-    interval = "Wald" if statistics.definition == "paper" else "Wilson"
+    interval = statistics.interval_name
     lines = ranking_heading(statistics, prop, notes)
     empty = nothing_to_rank(statistics, prop)
     if empty:

@@ -79,7 +79,13 @@ def run_heads(args) -> int:
     if args.plot:
         from ..report.plots import top_heads
 
-        top_heads(rows, title=f"{args.model}: {prop} ({stats.definition_name})", path=args.plot)
+        top_heads(
+            rows,
+            title=f"{args.model}: {prop} ({stats.definition_name})\n"
+            f"{plural(stats.n_chains, 'chain')}, θ = {stats.threshold:g}",
+            path=args.plot,
+            interval=f"95% interval ({stats.interval_name}, Bonferroni)",
+        )
     if args.png:
         _draw_top_head(args, paths[0], rows[0]["layer_head"])
     if args.map:

@@ -323,6 +323,7 @@ def top_heads(
     label: str = "Share of high-confidence attention",
     percent: bool = True,
     path: str | os.PathLike | None = None,
+    interval: str = "95% interval",
 ) -> Figure:
     """The best heads as horizontal bars with their intervals, against the background.
 
@@ -334,11 +335,14 @@ def top_heads(
         ``ci_high`` (its interval; None or NaN draws no whisker) and
         ``background`` (the rate with no preference; None to omit). One dashed
         line is drawn when every row has the same background, else a mark per bar.
+        An ``n_arcs`` key is written at the end of each bar.
     title, label : str
         Figure title; x-axis label.
     percent : bool
         Values are shares in [0, 1], labelled as percentages.
     path : str or os.PathLike, optional
+    interval : str
+        What the whiskers are, for the key (``"95% interval (Wald, Bonferroni)"``).
 
     Returns
     -------
@@ -373,20 +377,39 @@ def top_heads(
             ecolor="black",
             elinewidth=1,
             capsize=3,
+            label=interval,
         )
+
+    def shown(value: float) -> str:
+        return f"{100 * value:.1f}%" if percent else f"{value:.3g}"
+
+    right = np.nanmax(np.concatenate([share, high[has_interval], background]))
+    for k, row in enumerate(rows):
+        end = high[k] if has_interval[k] else share[k]
+        arcs = row.get("n_arcs")
+        text = shown(share[k]) + ("" if arcs is None else f", {int(cast('int', arcs)):,} arcs")
+        ax.text(end + 0.01 * right, k, text, va="center", fontsize=8)
     known = background[~np.isnan(background)]
     if known.size and np.allclose(known, known[0]) and known.size == len(rows):
-        ax.axvline(known[0], color=_LINE, linestyle="--", linewidth=1.5, label="background")
-        ax.legend(frameon=False, loc="lower right")
+        ax.axvline(
+            known[0],
+            color=_LINE,
+            linestyle="--",
+            linewidth=1.5,
+            label=f"background {shown(known[0])}",
+        )
     elif known.size:
-        ax.scatter(background, y, marker="|", s=300, color=_LINE, label="background", zorder=3)
-        ax.legend(frameon=False, loc="lower right")
+        ax.scatter(
+            background, y, marker="|", s=300, color=_LINE, label="background (per head)", zorder=3
+        )
+    if known.size or has_interval.any():
+        ax.legend(frameon=False, loc="lower right", fontsize=8)
+    ax.set_xlim(0, 1.3 * right if np.isfinite(right) and right > 0 else None)
     ax.set_yticks(y, names)
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
     ax.set_ylabel("Layer-head")
-    ax.set_xlim(left=0)
     if percent:
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     if label:
         ax.set_xlabel(label)
     if title:

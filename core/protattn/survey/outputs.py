@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..analysis.results import HeadStatistics
 from ..analysis.tally import Tally
+from ..words import plural
 from .inputs import Reject
 
 __all__ = ["SurveyOutputs", "summary_rows", "summary_markdown", "write_outputs"]
@@ -149,8 +150,10 @@ def _figures(statistics: HeadStatistics, model: str, folder: Path) -> list[Path]
                 (
                     top_heads(
                         ranked,
-                        title=f"{model}: top heads, {prop} ({statistics.definition_name})",
+                        title=f"{model}: top heads, {prop} ({statistics.definition_name})\n"
+                        f"{plural(statistics.n_chains, 'chain')}, θ = {statistics.threshold:g}",
                         path=folder / f"top_heads_{stem}.png",
+                        interval=f"95% interval ({statistics.interval_name}, Bonferroni)",
                     ),
                     f"top_heads_{stem}.png",
                 )
