@@ -240,6 +240,9 @@ class Scene:
     basis : str
         Where a range not given came from, for the log line: empty for this
         drawing's own values, ``"2 structures"`` for a scale shared by one command.
+    label : str
+        What the values are, for the key's heading, where it is not the default
+        (``"attention weight"`` for pairs, ``"attention received"`` for residues).
     """
 
     bonds: tuple[PseudoBond, ...] = ()
@@ -252,6 +255,7 @@ class Scene:
     color_by: str = "weight"
     fixed: bool = False
     basis: str = ""
+    label: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "palette", _palette(self.palette))
@@ -305,6 +309,8 @@ class Scene:
 
     def title(self) -> str:
         """What the colours measure, for a key's heading."""
+        if self.label:
+            return self.label
         if self.bonds:
             return "attention weight" + (
                 " (colour: 3D contact)" if self.color_by == "contact" else ""

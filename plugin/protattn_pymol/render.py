@@ -25,7 +25,8 @@ def render_png(
     height: int = 900,
     key: Key | None = None,
 ) -> int:
-    """Draw ``scene``'s pairs on a cartoon of ``path`` in a private PyMOL and ray-trace a PNG.
+    """Draw ``scene``'s pairs and residue colours on a cartoon of ``path`` in a private PyMOL
+    and ray-trace a PNG.
 
     Parameters
     ----------
@@ -69,9 +70,12 @@ def render_png(
         cmd.set("ray_opaque_background", 1)
         cmd.show("cartoon", f"{obj} and polymer.protein")
         cmd.color("grey80", f"{obj} and polymer.protein")
-        cmd.set("cartoon_transparency", 0.35)
+        # pairs are drawn through a see-through cartoon; residue colours on an opaque one
+        cmd.set("cartoon_transparency", 0.0 if scene.residues and not scene.bonds else 0.35)
         cmd.show("sticks", f"{obj} and organic and not hydro")
         cmd.color("teal", f"{obj} and organic and elem C")
+        if scene.residues:
+            draw.color_residues(obj, scene, _self=cmd)
         n = draw.draw_pairs(obj, scene, ca, _self=cmd)
         cmd.orient(f"{obj} and polymer.protein")
         if key is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..analysis.results import HeadStatistics
 from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS
 from ..palettes import CONTACT_NAMES
-from ..structure.model import ResidueId, Structure
+from ..structure.model import Chain, ResidueId, Structure
 from .options import parse_site_kinds
 from .pairs import PairsResult, ScoresResult, compute_pairs, compute_scores
 from .report import interval_warning, nothing_to_rank, rank_heads, ranking_table, too_few_arcs
@@ -130,6 +130,7 @@ def top_heads(
     draw: bool = True,
     within: Sequence[Collection[ResidueId] | None] | None = None,
     scores: bool = False,
+    selection: Collection[ResidueId] | None = None,
 ) -> HeadsResult:
     """Rank heads by their share of high-confidence attention on ``prop``; the top head's scenes.
 
@@ -155,6 +156,10 @@ def top_heads(
         Per structure, the residues pairs and scores are kept for (None: all).
     scores : bool
         Also compute the attention each residue receives from the top head.
+    selection : collection of ResidueId, optional
+        The residues of ``prop="selection"`` (an active site, an epitope): heads are
+        ranked by the share of their attention landing on them, over the chains that
+        hold them, and the top head is drawn on those chains.
 
     Returns
     -------
@@ -173,15 +178,28 @@ def top_heads(
         min_arcs=min_arcs,
         site_kinds=parse_site_kinds(site_kinds),
         definition=definition,
+        selection=selection,
     )
     rows = tuple(rank_heads(stats, prop, top))
     if not (rows and draw):
         return HeadsResult(prop, stats, rows)
     best = rows[0]["layer_head"]
     keep = list(within) if within is not None else [None] * len(structures)
+
+    def chains_of(structure: Structure) -> list[Chain]:
+        """The chains holding the selection (all, where none does or it is not asked)."""
+        held = [
+            c
+            for c in structure.chains
+            if prop == "selection"
+            and selection is not None
+            and any(r in selection for r in c.residue_ids if r)
+        ]
+        return held or list(structure.chains)
+
     pairs = tuple(
         compute_pairs(
-            s.chains,
+            chains_of(s),
             best,
             model=model,
             threshold=float(threshold),
@@ -192,7 +210,8 @@ def top_heads(
     )
     received = (
         tuple(
-            compute_scores(s.chains, best, model=model, within=w) for s, w in zip(structures, keep)
+            compute_scores(chains_of(s), best, model=model, within=w)
+            for s, w in zip(structures, keep)
         )
         if scores
         else ()

@@ -168,7 +168,8 @@ class ScoresResult:
         n = sum(len(s) for s in self.scores.values())
         return "; ".join(
             [
-                f"{self.model} {self.head}: attention received coloured on "
+                f"{self.model} {self.scene.label or f'{self.head}: attention received'} "
+                "coloured on "
                 f"{len(self.scene.residues)} of {plural(n, 'residue')}",
                 self.scene.scale_text(),
                 *self.notes,

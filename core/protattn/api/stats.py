@@ -18,7 +18,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS, DEFINITIONS, Chain
 from ..lm.inference import chain_attention_key, chain_counts
 from ..lm.masks import PropertyMask
 from ..structure.dssp import secondary_structure
-from ..structure.model import Chain, Structure
+from ..structure.model import Chain, ResidueId, Structure
 from ..structure.properties import AMINO_ACIDS, contact_map, observed_pairs
 from ..structure.sites import LIGAND_KINDS, binding_sites, site_mask
 from .checks import check_min_separation, check_threshold
@@ -63,7 +63,8 @@ DEFAULT_PROPERTIES = ("contact", "binding_site", *SS_CLASSES, *(f"aa:{aa}" for a
 
 def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
     """Validate property names: ``contact``, ``binding_site`` (or ``binding_site:CODE`` for
-    one ligand), ``helix``, ``strand``, ``turn_bend``, ``other``, ``aa:X``, or ``all``."""
+    one ligand), ``helix``, ``strand``, ``turn_bend``, ``other``, ``aa:X``, ``selection``
+    (residues the user names), or ``all`` (every one but ``selection``)."""
     if names is None or names == "all" or list(names) == ["all"]:
         return DEFAULT_PROPERTIES
     if isinstance(names, str):
@@ -71,7 +72,7 @@ def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
     out = []
     for name in names:
         ok = (
-            name in ("contact", "binding_site")
+            name in ("contact", "binding_site", "selection")
             or name in SS_CLASSES
             or (name.startswith("aa:") and name[3:] in AMINO_ACIDS and len(name) == 4)
             or (name.startswith("binding_site:") and len(name) > 13)
@@ -80,7 +81,7 @@ def property_names(names: str | Sequence[str] | None) -> tuple[str, ...]:
             raise ProtattnError(
                 f"unknown property {name!r}; choose from contact, binding_site, "
                 "binding_site:<ligand code>, helix, strand, turn_bend, other, aa:<one letter>, "
-                "or all"
+                "selection (residues you name), or all"
             )
         out.append(name)
     return tuple(out)
@@ -94,6 +95,7 @@ def chain_properties(
     contact_cutoff: float = 8.0,
     site_cutoff: float = 4.0,
     site_kinds: Sequence[str] = ("ligand",),
+    selection: Collection[ResidueId] | None = None,
 ) -> dict[str, PropertyMask]:
     """The property masks of one chain, each with the pairs it is judged on.
 
@@ -104,6 +106,8 @@ def chain_properties(
       judged on pairs whose attended residue is observed.
     - secondary-structure classes (of the attended residue): judged likewise.
     - ``aa:X`` (of the attended residue): judged on every pair.
+    - ``selection`` (of the attended residue): one of the residues of ``selection``
+      (an active site, an epitope, a motif); judged on every pair.
     """
     n = len(chain)
     observed = chain.observed
@@ -130,6 +134,15 @@ def chain_properties(
             if ss is None:
                 ss = np.array(list(secondary_structure(chain, structure)))
             masks[name] = PropertyMask.residue(ss == SS_CLASSES[name], valid=attended_known)
+        elif name == "selection":
+            if selection is None:
+                raise ProtattnError(
+                    "the property selection needs residues: name them (--residues H:95-102, "
+                    "or a selection in PyMOL or ChimeraX)"
+                )
+            masks[name] = PropertyMask.residue(
+                np.array([rid is not None and rid in selection for rid in chain.residue_ids])
+            )
         else:
             masks[name] = PropertyMask.residue(
                 np.array([aa == name[3:] for aa in chain.sequence], dtype=bool)
@@ -198,6 +211,7 @@ def head_statistics(
     definition: str = DEFAULT_DEFINITION,
     dtype: str | None = None,
     progress: Callable[[ChainProgress], None] | None = None,
+    selection: Collection[ResidueId] | None = None,
 ) -> HeadStatistics:
     """Per-head agreement of attention with structural properties over a set of structures.
 
@@ -242,6 +256,11 @@ def head_statistics(
     dtype : {"float32", "float16", "bfloat16"}, optional
         The model's precision when it is loaded here by name; half precision on a GPU
         only (θ is still decided on float32 values).
+    selection : collection of ResidueId, optional
+        The residues of the property ``selection``
+        (:class:`~protattn.structure.selection.ResidueSelection`); with it, only the
+        chains holding one of them are counted (the question is about attention within
+        those chains, and a chain without them would only dilute the background).
 
     Each chain's counts come from one streamed pass of the model (every layer
     counted as it is computed, then dropped; :func:`protattn.lm.inference.chain_counts`),
@@ -284,6 +303,18 @@ def head_statistics(
     lm = get_model(model, device, dtype) if isinstance(model, str) else model
     structures = list(structures)
     todo = [(s, c) for s in structures for c in s.chains if chains is None or c.id in chains]
+    if "selection" in names:
+        if not selection:
+            raise ProtattnError(
+                "the property selection needs residues: name them (--residues H:95-102, "
+                "or a selection in PyMOL or ChimeraX)"
+            )
+        todo = [(s, c) for s, c in todo if any(r in selection for r in c.residue_ids if r)]
+        if not todo:
+            raise StructureError(
+                "none of the selected residues is in a protein chain analysed here; select "
+                "residues of the structures' protein chains"
+            )
     if not todo:
         raise StructureError(
             "none of the structures has a protein chain to analyse"
@@ -299,7 +330,9 @@ def head_statistics(
     for done, (structure, chain) in enumerate(todo, 1):
         if on_chain is not None:
             on_chain(structure, chain)
-        masks = chain_properties(structure, chain, names, min_separation, site_kinds=site_kinds)
+        masks = chain_properties(
+            structure, chain, names, min_separation, site_kinds=site_kinds, selection=selection
+        )
         sequence = chain.sequence
         if paper and len(sequence) > limit:
             truncated.append(f"{structure.name} {chain.id}: {len(sequence)} → {limit}")

@@ -71,7 +71,13 @@ def _stat_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="NAME",
         help="contact, binding_site, binding_site:CODE, helix, strand, turn_bend, "
-        "other, aa:X, or all (default all)",
+        "other, aa:X, selection (the --residues), or all (default all)",
+    )
+    p.add_argument(
+        "--residues",
+        metavar="LIST",
+        help="your residues as a property (selection): [CHAIN:]FROM[-TO] items in the "
+        "file's numbering, e.g. H:95-102,L:91 (only the chains holding them are counted)",
     )
     p.add_argument(
         "--threshold",
@@ -157,7 +163,7 @@ def add_parsers(sub) -> None:
     )
     _common(heads)
     _stat_options(heads)
-    heads.set_defaults(property=["contact"])
+    heads.set_defaults(property=None)  # contact, or selection with --residues
     heads.add_argument("--top", type=int, default=10, help="rows to show (default 10)")
     heads.add_argument(
         "--all-heads", action="store_true", help="also rank heads with fewer than --min-arcs arcs"

@@ -24,6 +24,7 @@ __all__ = [
     "Stdout",
     "check_outputs",
     "checked",
+    "selection_of",
     "statistics_of",
     "print_notes",
 ]
@@ -110,15 +111,40 @@ def checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def selection_of(args, structures: list[Structure]):
+    """``--residues`` read against every structure: the residue ids of all of them, or None.
+
+    The same residue list names the same residues in each file (conformers, models of one
+    protein numbered alike); a residue missing from one file is refused, naming the file.
+    """
+    text = getattr(args, "residues", None)
+    if not text:
+        return None
+    from ..structure.selection import ResidueSelection, parse_residues
+
+    ids: set = set()
+    for structure in structures:
+        try:
+            ids |= parse_residues(text, structure.chains).ids
+        except ProtattnError as e:
+            raise ProtattnError(f"{structure.name}: {e}") from None
+    return ResidueSelection(frozenset(ids), text)
+
+
 def statistics_of(args):
     from ..api.options import parse_site_kinds
     from ..api.stats import head_statistics
 
     paths = expand_inputs(args.inputs)
+    structures = list(structures_of(paths, args))
+    selection = selection_of(args, structures)
+    properties = args.property
+    if selection is not None and "selection" not in (properties or ()):
+        properties = [*(properties or ()), "selection"]
     return paths, head_statistics(
-        structures_of(paths, args),
+        structures,
         args.model,
-        args.property,
+        properties,
         chains=chain_ids(args),
         threshold=args.threshold,
         min_arcs=args.min_arcs,
@@ -130,6 +156,7 @@ def statistics_of(args):
         quiet=args.quiet,
         definition=args.definition,
         dtype=args.dtype,
+        selection=None if selection is None else selection.ids,
     )
 
 

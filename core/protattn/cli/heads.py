@@ -23,6 +23,8 @@ def run_heads(args) -> int:
         too_few_arcs,
     )
 
+    if args.property is None:
+        args.property = ["selection"] if args.residues else ["contact"]
     if len(args.property) != 1 or args.property[0] == "all":
         raise ProtattnError("heads ranks by one property: give --property NAME")
     paths, stats = statistics_of(args)
