@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from typing import Any
 
 from ..api.checks import check_output
 from ..palettes import parse_palette
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         value_range=args.range,
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "chain": c.id,
             "residue": str(rid),
