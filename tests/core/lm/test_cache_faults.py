@@ -139,14 +139,14 @@ _KILLED_WRITER = textwrap.dedent(
     from protattn.lm import cache as c
     from protattn.lm.cache import AttentionCache, cache_key
 
-    real = c._write_npz
+    real = c.write_npz
     def slow(fh, members):  # write half, then hang until killed
         real(fh, members)
         fh.flush()
         fh.truncate(fh.tell() // 2)
         print("writing", flush=True)
         time.sleep(60)
-    c._write_npz = slow
+    c.write_npz = slow
     store = AttentionCache(sys.argv[1])
     key = cache_key("m", None, "EVQL", {{}})
     store.put(key, {{"attention": np.ones((2, 2, 4, 4), np.float32)}}, {{"model_id": "m"}})
