@@ -39,7 +39,7 @@ __all__ = [
 
 #: Commands that live in a module of their own (``protattn.cli.<name>``), each with
 #: ``add_parser(sub)`` and ``run(args) -> int``; imported when the parser is built.
-COMMAND_MODULES = ("survey", "aminoacids", "query")
+COMMAND_MODULES = ("survey", "aminoacids", "diff", "query", "probe")
 
 _COLUMNS = [
     "chain_i",
