@@ -103,6 +103,13 @@ pictures: demo chimerax-venv  ## regenerate the pictures in docs/ that README sh
 		-o $(OUT)/stats_1hpv_binding_site.json -q
 	$(CXVENV)/bin/python docs/pictures/chimerax_key.py docs/chimerax_1hpx_key.png
 	xvfb-run -a $(BIN)/python docs/pictures/pymol_dialog.py docs/pymol_dialog.png
+	$(BIN)/protattn aminoacids $(SHARED)/data/structures/antibody --png docs/aminoacids_antibodies.png -q
+	$(BIN)/protattn query $(SHARED)/data/structures/antibody/1VFB.cif --residues B:99-104 \
+		--layer-head 5-5 --concatenate --png docs/query_1vfb_cdrh3.png
+	$(BIN)/protattn diff $(SHARED)/data/structures/antibody/1VFB.cif --chain B --mutations B:Y101A \
+		--layer-head 6-3 --png docs/diff_1vfb_Y101A.png
+	$(BIN)/protattn survey $(SHARED)/data/reference/provis_binding_site_valid.tsv -o $(OUT)/survey -q
+	cp $(OUT)/survey/figures/top_heads_paper_binding_site.png docs/survey_antiberty_binding_site.png
 
 bench: venv  ## the quick benchmarks (results in benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/bench_attention_cache.py
