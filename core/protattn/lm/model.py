@@ -267,6 +267,7 @@ class LanguageModel:
         ids: Sequence[int] | Sequence[Sequence[int]],
         output_attentions: bool = True,
         on_attention: Callable[[Any], None] | None = None,
+        output_hidden_states: bool = False,
     ) -> Any:
         """Run the model on token ids; the transformers output object.
 
@@ -290,6 +291,9 @@ class LanguageModel:
             modules transformers names in ``_can_record_outputs``. For a family whose
             modules return their weights only when asked (XLNet), the pass collects
             them (``output_attentions``) and hands them over after it.
+        output_hidden_states : bool
+            Also return every layer's hidden states (``out.hidden_states``: the
+            embedding layer's output and each layer's, over tokens).
 
         Raises
         ------
@@ -317,7 +321,7 @@ class LanguageModel:
                 + "; run them one at a time"
             )
         try:
-            return self._forward(batch, output_attentions, on_attention)
+            return self._forward(batch, output_attentions, on_attention, output_hidden_states)
         except (MemoryError, RuntimeError) as e:  # torch.OutOfMemoryError is a RuntimeError
             if not _out_of_memory(e):
                 raise
@@ -337,6 +341,7 @@ class LanguageModel:
         batch: list[list[int]],
         output_attentions: bool,
         on_attention: Callable[[Any], None] | None,
+        output_hidden_states: bool = False,
     ) -> Any:
         """The pass of :meth:`forward`; inputs of different lengths padded at the end."""
         import torch
@@ -356,6 +361,7 @@ class LanguageModel:
                     input_ids=input_ids,
                     attention_mask=attention_mask,
                     output_attentions=output_attentions or on_attention is not None,
+                    output_hidden_states=output_hidden_states,
                 )
                 if on_attention is not None:
                     for layer in out.attentions:
@@ -373,6 +379,7 @@ class LanguageModel:
                     input_ids=input_ids,
                     attention_mask=attention_mask,
                     output_attentions=output_attentions,
+                    output_hidden_states=output_hidden_states,
                 )
             finally:
                 for handle in handles:
@@ -424,6 +431,43 @@ class LanguageModel:
             for windows).
         """
         return self.segment_attention([sequence])
+
+    def hidden_states(self, sequence: str) -> np.ndarray:
+        """Every layer's hidden states over the residues of one chain, in one pass.
+
+        Parameters
+        ----------
+        sequence : str
+            One-letter residue sequence of one chain.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``shape=(layers + 1, L, d), dtype=float32``: index 0 is the embedding
+            layer's output (the input embeddings), index ``l`` layer ``l``'s output;
+            residue positions only (special tokens dropped, as :meth:`tokenize` finds
+            them).
+
+        Raises
+        ------
+        SequenceTooLongError
+            Above :attr:`max_residues`.
+        ModelError
+            If the model returns no hidden states, or not one per layer and the embeddings.
+        """
+        ids, (residues,) = self.tokenize([sequence])
+        self.check_length(len(ids) - self.n_added)
+        out = self.forward(ids, output_attentions=False, output_hidden_states=True)
+        states = getattr(out, "hidden_states", None)
+        if not states or len(states) != self.n_layers + 1:
+            raise ModelError(
+                f"{self.name} returned {len(states) if states else 'no'} hidden states; "
+                f"{self.n_layers + 1} are needed (the embeddings and each of its "
+                f"{self.n_layers} layers)"
+            )
+        return np.stack([h[0, residues].float().cpu().numpy() for h in states]).astype(
+            np.float32, copy=False
+        )
 
 
 def attention_modules(model: Any) -> tuple[list[Any], int] | None:
