@@ -23,12 +23,18 @@ except ImportError:  # installed from the plugin zip, the core travels inside th
 
 from protattn import __version__  # noqa: E402  (PyMOL's plugin manager shows it)
 
-from .analysis import attention_contacts, attention_heads, attention_stats  # noqa: E402
+from .analysis import (  # noqa: E402
+    attention_aminoacids,
+    attention_contacts,
+    attention_heads,
+    attention_stats,
+)
 from .commands import (  # noqa: E402
     attention_clear,
     attention_color,
     attention_key,
     attention_pairs,
+    attention_query,
 )
 from .sessions import watch  # noqa: E402
 from .settings import attention_models, attention_worker, configure_backend  # noqa: E402
@@ -37,11 +43,13 @@ __all__ = [
     "__version__",
     "attention_pairs",
     "attention_color",
+    "attention_query",
     "attention_key",
     "attention_clear",
     "attention_heads",
     "attention_contacts",
     "attention_stats",
+    "attention_aminoacids",
     "attention_models",
     "attention_worker",
     "register",
@@ -50,11 +58,13 @@ __all__ = [
 COMMANDS = {
     "attention_pairs": attention_pairs,
     "attention_color": attention_color,
+    "attention_query": attention_query,
     "attention_key": attention_key,
     "attention_clear": attention_clear,
     "attention_heads": attention_heads,
     "attention_contacts": attention_contacts,
     "attention_stats": attention_stats,
+    "attention_aminoacids": attention_aminoacids,
     "attention_models": attention_models,
     "attention_worker": attention_worker,
 }
@@ -73,6 +83,7 @@ def register(_self=cmd) -> None:
         _self.extend(name, function)
         if name not in ("attention_models", "attention_worker"):
             cmd.auto_arg[0][name] = cmd.auto_arg[0]["zoom"]
+    cmd.auto_arg[1]["attention_query"] = cmd.auto_arg[1]["align"]  # residues: a selection
 
 
 watch()  # a session opened after ``import protattn_pymol`` gives back its b-factors

@@ -1,4 +1,5 @@
-"""PyMOL commands of the paper's analysis: attention_heads, attention_contacts, attention_stats.
+"""PyMOL commands of the paper's analysis: attention_heads, attention_contacts, attention_stats,
+attention_aminoacids.
 
 Each parses and checks its arguments as typed at the prompt (outputs too, before
 any work), asks one core request (:mod:`protattn.api`) and draws the scene it
@@ -12,10 +13,11 @@ import math
 import os
 from collections.abc import Callable
 
-from pymol import cmd
+from pymol import CmdException, cmd
 
 import protattn
 from protattn.api import heads as head_requests
+from protattn.api.aminoacids import AminoAcidProfiles, amino_acid_profiles
 from protattn.api.contacts import predict_chains_contacts
 from protattn.api.pairs import on_one_scale
 from protattn.api.report import nothing_to_rank, property_report
@@ -27,18 +29,31 @@ from protattn.words import plural
 
 from . import draw
 from .adapter import chains_by_object, state_notes, structures_by_object
-from .arguments import core, flag, number, output_of, selected_residues, state_of, threshold_of
+from .arguments import (
+    core,
+    flag,
+    number,
+    output_of,
+    residues_by_object,
+    selected_residues,
+    state_of,
+    threshold_of,
+)
+
+#: attention_heads with a good residues=, for messages.
+_HEADS_EXAMPLE = "attention_heads 1vfb, selection, residues=1vfb and chain B and resi 99-104"
 
 __all__ = [
     "attention_heads",
     "attention_contacts",
     "attention_stats",
+    "attention_aminoacids",
 ]
 
 
 def attention_heads(
     selection: str = "polymer.protein",
-    prop: str = "contact",
+    prop: str = "",
     top: int = 10,
     threshold: float = 0.3,
     min_arcs: int = DEFAULT_MIN_ARCS,
@@ -48,6 +63,7 @@ def attention_heads(
     quiet: int = 1,
     definition: str = "paper",
     state: int = -1,
+    residues: str = "",
     *,
     _self=cmd,
 ) -> list[dict]:
@@ -67,6 +83,14 @@ def attention_heads(
         property's background rate. definition=judged counts only the pairs
         the property is judged on (a_ij > threshold; Wilson interval).
 
+        prop=selection ranks heads by your own residues (an epitope, a CDR,
+        an active site), given as a PyMOL selection with residues=: a head's
+        share is the fraction of its arcs whose attended residue is one of
+        them, over the chains that hold them, and the top head is drawn on
+        those chains. Objects holding none of the residues are left out;
+        several objects must hold the same residues (conformers, models of
+        one protein numbered alike), as one set of residues counts in each.
+
         A ranking that would mean nothing is not shown: when the structures
         have no positive of the property (binding_site without a ligand), or no
         head has enough arcs (the message says how many the best has and what
@@ -78,14 +102,15 @@ def attention_heads(
 
         attention_heads selection [, prop [, top [, threshold [, min_arcs
             [, model [, site_kinds [, draw_top [, quiet [, definition
-            [, state ]]]]]]]]]]
+            [, state [, residues ]]]]]]]]]]]
 
     ARGUMENTS
 
         selection = str: protein chains to analyse (all their chains are counted)
 
         prop = contact, binding_site, binding_site:CODE, helix, strand,
-        turn_bend, other or aa:X {default: contact}
+        turn_bend, other, aa:X, or selection (the residues of residues=)
+        {default: contact; selection when residues is given}
 
         top = int: rows to print {default: 10}
 
@@ -109,16 +134,33 @@ def attention_heads(
         state = int: the object state whose coordinates give contacts and
         binding sites, 1-based; 0 or -1: the current state {default: -1}
 
+        residues = str: a PyMOL selection of the residues of prop=selection
+        (sele, or 1vfb and chain B and resi 99-104); only with that property
+
     EXAMPLE
 
         attention_heads 1hpv, binding_site
         attention_heads 1hpv, contact, top=5
         attention_heads 1hpv, contact, definition=judged
+        attention_heads 1vfb, selection, residues=1vfb and chain B and resi 99-104
+        attention_heads 1vfb, residues=sele, min_arcs=20
 
     SEE ALSO
 
         attention_pairs, attention_contacts
     """
+    asked = str(residues).strip()
+    prop = str(prop).strip() or ("selection" if asked else "contact")
+    if prop == "selection" and not asked:
+        raise CmdException(
+            "prop selection ranks heads by your residues: give them as a PyMOL selection, "
+            f"e.g. {_HEADS_EXAMPLE}"
+        )
+    if asked and prop != "selection":
+        raise CmdException(
+            f"residues= names the residues of prop selection, not of {prop}; give "
+            f"prop=selection (or leave prop out), e.g. {_HEADS_EXAMPLE}"
+        )
     top = number(top, "top", int)
     threshold = threshold_of(threshold)
     min_arcs = number(min_arcs, "min_arcs", int)
@@ -126,13 +168,32 @@ def attention_heads(
     flag(quiet, "quiet")
     state = state_of(state)
     structures = structures_by_object(selection, state, _self=_self)
+    chosen, notes = None, []
+    if asked:
+        held, notes = residues_by_object(
+            asked,
+            {obj: list(s.chains) for obj, s in structures.items()},
+            "attention_heads",
+            _HEADS_EXAMPLE,
+            _self,
+        )
+        if len({r.ids for r in held.values()}) > 1:  # the core counts one set in each
+            sizes = ", ".join(f"{obj}: {len(r)}" for obj, r in held.items())
+            raise CmdException(
+                f"residues {asked!r} selects different residues in {', '.join(held)} "
+                f"({sizes}), and the ranking counts the same residue numbers in every "
+                "object; select the same residues in each (e.g. residues=chain B and resi "
+                "99-104) or rank one object"
+            )
+        chosen = next(iter(held.values()))
+        structures = {obj: s for obj, s in structures.items() if obj in held}
     for note in state_notes("attention_heads", structures, state, _self=_self):
         print(note)
     within = [selected_residues(selection, obj, s.chains, _self) for obj, s in structures.items()]
     result = core(
         head_requests.top_heads,
         structures.values(),
-        str(prop),
+        prop,
         model,
         top,
         threshold,
@@ -141,7 +202,10 @@ def attention_heads(
         str(definition).strip(),
         draw=drawing,
         within=within,
+        selection=None if chosen is None else chosen.ids,
     )
+    for note in notes:  # once all is computed: a refused command says only why
+        print(note)
     empty = result.empty
     for line in result.table():
         if line != empty:
@@ -359,3 +423,91 @@ def attention_stats(
         print(f" {line}")
     print(f" attention_stats: heatmap written to {os.path.abspath(png)}")
     return report.statistics
+
+
+def attention_aminoacids(
+    selection: str = "all",
+    threshold: float = 0.3,
+    png: str = "",
+    top: int = 5,
+    min_arcs: int = 100,
+    model: str = "antiberty",
+    quiet: int = 0,
+    *,
+    _self=cmd,
+) -> AminoAcidProfiles:
+    """
+    DESCRIPTION
+
+        Every head's high-confidence attention between amino acids, against
+        BLOSUM62 (Vig et al. 2021): counts the arcs (weight of at least
+        threshold) of every head between amino acids over the protein chains
+        of the selection, each whole, then prints how the amino acids'
+        attention similarity (the paper's Pearson r over heads) and each
+        head's own similarity compare with BLOSUM62, and each amino acid's
+        favourite head. Only the sequences count: nothing is drawn. Chains
+        longer than 510 residues are cut, as the paper's code cuts them; over
+        several chains, progress is printed every few seconds.
+
+    USAGE
+
+        attention_aminoacids [ selection [, threshold [, png [, top
+            [, min_arcs [, model [, quiet ]]]]]]]
+
+    ARGUMENTS
+
+        selection = str: protein chains to count {default: all, every chain
+        of every loaded object}
+
+        threshold = float: arcs are weights of at least it, from 0.05 to 1
+        {default: 0.3, the paper's}
+
+        png = str: also write the figure (attention similarity beside
+        BLOSUM62, each head's r) to a .png, .svg or .pdf file in a folder that
+        exists (checked before the model runs) {default: no figure}
+
+        top = int: heads closest to BLOSUM62 to list {default: 5}
+
+        min_arcs = int: heads with fewer arcs are left out of the similarity
+        {default: 100, the paper's}
+
+        model = str: protein language model {default: antiberty}
+
+        quiet = 0/1: 1 prints the summary line only {default: 0}
+
+    EXAMPLE
+
+        attention_aminoacids
+        attention_aminoacids 1vfb, png=/tmp/aminoacids.png
+        attention_aminoacids 1vfb and chain C, threshold=0.5, quiet=1
+
+    SEE ALSO
+
+        attention_stats, attention_heads
+    """
+    figure = output_of(str(png).strip(), FORMATS, "png") if str(png).strip() else None
+    threshold = threshold_of(threshold)
+    top = number(top, "top", int)
+    min_arcs = number(min_arcs, "min_arcs", int)
+    if top < 1 or min_arcs < 0:
+        raise CmdException(f"top must be 1 or more and min_arcs 0 or more, not {top}, {min_arcs}")
+    short = flag(quiet, "quiet")
+    by_object = chains_by_object(selection, _self=_self)
+    chains = [(f"{obj} {c.id}", c.sequence) for obj, found in by_object.items() for c in found]
+    result = core(
+        amino_acid_profiles,
+        chains,
+        model,
+        threshold=threshold,
+        min_arcs=min_arcs,
+        progress=progress_printer("attention_aminoacids"),
+    )
+    for entry in result.truncated:
+        print(f" attention_aminoacids: note: {entry} residues: cut, as the paper's code cuts them")
+    print(f" attention_aminoacids: {result.summary()}")
+    for line in [] if short else result.table(top)[1:]:  # the table's first line: the summary
+        print(f" {line}")
+    if figure is not None:
+        result.figure(figure)
+        print(f" attention_aminoacids: figure written to {os.path.abspath(figure)}")
+    return result

@@ -11,8 +11,10 @@ from protattn import Chain, ProtattnError, ResidueId
 from protattn.api import checks
 from protattn.api.options import run_options
 from protattn.palettes import RGB, Palette, css_color, parse_palette
+from protattn.structure.selection import ResidueSelection
+from protattn.words import plural
 
-from .adapter import icode
+from .adapter import icode, loaded_objects
 
 __all__ = [
     "core",
@@ -27,6 +29,7 @@ __all__ = [
     "pymol_color",
     "run_options_of",
     "selected_residues",
+    "residues_by_object",
 ]
 
 #: What PyMOL reads as a palette besides protattn's forms, for error messages.
@@ -61,6 +64,89 @@ def selected_residues(selection: str, obj: str, chains: Sequence[Chain], _self) 
             else (rid.chain, rid.number, rid.icode) in plain
         )
     }
+
+
+def residues_by_object(
+    residues: str,
+    by_object: dict[str, list[Chain]],
+    command: str,
+    example: str,
+    _self,
+) -> tuple[dict[str, ResidueSelection], list[str]]:
+    """The residues a PyMOL selection names (``residues=``), per object of ``by_object``.
+
+    Each object's residues are those of its chains (as the adapter built them) in the
+    selection (:func:`selected_residues`: by segment, chain, number and insertion code).
+
+    Parameters
+    ----------
+    residues : str
+        A PyMOL selection, as typed (``sele``, ``1vfb and chain B and resi 99-104``).
+    by_object : dict of str to list of Chain
+        The chains ``command`` runs on (:func:`protattn_pymol.adapter.chains_by_object`).
+    command : str
+        For the log lines.
+    example : str
+        The command with a good ``residues=``, for the messages.
+
+    Returns
+    -------
+    (dict of str to ResidueSelection, list of str)
+        The objects holding some of the residues, with them; and the log lines: each
+        object's residues, the objects run that hold none (left out) and the objects
+        whose atoms the selection holds but that are not run.
+
+    Raises
+    ------
+    pymol.CmdException
+        If ``residues`` is empty, invalid, matches no atoms, or holds no protein
+        residue of the chains run, saying what it holds instead and what to select.
+    """
+    text = str(residues).strip()
+    if not text:
+        raise CmdException(f"give the residues to ask about as a PyMOL selection, e.g. {example}")
+    try:
+        n_atoms = _self.count_atoms(f"({text})")
+    except CmdException as e:
+        raise CmdException(
+            f"residues {text!r} is not a valid selection (objects loaded: "
+            f"{loaded_objects(_self)}); give a PyMOL selection, e.g. {example}"
+        ) from e
+    if not n_atoms:
+        raise CmdException(
+            f"residues {text!r} matches no atoms (objects loaded: {loaded_objects(_self)}); "
+            f"select residues first (click them: sele), or e.g. {example}"
+        )
+    found = {
+        obj: ResidueSelection(frozenset(selected_residues(text, obj, chains, _self)), text)
+        for obj, chains in by_object.items()
+    }
+    held = {obj: chosen for obj, chosen in found.items() if chosen.ids}
+    elsewhere = [obj for obj in _self.get_object_list(f"({text})") or [] if obj not in by_object]
+    if not held:
+        run = "; ".join(
+            f"{obj} chain {', '.join(c.id or '(blank)' for c in chains)}"
+            for obj, chains in by_object.items()
+        )
+        where = (
+            f"its atoms are in {', '.join(elsewhere)}"
+            if elsewhere
+            else "none of its atoms is in a protein residue of them"
+        )
+        raise CmdException(
+            f"residues {text!r} ({plural(n_atoms, 'atom')}) holds no residue of the protein "
+            f"chains run ({run}): {where}; select protein residues of those chains, e.g. "
+            f"{example}"
+        )
+    notes = [f" {command}: {obj}: residues: {chosen.describe()}" for obj, chosen in held.items()]
+    if idle := [obj for obj in by_object if obj not in held]:
+        notes.append(f" {command}: {', '.join(idle)}: none of the residues; left out")
+    if elsewhere:
+        notes.append(
+            f" {command}: the residues of {', '.join(elsewhere)} are left out: "
+            "not in the selection run"
+        )
+    return held, notes
 
 
 def number(value: object, name: str, kind: type = float) -> Any:

@@ -1,5 +1,5 @@
-"""PyMOL commands that draw attention: attention_pairs, attention_color, attention_key,
-attention_clear.
+"""PyMOL commands that draw attention: attention_pairs, attention_color, attention_query,
+attention_key, attention_clear.
 
 Each command checks its arguments (the core's checks, :mod:`protattn.api.checks`),
 adapts the selection to protattn chains, asks the core, and only then draws: a bad
@@ -16,6 +16,7 @@ from pymol import CmdException, cmd
 import protattn
 from protattn import PairsResult, ScoresResult
 from protattn.api.pairs import on_one_scale
+from protattn.api.query import query_scores
 from protattn.words import plural
 
 from . import draw
@@ -25,6 +26,7 @@ from .arguments import (
     flag,
     min_separation_of,
     palette_of,
+    residues_by_object,
     run_options_of,
     selected_residues,
     state_of,
@@ -35,6 +37,7 @@ from .arguments import (
 __all__ = [
     "attention_pairs",
     "attention_color",
+    "attention_query",
     "attention_key",
     "attention_clear",
 ]
@@ -307,7 +310,7 @@ def attention_color(
 
     SEE ALSO
 
-        attention_pairs, attention_key, attention_clear
+        attention_pairs, attention_query, attention_key, attention_clear
     """
     if not str(layer_head).strip():
         raise CmdException("give a layer-head, e.g. attention_color 1hpv, 7-1")
@@ -351,6 +354,129 @@ def attention_color(
             for r in sorted(result.scene.residues, key=lambda r: -r.value)[:_LISTED]:
                 print(f"   {r.residue}  {r.value:.4f}")
         _finish("attention_color", obj, show_key, _self)
+    return results
+
+
+#: attention_query with a good residues=, for messages.
+_QUERY_EXAMPLE = "attention_query 1vfb, 1vfb and chain B and resi 99-104, 5-5"
+
+
+def attention_query(
+    selection: str = "polymer.protein",
+    residues: str = "",
+    layer_head: str = "",
+    direction: str = "from",
+    model: str = "antiberty",
+    palette: str = "attention",
+    window: int = 0,
+    stride: int = 0,
+    concatenate: int = 0,
+    quiet: int = 1,
+    range: str = "",
+    key: int = 0,
+    state: int = -1,
+    *,
+    _self=cmd,
+) -> dict[str, ScoresResult]:
+    """
+    DESCRIPTION
+
+        The query view: colour every residue by the attention it exchanges
+        with your residues (an epitope, a CDR, an active site), for one head.
+        direction=from: the attention each residue receives from the selected
+        residues, the mean over them of a_ij (what they look at); direction=to:
+        the share of its own attention each residue gives to them (who looks
+        at them, 0 to 1). Every weight counts.
+
+        The values are written into the b-factor column (attention_clear puts
+        the original b-factors back) and each residue takes its colour on the
+        palette's scale; the selected residues are shown as sticks. The chains
+        of the selection run one at a time (concatenate=1: as one input, to see
+        attention between an antibody and its antigen); a chain holding none
+        of the residues is then not coloured, as the log says. The objects of
+        one command share one scale unless range fixes it.
+
+    USAGE
+
+        attention_query selection, residues, layer_head [, direction [, model
+            [, palette [, window [, stride [, concatenate [, quiet [, range
+            [, key [, state ]]]]]]]]]]
+
+    ARGUMENTS
+
+        selection = str: the protein chains to run and colour, each whole
+        {default: polymer.protein}
+
+        residues = str: a PyMOL selection of the residues asked about (sele,
+        or 1vfb and chain B and resi 99-104), in the chains run
+
+        layer_head = str: 1-based "layer-head" (5-5), 6-mean or 6-max
+
+        direction = from or to: attention received from the residues (mean
+        over them), or the share of attention given to them {default: from}
+
+        model, palette, window, stride, concatenate, range, key, state: as for
+        attention_color
+
+        quiet = 0/1: 0 also lists the 10 residues of highest value
+        {default: 1}
+
+    EXAMPLE
+
+        attention_query 1vfb, 1vfb and chain B and resi 99-104, 5-5
+        attention_query 1vfb, sele, 6-mean, direction=to, concatenate=1, key=1
+        iterate 1vfb and chain C and name CA, print(resi, b)
+
+    SEE ALSO
+
+        attention_color, attention_heads, attention_key, attention_clear
+    """
+    if not str(layer_head).strip():
+        raise CmdException(f"give a layer-head, e.g. {_QUERY_EXAMPLE}")
+    show_key = flag(key, "key")
+    listed = not flag(quiet, "quiet")
+    state = state_of(state)
+    pal = palette_of(palette, _self=_self)
+    options = run_options_of(window, stride, concatenate)
+    by_object = chains_by_object(selection, state, _self=_self)
+    held, notes = residues_by_object(residues, by_object, "attention_query", _QUERY_EXAMPLE, _self)
+    computed: list[ScoresResult] = [  # everything is computed before anything is drawn
+        core(
+            query_scores,
+            by_object[obj],
+            layer_head,
+            chosen.ids,
+            str(direction).strip(),
+            model=model,
+            palette=pal,
+            value_range=str(range).strip() or None,
+            **options,
+        )
+        for obj, chosen in held.items()
+    ]
+    for note in [*state_notes("attention_query", held, state, _self=_self), *notes]:
+        print(note)  # once all is computed: a refused command says only why
+    results = dict(zip(held, on_one_scale(computed, "objects")))
+    for obj, result in results.items():
+        n = draw.color_residues(obj, result.scene, obj, _self=_self)
+        if not n:  # b-factors and colours untouched
+            print(
+                f" attention_query: {obj}: {result.model} {result.head}: nothing found: no "
+                f"residue of {obj} got a value; b-factors and colours stay as they were"
+            )
+            continue
+        shown = f"({residues}) and {obj} and (bychain ({selection})) and polymer.protein"
+        _self.show("sticks", f"{shown} and not hydro")
+        print(
+            f" attention_query: {obj}: {result.summary()}; {plural(n, 'residue')} coloured, "
+            "b-factors = these values (attention_clear restores them); the "
+            f"{plural(len(held[obj]), 'selected residue')} shown as sticks"
+        )
+        if listed:  # the residues of highest value
+            for r in sorted(result.scene.residues, key=lambda r: -r.value)[:_LISTED]:
+                mark = "  (selected)" if r.residue in held[obj] else ""
+                print(f"   {r.residue}  {r.value:.4f}{mark}")
+        _finish("attention_query", obj, show_key, _self)
     return results
 
 
