@@ -14,7 +14,7 @@ In PyMOL and ChimeraX a selection names the residues instead; both become a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,9 @@ class ResidueSelection:
 
     def __contains__(self, residue: object) -> bool:
         return residue in self.ids
+
+    def __iter__(self) -> Iterator[ResidueId]:
+        return iter(self.ids)
 
     def mask(self, chain: Chain) -> np.ndarray:
         """Positions of ``chain`` in the selection, ``shape=(L,), dtype=bool``."""

@@ -86,8 +86,8 @@ def test_query_equals_the_dense_attention(vfb, selection, antiberty, heavy_atten
 
 
 def test_query_across_chains_run_as_one_input(vfb, selection, antiberty):
-    result = query_scores(
-        vfb.chains, "5-5", selection.ids, "from", model=antiberty.name, concatenate=True
+    result = query_scores(  # a ResidueSelection itself, as the hosts pass it
+        vfb.chains, "5-5", selection, "from", model=antiberty.name, concatenate=True
     )
     joint = antiberty.segment_attention([c.sequence for c in vfb.chains])[4, 4]
     chosen = np.concatenate([selection.mask(c) for c in vfb.chains])

@@ -25,6 +25,7 @@ def test_a_range_holds_the_insertions_between_its_ends(jrh):
     assert selected.ids == frozenset(ids[start : end + 1])
     assert {ResidueId("H", 100, c) for c in "ABC"} <= selected.ids
     assert len(selected) == len(ids[start : end + 1]) >= 6
+    assert set(selected) == selected.ids and ResidueId("H", 100, "A") in selected
 
 
 def test_single_residues_and_insertion_codes_in_either_case(jrh):
