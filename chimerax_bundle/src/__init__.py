@@ -6,7 +6,11 @@ Commands (registered lazily, on first use)::
         [palette name|spec] [range lo,hi|full] [radius r|lo,hi] [key true|false]
     attention color atom-spec layerHead L-H [model name] [palette name|spec]
         [range lo,hi|full] [key true|false] ...
-    attention heads | contacts | stats | models | save | worker ...
+    attention heads atom-spec [property name] [residues atom-spec] ...
+    attention query atom-spec residues atom-spec layerHead L-H [direction from|to]
+        [concatenate true|false] [palette name|spec] [range lo,hi|full] [key true|false] ...
+    attention aminoacids [atom-spec] [threshold t] [png path] ...
+    attention contacts | stats | models | save | worker ...
     attention clear [atom-spec] [attribute true|false]
 
 A palette is a ChimeraX colormap as ``color byattribute`` takes it (``bluered``,
@@ -30,7 +34,19 @@ from chimerax.core.toolshed import BundleAPI
 
 #: The ``attention`` verbs, each a module of its own holding its command, its
 #: CmdDesc and ``register_command(logger)``.
-_VERBS = ("pairs", "color", "clear", "heads", "contacts", "stats", "models", "worker", "save")
+_VERBS = (
+    "pairs",
+    "color",
+    "clear",
+    "heads",
+    "query",
+    "aminoacids",
+    "contacts",
+    "stats",
+    "models",
+    "worker",
+    "save",
+)
 
 
 class _ProtAttnAPI(BundleAPI):

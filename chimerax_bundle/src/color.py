@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from chimerax.atomic import Residue, Residues, ResiduesArg, concise_residue_spec
 from chimerax.atomic import concatenate as join_collections
 from chimerax.core.commands import CmdDesc, StringArg, register, run
@@ -13,6 +15,7 @@ from protattn.api.options import run_options
 from protattn.api.pairs import on_one_scale
 from protattn.palettes import Palette
 
+from .adapter import StructureChains
 from .arguments import KEY, LAYER_HEAD, MODEL, PALETTE, RANGE, RUN
 from .drawing import (
     ATTRIBUTE,
@@ -27,7 +30,7 @@ from .drawing import (
 from .key import KIND_COLOR, check_key, drop_keys, show_key, shown_keys
 from .settings import use_settings
 
-__all__ = ["attention_color", "register_command"]
+__all__ = ["attention_color", "paint_scores", "register_command"]
 
 
 def attention_color(
@@ -122,6 +125,34 @@ def attention_color(
             for target in found
         ]
     )
+    return paint_scores(
+        session, found, results, attribute, key, heading=lambda r: f"{r.model} {r.head}"
+    )
+
+
+def paint_scores(
+    session: Session,
+    found: Sequence[StructureChains],
+    results: Sequence[protattn.ScoresResult],
+    attribute: str,
+    key: bool,
+    heading: Callable[[protattn.ScoresResult], str],
+) -> Residues:
+    """Set each result's residue values as ``attribute`` and colour by it; its key.
+
+    What ``attention color`` and ``attention query`` draw, after computing
+    everything: ``results`` (one per target, on one scale) are set as the float
+    residue attribute ``attribute`` and coloured with ``color byattribute``, one
+    log line per structure (the core's summary, with the scale). A run with no
+    residue to colour says so and changes nothing. ``key true`` shows the first
+    result's key, titled ``heading(result): <the scene's title>``; without it the
+    key of earlier colours of the same attribute is removed.
+
+    Returns
+    -------
+    Residues
+        The residues that were given a value.
+    """
     named = "" if attribute == ATTRIBUTE else f" (attribute {attribute})"
     to_colour = [(t, r) for t, r in zip(found, results) if r.scene.residues]
     if not to_colour:
@@ -170,7 +201,7 @@ def attention_color(
             session,
             KIND_COLOR,
             first.scene.key(),
-            f"{first.model} {first.head}",
+            heading(first),
             [t.structure for t, _, _ in coloured],
             attribute,
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import keyword
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -39,8 +39,9 @@ import protattn
 from protattn.api.checks import check_min_separation, check_threshold, check_top_k
 from protattn.api.stats import unknown_only_note
 from protattn.scene import PseudoBond, Scene
+from protattn.structure.selection import ResidueSelection
 
-from .adapter import StructureChains, no_protein, one_per_ensemble, protein_chains
+from .adapter import StructureChains, no_protein, one_per_ensemble, protein_chains, residue_id
 
 __all__ = [
     "ATTRIBUTE",
@@ -59,6 +60,7 @@ __all__ = [
     "protattn_attributes",
     "register_float",
     "remember_attribute",
+    "selected_in",
     "set_attribute",
     "targets",
     "warn_unknown_only",
@@ -187,6 +189,75 @@ def targets(session: Session, residues: Residues) -> list[StructureChains]:
     for note in notes:
         session.logger.info(note)
     return found
+
+
+def selected_in(
+    found: Sequence[StructureChains], residues: Residues, every: bool = False
+) -> list[ResidueSelection]:
+    """The residues of ``residues`` (the ``residues`` keyword) in each target's protein chains.
+
+    A residue is taken by its own identity (author chain id, number and insertion
+    code, :func:`~.adapter.residue_id`) where it is a residue of a target's chains,
+    so a spec naming another structure's residues selects nothing here. Each
+    selection's text is the spec as typed, for the log.
+
+    Parameters
+    ----------
+    found : sequence of StructureChains
+        The targets (:func:`targets`) of the command's first spec.
+    residues : Residues
+        The residues named, as ChimeraX's ``ResiduesArg`` parsed them.
+    every : bool
+        Refuse a target that holds none of them (``attention query`` colours each
+        target by its own selection); else refuse only when no target holds any.
+
+    Returns
+    -------
+    list of ResidueSelection
+        One per target, in order (empty where a target holds none).
+
+    Raises
+    ------
+    UserError
+        When the spec matches no residue, or none (or, with ``every``, not one of a
+        target's) in the targets' protein chains; nothing has changed then.
+    """
+    spec = getattr(residues, "spec", None) or "the specified atoms"
+    example = "e.g. residues /B:99-104"
+    if not len(residues):
+        raise UserError(
+            f"residues {spec!r} matches no residue; name residues of a protein chain of "
+            f"the structures, {example}"
+        )
+    selections = []
+    for target in found:
+        ids = frozenset(
+            rid
+            for rid, r in zip(map(residue_id, residues), residues)
+            if target.residues.get(rid) is r
+        )
+        selections.append(ResidueSelection(ids, spec))
+    chains = "; ".join(f"{t.structure} chains {', '.join(c.id for c in t.chains)}" for t in found)
+    if not any(selections):
+        held = ""
+        if not protein_chains(residues):
+            held = f" (it holds {no_protein(residues)[0]})"
+        raise UserError(
+            f"residues {spec!r} holds no residue of the protein chains used ({chains})"
+            f"{held}; name residues of those chains, {example}, or include their chains "
+            "in the first spec"
+        )
+    if every:
+        holder = next(t for t, selection in zip(found, selections) if selection)
+        for target, selection in zip(found, selections):
+            if not selection:
+                raise UserError(
+                    f"residues {spec!r} holds no residue of {target.structure}'s protein "
+                    f"chains ({', '.join(c.id for c in target.chains)}); name only the "
+                    "structures that hold them in the first spec, e.g. "
+                    f"{holder.structure.atomspec}"
+                )
+    return selections
 
 
 def checked(check: Callable[..., _T], *args, where: str = "") -> _T:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from chimerax.atomic import Residues, ResiduesArg
 from chimerax.core.commands import BoolArg, CmdDesc, FloatArg, PositiveIntArg, StringArg, register
+from chimerax.core.errors import UserError
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
 from protattn.api.checks import check_threshold
 from protattn.api.heads import property_attribute, top_heads
 from protattn.lm.counts import DEFAULT_MIN_ARCS
+from protattn.structure.selection import ResidueSelection
 
 from .arguments import DEFINITION, MODEL
 from .drawing import (
@@ -19,6 +21,7 @@ from .drawing import (
     checked,
     core,
     draw_plans,
+    selected_in,
     set_attribute,
     targets,
 )
@@ -26,14 +29,18 @@ from .key import KIND_COLOR, KIND_PAIRS, drop_keys, shown_keys
 from .settings import use_settings
 from .tables import ranking_log
 
-__all__ = ["attention_heads", "property_attribute", "register_command"]
+__all__ = ["SELECTION", "attention_heads", "property_attribute", "property_of", "register_command"]
+
+#: The property of the residues the user names (``residues``).
+SELECTION = "selection"
 
 
 def attention_heads(
     session: Session,
-    residues: Residues,
-    prop: str = "contact",
+    chains: Residues,
+    prop: str | None = None,
     *,
+    residues: Residues | None = None,
     top: int = 10,
     threshold: float = 0.3,
     min_arcs: int = DEFAULT_MIN_ARCS,
@@ -44,14 +51,23 @@ def attention_heads(
 ) -> list[dict]:
     """Rank heads by the share of their high-confidence attention on a property; draw the top.
 
-    Usage: attention heads atom-spec [property name] [top n] [threshold t]
-    [minArcs n] [model name] [siteKinds kinds] [draw true|false]
+    Usage: attention heads atom-spec [property name] [residues atom-spec] [top n]
+    [threshold t] [minArcs n] [model name] [siteKinds kinds] [draw true|false]
     [definition paper|judged]
 
-    property is contact, binding_site, binding_site:CODE, helix, strand,
-    turn_bend, other or aa:X. Under the paper's definition (the default, as
-    the paper's code counts), a head's share is the fraction of all its arcs
-    with attention of at least threshold (the paper's 0.3) that are contacts
+    e.g. attention heads #1 selection residues /B:99-104
+
+    property is contact (the default), binding_site, binding_site:CODE, helix,
+    strand, turn_bend, other, aa:X, or selection: your residues (an active
+    site, an epitope), given with ``residues`` (which makes selection the
+    default property), as the command line's ``protattn heads --residues``.
+    A residue is named by its chain id, number and insertion code, so in
+    several structures the residues so numbered are the selection; heads are
+    ranked over the chains that hold them, the top head is drawn on those
+    chains, and its values go to ``attention_selection``. Under the paper's
+    definition (the default, as the paper's code counts), a head's share is
+    the fraction of all its arcs with attention of at least threshold (the
+    paper's 0.3) that are contacts
     (|i-j| >= 6, CB-CB < 8 A) or whose attended residue has the property;
     heads with more than minArcs arcs are ranked, each share with a
     Bonferroni-corrected 95% (Wald) interval, against the property's
@@ -76,9 +92,15 @@ def attention_heads(
     touches is used, as the log says.
     """
     use_settings(session)
+    prop = property_of(prop, residues)
     threshold = checked(check_threshold, threshold, "threshold")
     shown_keys(session)  # keys restored from a session, known before anything is drawn
-    found = targets(session, residues)
+    found = targets(session, chains)
+    selection = None
+    if residues is not None:
+        chosen = selected_in(found, residues)
+        selection = ResidueSelection(frozenset().union(*(c.ids for c in chosen)), chosen[0].text)
+        session.logger.info(f"selection: {selection.describe()}")
     attribute = property_attribute(prop)
     if draw:
         check_attribute_name(session, attribute)
@@ -95,6 +117,7 @@ def attention_heads(
         draw=draw,
         within=[t.within for t in found],
         scores=True,
+        selection=None if selection is None else selection.ids,
     )
     log = ranking_log(result.statistics, prop, result.rows)
     session.logger.info(log.html, is_html=True)
@@ -124,12 +147,35 @@ def attention_heads(
     return list(result.rows)
 
 
+def property_of(prop: str | None, residues: Residues | None) -> str:
+    """The property ranked: as given, else selection with ``residues``, else contact.
+
+    ``residues`` name the property selection's residues only: with another
+    property, or selection without them, a UserError says what to write.
+    """
+    if prop is None:
+        return SELECTION if residues is not None else "contact"
+    if prop == SELECTION and residues is None:
+        raise UserError(
+            "the property selection needs your residues: give them with residues, "
+            "e.g. attention heads #1 selection residues /B:99-104"
+        )
+    if prop != SELECTION and residues is not None:
+        raise UserError(
+            f"residues names the residues of the property selection, not of {prop!r}: "
+            f"leave residues out to rank by {prop}, or write selection (or no property) "
+            "to rank by your residues"
+        )
+    return prop
+
+
 def register_command(logger: Logger) -> None:
     """Register ``attention heads`` (the bundle API calls it on first use)."""
     desc = CmdDesc(
-        required=[("residues", ResiduesArg)],
+        required=[("chains", ResiduesArg)],
         optional=[("prop", StringArg)],
         keyword=[
+            ("residues", ResiduesArg),
             ("top", PositiveIntArg),
             ("threshold", FloatArg),
             ("min_arcs", PositiveIntArg),
@@ -138,6 +184,6 @@ def register_command(logger: Logger) -> None:
             ("draw", BoolArg),
             DEFINITION,
         ],
-        synopsis="rank attention heads by a structural property and draw the top head",
+        synopsis="rank attention heads by a property or your residues and draw the top head",
     )
     register("attention heads", desc, attention_heads, logger=logger)
