@@ -208,7 +208,7 @@ QUERY_REFUSALS = [
     ({"residues": "1vfb and resn HOH"}, "none of its atoms is in a protein residue"),
     ({"selection": "1vfb and chain A", "residues": CDR}, "holds no residue"),
     ({"selection": "none"}, "matches no atoms"),
-    ({"direction": "sideways"}, "unknown direction 'sideways'"),
+    ({"direction": "sideways"}, "direction must be from"),
     ({"layer_head": "9-1"}, "layers 1-8"),
     ({"layer_head": "x"}, "not understood"),
     ({"layer_head": ""}, "give a layer-head"),
@@ -265,7 +265,7 @@ def test_typed_at_the_prompt_a_refusal_is_one_line_without_traceback(vfb, capsys
     capsys.readouterr()
     lines = {
         "attention_query 1vfb, none, 5-5": "matches no atoms",
-        f"attention_query 1vfb, {CDR}, 5-5, direction=up": "unknown direction",
+        f"attention_query 1vfb, {CDR}, 5-5, direction=up": "direction must be from",
         "attention_heads 1vfb, selection, residues=1hpv": "its atoms are in 1hpv",
     }
     for line, message in lines.items():

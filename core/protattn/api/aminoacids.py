@@ -82,7 +82,11 @@ class AminoAcidProfiles:
         """Text lines: the summary, the heads closest to BLOSUM62, each amino acid's
         favourite head."""
         lines = [self.summary(), "heads whose own similarity is closest to BLOSUM62:"]
-        lines += [f"  {name:>6}  r = {r:.3f}" for name, r in self.counts.best_heads(k)]
+        best = self.counts.best_heads(k)
+        lines += [f"  {name:>6}  r = {r:.3f}" for name, r in best] or [
+            "  none: no head has 20 arcs or more from each of ten amino acids "
+            "(45 pairs); add chains"
+        ]
         shares = self.counts.target_shares()
         enough = self.counts.enough(self.min_arcs)
         lines.append("amino acid: the head with the largest share of its arcs on it")

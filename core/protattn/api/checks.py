@@ -21,6 +21,7 @@ __all__ = [
     "check_threshold",
     "check_top_k",
     "check_min_separation",
+    "check_direction",
     "check_output",
 ]
 
@@ -113,6 +114,24 @@ def check_min_separation(
             f"so |i - j| is at most {longest - 1}; use a smaller separation"
         )
     return int(number)
+
+
+def check_direction(value: object, name: str = "direction") -> str:
+    """The query view's direction: ``from`` (attention received from the selection) or
+    ``to`` (attention given to it), any case.
+
+    Examples
+    --------
+    >>> check_direction(" To ")
+    'to'
+    """
+    text = str(value).strip().lower()
+    if text not in ("from", "to"):
+        raise ProtattnError(
+            f"{name} must be from (the attention each residue receives from the selection) "
+            f"or to (the share it gives to the selection), not {value!r}"
+        )
+    return text
 
 
 def check_output(

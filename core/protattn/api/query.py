@@ -28,6 +28,7 @@ from ..scene import Scene, residue_scene
 from ..scene import value_range as _value_range
 from ..structure.model import Chain, ResidueId
 from ..words import plural
+from .checks import check_direction
 from .pairs import ScoresResult, _notes, _prepare, _runs, _scale
 
 __all__ = ["DIRECTIONS", "query_scores", "query_label"]
@@ -87,11 +88,7 @@ def query_scores(
     ProtattnError
         For an unknown direction, or a selection with no residue in ``chains``.
     """
-    if direction not in DIRECTIONS:
-        raise ProtattnError(
-            f"unknown direction {direction!r}; choose from (the attention residues receive "
-            "from the selection) or to (the attention they give to it)"
-        )
+    direction = check_direction(direction)
     fixed, pal = _scale(value_range, palette=palette)
     held = [c for c in chains if any(r in selection for r in c.residue_ids if r is not None)]
     if not held:

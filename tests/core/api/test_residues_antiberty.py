@@ -102,7 +102,7 @@ def test_query_refusals(vfb, antiberty):
     elsewhere = parse_residues("C:20-25", vfb.chains)
     with pytest.raises(ProtattnError, match="none of the selected residues"):
         query_scores([vfb.chain("B")], "5-5", elsewhere.ids, model=antiberty.name)
-    with pytest.raises(ProtattnError, match="unknown direction"):
+    with pytest.raises(ProtattnError, match="direction must be from"):
         query_scores(vfb.chains, "5-5", elsewhere.ids, "sideways", model=antiberty.name)
 
 
