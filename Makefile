@@ -103,6 +103,7 @@ pictures: demo chimerax-venv  ## regenerate the pictures in docs/ that README sh
 		-o $(OUT)/stats_1hpv_binding_site.json -q
 	$(CXVENV)/bin/python docs/pictures/chimerax_key.py docs/chimerax_1hpx_key.png
 	xvfb-run -a $(BIN)/python docs/pictures/pymol_dialog.py docs/pymol_dialog.png
+	$(BIN)/protattn probe $(SHARED)/data/structures/antibody --png docs/probe_antibodies.png -q
 	$(BIN)/protattn aminoacids $(SHARED)/data/structures/antibody --png docs/aminoacids_antibodies.png -q
 	$(BIN)/protattn query $(SHARED)/data/structures/antibody/1VFB.cif --residues B:99-104 \
 		--layer-head 5-5 --concatenate --png docs/query_1vfb_cdrh3.png
