@@ -15,7 +15,15 @@ import sys
 from ..api.checks import check_min_separation, check_threshold
 from ..errors import ProtattnError
 from ..lm.counts import DEFAULT_DEFINITION, DEFAULT_MIN_ARCS, DEFINITIONS
-from .common import add_state, check_outputs, open_output, print_notes, read, statistics_of
+from .common import (
+    add_model_options,
+    add_state,
+    check_outputs,
+    open_output,
+    print_notes,
+    read,
+    statistics_of,
+)
 from .common import checked as _checked
 from .contacts import run_contacts
 from .heads import run_heads
@@ -47,21 +55,8 @@ def _common(p: argparse.ArgumentParser, many: bool = True) -> None:
             metavar="ID",
             help="the chain to use (default: the first protein chain)",
         )
-    p.add_argument(
-        "--model",
-        default="antiberty",
-        help="short name, Hugging Face id or directory (default antiberty)",
-    )
-    p.add_argument("--device", help="cpu or cuda")
-    p.add_argument(
-        "--dtype",
-        choices=("float32", "float16", "bfloat16"),
-        help="the model's precision: half precision on a GPU only (default float32; "
-        "thresholds are decided on float32 values either way)",
-    )
+    add_model_options(p)
     add_state(p)
-    p.add_argument("--window", type=int, metavar="N", help="windows for long chains")
-    p.add_argument("--stride", type=int, metavar="N", help="residues between window starts")
 
 
 def _stat_options(p: argparse.ArgumentParser) -> None:

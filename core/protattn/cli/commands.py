@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from ..api.checks import check_min_separation, check_output, check_threshold, check_top_k
+from ..api.checks import check_output
 from ..api.pairs import PairsResult, compute_pairs
 from ..errors import ProtattnError
 from ..palettes import parse_palette
@@ -30,7 +30,7 @@ from ..scene import parse_radius, parse_range
 from ..structure.model import Chain, ca_coordinates
 from ..words import plural
 from . import analysis as cli_analysis
-from .common import add_state, checked, read
+from .common import add_head_options, add_model_options, add_state, checked, read
 from .render import picture, renderer
 
 __all__ = [
@@ -65,64 +65,8 @@ def _add_pair_options(p: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="protein chain to analyse (repeat or comma-separate; default: all)",
     )
-    p.add_argument(
-        "--layer-head",
-        required=True,
-        metavar="L-H",
-        help="1-based layer-head, e.g. 7-1, or 7-mean / 7-max over a layer's heads",
-    )
-    group = p.add_mutually_exclusive_group()
-    group.add_argument(
-        "--threshold",
-        type=checked(check_threshold),
-        default=0.1,
-        help="keep pairs with symmetrised attention above it, in (0, 1] (default 0.1)",
-    )
-    group.add_argument(
-        "--top-k",
-        type=checked(check_top_k),
-        metavar="K",
-        help="keep the K strongest pairs per chain instead (K >= 1)",
-    )
-    p.add_argument(
-        "--min-separation",
-        type=checked(check_min_separation),
-        default=1,
-        metavar="N",
-        help="minimum sequence separation |i-j| (default 1: no self-pairs)",
-    )
-    p.add_argument(
-        "--symmetrize",
-        choices=("max", "mean"),
-        default="max",
-        help="combine a_ij and a_ji by max (default) or mean",
-    )
-    p.add_argument(
-        "--model",
-        default="antiberty",
-        help="short name (see `protattn models`), Hugging Face id or model directory "
-        "(default antiberty)",
-    )
-    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
-    p.add_argument(
-        "--dtype",
-        choices=("float32", "float16", "bfloat16"),
-        help="the model's precision: half precision on a GPU only (default float32; "
-        "thresholds are decided on float32 values either way)",
-    )
-    p.add_argument(
-        "--window",
-        type=int,
-        metavar="N",
-        help="run chains longer than N residues as overlapping windows (default: "
-        "only chains longer than the model's limit, at that limit)",
-    )
-    p.add_argument(
-        "--stride",
-        type=int,
-        metavar="N",
-        help="residues between window starts (default half the window)",
-    )
+    add_head_options(p)
+    add_model_options(p)
     p.add_argument(
         "--concatenate",
         action="store_true",

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..api.checks import check_output
+from ..api.checks import check_min_separation, check_output, check_threshold, check_top_k
 from ..errors import ProtattnError
 from ..report.plots import FORMATS
 from ..structure.io import read_structure
@@ -19,6 +19,8 @@ __all__ = [
     "read",
     "structures_of",
     "add_state",
+    "add_model_options",
+    "add_head_options",
     "chain_ids",
     "open_output",
     "Stdout",
@@ -52,6 +54,78 @@ def add_state(p: argparse.ArgumentParser) -> None:
         default=1,
         metavar="N",
         help="the model to use in a file with several, 1-based (default 1)",
+    )
+
+
+def add_model_options(p: argparse.ArgumentParser, windows: bool = True) -> None:
+    """``--model``, ``--device``, ``--dtype`` and (with ``windows``) ``--window``/``--stride``:
+    the same words and defaults in every command that runs a model."""
+    p.add_argument(
+        "--model",
+        default="antiberty",
+        help="short name (see `protattn models`), Hugging Face id or model directory "
+        "(default antiberty)",
+    )
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument(
+        "--dtype",
+        choices=("float32", "float16", "bfloat16"),
+        help="the model's precision: half precision on a GPU only (default float32; "
+        "thresholds are decided on float32 values either way)",
+    )
+    if windows:
+        p.add_argument(
+            "--window",
+            type=int,
+            metavar="N",
+            help="run chains longer than N residues as overlapping windows (default: "
+            "only chains longer than the model's limit, at that limit)",
+        )
+        p.add_argument(
+            "--stride",
+            type=int,
+            metavar="N",
+            help="residues between window starts (default half the window)",
+        )
+
+
+def add_head_options(p: argparse.ArgumentParser, pairs: bool = True, of: str = "") -> None:
+    """``--layer-head`` and, with ``pairs``, which pairs are kept: ``--threshold`` or
+    ``--top-k``, ``--min-separation`` and ``--symmetrize`` (``of``: what the pairs are of,
+    for the help, e.g. ``" of each run"``)."""
+    p.add_argument(
+        "--layer-head",
+        required=True,
+        metavar="L-H",
+        help="1-based layer-head, e.g. 7-1, or 7-mean / 7-max over a layer's heads",
+    )
+    if not pairs:
+        return
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--threshold",
+        type=checked(check_threshold),
+        default=0.1,
+        help=f"keep pairs{of} with symmetrised attention above it, in (0, 1] (default 0.1)",
+    )
+    group.add_argument(
+        "--top-k",
+        type=checked(check_top_k),
+        metavar="K",
+        help=f"keep the K strongest pairs{of} per chain instead (K >= 1)",
+    )
+    p.add_argument(
+        "--min-separation",
+        type=checked(check_min_separation),
+        default=1,
+        metavar="N",
+        help="minimum sequence separation |i-j| (default 1: no self-pairs)",
+    )
+    p.add_argument(
+        "--symmetrize",
+        choices=("max", "mean"),
+        default="max",
+        help="combine a_ij and a_ji by max (default) or mean",
     )
 
 

@@ -11,12 +11,12 @@ import argparse
 import csv
 import sys
 
-from ..api.checks import check_min_separation, check_threshold, check_top_k
+from ..api.checks import check_threshold
 from ..errors import ProtattnError
 from ..lm.counts import DEFAULT_DEFINITION, DEFINITIONS
 from ..structure.model import Chain, Structure
 from ..structure.mutations import parse_mutations
-from .common import add_state, check_outputs, checked, read
+from .common import add_head_options, add_model_options, add_state, check_outputs, checked, read
 
 __all__ = ["add_parser", "run"]
 
@@ -63,33 +63,7 @@ def add_parser(sub) -> None:
         metavar="L-H",
         help="compare --layer-head with this head on the chain's own sequence",
     )
-    p.add_argument(
-        "--layer-head",
-        required=True,
-        metavar="L-H",
-        help="1-based layer-head, e.g. 6-3, or 6-mean / 6-max over a layer's heads",
-    )
-    group = p.add_mutually_exclusive_group()
-    group.add_argument(
-        "--threshold",
-        type=checked(check_threshold),
-        default=0.1,
-        help="pairs of each run: symmetrised attention above it, in (0, 1] (default 0.1)",
-    )
-    group.add_argument(
-        "--top-k",
-        type=checked(check_top_k),
-        metavar="K",
-        help="pairs of each run: the K strongest instead (K >= 1)",
-    )
-    p.add_argument(
-        "--min-separation",
-        type=checked(check_min_separation),
-        default=1,
-        metavar="N",
-        help="minimum sequence separation |i-j| of pairs (default 1: no self-pairs)",
-    )
-    p.add_argument("--symmetrize", choices=("max", "mean"), default="max")
+    add_head_options(p, of=" of each run")
     p.add_argument(
         "--list",
         type=checked(_count),
@@ -131,16 +105,7 @@ def add_parser(sub) -> None:
         help="with --heads: heads listed per property (default 10; 0: all)",
     )
     p.add_argument("--definition", choices=DEFINITIONS, default=DEFAULT_DEFINITION)
-    p.add_argument(
-        "--model",
-        default="antiberty",
-        help="short name (see `protattn models`), Hugging Face id or model directory "
-        "(default antiberty)",
-    )
-    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16"))
-    p.add_argument("--window", type=int, metavar="N", help="run longer chains in windows of N")
-    p.add_argument("--stride", type=int, metavar="N", help="residues between window starts")
+    add_model_options(p)
     p.add_argument(
         "-o",
         "--output",

@@ -15,7 +15,7 @@ from ..api.checks import check_output
 from ..palettes import parse_palette
 from ..scene import parse_range
 from ..words import plural
-from .common import add_state, checked, read, selection_of
+from .common import add_head_options, add_model_options, add_state, checked, read, selection_of
 
 __all__ = ["add_parser", "run"]
 
@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
         metavar="LIST",
         help="[CHAIN:]FROM[-TO] items in the file's numbering, e.g. H:95-102,L:91",
     )
-    p.add_argument("--layer-head", required=True, metavar="L-H", help="e.g. 5-5, 6-mean, 6-max")
+    add_head_options(p, pairs=False)
     p.add_argument("--direction", choices=("from", "to"), default="from")
     p.add_argument(
         "--chain", action="append", metavar="ID", help="chains to run (default: all protein)"
@@ -47,11 +47,7 @@ def add_parser(sub) -> None:
         action="store_true",
         help="run the chains as one input, to see attention between them (antibody-antigen)",
     )
-    p.add_argument("--model", default="antiberty")
-    p.add_argument("--device", help="cpu or cuda")
-    p.add_argument("--dtype", choices=("float32", "float16", "bfloat16"))
-    p.add_argument("--window", type=int, metavar="N")
-    p.add_argument("--stride", type=int, metavar="N")
+    add_model_options(p)
     p.add_argument("--palette", type=checked(parse_palette), default="attention")
     p.add_argument("--range", type=checked(parse_range), metavar="LO,HI")
     p.add_argument("-o", "--output", metavar="CSV", help="one row per residue")
