@@ -158,19 +158,15 @@ class DiffScene(Scene):
     Its key, title and scale in words say so; rescaled (a scale shared by
     structures), classes keep their colours and residue scales stay centred at 0.
 
+    What the colours measure is the scene's ``label`` (its key's heading).
+
     Attributes
     ----------
-    heading : str
-        What the colours measure (:meth:`title`).
     classes : tuple of (str, RGBA)
         The pairs' classes and colours; empty for residue colours.
     """
 
-    heading: str = ""
     classes: tuple[tuple[str, RGBA], ...] = ()
-
-    def title(self) -> str:
-        return self.heading or super().title()
 
     def rescaled(self, vmin: float, vmax: float, basis: str = "") -> DiffScene:
         if not self.classes:
@@ -529,7 +525,7 @@ def _scenes(
         vmax=top,
         palette=DIVERGING,
         radius=radius,
-        heading=f"change of attention weight, {names[2]}",
+        label=f"change of attention weight, {names[2]}",
         classes=((names[0], GAINED_COLOR), (names[1], LOST_COLOR)),
     )
     shown = received[chain.observed]
@@ -542,7 +538,7 @@ def _scenes(
         vmin=-m,
         vmax=m,
         palette=DIVERGING,
-        heading=f"change of attention received, {names[2]}",
+        label=f"change of attention received, {names[2]}",
     )
     return pairs_scene, residues
 
