@@ -1,5 +1,5 @@
 """PyMOL commands of the paper's analysis: attention_heads, attention_contacts, attention_stats,
-attention_aminoacids.
+attention_aminoacids, attention_probe.
 
 Each parses and checks its arguments as typed at the prompt (outputs too, before
 any work), asks one core request (:mod:`protattn.api`) and draws the scene it
@@ -16,15 +16,18 @@ from collections.abc import Callable
 from pymol import CmdException, cmd
 
 import protattn
+from protattn.analysis.probing import ProbeResult
 from protattn.api import heads as head_requests
 from protattn.api.aminoacids import AminoAcidProfiles, amino_acid_profiles
 from protattn.api.contacts import predict_chains_contacts
 from protattn.api.pairs import on_one_scale
+from protattn.api.probe import probe_structures, task_names
 from protattn.api.report import nothing_to_rank, property_report
 from protattn.api.stats import ChainProgress
 from protattn.lm.counts import DEFAULT_MIN_ARCS
 from protattn.palettes import CONTACT_NAMES
 from protattn.report.plots import FORMATS
+from protattn.report.probing import probe_figure
 from protattn.words import plural
 
 from . import draw
@@ -48,6 +51,7 @@ __all__ = [
     "attention_contacts",
     "attention_stats",
     "attention_aminoacids",
+    "attention_probe",
 ]
 
 
@@ -510,4 +514,120 @@ def attention_aminoacids(
     if figure is not None:
         result.figure(figure)
         print(f" attention_aminoacids: figure written to {os.path.abspath(figure)}")
+    return result
+
+
+#: attention_probe with good arguments, for messages.
+_PROBE_EXAMPLE = "attention_probe all, tasks=secondary_structure+contact"
+
+
+def attention_probe(
+    selection: str = "all",
+    tasks: str = "all",
+    held_out: float = 0.25,
+    seed: int = 0,
+    png: str = "",
+    model: str = "antiberty",
+    quiet: int = 0,
+    *,
+    _self=cmd,
+) -> ProbeResult:
+    """
+    DESCRIPTION
+
+        What each layer of a protein language model knows: a diagnostic
+        classifier (logistic regression) trained per layer on some protein
+        chains of the selection and judged on the others, held out (chains of
+        one sequence on one side). Secondary structure (the paper's 4 classes,
+        accuracy) and binding sites (a heavy atom within 4 A of a ligand,
+        precision at L/20) are probed from the hidden states, layer 0 the
+        embeddings; contacts (CB-CB < 8 A, |i - j| >= 6, precision at L/5)
+        from the attention, both directions of every head, from layer 1.
+        Prints one table per task: the metric at each layer with a bootstrap
+        interval over the test chains, beside what a probe without
+        information scores. The chains of the selection run whole (their
+        observed residues), with the labels of their objects' coordinates and
+        ligands; over several chains, progress is printed every few seconds.
+        Nothing is drawn. Needs the model in PyMOL's Python (not a worker)
+        and scikit-learn.
+
+    USAGE
+
+        attention_probe [ selection [, tasks [, held_out [, seed [, png
+            [, model [, quiet ]]]]]]]
+
+    ARGUMENTS
+
+        selection = str: protein chains to train and test on, at least two
+        of different sequence {default: all, every chain of every loaded
+        object}
+
+        tasks = all, or some of secondary_structure, binding_site, contact
+        joined by + {default: all}
+
+        held_out = float: the share of chains (by distinct sequence) tested
+        on, above 0 and below 1 {default: 0.25}
+
+        seed = int: seeds the split of the chains, the non-contacts drawn for
+        training and the bootstrap {default: 0}
+
+        png = str: also write the figure (each task's metric against the
+        layer) to a .png, .svg or .pdf file in a folder that exists (checked
+        before the model runs) {default: no figure}
+
+        model = str: protein language model {default: antiberty}
+
+        quiet = 0/1: 1 prints the table's first line only {default: 0}
+
+    EXAMPLE
+
+        attention_probe
+        attention_probe all, tasks=secondary_structure+contact, png=/tmp/probe.png
+        attention_probe 1vfb or 3hfm or 1igy or 2igf, held_out=0.3, seed=1
+
+    SEE ALSO
+
+        attention_stats, attention_heads
+    """
+    figure = output_of(str(png).strip(), FORMATS, "png") if str(png).strip() else None
+    names = core(task_names, str(tasks).replace("+", ",").strip() or "all")
+    share = number(held_out, "held_out")
+    if not 0.0 < share < 1.0:
+        raise CmdException(
+            f"held_out is the share of chains tested on, above 0 and below 1 (e.g. 0.25), "
+            f"not {held_out!r}"
+        )
+    seed = number(seed, "seed", int)
+    short = flag(quiet, "quiet")
+    structures = structures_by_object(selection, _self=_self)
+    chains = [f"{obj} {c.id or '(blank)'}" for obj, s in structures.items() for c in s.chains]
+    distinct = {c.sequence for s in structures.values() for c in s.chains}
+    if len(distinct) < 2:
+        raise CmdException(
+            f"attention_probe trains on some chains and tests on others: it needs at least "
+            f"2 protein chains of different sequence, and {selection!r} holds "
+            f"{plural(len(chains), 'chain')} ({', '.join(chains)})"
+            + (" of one sequence" if len(chains) > 1 else "")
+            + f"; load more structures (e.g. of antibodies) and select them, e.g. "
+            f"{_PROBE_EXAMPLE}"
+        )
+    result = core(
+        probe_structures,
+        structures.values(),
+        model,
+        names,
+        held_out=share,
+        seed=seed,
+        progress=progress_printer("attention_probe"),
+    )
+    lines = result.table()
+    print(f" attention_probe: {lines[0]}")
+    if not short:
+        for line in lines[1:]:
+            print(f" {line}")
+        for note in result.notes:
+            print(f" attention_probe: note: {note}")
+    if figure is not None:
+        core(probe_figure, result, path=figure)
+        print(f" attention_probe: figure written to {os.path.abspath(figure)}")
     return result

@@ -1,5 +1,5 @@
 """PyMOL commands that draw attention: attention_pairs, attention_color, attention_query,
-attention_key, attention_clear.
+attention_diff, attention_key, attention_clear.
 
 Each command checks its arguments (the core's checks, :mod:`protattn.api.checks`),
 adapts the selection to protattn chains, asks the core, and only then draws: a bad
@@ -11,20 +11,33 @@ every drawing's log line states the scale and the core's notes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pymol import CmdException, cmd
 
 import protattn
 from protattn import PairsResult, ScoresResult
+from protattn.api.diff import (
+    GAINED_COLOR,
+    LOST_COLOR,
+    DiffResult,
+    compare,
+    compare_heads,
+    head_changes,
+)
 from protattn.api.pairs import on_one_scale
 from protattn.api.query import query_scores
+from protattn.scene import parse_range
+from protattn.structure.mutations import parse_mutations
 from protattn.words import plural
 
 from . import draw
-from .adapter import chains_by_object, state_notes
+from .adapter import chains_by_object, state_notes, structures_by_object
 from .arguments import (
     core,
     flag,
     min_separation_of,
+    number,
     palette_of,
     residues_by_object,
     run_options_of,
@@ -38,6 +51,7 @@ __all__ = [
     "attention_pairs",
     "attention_color",
     "attention_query",
+    "attention_diff",
     "attention_key",
     "attention_clear",
 ]
@@ -45,6 +59,9 @@ __all__ = [
 
 #: Pairs (residues) listed with quiet=0, strongest first.
 _LISTED = 10
+
+#: The colours of attention_diff's gained and lost pairs.
+_CLASS_COLORS = (GAINED_COLOR, LOST_COLOR)
 
 
 def _finish(command: str, obj: str, key: bool, _self) -> None:
@@ -478,6 +495,291 @@ def attention_query(
                 print(f"   {r.residue}  {r.value:.4f}{mark}")
         _finish("attention_query", obj, show_key, _self)
     return results
+
+
+#: attention_diff with good arguments, for messages.
+_DIFF_EXAMPLE = "attention_diff 1vfb and chain B, B:Y101A, 6-3"
+
+
+def _one_chain(selection: str, mutations: str, state: int, _self) -> tuple[str, protattn.Chain]:
+    """The one protein chain of one object that ``selection`` names; CmdException if not one."""
+    by_object = chains_by_object(selection, state, _self=_self)
+    if len(by_object) > 1:
+        raise CmdException(
+            f"selection {selection!r} holds protein chains of {len(by_object)} objects "
+            f"({', '.join(by_object)}); attention_diff compares one chain of one object: "
+            f"select it, e.g. {_DIFF_EXAMPLE}"
+        )
+    ((obj, chains),) = by_object.items()
+    if len(chains) > 1:
+        try:  # the chain the mutations name, for the example
+            found = parse_mutations(mutations.replace("+", ",")) if mutations else ()
+            named = [m.chain for m in found if m.chain]
+        except protattn.ProtattnError:
+            named = []
+        ids = [c.id for c in chains]
+        pick = (named[0] if named and named[0] in ids else ids[0]) or '""'
+        raise CmdException(
+            f"selection {selection!r} holds {len(chains)} protein chains of {obj} "
+            f"({', '.join(i or '(blank)' for i in ids)}); attention_diff compares one chain: "
+            f"select it, e.g. attention_diff {obj} and chain {pick}, "
+            f"{mutations or '<mutations>'}, <layer-head>"
+        )
+    return obj, chains[0]
+
+
+def _range_of(text: str) -> tuple[float, float] | None:
+    """``range`` of attention_diff: m (the scale -m to m), lo,hi, full (-1 to 1) or auto."""
+    text = str(text).strip().lower()
+    if text in ("", "auto"):
+        return None
+    if text == "full":
+        return (-1.0, 1.0)
+    if "," not in text:
+        m = number(text, "range")
+        if not m > 0 or m == float("inf"):
+            raise CmdException(
+                f"range must be a change m above 0 (the scale -m to m), lo,hi, full or "
+                f"auto, not {text!r}"
+            )
+        return (-m, m)
+    return core(parse_range, text)
+
+
+def _fixed(result: DiffResult, scale: tuple[float, float] | None) -> DiffResult:
+    """``result`` with both scenes on the fixed scale ``scale`` (None: as computed)."""
+    if scale is None:
+        return result
+    lo, hi = scale
+    return replace(
+        result,
+        scene=replace(result.scene.rescaled(lo, hi), fixed=True),
+        residues=replace(result.residues.rescaled(lo, hi), fixed=True),
+    )
+
+
+def _residue_selection(obj: str, rid: protattn.ResidueId) -> str:
+    """The PyMOL selection of one residue of ``obj``."""
+    chain = rid.chain or '""'
+    number = str(rid.number).replace("-", "\\-")
+    where = f"{obj} and chain {chain} and resi {number}{rid.icode}"
+    return where + (f" and segi {rid.segment}" if rid.segment else "")
+
+
+def _partners(text: str) -> list[str]:
+    return [p for p in str(text).replace("+", ",").replace(" ", ",").split(",") if p]
+
+
+def attention_diff(
+    selection: str = "",
+    mutations: str = "",
+    layer_head: str = "",
+    threshold: float | str = 0.1,
+    top_k: int | str | None = None,
+    versus: str = "",
+    heads: int = 0,
+    partner: str = "",
+    model: str = "antiberty",
+    range: str = "",
+    key: int = 0,
+    quiet: int = 0,
+    state: int = -1,
+    min_separation: int | str = 1,
+    symmetrize: str = "max",
+    radius: str = "",
+    window: int = 0,
+    stride: int = 0,
+    *,
+    _self=cmd,
+) -> DiffResult:
+    """
+    DESCRIPTION
+
+        What one head does differently for a mutant of one chain: the chain and
+        its mutant (mutations in the structure's own numbering, or a whole
+        second sequence) run through the same head, and the pairs each run
+        selects (attention above threshold, or the top_k strongest) are
+        compared. Pairs gained by the mutant are drawn red and pairs lost
+        blue, thicker for a larger change of weight, into the group
+        "attention_<object>"; each residue of the chain is coloured by the
+        change of attention it receives (mutant - wild type, column sum / L)
+        on the diverging scale, white at 0, red more, blue less, and the
+        change is written into the b-factor column (attention_clear puts the
+        original b-factors back). The mutated residues are shown as sticks.
+        The log line gives the counts gained, lost and kept and the residues
+        that change most; unless quiet, the pairs and residues are listed.
+
+        versus=L-H compares two heads on the chain's own sequence instead:
+        pairs only in versus are "gained", only in layer_head "lost".
+        heads=1 also ranks every head by how much its agreement with the
+        structure's contacts and binding sites (and, with partner=, the
+        interface with those chains: an antibody chain's paratope) changes
+        with the mutation.
+
+        A mutation that does not fit the chain (a wrong wild type, an unknown
+        residue number) or any other bad argument is refused in one line,
+        before the model runs, and nothing is drawn or changed. When no pair
+        is gained or lost, the earlier pairs drawing stays as it was.
+
+    USAGE
+
+        attention_diff selection, mutations, layer_head [, threshold [, top_k
+            [, versus [, heads [, partner [, model [, range [, key [, quiet
+            [, state [, min_separation [, symmetrize [, radius [, window
+            [, stride ]]]]]]]]]]]]]]]
+
+    ARGUMENTS
+
+        selection = str: one protein chain of one object (1vfb and chain B);
+        the chain runs whole
+
+        mutations = str: [CHAIN:]WT NUMBER[ICODE] MUT, several separated by
+        + or spaces (B:Y101A, H:A52aG, TYR101ALA, B:Y101A+B:D100A), or the
+        mutant's whole sequence, as long as the chain's; leave it out with
+        versus
+
+        layer_head = str: 1-based "layer-head" (6-3), 6-mean or 6-max
+
+        threshold = float: pairs of each run: attention max(a_ij, a_ji) above
+        it, above 0 and at most 1 {default: 0.1}
+
+        top_k = int or off: pairs of each run: the k strongest instead
+        {default: off}
+
+        versus = L-H: compare layer_head with this head on the chain's own
+        sequence, instead of a mutant {default: none}
+
+        heads = 0/1: also print every head ranked by the change of its share
+        of high-confidence attention (0.3) on contacts and binding sites, and
+        the interface with partner {default: 0}
+
+        partner = str: with heads=1, chains of the same object whose atoms
+        within 4 A make the interface property, e.g. C or C+D {default: none}
+
+        model = str: protein language model {default: antiberty}
+
+        range = m, lo,hi, full or auto: a fixed scale of the change: residues
+        coloured from -m (blue) to m (red), pairs' radius growing from a
+        change of 0 to m, so that mutants drawn apart compare (full: -1 to
+        1) {default: auto, the largest change drawn}
+
+        key = 0/1: also draw the key (attention_key) {default: 0}
+
+        quiet = 0/1: 1 prints the log lines only, without the pairs and
+        residues listed {default: 0}
+
+        state = int: the object state whose coordinates are used, 1-based;
+        0 or -1: the current state {default: -1}
+
+        min_separation, symmetrize, window, stride: as for attention_pairs
+
+        radius = r or lo,hi: cylinder radius in A, at the scale's ends
+        {default: 0.05,0.3}
+
+    EXAMPLE
+
+        attention_diff 1vfb and chain B, B:Y101A, 6-3
+        attention_diff 1vfb and chain B, B:Y101A, 6-3, heads=1, partner=C
+        attention_diff 1jrh and chain H, H:N100aA+H:H100bA, 8-mean, top_k=30, key=1
+        attention_diff 1vfb and chain B, layer_head=6-3, versus=7-1
+        iterate 1vfb and chain B and name CA, print(resi, b)
+
+    SEE ALSO
+
+        attention_pairs, attention_color, attention_key, attention_clear
+    """
+    selection, text = str(selection).strip(), str(mutations).strip()
+    other = str(versus).strip()
+    if not selection:
+        raise CmdException(f"give one protein chain of one object, e.g. {_DIFF_EXAMPLE}")
+    if not str(layer_head).strip():
+        raise CmdException(f"give a layer-head, e.g. {_DIFF_EXAMPLE}")
+    if not text and not other:
+        raise CmdException(
+            "give the mutations (or the mutant's sequence), e.g. "
+            f"{_DIFF_EXAMPLE}, or versus=L-H to compare two heads"
+        )
+    if text and other:
+        raise CmdException(
+            f"versus={other} compares two heads on the chain's own sequence; leave the "
+            f"mutations out ({text}), or leave versus out to compare the mutant"
+        )
+    ranking, partners = flag(heads, "heads"), _partners(partner)
+    if ranking and other:
+        raise CmdException("heads=1 compares a mutant with the wild type; leave out versus")
+    if partners and not ranking:
+        raise CmdException("partner= is for heads=1 (the interface property); add heads=1")
+    show_key = flag(key, "key")
+    listed = not flag(quiet, "quiet")
+    state = state_of(state)
+    scale = _range_of(range)
+    runs = run_options_of(window, stride, 0)
+    options = dict(
+        model=model,
+        threshold=threshold_of(threshold),
+        top_k=top_k_of(top_k),
+        min_separation=min_separation_of(min_separation),
+        symmetrize=str(symmetrize).strip(),
+        radius=str(radius).strip() or (0.05, 0.3),
+        window=runs["window"],
+        stride=runs["stride"],
+    )
+    obj, chain = _one_chain(selection, text, state, _self)
+    structure = None
+    if ranking:
+        structure = structures_by_object(obj, state, _self=_self)[obj]
+        for p in partners:  # an unknown partner is refused before the model runs
+            core(structure.chain, p)
+    for note in state_notes("attention_diff", [obj], state, _self=_self):
+        print(note)
+    if other:
+        result = core(compare_heads, chain, layer_head, other, **options)
+    else:
+        result = core(compare, chain, text.replace("+", ","), layer_head, **options)
+    changes = None
+    if structure is not None and result.mutant is not None:
+        changes = core(
+            head_changes,
+            structure,
+            chain,
+            result.mutant,
+            model,
+            partners=partners,
+            window=options["window"],
+            stride=options["stride"],
+        )
+    result = _fixed(result, scale)  # everything is computed: now draw
+    print(f" attention_diff: {obj}: {result.summary()}")
+    n = draw.draw_pairs(obj, result.scene, protattn.ca_coordinates([chain]), _self=_self)
+    gained, lost = (sum(b.rgba == c for b in result.scene.bonds) for c in _CLASS_COLORS)
+    if n:
+        pairs = f"drew {plural(n, 'pair')} ({gained} red, {lost} blue) into group "
+        pairs += draw.group_name(obj)
+    else:  # the earlier drawing stays
+        pairs = f"no pair gained or lost to draw: {draw.kept(obj, _self=_self)}"
+    coloured = draw.color_residues(obj, result.residues, obj, _self=_self)
+    line = (
+        f" attention_diff: {obj}: {pairs}; {plural(coloured, 'residue')} coloured by the "
+        f"change of attention received ({result.residues.scale_text()}), b-factors = the "
+        "change (attention_clear restores them)"
+    )
+    if result.mutant is not None:
+        shown = [rid for k in result.mutant.positions if (rid := chain.residue_ids[k])]
+        if shown:
+            where = " or ".join(f"({_residue_selection(obj, rid)})" for rid in shown)
+            _self.show("sticks", f"({where}) and not hydro")
+            line += f"; {', '.join(map(str, shown))} shown as sticks"
+    print(line)
+    if listed:
+        for row in result.table():
+            print(f"   {row}")
+    if changes is not None:
+        print(f" attention_diff: {obj}: {changes.summary()}")
+        if listed:
+            for row in changes.table():
+                print(f"   {row}")
+    _finish("attention_diff", obj, show_key, _self)
+    return result
 
 
 def attention_key(selection: str = "all", zoom: int = 1, *, _self=cmd) -> list[str]:
