@@ -50,6 +50,10 @@ if [ "$TORCH" = yes ]; then
     "huggingface_hub==2.4.0" "safetensors==0.8.0"
   # 0.1.3 ships AntiBERTy's weights; its declared dependencies would change torch
   "${PIP[@]}" --no-deps "antiberty==0.1.3"
+  # `attention probe` fits its probes with scikit-learn (requirements.txt's pins), on
+  # scipy 1.12.0, ChimeraX 1.7.1's own pin
+  "${PIP[@]}" "scikit-learn==1.9.1" "scipy==1.12.0" "joblib==1.6.0" "threadpoolctl==3.8.0" \
+    "cloudpickle==3.1.3" "narwhals==2.29.0"
   # Qt for the panel's widgets, built offscreen by tests/chimerax/test_tool_panel.py, and
   # for text in saved images (`key true`: colour keys, 2D labels; tests/chimerax/
   # test_pictures.py and docs/pictures/chimerax_key.py, through shared/chimerax/qtshim.py).

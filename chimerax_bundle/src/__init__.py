@@ -10,6 +10,9 @@ Commands (registered lazily, on first use)::
     attention query atom-spec residues atom-spec layerHead L-H [direction from|to]
         [concatenate true|false] [palette name|spec] [range lo,hi|full] [key true|false] ...
     attention aminoacids [atom-spec] [threshold t] [png path] ...
+    attention diff atom-spec layerHead L-H (mutations list | sequence seq | versus L-H)
+        [threshold t | topK n] [heads true|false] [partner ids] [key true|false] ...
+    attention probe [atom-spec] [tasks name,...] [heldOut share] [seed n] [png path] ...
     attention contacts | stats | models | save | worker ...
     attention clear [atom-spec] [attribute true|false]
 
@@ -41,6 +44,8 @@ _VERBS = (
     "heads",
     "query",
     "aminoacids",
+    "diff",
+    "probe",
     "contacts",
     "stats",
     "models",

@@ -23,6 +23,7 @@ import numpy as np
 from chimerax.atomic import (
     Atom,
     AtomicStructure,
+    Atoms,
     Pseudobond,
     PseudobondGroup,
     Pseudobonds,
@@ -62,6 +63,7 @@ __all__ = [
     "remember_attribute",
     "selected_in",
     "set_attribute",
+    "show_sticks",
     "targets",
     "warn_unknown_only",
 ]
@@ -429,3 +431,15 @@ def set_attribute(
     for target, result in scores:
         for coloured in result.scene.residues:
             setattr(target.residues[coloured.residue], attribute, float(coloured.value))
+
+
+def show_sticks(residues: Residues) -> Atoms:
+    """Show the residues' heavy atoms as sticks (what a command points at); those atoms.
+
+    Hydrogens are left as they were, and so is the selection: the user's own.
+    """
+    atoms = residues.atoms
+    atoms = atoms[~np.isin(atoms.element_names, ("H", "D"))]
+    atoms.draw_modes = Atom.STICK_STYLE
+    atoms.displays = True
+    return atoms

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chimerax.atomic import Residues, ResiduesArg, concise_residue_spec
-from chimerax.core.commands import CmdDesc, EnumOf, StringArg, register, run
+from chimerax.atomic import Residues, ResiduesArg
+from chimerax.core.commands import CmdDesc, EnumOf, StringArg, register
 from chimerax.core.logger import Logger
 from chimerax.core.session import Session
 
@@ -15,7 +15,7 @@ from protattn.words import plural
 
 from .arguments import KEY, LAYER_HEAD, MODEL, PALETTE, RANGE, RUN
 from .color import paint_scores
-from .drawing import check_attribute_name, core, selected_in, targets
+from .drawing import check_attribute_name, core, selected_in, show_sticks, targets
 from .key import check_key, shown_keys
 from .settings import use_settings
 
@@ -61,9 +61,9 @@ def attention_query(
     residue attribute ``attention_query`` (or the one named by ``attribute``)
     and coloured with ``color byattribute``, on one scale for the whole
     command, as ``attention color`` does; each structure's log line states the
-    scale. The residues named are then selected (ChimeraX's green outline, so
-    their own colours stay readable; ``select clear`` removes it), as the log
-    says. ``key true`` shows the key (ChimeraX's colour key and 2D labels, as
+    scale. The atoms of the residues named are then shown as sticks (hydrogens
+    left as they were), as the log says; your selection is left as it was.
+    ``key true`` shows the key (ChimeraX's colour key and 2D labels, as
     ``attention color ... key true``), titled with the head, the direction
     and the number of residues. A spec of no residue, or of none in the protein
     chains used, and an unknown direction or head, are refused before anything
@@ -101,10 +101,10 @@ def attention_query(
         chosen = Residues(
             [t.residues[rid] for t, selection in zip(found, selections) for rid in selection.ids]
         )
-        run(session, f"select {concise_residue_spec(session, chosen)}", log=False)
+        show_sticks(chosen)
         session.logger.info(
-            f"{plural(len(chosen), 'residue')} of the query ({selections[0].text}) are selected "
-            "(green outline; select clear removes it)"
+            f"{plural(len(chosen), 'residue')} of the query ({selections[0].text}) shown as "
+            "sticks (your selection is left as it was)"
         )
     return coloured
 

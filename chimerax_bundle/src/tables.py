@@ -11,6 +11,7 @@ returned apart, for the commands to log as warnings.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,8 +19,10 @@ from typing import TYPE_CHECKING
 from protattn.api.report import interval_warning, nothing_to_rank, ranking_heading, too_few_arcs
 
 if TYPE_CHECKING:
+    from protattn.analysis.probing import ProbeResult
     from protattn.analysis.results import HeadStatistics
     from protattn.api.contacts import ChainsContacts
+    from protattn.api.diff import DiffResult, HeadChanges
 
 __all__ = [
     "html_table",
@@ -27,6 +30,9 @@ __all__ = [
     "RankingLog",
     "ranking_log",
     "contacts_table",
+    "diff_tables",
+    "head_changes_tables",
+    "probe_tables",
 ]
 
 _CELL = "<td style='padding: 0 0.8em 0 0'>{}</td>"
@@ -118,3 +124,117 @@ def contacts_table(found: ChainsContacts, structure: str) -> str:
                     )
                 )
     return html_table(("chain", "method", "range", "P@L", "P@L/2", "P@L/5"), rows)
+
+
+def diff_tables(
+    result: DiffResult, pairs: int | None = 20, kept: int = 5, residues: int = 10
+) -> str:
+    """A diff's rows as :meth:`protattn.api.diff.DiffResult.table` has them, as HTML.
+
+    The pairs gained and lost (``pairs`` of each, largest change first; None: all),
+    the ``kept`` pairs that change most, then the ``residues`` whose attention
+    received changes most.
+    """
+    if result.mutant is not None:
+        words, (a, b) = ("gained", "lost", "kept"), ("wild type", "mutant")
+    else:
+        first, second = (str(h) for h in result.heads)
+        words, (a, b) = (f"only in {second}", f"only in {first}", "in both"), (first, second)
+    contact = {True: "yes", False: "no", None: "?"}
+    rows: list[tuple[object, ...]] = []
+    for name, group, n in zip(
+        words, (result.gained, result.lost, result.kept), (pairs, pairs, kept)
+    ):
+        shown = group if n is None else group[:n]
+        rows += [
+            (
+                name,
+                p.label(),
+                f"{p.before:.3f}",
+                f"{p.after:.3f}",
+                f"{p.change:+.3f}",
+                contact[p.contact],
+            )
+            for p in shown
+        ]
+        if len(group) > len(shown):
+            rows.append((name, f"... and {len(group) - len(shown)} more", "", "", "", ""))
+    out = html_table(("", "pair", a, b, "change", "contact"), rows)
+    if not (result.gained or result.lost):
+        out += html_lines([f"no pair {words[0]} or {words[1]}"])
+    first_seq, second_seq = result.sequences
+    changed = []
+    for k, v in result.most_changed(residues):
+        rid = result.residue_ids[k]
+        aa = first_seq[k] if first_seq[k] == second_seq[k] else f"{first_seq[k]}>{second_seq[k]}"
+        changed.append(
+            (
+                str(rid) if rid is not None else f"#{k + 1}",
+                aa,
+                f"{result.received_before[k]:.4f}",
+                f"{result.received_after[k]:.4f}",
+                f"{v:+.4f}",
+            )
+        )
+    out += html_lines([f"attention received, change {b} - {a} (largest first):"])
+    if changed:
+        out += html_table(("residue", "aa", a, b, "change"), changed)
+    else:
+        out += html_lines(["no residue's attention received changes"])
+    return out
+
+
+def head_changes_tables(changes: HeadChanges, top: int | None = 10) -> str:
+    """Per property, the ``top`` heads whose agreement changes most (None: all), as HTML."""
+    out = html_lines([changes.summary()])
+    for prop in changes.properties:
+        rows = changes.ranked(prop)
+        background = rows[0].background if rows else float("nan")
+        out += html_lines(
+            [
+                f"{prop} (background {background:.3f}): share of high-confidence arcs "
+                f"({changes.arcs}), wild type -> mutant"
+            ]
+        )
+        if rows:
+            out += html_table(
+                ("head", "wild type", "mutant", "change", "arcs"),
+                (
+                    (
+                        r.layer_head,
+                        f"{r.before:.3f}",
+                        f"{r.after:.3f}",
+                        f"{r.change:+.3f}",
+                        f"{r.arcs_before}->{r.arcs_after}",
+                    )
+                    for r in (rows[:top] if top else rows)
+                ),
+            )
+        else:
+            out += html_lines([f"no head has {changes.min_arcs} or more arcs in both sequences"])
+    return out
+
+
+def probe_tables(result: ProbeResult) -> str:
+    """A probe's rows as :meth:`protattn.analysis.probing.ProbeResult.table` has them, as HTML:
+    per task its metric at each layer with the interval, the baseline and the notes."""
+    out = html_lines(result.table()[:1])
+    for probe in result.tasks:
+        baseline = (
+            "" if math.isnan(probe.baseline) else f" ({probe.baseline_label} {probe.baseline:.3f})"
+        )
+        out += html_lines([f"{probe.task}: {probe.metric}{baseline}"])
+        out += html_table(
+            ("layer", "value", "interval", "test examples"),
+            (
+                (
+                    s.layer,
+                    "-" if math.isnan(s.value) else f"{s.value:.3f}",
+                    "" if math.isnan(s.low) else f"{s.low:.3f}-{s.high:.3f}",
+                    s.n_test_examples,
+                )
+                for s in probe.layers
+            ),
+        )
+        out += html_lines([f"note: {note}" for note in probe.notes])
+    return out

@@ -4,8 +4,9 @@ On 1VFB (the antibody D1.3, light chain A and heavy chain B, with lysozyme, chai
 with real AntiBERTy: CDR-H3 (/B:99-104) named as a ChimeraX spec ranks the heads as
 the core's :func:`protattn.api.heads.top_heads` ranks them on the same residues read
 from the file, and ``attention query`` sets exactly the core's
-:func:`protattn.api.query.query_scores` values as a residue attribute. Bad input is
-refused with one UserError before anything in the session changes.
+:func:`protattn.api.query.query_scores` values as a residue attribute. The query leaves the user's
+selection alone and shows the residues asked about as sticks. Bad input is refused with one
+UserError before anything in the session changes.
 """
 
 from __future__ import annotations
@@ -128,6 +129,9 @@ def test_query_sets_the_cores_values_per_residue(cx, vfb, cdr_h3, direction):
     }
     assert len(want) == sum(1 for r in vfb.chain("B").residue_ids if r)  # chain B only
 
+    cxrun(cx, "select /C:1-5")  # the user's own selection, which the query leaves alone
+    mine = selected(s)
+    assert len(mine) == 5
     with log_of(cx) as messages:
         coloured = cxrun(
             cx, f"attention query #1 residues {SPEC} layerHead {HEAD} direction {direction}"
@@ -144,10 +148,16 @@ def test_query_sets_the_cores_values_per_residue(cx, vfb, cdr_h3, direction):
     np.testing.assert_allclose(
         ribbon, [np.asarray(scene[rid(r)].rgba) * 255 for r in residues], atol=2.0
     )
-    # the residues asked about are selected, and the log says so, with one line of scale
-    assert selected(s) == set(cdr_h3.ids)
+    # the selection is the user's still; the residues asked about are shown as sticks, and
+    # the log says so, with one line of scale
+    assert selected(s) == mine
+    asked = s.residues.filter([rid(r) in cdr_h3.ids for r in s.residues])
+    assert len(asked) == len(cdr_h3)
+    heavy = asked.atoms.filter(asked.atoms.element_names != "H")
+    assert heavy.displays.all() and (heavy.draw_modes == heavy[0].STICK_STYLE).all()
     info = of_kind(messages, "info")
-    assert any("6 residues of the query (/B:99-104) are selected" in m for m in info)
+    assert any("6 residues of the query (/B:99-104) shown as sticks" in m for m in info)
+    assert any("your selection is left as it was" in m for m in info)
     scale = [m for m in info if m.startswith(f"{s}: ") and "colour " in m]
     assert len(scale) == 1 and expected.scene.scale_text() in scale[0]
     assert f"{len(cdr_h3)} selected residues" in scale[0]
