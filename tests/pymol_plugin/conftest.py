@@ -26,3 +26,20 @@ def pm(hpv_path):
     cmd.load(hpv_path, "1hpv")
     yield cmd
     cmd.reinitialize()
+
+
+@pytest.fixture(scope="module")
+def vfb_path(shared_dir) -> str:
+    """1VFB: the antibody D1.3 (light chain A, heavy chain B) with lysozyme (chain C)."""
+    return str(shared_dir / "data" / "structures" / "antibody" / "1VFB.cif")
+
+
+@pytest.fixture(scope="module")
+def vfb_structure(vfb_path, antiberty):
+    """1VFB read by the core's file reader, independently of PyMOL."""
+    import protattn
+
+    structure = protattn.read_structure(vfb_path)
+    assert [c.id for c in structure.chains] == ["A", "B", "C"]
+    assert all(c.observed.all() for c in structure.chains)  # PyMOL's sequences are the same
+    return structure

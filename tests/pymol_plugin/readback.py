@@ -18,3 +18,35 @@ def cgo_cylinders(pymol_cmd, name: str) -> list[tuple[float, ...]]:
         cylinders.append(tuple(data[k + 1 : k + 14]))
         k += 14
     return cylinders
+
+
+def b_and_colours(pymol_cmd, selection: str) -> list[tuple]:
+    """Every atom's identity, b-factor (4 decimals) and colour index."""
+    found: list = []
+    pymol_cmd.iterate(
+        selection,
+        "found.append((model, segi, chain, resi, name, alt, round(b, 4), color))",
+        space={"found": found},
+    )
+    return found
+
+
+def session_state(pymol_cmd, objects: tuple[str, ...] = ("1vfb", "1hpv")) -> tuple:
+    """What a refused command must not change: the objects, each atom's b-factor and
+    colour, and the atoms shown as sticks."""
+    return (
+        tuple(pymol_cmd.get_names("all")),
+        *(b_and_colours(pymol_cmd, name) for name in objects),
+        pymol_cmd.count_atoms("rep sticks"),
+    )
+
+
+def b_by_atom(pymol_cmd, selection: str) -> dict[tuple[str, int, str], list[float]]:
+    """The b-factors of every atom of each residue, by (chain, number, insertion code)."""
+    found: dict = {}
+    pymol_cmd.iterate(
+        selection,
+        "found.setdefault((chain, resv, resi[len(str(resv)):]), []).append(b)",
+        space={"found": found},
+    )
+    return found

@@ -8,29 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pymol import CmdException
-from readback import cgo_cylinders
+from readback import b_by_atom, cgo_cylinders, session_state
 
-import protattn
 from protattn.api.diff import GAINED_COLOR, LOST_COLOR, compare, compare_heads, head_changes
 from protattn_pymol import attention_clear, attention_color, attention_diff, draw
 
 CHAIN = "1vfb and chain B"
 MUTATION = "B:Y101A"
 HEAD = "6-3"
-
-
-@pytest.fixture(scope="module")
-def vfb_path(shared_dir) -> str:
-    return str(shared_dir / "data" / "structures" / "antibody" / "1VFB.cif")
-
-
-@pytest.fixture(scope="module")
-def vfb_structure(vfb_path, antiberty):
-    """1VFB read by the core's file reader, independently of PyMOL."""
-    structure = protattn.read_structure(vfb_path)
-    assert [c.id for c in structure.chains] == ["A", "B", "C"]
-    assert all(c.observed.all() for c in structure.chains)  # PyMOL's sequences are the same
-    return structure
 
 
 @pytest.fixture(scope="module")
@@ -46,38 +31,6 @@ def vfb(pm, vfb_path):
     """1VFB next to 1hpv, in a fresh PyMOL."""
     pm.load(vfb_path, "1vfb")
     return pm
-
-
-def _b_and_colours(pm, selection: str) -> list[tuple]:
-    found: list = []
-    pm.iterate(
-        selection,
-        "found.append((model, segi, chain, resi, name, alt, round(b, 4), color))",
-        space={"found": found},
-    )
-    return found
-
-
-def _session(pm) -> tuple:
-    """What a refused command must not change: the objects, each atom's b-factor and
-    colour, and the atoms shown as sticks."""
-    return (
-        tuple(pm.get_names("all")),
-        _b_and_colours(pm, "1vfb"),
-        _b_and_colours(pm, "1hpv"),
-        pm.count_atoms("rep sticks"),
-    )
-
-
-def _b_by_atom(pm, selection: str) -> dict[tuple[str, int, str], list[float]]:
-    """The b-factors of every atom of each residue, by (chain, number, insertion code)."""
-    found: dict = {}
-    pm.iterate(
-        selection,
-        "found.setdefault((chain, resv, resi[len(str(resv)):]), []).append(b)",
-        space={"found": found},
-    )
-    return found
 
 
 def _drawn_pairs(pm, obj: str) -> dict[frozenset, tuple[float, float, float]]:
@@ -136,11 +89,11 @@ def test_diff_draws_the_cores_gained_and_lost_pairs_in_their_colours(vfb, expect
 
 
 def test_diff_writes_the_change_of_attention_received_into_b_factors(vfb, vfb_structure, expected):
-    before = _b_by_atom(vfb, "1vfb")
+    before = b_by_atom(vfb, "1vfb")
 
     attention_diff(CHAIN, MUTATION, HEAD, quiet=1, _self=vfb)
 
-    after = _b_by_atom(vfb, "1vfb")
+    after = b_by_atom(vfb, "1vfb")
     chain = vfb_structure.chain("B")
     for rid, value in zip(chain.residue_ids, expected.received, strict=True):
         atoms = after[("B", rid.number, rid.icode)]  # every atom of the residue holds it
@@ -155,7 +108,7 @@ def test_diff_writes_the_change_of_attention_received_into_b_factors(vfb, vfb_st
         assert rgb == pytest.approx(r.rgba[:3], abs=1 / 255 + 1e-6)
 
     attention_clear("1vfb", _self=vfb)
-    assert _b_by_atom(vfb, "1vfb") == before
+    assert b_by_atom(vfb, "1vfb") == before
     assert not [n for n in vfb.get_names("all") if n.startswith("attention_")]
 
 
@@ -212,7 +165,7 @@ def test_diff_versus_compares_two_heads_as_the_core_does(vfb, vfb_structure, cap
 
     drawn = _drawn_pairs(vfb, "1vfb")
     assert set(drawn) == {_pair(p) for p in (*expected.gained, *expected.lost)}
-    b = _b_by_atom(vfb, f"{CHAIN} and name CA")
+    b = b_by_atom(vfb, f"{CHAIN} and name CA")
     for rid, value in zip(vfb_structure.chain("B").residue_ids, expected.received, strict=True):
         assert b[("B", rid.number, rid.icode)] == pytest.approx([value], rel=1e-5, abs=1e-6)
     assert not vfb.count_atoms("1vfb and rep sticks")  # no residue mutated
@@ -272,7 +225,7 @@ DIFF_REFUSALS = [
 @pytest.mark.parametrize(("change", "says"), DIFF_REFUSALS, ids=[s for _, s in DIFF_REFUSALS])
 def test_diff_refuses_bad_input_in_one_line_and_changes_nothing(vfb, change, says):
     attention_color("1vfb", "6-3", key=1, _self=vfb)  # something drawn that must stay
-    before = _session(vfb)
+    before = session_state(vfb)
     arguments = {"selection": CHAIN, "mutations": MUTATION, "layer_head": HEAD, **change}
 
     with pytest.raises(CmdException) as caught:
@@ -280,11 +233,11 @@ def test_diff_refuses_bad_input_in_one_line_and_changes_nothing(vfb, change, say
 
     message = str(caught.value).strip()
     assert says in message and "\n" not in message, message
-    assert _session(vfb) == before
+    assert session_state(vfb) == before
 
 
 def test_diff_typed_at_the_prompt_refuses_a_wrong_wild_type_in_one_line(vfb, capsys):
-    before = _session(vfb)
+    before = session_state(vfb)
     capsys.readouterr()
 
     vfb.do(f"attention_diff {CHAIN}, B:F101A, {HEAD}")
@@ -293,4 +246,4 @@ def test_diff_typed_at_the_prompt_refuses_a_wrong_wild_type_in_one_line(vfb, cap
     errors = [x for x in out.splitlines() if "Error" in x]
     assert len(errors) == 1 and "residue 101 of chain B is TYR (Y), not F" in errors[0], out
     assert "Traceback" not in out
-    assert _session(vfb) == before
+    assert session_state(vfb) == before

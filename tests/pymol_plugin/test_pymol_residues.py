@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 from pymol import CmdException
-from readback import cgo_cylinders
+from readback import b_by_atom, cgo_cylinders, session_state
 
-import protattn
 from protattn.api.heads import top_heads
 from protattn.api.query import query_scores
 from protattn.structure.selection import parse_residues
@@ -22,57 +21,11 @@ CDR_LIST = "B:99-104"
 HEAD = "5-5"
 
 
-@pytest.fixture(scope="module")
-def vfb_path(shared_dir) -> str:
-    return str(shared_dir / "data" / "structures" / "antibody" / "1VFB.cif")
-
-
-@pytest.fixture(scope="module")
-def vfb_structure(vfb_path, antiberty):
-    """1VFB read by the core's file reader, independently of PyMOL."""
-    structure = protattn.read_structure(vfb_path)
-    assert [c.id for c in structure.chains] == ["A", "B", "C"]
-    assert all(c.observed.all() for c in structure.chains)  # PyMOL's sequences are the same
-    return structure
-
-
 @pytest.fixture
 def vfb(pm, vfb_path):
     """1VFB next to 1hpv, in a fresh PyMOL."""
     pm.load(vfb_path, "1vfb")
     return pm
-
-
-def _b_and_colours(pm, selection: str) -> list[tuple]:
-    found: list = []
-    pm.iterate(
-        selection,
-        "found.append((model, segi, chain, resi, name, alt, round(b, 4), color))",
-        space={"found": found},
-    )
-    return found
-
-
-def _session(pm) -> tuple:
-    """What a refused command must not change: the objects, each atom's b-factor and
-    colour, and the atoms shown as sticks."""
-    return (
-        tuple(pm.get_names("all")),
-        _b_and_colours(pm, "1vfb"),
-        _b_and_colours(pm, "1hpv"),
-        pm.count_atoms("rep sticks"),
-    )
-
-
-def _b_by_atom(pm, selection: str) -> dict[tuple[str, int, str], list[float]]:
-    """The b-factors of every atom of each residue, by (chain, number, insertion code)."""
-    found: dict = {}
-    pm.iterate(
-        selection,
-        "found.setdefault((chain, resv, resi[len(str(resv)):]), []).append(b)",
-        space={"found": found},
-    )
-    return found
 
 
 # ------------------------------------------------------------------- attention_heads
@@ -136,14 +89,14 @@ def test_heads_over_two_objects_holding_the_same_residues(vfb, vfb_path, vfb_str
 def test_query_writes_the_cores_values_into_b_factors_and_draws_the_key(vfb, vfb_structure, capsys):
     ids = parse_residues(CDR_LIST, vfb_structure.chains).ids
     expected = query_scores(vfb_structure.chains, HEAD, ids, "from")
-    before = _b_by_atom(vfb, "1vfb")
+    before = b_by_atom(vfb, "1vfb")
     assert not vfb.count_atoms("1vfb and rep sticks")
 
     results = attention_query("1vfb", CDR, HEAD, key=1, quiet=0, _self=vfb)
 
     scene = results["1vfb"].scene
     assert [r.residue for r in scene.residues] == [r.residue for r in expected.scene.residues]
-    after = _b_by_atom(vfb, "1vfb")
+    after = b_by_atom(vfb, "1vfb")
     chain = vfb_structure.chain("B")
     for rid, value in zip(chain.residue_ids, expected.scores["B"], strict=True):
         atoms = after[("B", rid.number, rid.icode)]  # every atom of the residue holds it
@@ -168,7 +121,7 @@ def test_query_writes_the_cores_values_into_b_factors_and_draws_the_key(vfb, vfb
     assert "(selected)" in out  # quiet=0 lists the residues of highest value
 
     attention_clear("1vfb", _self=vfb)
-    assert _b_by_atom(vfb, "1vfb") == before
+    assert b_by_atom(vfb, "1vfb") == before
     assert not [n for n in vfb.get_names("all") if n.startswith("attention_")]
 
 
@@ -180,7 +133,7 @@ def test_query_to_the_antigen_with_the_chains_concatenated(vfb, vfb_structure):
         "attention_query 1vfb, 1vfb and chain C and resi 18-27, 6-mean, direction=to, concatenate=1"
     )
 
-    after = _b_by_atom(vfb, "1vfb and name CA")
+    after = b_by_atom(vfb, "1vfb and name CA")
     for c in vfb_structure.chains:  # every chain coloured: one input
         for rid, value in zip(c.residue_ids, expected.scores[c.id], strict=True):
             assert after[(c.id, rid.number, rid.icode)] == pytest.approx([value], abs=1e-5)
@@ -222,7 +175,7 @@ QUERY_REFUSALS = [
 @pytest.mark.parametrize(("change", "says"), QUERY_REFUSALS, ids=[s for _, s in QUERY_REFUSALS])
 def test_query_refuses_bad_input_in_one_line_and_changes_nothing(vfb, change, says):
     attention_color("1vfb", "6-3", key=1, _self=vfb)  # something drawn that must stay
-    before = _session(vfb)
+    before = session_state(vfb)
     arguments = {"selection": "1vfb", "residues": CDR, "layer_head": HEAD, **change}
 
     with pytest.raises(CmdException) as caught:
@@ -230,7 +183,7 @@ def test_query_refuses_bad_input_in_one_line_and_changes_nothing(vfb, change, sa
 
     message = str(caught.value).strip()
     assert says in message and "\n" not in message, message
-    assert _session(vfb) == before
+    assert session_state(vfb) == before
 
 
 HEADS_REFUSALS = [
@@ -250,18 +203,18 @@ HEADS_REFUSALS = [
 @pytest.mark.parametrize(("change", "says"), HEADS_REFUSALS, ids=[s for _, s in HEADS_REFUSALS])
 def test_heads_refuse_bad_residues_in_one_line_and_change_nothing(vfb, change, says):
     attention_color("1vfb", "6-3", key=1, _self=vfb)
-    before = _session(vfb)
+    before = session_state(vfb)
 
     with pytest.raises(CmdException) as caught:
         attention_heads(**{"selection": "1vfb", "min_arcs": 20, **change}, _self=vfb)
 
     message = str(caught.value).strip()
     assert says in message and "\n" not in message, message
-    assert _session(vfb) == before
+    assert session_state(vfb) == before
 
 
 def test_typed_at_the_prompt_a_refusal_is_one_line_without_traceback(vfb, capsys):
-    before = _session(vfb)
+    before = session_state(vfb)
     capsys.readouterr()
     lines = {
         "attention_query 1vfb, none, 5-5": "matches no atoms",
@@ -274,4 +227,4 @@ def test_typed_at_the_prompt_a_refusal_is_one_line_without_traceback(vfb, capsys
         errors = [x for x in out.splitlines() if "Error" in x]
         assert len(errors) == 1 and message in errors[0], (line, out)
         assert "Traceback" not in out
-    assert _session(vfb) == before
+    assert session_state(vfb) == before
