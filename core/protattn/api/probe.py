@@ -1,7 +1,9 @@
 """Probing by layer on the structures at hand: what each layer of a model knows.
 
 For every chain the model's hidden states (every layer, and the input embeddings
-as layer 0) and attention are taken in one pass each; the labels come from the
+as layer 0) are taken in one pass, and its attention in a streamed pass of the engine
+(:func:`protattn.lm.inference.chain_attention`, which files the chain's compact
+attention in the cache); the labels come from the
 structure (:mod:`protattn.structure`): the paper's four secondary-structure
 classes, binding sites (a heavy atom within 4 Å of a ligand's) and Cβ contacts
 (< 8 Å, ``|i - j| ≥ 6``). The chains are split into training and test chains
@@ -38,6 +40,7 @@ from ..analysis.probing import (
 from ..compute.backend import get_model
 from ..errors import ModelError, ProtattnError, StructureError
 from ..lm.contract import Model
+from ..lm.inference import chain_attention
 from ..structure.dssp import secondary_structure
 from ..structure.model import Chain, Structure
 from ..structure.properties import contact_map
@@ -204,7 +207,9 @@ def probe_structures(
                     examples[task][side].append(ChainExamples(name, features, y, k))
             del states
         if "contact" in names:
-            attention = lm_any.attention(sequence)
+            # through the engine: streamed, and the run's compact attention filed in the
+            # cache, so drawing this chain's pairs afterwards runs nothing again
+            attention = chain_attention(lm, sequence, memory=False).attention
             valid, contacts = labels["valid"][:n], labels["contact"][:n, :n]
             if side == 0:
                 pairs, y = training_pairs(contacts, valid, 6, negatives, rng)
