@@ -22,14 +22,14 @@ import numpy as np
 
 from ..errors import ProtattnError
 from ..lm.heads import HeadSpec
-from ..lm.inference import head_maps
+from ..lm.inference import compact_attention, head_maps
 from ..palettes import Palette
 from ..scene import Scene, residue_scene
 from ..scene import value_range as _value_range
-from ..structure.model import Chain, ResidueId
+from ..structure.model import Chain, ResidueId, join_chains
 from ..words import plural
 from .checks import check_direction
-from .pairs import ScoresResult, _notes, _prepare, _runs, _scale
+from .pairs import ScoresResult, _notes, _prepare, _scale
 
 __all__ = ["DIRECTIONS", "query_scores", "query_label"]
 
@@ -97,19 +97,25 @@ def query_scores(
             f"of {', '.join(c.id for c in chains) or 'a protein chain'}"
         )
     lm, spec = _prepare(chains, layer_head, model, device, window, stride, concatenate, dtype)
-    runs = _runs(lm, chains, window, stride, concatenate)
+    groups = [list(chains)] if concatenate and len(chains) > 1 else [[c] for c in chains]
     scores: dict[str, np.ndarray] = {}
+    runs = []
     alone = []
-    for _, parts, _compact in runs:
+    for parts in groups:
         chosen = np.concatenate(
             [[r is not None and r in selection for r in c.residue_ids] for c in parts]
         )
-        n = len(chosen)
-        if not chosen.any():
-            values = np.full(n, np.nan)
+        if not chosen.any():  # nothing to ask of this input: the model does not run on it
+            values = np.full(len(chosen), np.nan)
             alone += [c.id for c in parts]
         else:
-            (one,) = head_maps(lm, [c.sequence for c in parts], [spec], window, stride).values()
+            sequences = [c.sequence for c in parts]
+            # the whole map first: its pass also files the compact attention the notes
+            # are read from, so each input runs once
+            (one,) = head_maps(lm, sequences, [spec], window, stride).values()
+            runs.append(
+                (join_chains(parts), parts, compact_attention(lm, sequences, window, stride))
+            )
             one = np.nan_to_num(one, nan=0.0)
             values = one[chosen].mean(axis=0) if direction == "from" else one[:, chosen].sum(axis=1)
         for part, piece in zip(parts, np.split(values, np.cumsum([len(c) for c in parts])[:-1])):

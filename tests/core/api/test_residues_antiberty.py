@@ -140,3 +140,20 @@ def test_command_line(shared_dir, tmp_path, capsys, vfb, selection, heavy_attent
     assert printed.startswith("selection: background 0.052")
     assert main(["heads", path, "--residues", "B:9999", "-q"]) == 2
     assert "no observed residue 9999" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("concatenate", [False, True])
+def test_query_runs_the_model_once_and_only_where_the_selection_is(
+    vfb, selection, tmp_path, monkeypatch, concatenate
+):
+    from protattn.compute.backend import get_model
+    from protattn.lm.inference import clear_memory
+
+    monkeypatch.setenv("PROTATTN_CACHE", str(tmp_path))  # nothing cached from other tests
+    clear_memory()
+    lm = get_model("antiberty")
+    passes: list[int] = []
+    real = lm.forward
+    monkeypatch.setattr(lm, "forward", lambda *a, **k: passes.append(1) or real(*a, **k))
+    query_scores(vfb.chains, "5-5", selection, "from", model="antiberty", concatenate=concatenate)
+    assert len(passes) == 1  # chain B (or the joined chains) once; A and C alone not at all
