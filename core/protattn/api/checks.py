@@ -21,6 +21,7 @@ __all__ = [
     "check_threshold",
     "check_top_k",
     "check_min_separation",
+    "DIRECTIONS",
     "check_direction",
     "check_output",
 ]
@@ -116,6 +117,11 @@ def check_min_separation(
     return int(number)
 
 
+#: The query view's directions: the attention residues receive *from* the selection,
+#: or give *to* it.
+DIRECTIONS = ("from", "to")
+
+
 def check_direction(value: object, name: str = "direction") -> str:
     """The query view's direction: ``from`` (attention received from the selection) or
     ``to`` (attention given to it), any case.
@@ -126,7 +132,7 @@ def check_direction(value: object, name: str = "direction") -> str:
     'to'
     """
     text = str(value).strip().lower()
-    if text not in ("from", "to"):
+    if text not in DIRECTIONS:
         raise ProtattnError(
             f"{name} must be from (the attention each residue receives from the selection) "
             f"or to (the share it gives to the selection), not {value!r}"

@@ -28,16 +28,10 @@ from ..scene import Scene, residue_scene
 from ..scene import value_range as _value_range
 from ..structure.model import Chain, ResidueId, join_chains
 from ..words import plural
-from .checks import check_direction
+from .checks import DIRECTIONS, check_direction
 from .pairs import ScoresResult, _notes, _prepare, _scale
 
 __all__ = ["DIRECTIONS", "query_scores", "query_label"]
-
-#: What each direction colours.
-DIRECTIONS = {
-    "from": "attention received from the selection (mean over its residues)",
-    "to": "share of attention given to the selection",
-}
 
 
 def query_label(direction: str, n_selected: int, head: HeadSpec | str) -> str:
